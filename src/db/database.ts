@@ -1,0 +1,104 @@
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** Where the data lives: embedded PGlite (a folder, or memory when unset) or a PostgreSQL server. */
+export type DatabaseConfig =
+  | { kind: "pglite"; dataDir?: string; template?: Blob }
+  | { kind: "postgres"; url: string; maxConnections?: number };
+
+export interface Database {
+  readonly db: Db;
+  readonly kind: DatabaseConfig["kind"];
+  /** Runs raw SQL and returns its rows, whichever driver is underneath. */
+  rows<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
+  migrate(): Promise<void>;
+  /** PGlite only: a copy of the data directory, to open identical databases quickly. */
+  dumpTemplate?: () => Promise<Blob>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
+// Any constant works; it only has to be the same for every process of the instance.
+const MIGRATION_LOCK_ID = 7_351_202_101;
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.kind === "pglite"
+    ? openPglite(config.dataDir, config.template)
+    : openPostgres(config);
+}
+
+/** `template` is a dumped data directory to start from (tests use it to skip initdb). */
+async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = new PGlite({ dataDir, loadDataDir: template });
+  await client.waitReady;
+  const db = drizzlePglite({ client, schema });
+  let closed = false;
+  return {
+    db: db as unknown as Db,
+    kind: "pglite",
+    rows: async <T extends Record<string, unknown>>(query: SQL) =>
+      (await db.execute(query)).rows as T[],
+    // PGlite is one connection in one process: nothing can run a migration beside us.
+    migrate: () => migratePglite(db, { migrationsFolder }),
+    dumpTemplate: () => client.dumpDataDir("none"),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(config: { url: string; maxConnections?: number }): Promise<Database> {
+  const client = postgres(config.url, {
+    max: config.maxConnections ?? 10,
+    onnotice: () => {},
+    connection: { application_name: "socialdapres" },
+  });
+  const db = drizzlePostgres({ client, schema });
+  let closed = false;
+  return {
+    db: db as unknown as Db,
+    kind: "postgres",
+    rows: async <T extends Record<string, unknown>>(query: SQL) =>
+      (await db.execute(query)) as unknown as T[],
+    migrate: () => migratePostgresLocked(config.url),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/**
+ * Several processes (web and workers) may start at once against one server:
+ * an advisory lock held on a dedicated connection lets exactly one migrate.
+ */
+async function migratePostgresLocked(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const db = drizzlePostgres({ client });
+    await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
+    try {
+      await migratePostgres(db, { migrationsFolder });
+    } finally {
+      await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
+    }
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}

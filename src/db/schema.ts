@@ -1,0 +1,3 @@
+export * from "./schema/accounts.ts";
+export * from "./schema/actors.ts";
+export * from "./schema/federation-store.ts";

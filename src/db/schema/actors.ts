@@ -1,0 +1,56 @@
+import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { members } from "./accounts.ts";
+
+/**
+ * Every actor the instance knows: its own members (memberId set) and remote
+ * actors met through federation. Follows point at rows of this table, so a
+ * local-to-local follow and a remote one are the same thing.
+ */
+export const actors = pgTable(
+  "actors",
+  {
+    id: uuid("id").primaryKey(),
+    iri: text("iri").notNull(),
+    memberId: uuid("member_id").references(() => members.id, { onDelete: "cascade" }),
+    type: text("type").notNull().default("Person"),
+    username: text("username").notNull(),
+    host: text("host").notNull(),
+    name: text("name").notNull().default(""),
+    summary: text("summary").notNull().default(""),
+    url: text("url"),
+    inboxUrl: text("inbox_url").notNull(),
+    sharedInboxUrl: text("shared_inbox_url"),
+    followersUrl: text("followers_url"),
+    avatarUrl: text("avatar_url"),
+    manuallyApprovesFollowers: boolean("manually_approves_followers").notNull().default(false),
+    fetchedAt: timestamp("fetched_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("actors_iri_idx").on(t.iri),
+    uniqueIndex("actors_member_idx").on(t.memberId),
+    index("actors_handle_idx").on(t.username, t.host),
+  ],
+);
+
+/** A follow between two actors; `pending` until the followed side accepts. */
+export const follows = pgTable(
+  "follows",
+  {
+    id: uuid("id").primaryKey(),
+    followerId: uuid("follower_id")
+      .notNull()
+      .references(() => actors.id, { onDelete: "cascade" }),
+    followingId: uuid("following_id")
+      .notNull()
+      .references(() => actors.id, { onDelete: "cascade" }),
+    state: text("state", { enum: ["pending", "accepted"] }).notNull(),
+    activityIri: text("activity_iri").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("follows_pair_idx").on(t.followerId, t.followingId),
+    index("follows_following_idx").on(t.followingId, t.state),
+  ],
+);

@@ -1,0 +1,39 @@
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+/**
+ * Fedify's key-value store. `key` is the JSON text of the key array (exact
+ * lookups); `keyPath` keeps its parts so a prefix can be listed with an index.
+ */
+export const kvEntries = pgTable(
+  "kv_entries",
+  {
+    key: text("key").primaryKey(),
+    keyPath: text("key_path").array().notNull(),
+    value: jsonb("value").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("kv_entries_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Fedify's durable message queue. A job is claimed by setting `lockedUntil`
+ * (a lease), run, then deleted; a crashed worker's lease runs out and the job
+ * is claimed again.
+ */
+export const queueJobs = pgTable(
+  "queue_jobs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    queue: text("queue").notNull().default("fedify"),
+    message: jsonb("message").notNull(),
+    orderingKey: text("ordering_key"),
+    runAt: timestamp("run_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("queue_jobs_ready_idx").on(t.queue, t.runAt),
+    index("queue_jobs_ordering_idx").on(t.orderingKey),
+  ],
+);
