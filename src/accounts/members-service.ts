@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import { asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/database.ts";
+import { accessTokens, actors, members } from "../db/schema.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import { DomainError } from "../shared/errors.ts";
+import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
+import {
+  generatePassword,
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "./passwords.ts";
+import { generateToken, hashToken } from "./tokens.ts";
+import { normalizeUsername } from "./usernames.ts";
+
+export type Member = typeof members.$inferSelect;
+
+export interface CreateMemberInput {
+  username: string;
+  password?: string;
+  displayName?: string;
+  bio?: string;
+  manuallyApprovesFollowers?: boolean;
+}
+
+export interface MembersService {
+  create(input: CreateMemberInput): Promise<{ member: Member; generatedPassword?: string }>;
+  findByUsername(username: string): Promise<Member | undefined>;
+  findById(id: string): Promise<Member | undefined>;
+  count(): Promise<number>;
+  /** Members who chose to be listed, oldest first. */
+  listDiscoverable(limit: number): Promise<Member[]>;
+  keyPairs(member: Member): Promise<JwkPair[]>;
+  instanceKeyPairs(): Promise<JwkPair[]>;
+  /** A new bearer token, returned once in clear and stored only as a digest. */
+  createToken(username: string, label?: string): Promise<string>;
+  authenticateToken(token: string): Promise<Member | undefined>;
+}
+
+const DISPLAY_NAME_MAX = 100;
+const BIO_MAX = 1000;
+
+export function createMembersService(deps: { db: Db; urls: LocalUrls }): MembersService {
+  const { db, urls } = deps;
+
+  async function findByUsername(username: string) {
+    const [member] = await db
+      .select()
+      .from(members)
+      .where(eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase()));
+    return member;
+  }
+
+  return {
+    async create(input) {
+      const username = normalizeUsername(input.username);
+      const displayName = (input.displayName ?? "").trim();
+      const bio = (input.bio ?? "").trim();
+      if (displayName.length > DISPLAY_NAME_MAX) {
+        throw new DomainError(
+          "invalid",
+          `Display name is too long: at most ${DISPLAY_NAME_MAX} characters.`,
+        );
+      }
+      if (bio.length > BIO_MAX) {
+        throw new DomainError("invalid", `Bio is too long: at most ${BIO_MAX} characters.`);
+      }
+      const generatedPassword = input.password === undefined ? generatePassword() : undefined;
+      const password = input.password ?? (generatedPassword as string);
+      if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+        throw new DomainError(
+          "invalid",
+          `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
+        );
+      }
+      if (await findByUsername(username)) {
+        throw new DomainError("conflict", `Username "${username}" is already taken.`);
+      }
+      const passwordHash = await hashPassword(password);
+      const id = randomUUID();
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(members).values({
+            id,
+            username,
+            displayName,
+            bio,
+            passwordHash,
+            manuallyApprovesFollowers: input.manuallyApprovesFollowers ?? false,
+          });
+          await tx.insert(actors).values({
+            id: randomUUID(),
+            iri: urls.actor(username).href,
+            memberId: id,
+            type: "Person",
+            username,
+            host: urls.origin.host,
+            name: displayName,
+            summary: bio,
+            url: urls.profile(username).href,
+            inboxUrl: urls.inbox(username).href,
+            sharedInboxUrl: urls.sharedInbox().href,
+            followersUrl: urls.followers(username).href,
+            manuallyApprovesFollowers: input.manuallyApprovesFollowers ?? false,
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new DomainError("conflict", `Username "${username}" is already taken.`);
+        }
+        throw error;
+      }
+      const [member] = await db.select().from(members).where(eq(members.id, id));
+      if (!member) throw new Error("member vanished after insert");
+      await ensureKeyPairs(db, member.id);
+      return { member, generatedPassword };
+    },
+
+    findByUsername,
+
+    async findById(id) {
+      const [member] = await db.select().from(members).where(eq(members.id, id));
+      return member;
+    },
+
+    async count() {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);
+      return row?.n ?? 0;
+    },
+
+    listDiscoverable: (limit) =>
+      db
+        .select()
+        .from(members)
+        .where(eq(members.discoverable, true))
+        .orderBy(asc(members.createdAt))
+        .limit(limit),
+
+    keyPairs: (member) => ensureKeyPairs(db, member.id),
+    instanceKeyPairs: () => ensureKeyPairs(db, "instance"),
+
+    async createToken(username, label = "") {
+      const member = await findByUsername(username);
+      if (!member) throw new DomainError("not_found", `No member named "${username}".`);
+      const token = generateToken();
+      await db
+        .insert(accessTokens)
+        .values({ id: randomUUID(), memberId: member.id, tokenHash: hashToken(token), label });
+      return token;
+    },
+
+    async authenticateToken(token) {
+      if (token.length < 20 || token.length > 200) return undefined;
+      const [row] = await db
+        .select({ member: members })
+        .from(accessTokens)
+        .innerJoin(members, eq(accessTokens.memberId, members.id))
+        .where(eq(accessTokens.tokenHash, hashToken(token)));
+      return row?.member;
+    },
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}

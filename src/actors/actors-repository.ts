@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/database.ts";
+import { actors } from "../db/schema.ts";
+
+export type ActorRow = typeof actors.$inferSelect;
+
+/** What the instance keeps of a remote actor, whatever software it runs. */
+export interface RemoteActorRecord {
+  iri: string;
+  type: string;
+  username: string;
+  host: string;
+  name: string;
+  summary: string;
+  url: string | null;
+  inboxUrl: string;
+  sharedInboxUrl: string | null;
+  followersUrl: string | null;
+  avatarUrl: string | null;
+  manuallyApprovesFollowers: boolean;
+}
+
+export interface ActorsRepository {
+  findByIri(iri: string): Promise<ActorRow | undefined>;
+  findByMemberId(memberId: string): Promise<ActorRow | undefined>;
+  /** Inserts or refreshes a remote actor; never touches a local member's actor. */
+  upsertRemote(record: RemoteActorRecord): Promise<ActorRow>;
+  deleteRemote(iri: string): Promise<boolean>;
+}
+
+export function createActorsRepository(db: Db): ActorsRepository {
+  async function findByIri(iri: string) {
+    const [row] = await db.select().from(actors).where(eq(actors.iri, iri));
+    return row;
+  }
+  return {
+    findByIri,
+    async findByMemberId(memberId) {
+      const [row] = await db.select().from(actors).where(eq(actors.memberId, memberId));
+      return row;
+    },
+    async upsertRemote(record) {
+      const existing = await findByIri(record.iri);
+      if (existing?.memberId) return existing;
+      const values = { ...record, fetchedAt: new Date() };
+      await db
+        .insert(actors)
+        .values({ id: randomUUID(), ...values })
+        .onConflictDoUpdate({ target: actors.iri, set: values });
+      const row = await findByIri(record.iri);
+      if (!row) throw new Error(`actor ${record.iri} vanished after upsert`);
+      return row;
+    },
+    async deleteRemote(iri) {
+      const deleted = await db
+        .delete(actors)
+        .where(and(eq(actors.iri, iri), isNull(actors.memberId)))
+        .returning({ id: actors.id });
+      return deleted.length > 0;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import type { AppConfig } from "./config/config.ts";
+import { type Database, openDatabase } from "./db/database.ts";
+import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
+import { type AppFederation, createAppFederation } from "./federation/federation.ts";
+import { registerInboxListeners } from "./federation/inbox-listeners.ts";
+import { createKvStore } from "./federation/kv-store.ts";
+import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
+import { createMessageQueue } from "./federation/message-queue.ts";
+import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
+import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
+import { registerErrorHandling } from "./http/errors.ts";
+import { registerFedifyBridge } from "./http/fedify-bridge.ts";
+import { createEventBus } from "./shared/events.ts";
+import { createLogger, type Logger } from "./shared/logger.ts";
+import { registerPages } from "./web/pages.ts";
+
+export const APP_VERSION: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
+
+export interface App {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly http: FastifyInstance;
+  readonly federation: AppFederation;
+  readonly urls: LocalUrls;
+  readonly members: MembersService;
+  readonly follows: FollowsService;
+  readonly actors: ActorsRepository;
+  /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
+  start(): Promise<void>;
+  /** Stops taking work, lets running jobs finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: every dependency of the instance is built here and
+ * nowhere else, so tests can build as many independent instances as they need.
+ */
+export async function buildApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = await openDatabase(config.database);
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { db } = database;
+  const urls = localUrls(config.origin);
+  const events = createEventBus((error, event) =>
+    logger.error({ err: error, event: event.type }, "domain event handler failed"),
+  );
+
+  const actors = createActorsRepository(db);
+  const members = createMembersService({ db, urls });
+  const follows = createFollowsService({
+    db,
+    actors,
+    events,
+    newActivityIri: (username, kind) => `${urls.actor(username).href}#${kind}s/${randomUUID()}`,
+  });
+
+  const queue = createMessageQueue(database, { logger: logger.child({ component: "queue" }) });
+  const federation = createAppFederation({
+    kv: createKvStore(database),
+    queue,
+    urls,
+    instanceName: config.instanceName,
+    allowPrivateAddress: config.allowPrivateAddress,
+    members,
+    follows,
+    manuallyStartQueue: true,
+  });
+  registerInboxListeners(federation, { follows, logger: logger.child({ component: "inbox" }) });
+  connectOutboxBridge({ events, federation, actors, urls });
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
+    trustProxy: true,
+    ignoreTrailingSlash: true,
+    bodyLimit: 1024 * 1024,
+  });
+  registerErrorHandling(http);
+  registerFedifyBridge(http, federation, {
+    origin: urls.origin.origin,
+    contextData: () => undefined,
+    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    // `/@bea` is the profile page people share; ActivityPub clients get the actor there too.
+    rewriteUrl: (url) => {
+      const username = /^\/@([a-z0-9_]{1,30})$/i.exec(url.pathname)?.[1];
+      return username ? urls.actor(username.toLowerCase()) : undefined;
+    },
+  });
+  registerDiscoveryRoutes(http, {
+    members,
+    urls,
+    version: APP_VERSION,
+    instanceName: config.instanceName,
+  });
+  registerPages(http, { members, follows, urls, instanceName: config.instanceName });
+
+  const queueStop = new AbortController();
+  let queueRunning: Promise<void> | undefined;
+  let closed = false;
+
+  return {
+    config,
+    logger,
+    database,
+    http,
+    federation,
+    urls,
+    members,
+    follows,
+    actors,
+    async start() {
+      if (config.role !== "web") {
+        queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
+      }
+      if (config.role !== "worker") {
+        await http.listen({ host: config.host, port: config.port });
+      } else {
+        await http.ready();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await http.close();
+      queueStop.abort();
+      await queueRunning;
+      await database.close();
+    },
+  };
+}

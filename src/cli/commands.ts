@@ -1,0 +1,132 @@
+import type { App } from "../app.ts";
+import { lookupActor } from "../federation/remote-lookup.ts";
+import { DomainError, isDomainError } from "../shared/errors.ts";
+
+export interface CliIo {
+  /** What was piped to the command, if anything (a password, for instance). */
+  stdin?: string;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const USAGE = `Usage: npm run cli -- <command>
+
+  user create <username> [--display-name "Name"] [--manual-approval]
+                                   create a member; a password piped on stdin is used,
+                                   otherwise one is generated and printed once
+  user list                        list the members
+  token create <username> [--label text]
+                                   print a new bearer token for the member's API clients
+  follow <username> <actor>        follow a fediverse account (actor URL or @user@host)
+  unfollow <username> <actor-url>  stop following it
+  followers <username> [--pending] list followers (or follow requests waiting for approval)
+  followers approve <username> <actor-url>
+  followers reject <username> <actor-url>
+  db migrate                       apply database migrations (start does it too)
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+function positional(args: string[], count: number, usage: string): string[] {
+  const values = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+  if (values.length < count) throw new DomainError("invalid", `Usage: npm run cli -- ${usage}`);
+  return values;
+}
+
+/** Runs one CLI command against a built app; returns the process exit code. */
+export async function runCommand(app: App, argv: string[], io: CliIo): Promise<number> {
+  const [group, action, ...rest] = argv;
+  try {
+    switch (`${group} ${action ?? ""}`.trim()) {
+      case "user create": {
+        const [username] = positional(rest, 1, "user create <username>");
+        const password = io.stdin?.split(/\r?\n/)[0]?.trim() || undefined;
+        const { member, generatedPassword } = await app.members.create({
+          username: username as string,
+          password,
+          displayName: option(rest, "--display-name"),
+          manuallyApprovesFollowers: rest.includes("--manual-approval"),
+        });
+        io.out(
+          `Created @${member.username}@${app.urls.origin.host} (${app.urls.actor(member.username).href})`,
+        );
+        if (generatedPassword) io.out(`Password (shown once): ${generatedPassword}`);
+        return 0;
+      }
+      case "user list": {
+        for (const member of await app.members.listDiscoverable(10_000)) {
+          io.out(
+            `@${member.username}\t${member.displayName}\t${app.urls.actor(member.username).href}`,
+          );
+        }
+        return 0;
+      }
+      case "token create": {
+        const [username] = positional(rest, 1, "token create <username>");
+        io.out(await app.members.createToken(username as string, option(rest, "--label") ?? "cli"));
+        return 0;
+      }
+      case "ping":
+        return 0;
+      case "db migrate": {
+        await app.database.migrate();
+        io.out("Database is up to date.");
+        return 0;
+      }
+    }
+    switch (group) {
+      case "follow": {
+        const [username, target] = positional(
+          [action ?? "", ...rest],
+          2,
+          "follow <username> <actor>",
+        );
+        const actor = await lookupActor(app.federation, app.urls, target as string);
+        await app.follows.follow(username as string, actor);
+        io.out(`@${username} asked to follow ${actor.iri}; it is delivered by the worker.`);
+        return 0;
+      }
+      case "unfollow": {
+        const [username, target] = positional(
+          [action ?? "", ...rest],
+          2,
+          "unfollow <username> <actor-url>",
+        );
+        await app.follows.unfollow(username as string, target as string);
+        io.out(`@${username} no longer follows ${target}.`);
+        return 0;
+      }
+      case "followers":
+        return await followersCommand(app, [action ?? "", ...rest], io);
+    }
+    io.err(USAGE);
+    return 2;
+  } catch (error) {
+    if (isDomainError(error)) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function followersCommand(app: App, args: string[], io: CliIo): Promise<number> {
+  const [first] = args;
+  if (first === "approve" || first === "reject") {
+    const [, username, follower] = positional(args, 3, `followers ${first} <username> <actor-url>`);
+    if (first === "approve")
+      await app.follows.approveFollower(username as string, follower as string);
+    else await app.follows.rejectFollower(username as string, follower as string);
+    io.out(`${first === "approve" ? "Approved" : "Rejected"} ${follower}.`);
+    return 0;
+  }
+  const [username] = positional(args, 1, "followers <username> [--pending]");
+  const actors = args.includes("--pending")
+    ? await app.follows.pendingFollowers(username as string)
+    : (await app.follows.followers(username as string, { offset: 0, limit: 10_000 })).items;
+  for (const actor of actors) io.out(`${actor.iri}\t@${actor.username}@${actor.host}`);
+  return 0;
+}

@@ -1,0 +1,47 @@
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config/config.ts";
+import { createLogger } from "../shared/logger.ts";
+import { runCommand, USAGE } from "./commands.ts";
+import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
+
+const argv = process.argv.slice(2);
+if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
+  console.log(USAGE);
+  process.exit(argv.length === 0 ? 2 : 0);
+}
+
+const result = loadConfig(process.env);
+if (!result.ok) {
+  for (const problem of result.problems) console.error(`Configuration error: ${problem}`);
+  process.exit(1);
+}
+const { config } = result;
+// Only `user create` reads stdin (a piped password); other commands never wait on it.
+const wantsStdin = argv[0] === "user" && argv[1] === "create" && !process.stdin.isTTY;
+const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
+
+// A running server owns the embedded database: hand it the command.
+if (config.database.kind === "pglite") {
+  const response = await sendToControlSocket(controlSocketPath(config.dataDir), { argv, stdin });
+  if (response) {
+    for (const line of response.out) console.log(line);
+    for (const line of response.err) console.error(line);
+    process.exit(response.code);
+  }
+}
+
+const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+const app = await buildApp({ ...config, role: "web" }, { logger });
+let code = 1;
+try {
+  code = await runCommand(app, argv, { stdin, out: console.log, err: console.error });
+} finally {
+  await app.close();
+}
+process.exit(code);
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,96 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import type { DatabaseConfig } from "../db/database.ts";
+
+export const ROLES = ["all", "web", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface AppConfig {
+  readonly origin: URL;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly role: Role;
+  readonly instanceName: string;
+  /** Lets Fedify fetch private and loopback addresses: tests and local multi-instance setups only. */
+  readonly allowPrivateAddress: boolean;
+}
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], {
+    error: 'must be "true" or "false"',
+  })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const environmentSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'must start with "postgres://" (leave it unset for the embedded database)',
+    )
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  PORT: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  ORIGIN: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://social.example" })
+    .optional(),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  ROLE: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
+  INSTANCE_NAME: z.string().min(1).max(100).default("Socialdapres"),
+  FEDERATION_ALLOW_PRIVATE_ADDRESS: booleanFlag.default(false),
+});
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+/** Reads the configuration from environment variables; every problem is reported, not just the first. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  // An empty variable is treated as unset, as shells and compose files often produce them.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    };
+  }
+  const e = parsed.data;
+  const origin = new URL(e.ORIGIN ?? `http://localhost:${e.PORT}`);
+  if (origin.pathname !== "/" || origin.search || origin.hash) {
+    return {
+      ok: false,
+      problems: ["ORIGIN: must be an origin only, without a path (https://social.example)"],
+    };
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    ok: true,
+    config: {
+      origin,
+      host: e.HOST,
+      port: e.PORT,
+      dataDir,
+      database: e.DATABASE_URL
+        ? { kind: "postgres", url: e.DATABASE_URL }
+        : { kind: "pglite", dataDir: resolve(dataDir, "db") },
+      logLevel: e.LOG_LEVEL,
+      role: e.ROLE,
+      instanceName: e.INSTANCE_NAME,
+      allowPrivateAddress: e.FEDERATION_ALLOW_PRIVATE_ADDRESS,
+    },
+  };
+}

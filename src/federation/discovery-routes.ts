@@ -1,0 +1,66 @@
+import type { FastifyInstance } from "fastify";
+import type { MembersService } from "../accounts/members-service.ts";
+import { escapeHtml } from "../shared/html.ts";
+import type { LocalUrls } from "./local-urls.ts";
+
+export interface DiscoveryDeps {
+  members: MembersService;
+  urls: LocalUrls;
+  version: string;
+  instanceName: string;
+}
+
+const NODEINFO_SCHEMA = (version: "2.0" | "2.1") =>
+  `http://nodeinfo.diaspora.software/ns/schema/${version}`;
+
+/**
+ * host-meta and NodeInfo. WebFinger itself is answered by Fedify from the
+ * actor dispatcher; these documents are plain enough to serve directly.
+ */
+export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDeps): void {
+  const { urls } = deps;
+
+  app.get("/.well-known/host-meta", async (_request, reply) => {
+    const template = `${urls.origin.origin}/.well-known/webfinger?resource={uri}`;
+    return reply.type("application/xrd+xml; charset=utf-8").send(
+      `<?xml version="1.0" encoding="UTF-8"?>
+<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
+  <Link rel="lrdd" template="${escapeHtml(template)}"/>
+</XRD>
+`,
+    );
+  });
+
+  app.get("/.well-known/host-meta.json", async () => ({
+    links: [
+      { rel: "lrdd", template: `${urls.origin.origin}/.well-known/webfinger?resource={uri}` },
+    ],
+  }));
+
+  app.get("/.well-known/nodeinfo", async () => ({
+    links: (["2.0", "2.1"] as const).map((version) => ({
+      rel: NODEINFO_SCHEMA(version),
+      href: new URL(`/nodeinfo/${version}`, urls.origin).href,
+    })),
+  }));
+
+  for (const version of ["2.0", "2.1"] as const) {
+    app.get(`/nodeinfo/${version}`, async (_request, reply) => {
+      const users = await deps.members.count();
+      const software: Record<string, string> = { name: "socialdapres", version: deps.version };
+      if (version === "2.1") software.homepage = urls.origin.href;
+      return reply
+        .type(`application/json; profile="${NODEINFO_SCHEMA(version)}#"`)
+        .header("access-control-allow-origin", "*")
+        .send({
+          version,
+          software,
+          protocols: ["activitypub"],
+          services: { inbound: [], outbound: [] },
+          openRegistrations: false,
+          usage: { users: { total: users }, localPosts: 0 },
+          metadata: { nodeName: deps.instanceName },
+        });
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import type { webcrypto } from "node:crypto";
+import {
+  createFederation,
+  type Federation,
+  importJwk,
+  type KvStore,
+  type MessageQueue,
+} from "@fedify/fedify";
+import type { JwkPair } from "../accounts/key-pairs.ts";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
+import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
+import { actorRowToRecipient } from "./recipients.ts";
+
+export type AppFederation = Federation<void>;
+
+export interface FederationDeps {
+  kv: KvStore;
+  queue: MessageQueue;
+  urls: LocalUrls;
+  instanceName: string;
+  allowPrivateAddress: boolean;
+  members: MembersService;
+  follows: FollowsService;
+  /** Only worker processes consume the queue; web processes only enqueue. */
+  manuallyStartQueue: boolean;
+}
+
+const COLLECTION_PAGE_SIZE = 50;
+
+/** Builds the Fedify federation: actors, keys, collections. Inbox listeners are added by the caller. */
+export function createAppFederation(deps: FederationDeps): AppFederation {
+  const { urls, members, follows } = deps;
+  const federation = createFederation<void>({
+    kv: deps.kv,
+    queue: deps.queue,
+    manuallyStartQueue: deps.manuallyStartQueue,
+    origin: urls.origin.origin,
+    allowPrivateAddress: deps.allowPrivateAddress,
+    // Many deployed servers drop RFC 9421 signatures silently; start with the one they all read.
+    firstKnock: "draft-cavage-http-signatures-12",
+    trailingSlashInsensitive: true,
+  });
+
+  const keyPairsOf = async (identifier: string): Promise<webcrypto.CryptoKeyPair[]> => {
+    if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
+      return importPairs(await members.instanceKeyPairs());
+    }
+    const member = await members.findByUsername(identifier);
+    return member ? importPairs(await members.keyPairs(member)) : [];
+  };
+
+  federation
+    .setActorDispatcher(PATHS.actor, async (ctx, identifier) => {
+      const pairs = await ctx.getActorKeyPairs(identifier);
+      const [rsa] = pairs;
+      if (!rsa) return null;
+      const keys = { rsa: rsa.cryptographicKey, multikeys: pairs.map((p) => p.multikey) };
+      if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
+        return instanceApplication(urls, deps.instanceName, keys);
+      }
+      const member = await members.findByUsername(identifier);
+      return member && member.username === identifier ? memberToPerson(member, urls, keys) : null;
+    })
+    .setKeyPairsDispatcher((_ctx, identifier) => keyPairsOf(identifier))
+    .mapHandle(async (_ctx, username) => {
+      if (username.toLowerCase() === INSTANCE_ACTOR_IDENTIFIER) return INSTANCE_ACTOR_IDENTIFIER;
+      return (await members.findByUsername(username))?.username ?? null;
+    });
+
+  federation
+    .setFollowersDispatcher(PATHS.followers, async (_ctx, identifier, cursor) => {
+      if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
+      if (!(await members.findByUsername(identifier))) return null;
+      // Without a cursor Fedify wants every recipient at once (it is delivering to followers).
+      const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
+      const limit = cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE;
+      const page = await follows.followers(identifier, { offset, limit });
+      const next = offset + page.items.length;
+      return {
+        items: page.items.map(actorRowToRecipient),
+        nextCursor: cursor !== null && next < page.total ? String(next) : null,
+      };
+    })
+    .setCounter(async (_ctx, identifier) => {
+      if (!(await members.findByUsername(identifier))) return null;
+      return (await follows.followers(identifier, { offset: 0, limit: 0 })).total;
+    })
+    .setFirstCursor(() => "0");
+
+  federation
+    .setFollowingDispatcher(PATHS.following, async (_ctx, identifier, cursor) => {
+      if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
+      if (!(await members.findByUsername(identifier))) return null;
+      const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
+      const page = await follows.following(identifier, {
+        offset,
+        limit: cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE,
+      });
+      const next = offset + page.items.length;
+      return {
+        items: page.items.map((row) => new URL(row.iri)),
+        nextCursor: cursor !== null && next < page.total ? String(next) : null,
+      };
+    })
+    .setCounter(async (_ctx, identifier) => {
+      if (!(await members.findByUsername(identifier))) return null;
+      return (await follows.following(identifier, { offset: 0, limit: 0 })).total;
+    })
+    .setFirstCursor(() => "0");
+
+  // Encounters will fill the outbox; until then it is an honest, empty collection.
+  federation
+    .setOutboxDispatcher(PATHS.outbox, async (_ctx, identifier) => {
+      if (identifier !== INSTANCE_ACTOR_IDENTIFIER && !(await members.findByUsername(identifier))) {
+        return null;
+      }
+      return { items: [] };
+    })
+    .setCounter(() => 0);
+
+  return federation;
+}
+
+async function importPairs(pairs: JwkPair[]): Promise<webcrypto.CryptoKeyPair[]> {
+  // RSA first: Fedify takes the first pair for `publicKey` and HTTP signatures.
+  const ordered = [
+    ...pairs.filter((p) => p.algorithm === "RSASSA-PKCS1-v1_5"),
+    ...pairs.filter((p) => p.algorithm !== "RSASSA-PKCS1-v1_5"),
+  ];
+  return Promise.all(
+    ordered.map(async (pair) => ({
+      publicKey: await importJwk(pair.publicKey, "public"),
+      privateKey: await importJwk(pair.privateKey, "private"),
+    })),
+  );
+}

@@ -1,0 +1,141 @@
+import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
+import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+
+/** Fedify's `KvStore` over the `kv_entries` table, plus an explicit purge of expired rows. */
+export interface DatabaseKvStore extends KvStore {
+  cas(
+    key: KvKey,
+    expectedValue: unknown,
+    newValue: unknown,
+    options?: KvStoreSetOptions,
+  ): Promise<boolean>;
+  /** Deletes every expired row; returns how many went. */
+  purgeExpired(): Promise<number>;
+}
+
+export interface KvStoreOptions {
+  /** Expired rows are purged by `set` at most this often (they are invisible meanwhile). */
+  purgeIntervalMs?: number;
+}
+
+// Expired rows are filtered by every read, so they can linger harmlessly until a purge.
+const live = sql`(expires_at is null or expires_at > now())`;
+
+export function createKvStore(database: Database, options: KvStoreOptions = {}): DatabaseKvStore {
+  const purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+  let lastPurge = Date.now();
+
+  async function purgeExpired(): Promise<number> {
+    lastPurge = Date.now();
+    const rows = await database.rows<{ key: string }>(
+      sql`delete from kv_entries where expires_at <= now() returning key`,
+    );
+    return rows.length;
+  }
+
+  function maybePurge(): void {
+    if (Date.now() - lastPurge < purgeIntervalMs) return;
+    // A failed purge only delays cleanup; it must not fail the caller's write.
+    purgeExpired().catch(() => {});
+  }
+
+  async function upsert(key: KvKey, value: unknown, ttl?: Temporal.Duration): Promise<void> {
+    await database.rows(sql`
+      insert into kv_entries (key, key_path, value, expires_at)
+      values (${encodeKey(key)}, ${keyPathLiteral(key)}::text[], ${encodeValue(value)}::jsonb,
+              ${expiresAt(ttl)})
+      on conflict (key) do update
+        set value = excluded.value, expires_at = excluded.expires_at`);
+  }
+
+  async function remove(key: KvKey): Promise<void> {
+    await database.rows(sql`delete from kv_entries where key = ${encodeKey(key)}`);
+  }
+
+  return {
+    async get<T = unknown>(key: KvKey): Promise<T | undefined> {
+      const rows = await database.rows<{ value: unknown }>(
+        sql`select value from kv_entries where key = ${encodeKey(key)} and ${live}`,
+      );
+      return rows[0]?.value as T | undefined;
+    },
+
+    async set(key, value, setOptions) {
+      // JSON cannot hold `undefined`: storing it means the key is absent.
+      if (value === undefined) await remove(key);
+      else await upsert(key, value, setOptions?.ttl);
+      maybePurge();
+    },
+
+    delete: remove,
+
+    async cas(key, expectedValue, newValue, setOptions) {
+      const encoded = encodeKey(key);
+      // Each branch is one statement, so PostgreSQL's row locks (and the unique
+      // index for inserts) make it atomic against concurrent writers.
+      let rows: unknown[];
+      if (expectedValue === undefined) {
+        if (newValue === undefined) {
+          rows = await database.rows(
+            sql`select 1 from kv_entries where key = ${encoded} and ${live}`,
+          );
+          return rows.length === 0;
+        }
+        rows = await database.rows(sql`
+          insert into kv_entries (key, key_path, value, expires_at)
+          values (${encoded}, ${keyPathLiteral(key)}::text[], ${encodeValue(newValue)}::jsonb,
+                  ${expiresAt(setOptions?.ttl)})
+          on conflict (key) do update
+            set value = excluded.value, expires_at = excluded.expires_at
+            where kv_entries.expires_at <= now()
+          returning 1 as ok`);
+      } else if (newValue === undefined) {
+        rows = await database.rows(sql`
+          delete from kv_entries
+          where key = ${encoded} and value = ${encodeValue(expectedValue)}::jsonb and ${live}
+          returning 1 as ok`);
+      } else {
+        rows = await database.rows(sql`
+          update kv_entries
+          set value = ${encodeValue(newValue)}::jsonb, expires_at = ${expiresAt(setOptions?.ttl)}
+          where key = ${encoded} and value = ${encodeValue(expectedValue)}::jsonb and ${live}
+          returning 1 as ok`);
+      }
+      return rows.length > 0;
+    },
+
+    async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {
+      // Comparing whole array elements keeps ["a"] from matching ["ab"].
+      const filter = prefix
+        ? sql`and key_path[1:${prefix.length}] = ${keyPathLiteral(prefix)}::text[]`
+        : sql``;
+      const rows = await database.rows<{ key: string; value: unknown }>(
+        sql`select key, value from kv_entries where ${live} ${filter} order by key`,
+      );
+      for (const row of rows) yield { key: JSON.parse(row.key) as KvKey, value: row.value };
+    },
+
+    purgeExpired,
+  };
+}
+
+function encodeKey(key: KvKey): string {
+  return JSON.stringify(key);
+}
+
+function encodeValue(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A PostgreSQL array literal: quoting every element makes any string safe, even "NULL". */
+function keyPathLiteral(key: KvKey): string {
+  return `{${key.map((part) => `"${part.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+}
+
+function expiresAt(ttl: Temporal.Duration | undefined): SQL {
+  if (ttl == null) return sql`null`;
+  const seconds = ttl.total({ unit: "millisecond" }) / 1000;
+  // The database clock decides expiry, so several processes agree on it.
+  return sql`now() + make_interval(secs => ${seconds}::double precision)`;
+}

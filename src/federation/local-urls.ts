@@ -1,0 +1,48 @@
+/**
+ * Where the instance's own objects live. The Fedify dispatchers are registered
+ * on these same templates, so an IRI built here is always one Fedify serves.
+ */
+export const PATHS = {
+  actor: "/users/{identifier}",
+  inbox: "/users/{identifier}/inbox",
+  outbox: "/users/{identifier}/outbox",
+  followers: "/users/{identifier}/followers",
+  following: "/users/{identifier}/following",
+  sharedInbox: "/inbox",
+} as const;
+
+/** The instance actor's identifier: a reserved username, so no member can take it. */
+export const INSTANCE_ACTOR_IDENTIFIER = "instance";
+
+export interface LocalUrls {
+  readonly origin: URL;
+  actor(username: string): URL;
+  inbox(username: string): URL;
+  outbox(username: string): URL;
+  followers(username: string): URL;
+  following(username: string): URL;
+  sharedInbox(): URL;
+  profile(username: string): URL;
+  /** The username of a local actor IRI, or undefined for anything else. */
+  usernameOf(iri: URL | string): string | undefined;
+}
+
+export function localUrls(origin: URL): LocalUrls {
+  const at = (path: string, username = "") =>
+    new URL(path.replace("{identifier}", encodeURIComponent(username)), origin);
+  return {
+    origin,
+    actor: (u) => at(PATHS.actor, u),
+    inbox: (u) => at(PATHS.inbox, u),
+    outbox: (u) => at(PATHS.outbox, u),
+    followers: (u) => at(PATHS.followers, u),
+    following: (u) => at(PATHS.following, u),
+    sharedInbox: () => at(PATHS.sharedInbox),
+    profile: (u) => new URL(`/@${encodeURIComponent(u)}`, origin),
+    usernameOf(iri) {
+      const url = new URL(iri);
+      if (url.origin !== origin.origin) return undefined;
+      return /^\/users\/([a-z0-9_]{1,30})$/.exec(url.pathname)?.[1];
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { DomainEvent, EventBus } from "../shared/events.ts";
+import type { AppFederation } from "./federation.ts";
+import type { LocalUrls } from "./local-urls.ts";
+import { actorRowToRecipient } from "./recipients.ts";
+
+/**
+ * The one place where domain events become outgoing activities. Sending only
+ * enqueues: delivery, retries and signatures are the queue worker's job.
+ */
+export function connectOutboxBridge(deps: {
+  events: EventBus;
+  federation: AppFederation;
+  actors: ActorsRepository;
+  urls: LocalUrls;
+}): () => void {
+  const { federation, actors, urls } = deps;
+  const context = () => federation.createContext(urls.origin, undefined);
+
+  async function recipientOf(iri: string) {
+    const row = await actors.findByIri(iri);
+    if (!row) throw new Error(`no actor ${iri} to deliver to`);
+    return actorRowToRecipient(row);
+  }
+
+  async function send(event: DomainEvent): Promise<void> {
+    const ctx = context();
+    switch (event.type) {
+      case "follow.requested":
+      case "follow.undone": {
+        const sender = { identifier: event.followerUsername };
+        const follow = new Follow({
+          id: new URL(event.activityIri),
+          actor: urls.actor(event.followerUsername),
+          object: new URL(event.targetIri),
+        });
+        const activity =
+          event.type === "follow.requested"
+            ? follow
+            : new Undo({
+                id: new URL(`${event.activityIri}/undo`),
+                actor: follow.actorId,
+                object: follow,
+              });
+        await ctx.sendActivity(sender, await recipientOf(event.targetIri), activity);
+        return;
+      }
+      case "follower.accepted":
+      case "follower.rejected": {
+        const actor = urls.actor(event.username);
+        const follow = new Follow({
+          id: new URL(event.followActivityIri),
+          actor: new URL(event.followerIri),
+          object: actor,
+        });
+        const values = {
+          id: new URL(
+            `${actor.href}#${event.type === "follower.accepted" ? "accepts" : "rejects"}/${crypto.randomUUID()}`,
+          ),
+          actor,
+          object: follow,
+        };
+        const activity =
+          event.type === "follower.accepted" ? new Accept(values) : new Reject(values);
+        await ctx.sendActivity(
+          { identifier: event.username },
+          await recipientOf(event.followerIri),
+          activity,
+        );
+        return;
+      }
+    }
+  }
+
+  return deps.events.subscribe(send);
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import { actors, follows, members } from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { EventBus } from "../shared/events.ts";
+
+export type FollowState = "pending" | "accepted";
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface FollowsService {
+  /** An incoming Follow of a member; answered at once unless the member approves followers by hand. */
+  receiveFollow(input: {
+    follower: RemoteActorRecord;
+    username: string;
+    activityIri: string;
+  }): Promise<FollowState>;
+  receiveUndoFollow(input: { followerIri: string; username: string }): Promise<boolean>;
+  /** The remote side accepted or rejected one of our members' follows. */
+  receiveAnswer(input: {
+    targetIri: string;
+    /** The id of our Follow, when the answer names it. */
+    followActivityIri?: string;
+    /** Our member who followed, when the answer embeds our Follow. */
+    followerUsername?: string;
+    accepted: boolean;
+  }): Promise<boolean>;
+  approveFollower(username: string, followerIri: string): Promise<void>;
+  rejectFollower(username: string, followerIri: string): Promise<void>;
+  follow(username: string, target: RemoteActorRecord): Promise<{ activityIri: string }>;
+  unfollow(username: string, targetIri: string): Promise<void>;
+  /** A remote actor was deleted: forget it and every follow it had. */
+  forgetActor(iri: string): Promise<boolean>;
+  followers(username: string, page: { offset: number; limit: number }): Promise<Page<ActorRow>>;
+  following(username: string, page: { offset: number; limit: number }): Promise<Page<ActorRow>>;
+  pendingFollowers(username: string): Promise<ActorRow[]>;
+  /** The follow's state from `followerIri` to the member, if any. */
+  followState(followerIri: string, username: string): Promise<FollowState | undefined>;
+}
+
+export function createFollowsService(deps: {
+  db: Db;
+  actors: ActorsRepository;
+  events: EventBus;
+  newActivityIri: (username: string, kind: string) => string;
+}): FollowsService {
+  const { db, events } = deps;
+
+  async function memberActor(username: string): Promise<ActorRow> {
+    const [row] = await db
+      .select({ actor: actors })
+      .from(actors)
+      .innerJoin(members, eq(actors.memberId, members.id))
+      .where(eq(members.username, username.toLowerCase()));
+    if (!row) throw new DomainError("not_found", `No member named "${username}".`);
+    return row.actor;
+  }
+
+  async function findFollow(followerId: string, followingId: string) {
+    const [row] = await db
+      .select()
+      .from(follows)
+      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)));
+    return row;
+  }
+
+  async function settleFollower(username: string, followerIri: string, accept: boolean) {
+    const member = await memberActor(username);
+    const follower = await deps.actors.findByIri(followerIri);
+    const follow = follower && (await findFollow(follower.id, member.id));
+    if (!follower || !follow) {
+      throw new DomainError("not_found", `${followerIri} has not asked to follow ${username}.`);
+    }
+    if (accept) {
+      await db
+        .update(follows)
+        .set({ state: "accepted", acceptedAt: new Date() })
+        .where(eq(follows.id, follow.id));
+    } else {
+      await db.delete(follows).where(eq(follows.id, follow.id));
+    }
+    await events.emit({
+      type: accept ? "follower.accepted" : "follower.rejected",
+      username: member.username,
+      followerIri,
+      followActivityIri: follow.activityIri,
+    });
+  }
+
+  async function listActors(
+    username: string,
+    side: "followers" | "following",
+    page: { offset: number; limit: number },
+  ): Promise<Page<ActorRow>> {
+    const member = await memberActor(username);
+    // Followers are the actors on the follower side of follows pointing at the member.
+    const [mine, other] =
+      side === "followers"
+        ? [follows.followingId, follows.followerId]
+        : [follows.followerId, follows.followingId];
+    const where = and(eq(mine, member.id), eq(follows.state, "accepted"));
+    const rows = await db
+      .select({ actor: actors })
+      .from(follows)
+      .innerJoin(actors, eq(actors.id, other))
+      .where(where)
+      .orderBy(asc(follows.createdAt), asc(follows.id))
+      .offset(page.offset)
+      .limit(page.limit);
+    const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(follows).where(where);
+    return { items: rows.map((r) => r.actor), total: count?.n ?? 0 };
+  }
+
+  return {
+    async receiveFollow({ follower, username, activityIri }) {
+      const member = await memberActor(username);
+      const followerRow = await deps.actors.upsertRemote(follower);
+      const existing = await findFollow(followerRow.id, member.id);
+      const state: FollowState = member.manuallyApprovesFollowers ? "pending" : "accepted";
+      if (existing) {
+        // A repeated Follow changes nothing, but a lost Accept is worth sending again.
+        if (existing.state === "accepted") {
+          await events.emit({
+            type: "follower.accepted",
+            username: member.username,
+            followerIri: followerRow.iri,
+            followActivityIri: activityIri,
+          });
+        }
+        return existing.state;
+      }
+      await db
+        .insert(follows)
+        .values({
+          id: randomUUID(),
+          followerId: followerRow.id,
+          followingId: member.id,
+          state,
+          activityIri,
+          acceptedAt: state === "accepted" ? new Date() : null,
+        })
+        .onConflictDoNothing();
+      if (state === "accepted") {
+        await events.emit({
+          type: "follower.accepted",
+          username: member.username,
+          followerIri: followerRow.iri,
+          followActivityIri: activityIri,
+        });
+      }
+      return state;
+    },
+
+    async receiveUndoFollow({ followerIri, username }) {
+      const member = await memberActor(username);
+      const follower = await deps.actors.findByIri(followerIri);
+      if (!follower) return false;
+      const deleted = await db
+        .delete(follows)
+        .where(and(eq(follows.followerId, follower.id), eq(follows.followingId, member.id)))
+        .returning({ id: follows.id });
+      return deleted.length > 0;
+    },
+
+    async receiveAnswer({ targetIri, followActivityIri, followerUsername, accepted }) {
+      const target = await deps.actors.findByIri(targetIri);
+      if (!target) return false;
+      const [byIri] = followActivityIri
+        ? await db
+            .select()
+            .from(follows)
+            .where(
+              and(eq(follows.followingId, target.id), eq(follows.activityIri, followActivityIri)),
+            )
+        : [];
+      const follow =
+        byIri ??
+        (followerUsername
+          ? await findFollow((await memberActor(followerUsername)).id, target.id)
+          : undefined);
+      if (!follow) return false;
+      if (accepted) {
+        if (follow.state === "accepted") return false;
+        await db
+          .update(follows)
+          .set({ state: "accepted", acceptedAt: new Date() })
+          .where(eq(follows.id, follow.id));
+      } else {
+        await db.delete(follows).where(eq(follows.id, follow.id));
+      }
+      return true;
+    },
+
+    approveFollower: (username, followerIri) => settleFollower(username, followerIri, true),
+    rejectFollower: (username, followerIri) => settleFollower(username, followerIri, false),
+
+    async follow(username, target) {
+      const member = await memberActor(username);
+      if (target.iri === member.iri)
+        throw new DomainError("invalid", "A member cannot follow themself.");
+      const targetRow = await deps.actors.upsertRemote(target);
+      const existing = await findFollow(member.id, targetRow.id);
+      if (existing) return { activityIri: existing.activityIri };
+      const activityIri = deps.newActivityIri(member.username, "follow");
+      await db.insert(follows).values({
+        id: randomUUID(),
+        followerId: member.id,
+        followingId: targetRow.id,
+        state: "pending",
+        activityIri,
+      });
+      await events.emit({
+        type: "follow.requested",
+        followerUsername: member.username,
+        targetIri: targetRow.iri,
+        activityIri,
+      });
+      return { activityIri };
+    },
+
+    async unfollow(username, targetIri) {
+      const member = await memberActor(username);
+      const target = await deps.actors.findByIri(targetIri);
+      const follow = target && (await findFollow(member.id, target.id));
+      if (!target || !follow) {
+        throw new DomainError("not_found", `${username} does not follow ${targetIri}.`);
+      }
+      await db.delete(follows).where(eq(follows.id, follow.id));
+      await events.emit({
+        type: "follow.undone",
+        followerUsername: member.username,
+        targetIri: target.iri,
+        activityIri: follow.activityIri,
+      });
+    },
+
+    forgetActor: (iri) => deps.actors.deleteRemote(iri),
+
+    followers: (username, page) => listActors(username, "followers", page),
+    following: (username, page) => listActors(username, "following", page),
+
+    async pendingFollowers(username) {
+      const member = await memberActor(username);
+      const rows = await db
+        .select({ actor: actors })
+        .from(follows)
+        .innerJoin(actors, eq(actors.id, follows.followerId))
+        .where(and(eq(follows.followingId, member.id), eq(follows.state, "pending")))
+        .orderBy(asc(follows.createdAt));
+      return rows.map((r) => r.actor);
+    },
+
+    async followState(followerIri, username) {
+      const member = await memberActor(username);
+      const follower = await deps.actors.findByIri(followerIri);
+      return follower ? (await findFollow(follower.id, member.id))?.state : undefined;
+    },
+  };
+}

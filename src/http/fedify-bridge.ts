@@ -1,0 +1,146 @@
+import type { Federation } from "@fedify/fedify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface FedifyBridgeOptions<T> {
+  /** The instance's public origin (e.g. "https://our.instance"): Fedify derives every URI from it. */
+  origin: string;
+  contextData: (request: FastifyRequest) => T;
+  /** Fastify route patterns of the inboxes, e.g. "/users/:identifier/inbox" and "/inbox". */
+  inboxPaths: string[];
+  /** Largest accepted inbox body in bytes; 1 MiB by default. */
+  inboxBodyLimit?: number;
+  /** Lets the app hand Fedify another URL for a GET/HEAD (e.g. "/@bea" → "/users/bea"). */
+  rewriteUrl?: (url: URL, request: FastifyRequest) => URL | undefined;
+}
+
+const DEFAULT_INBOX_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Serves Fedify's routes from Fastify. GET/HEAD go through `federation.fetch()` first and
+ * fall through to Fastify's own routes when Fedify has no route or the client wants HTML;
+ * inbox POSTs are explicit routes that hand Fedify the exact bytes received.
+ */
+export function registerFedifyBridge<T>(
+  app: FastifyInstance,
+  federation: Federation<T>,
+  options: FedifyBridgeOptions<T>,
+): void {
+  const origin = new URL(options.origin).origin;
+  const bodyLimit = options.inboxBodyLimit ?? DEFAULT_INBOX_BODY_LIMIT;
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "GET" && request.method !== "HEAD") return;
+    const url = publicUrl(origin, request.url);
+    const target = options.rewriteUrl?.(url, request) ?? url;
+    // Set from Fedify's callbacks; the cast keeps TypeScript from narrowing it to undefined.
+    let fallThrough = undefined as "notFound" | "notAcceptable" | undefined;
+    const response = await federation.fetch(
+      new Request(target, { method: request.method, headers: requestHeaders(request) }),
+      {
+        contextData: options.contextData(request),
+        onNotFound: () => {
+          fallThrough = "notFound";
+          return new Response(null, { status: 404 });
+        },
+        onNotAcceptable: () => {
+          fallThrough = "notAcceptable";
+          return new Response(null, { status: 406 });
+        },
+      },
+    );
+    // The same URL answers JSON or HTML depending on Accept: caches must keep them apart.
+    if (fallThrough === "notAcceptable") reply.header("vary", "Accept");
+    if (fallThrough !== undefined) return; // Fastify's routing (HTML pages, 404) takes over.
+    return sendResponse(reply, response);
+  });
+
+  // Encapsulated so that the raw-body parser and error handler apply to the inbox routes only.
+  app.register(async (inboxes) => {
+    // Keep the exact bytes: Fedify checks Digest / Content-Digest against them, and any
+    // re-serialisation of the JSON would break the signature.
+    inboxes.removeAllContentTypeParsers();
+    inboxes.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+    inboxes.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.statusCode === 413) {
+        return reply.code(413).send({
+          error: `The request body is larger than the inbox limit of ${bodyLimit} bytes.`,
+        });
+      }
+      if (error.statusCode !== undefined && error.statusCode < 500) {
+        return reply.code(error.statusCode).send({ error: error.message });
+      }
+      request.log.error({ err: error }, "inbox request failed");
+      return reply.code(500).send({ error: "Internal server error." });
+    });
+
+    for (const path of options.inboxPaths) {
+      inboxes.post(path, { bodyLimit }, async (request, reply) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        // Fedify 2.3.6 answers most bad bodies with a 400 but throws on some (a bare JSON
+        // string); check here. TextDecoder drops a BOM as Fedify's `request.json()` does.
+        let json: unknown;
+        try {
+          json = JSON.parse(new TextDecoder().decode(body));
+        } catch {
+          return reply.code(400).send({ error: "The request body is not valid JSON." });
+        }
+        if (typeof json !== "object" || json === null || Array.isArray(json)) {
+          return reply.code(400).send({ error: "The request body must be a JSON object." });
+        }
+        const fedifyRequest = new Request(publicUrl(origin, request.url), {
+          method: "POST",
+          headers: requestHeaders(request),
+          body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        });
+        let response: Response;
+        try {
+          response = await federation.fetch(fedifyRequest, {
+            contextData: options.contextData(request),
+          });
+        } catch (error) {
+          // The JSON is well-formed, so what Fedify chokes on is the sender's activity
+          // (e.g. an unloadable JSON-LD context): answer as bad input, never as a crash.
+          request.log.warn({ err: error }, "Fedify could not process an inbox request");
+          return reply.code(400).send({ error: "The activity could not be processed." });
+        }
+        return sendResponse(reply, response);
+      });
+    }
+  });
+}
+
+/**
+ * The public URL of a request. `request.url` is the raw request target: resolving it with
+ * `new URL(target, origin)` would let a target like "//evil.example/x" change the host,
+ * so only its path and query are put on the origin.
+ */
+function publicUrl(origin: string, target: string): URL {
+  const url = new URL(origin);
+  const query = target.indexOf("?");
+  url.pathname = query < 0 ? target : target.slice(0, query);
+  url.search = query < 0 ? "" : target.slice(query);
+  return url;
+}
+
+/** Every header as received (rawHeaders keeps repeated ones); `Host` is signed, so it stays. */
+function requestHeaders(request: FastifyRequest): Headers {
+  const headers = new Headers();
+  const raw = request.raw.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    headers.append(raw[i] as string, raw[i + 1] as string);
+  return headers;
+}
+
+async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status);
+  for (const [name, value] of response.headers) {
+    // Fastify sets the length of the buffer it sends; a copied length or chunked encoding
+    // would contradict it.
+    if (name === "content-length" || name === "transfer-encoding") continue;
+    reply.header(name, value);
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  return reply.send(body.length > 0 ? body : undefined);
+}

@@ -1,0 +1,72 @@
+import type { Server } from "node:net";
+import { buildApp } from "./app.ts";
+import {
+  controlSocketPath,
+  sendToControlSocket,
+  serveControlSocket,
+} from "./cli/control-socket.ts";
+import { loadConfig } from "./config/config.ts";
+import { routeFedifyLogsToPino } from "./shared/fedify-logging.ts";
+import { createLogger } from "./shared/logger.ts";
+
+const result = loadConfig(process.env);
+if (!result.ok) {
+  for (const problem of result.problems) console.error(`Configuration error: ${problem}`);
+  process.exit(1);
+}
+const { config } = result;
+const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+await routeFedifyLogsToPino(logger);
+
+const socketPath = controlSocketPath(config.dataDir);
+if (config.database.kind === "pglite") {
+  // The embedded database must not be opened by two processes at once.
+  const running = await sendToControlSocket(socketPath, { argv: ["ping"] }).catch(() => undefined);
+  if (running) {
+    console.error(
+      `Another Socialdapres process already uses ${config.dataDir}; stop it first, or set DATA_DIR.`,
+    );
+    process.exit(1);
+  }
+}
+
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(config, { logger });
+} catch (error) {
+  console.error(`Could not open the database: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+let controlServer: Server | undefined;
+if (config.database.kind === "pglite") controlServer = await serveControlSocket(app, socketPath);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) {
+    logger.warn({ signal }, "second signal: exiting now");
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info(
+    { signal },
+    "shutting down: finishing running jobs; queued ones wait for the next start",
+  );
+  controlServer?.close();
+  await app.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+try {
+  await app.start();
+} catch (error) {
+  console.error(`Could not start: ${(error as Error).message}`);
+  await app.close();
+  process.exit(1);
+}
+logger.info(
+  { origin: config.origin.origin, role: config.role, database: config.database.kind },
+  `Socialdapres ${config.role === "worker" ? "worker running" : `listening on ${config.origin.origin}`}`,
+);

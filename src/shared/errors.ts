@@ -1,0 +1,17 @@
+/**
+ * An error a person can fix, raised by the domain and turned into a 4xx by
+ * whichever layer called it (HTTP route, inbox listener, CLI).
+ */
+export type DomainErrorCode = "invalid" | "not_found" | "conflict" | "forbidden" | "unauthorized";
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+
+  constructor(code: DomainErrorCode, message: string) {
+    super(message);
+    this.name = "DomainError";
+    this.code = code;
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

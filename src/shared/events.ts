@@ -1,0 +1,49 @@
+/**
+ * What happened in the domain that the outside world may need to hear about.
+ * Services emit these; the federation's outbox bridge turns them into
+ * activities, so every way of acting federates the same way.
+ */
+export type DomainEvent =
+  | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
+  | { type: "follow.undone"; followerUsername: string; targetIri: string; activityIri: string }
+  | {
+      type: "follower.accepted";
+      username: string;
+      followerIri: string;
+      followActivityIri: string;
+    }
+  | {
+      type: "follower.rejected";
+      username: string;
+      followerIri: string;
+      followActivityIri: string;
+    };
+
+export type DomainEventHandler = (event: DomainEvent) => Promise<void> | void;
+
+export interface EventBus {
+  subscribe(handler: DomainEventHandler): () => void;
+  /** Resolves when every handler has run; a failing handler does not stop the others. */
+  emit(event: DomainEvent): Promise<void>;
+}
+
+export function createEventBus(
+  onHandlerError: (error: unknown, event: DomainEvent) => void,
+): EventBus {
+  const handlers = new Set<DomainEventHandler>();
+  return {
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    async emit(event) {
+      for (const handler of handlers) {
+        try {
+          await handler(event);
+        } catch (error) {
+          onHandlerError(error, event);
+        }
+      }
+    },
+  };
+}

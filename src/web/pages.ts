@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { escapeHtml, plainTextToHtml } from "../shared/html.ts";
+import { type Language, pickLanguage, translate } from "./i18n.ts";
+import { layout } from "./layout.ts";
+
+export interface PagesDeps {
+  members: MembersService;
+  follows: FollowsService;
+  urls: LocalUrls;
+  instanceName: string;
+}
+
+const profileParams = z.object({ username: z.string().min(1).max(64) });
+
+export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
+  const { members, follows, urls, instanceName } = deps;
+  const handle = (username: string) => `@${username}@${urls.origin.host}`;
+  const html = (reply: FastifyReply, lang: Language, title: string, body: string, status = 200) =>
+    reply
+      .status(status)
+      .header("content-language", lang)
+      .header("vary", "Accept, Accept-Language")
+      .type("text/html; charset=utf-8")
+      .send(layout({ lang, title, body, instanceName }));
+  const language = (request: FastifyRequest) => pickLanguage(request.headers["accept-language"]);
+
+  app.get("/", async (request, reply) => {
+    const lang = language(request);
+    const listed = await members.listDiscoverable(100);
+    const example = handle(listed[0]?.username ?? "bea");
+    const items = listed
+      .map(
+        (m) =>
+          `<li><a href="${escapeHtml(urls.profile(m.username).pathname)}">${escapeHtml(m.displayName || m.username)}</a> <span class="handle">${escapeHtml(handle(m.username))}</span></li>`,
+      )
+      .join("");
+    const body = `<h1>${escapeHtml(instanceName)}</h1>
+<p>${escapeHtml(translate(lang, "tagline"))}</p>
+<p>${escapeHtml(translate(lang, "about"))}</p>
+<p>${escapeHtml(translate(lang, "privacy"))}</p>
+<h2>${escapeHtml(translate(lang, "howToFollow"))}</h2>
+<p>${escapeHtml(translate(lang, "howToFollowSteps", { handle: example }))}</p>
+<h2>${escapeHtml(translate(lang, "members"))}</h2>
+${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}</p>`}`;
+    return html(reply, lang, instanceName, body);
+  });
+
+  app.get("/@:username", async (request, reply) => {
+    const lang = language(request);
+    const parsed = profileParams.safeParse(request.params);
+    const member = parsed.success ? await members.findByUsername(parsed.data.username) : undefined;
+    if (!member) {
+      const body = `<h1>${escapeHtml(translate(lang, "notFound"))}</h1>
+<p>${escapeHtml(translate(lang, "noSuchMember"))}</p>
+<p><a href="/">${escapeHtml(translate(lang, "backHome"))}</a></p>`;
+      return html(reply, lang, translate(lang, "notFound"), body, 404);
+    }
+    const [followers, following] = await Promise.all([
+      follows.followers(member.username, { offset: 0, limit: 0 }),
+      follows.following(member.username, { offset: 0, limit: 0 }),
+    ]);
+    const name = member.displayName || member.username;
+    const body = `<article class="h-card">
+<h1 class="p-name">${escapeHtml(name)}</h1>
+<p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
+<div class="p-note">${plainTextToHtml(member.bio)}</div>
+<p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
+<span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
+<p>${escapeHtml(translate(lang, "followFrom", { handle: handle(member.username) }))}</p>
+</article>`;
+    return html(reply, lang, `${name} (${handle(member.username)})`, body);
+  });
+
+  // The actor IRI answers HTML to browsers with the profile page.
+  app.get("/users/:username", async (request, reply) => {
+    const parsed = profileParams.safeParse(request.params);
+    const member = parsed.success ? await members.findByUsername(parsed.data.username) : undefined;
+    if (!member) return reply.status(404).send({ error: "No member by that name here." });
+    return reply.redirect(urls.profile(member.username).pathname, 302);
+  });
+}

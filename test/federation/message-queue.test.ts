@@ -1,0 +1,415 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { testMessageQueue } from "@fedify/testing";
+import { Temporal } from "@js-temporal/polyfill";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
+import {
+  createMessageQueue,
+  type MessageQueueOptions,
+  type QueueLogger,
+} from "../../src/federation/message-queue.ts";
+import { databaseLabel, freshDatabaseConfig } from "../support/database.ts";
+
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+// Fedify hands over polyfill durations typed as the global Temporal ones.
+const ms = (milliseconds: number) =>
+  Temporal.Duration.from({ milliseconds }) as unknown as globalThis.Temporal.Duration;
+
+async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function recordingLogger() {
+  const entries: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (obj: Record<string, unknown>, msg: string): void => {
+      entries.push({ level, msg, obj });
+    };
+  const logger: QueueLogger = {
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    debug: at("debug"),
+  };
+  return { logger, entries };
+}
+
+/** Resolves when `open()` is called: lets a handler wait for another to start. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+describe.concurrent(`message queue (${databaseLabel})`, () => {
+  let config: DatabaseConfig;
+  let database: Database;
+  let drop: () => Promise<void>;
+  let queueCount = 0;
+  // A queue name per test keeps the concurrent tests apart on one shared database.
+  const freshQueueName = () => `q${++queueCount}`;
+  const queueFactory =
+    (name: string) =>
+    (options: MessageQueueOptions = {}) =>
+      createMessageQueue(database, { pollIntervalMs: 50, queueName: name, ...options });
+
+  beforeAll(async () => {
+    const fresh = await freshDatabaseConfig();
+    config = fresh.config;
+    drop = fresh.drop;
+    database = await openDatabase(config);
+    await database.migrate();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
+  it("passes Fedify's message queue contract", async () => {
+    const name = freshQueueName();
+    // On PostgreSQL the two queues get their own connection pools, like two processes.
+    const extra: Database[] = [];
+    await testMessageQueue(
+      async () => {
+        let db = database;
+        if (onPostgres) {
+          db = await openDatabase(config);
+          extra.push(db);
+        }
+        return createMessageQueue(db, { pollIntervalMs: 100, queueName: name });
+      },
+      async ({ controller }) => {
+        controller.abort();
+        for (const db of extra) await db.close();
+      },
+      { testOrderingKey: true },
+    );
+  }, 40_000);
+
+  it("holds a delayed job until its time and reports it in the depth", async ({ expect }) => {
+    const queue = queueFactory(freshQueueName());
+    const mq = queue();
+    const controller = new AbortController();
+    const received: { message: unknown; at: number }[] = [];
+    const enqueuedAt = Date.now();
+    await mq.enqueue("later", { delay: ms(600) });
+    await mq.enqueue("now");
+    expect(await mq.getDepth()).toEqual({ queued: 2, ready: 1, delayed: 1 });
+    const listening = mq.listen(
+      (message) => {
+        received.push({ message, at: Date.now() });
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => received.length === 2);
+    controller.abort();
+    await listening;
+    expect(received.map((r) => r.message)).toEqual(["now", "later"]);
+    expect((received[1]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(590);
+    expect(await mq.getDepth()).toEqual({ queued: 0, ready: 0, delayed: 0 });
+  });
+
+  it("runs one job per ordering key at a time, in order, and different keys together", async ({
+    expect,
+  }) => {
+    const queue = queueFactory(freshQueueName());
+    const mq = queue({ concurrency: 4 });
+    const controller = new AbortController();
+    const bStarted = gate();
+    const running = new Map<string, number>();
+    const maxRunning = new Map<string, number>();
+    const seen: Record<string, number[]> = { a: [], b: [], none: [] };
+    let done = 0;
+    const listening = mq.listen(
+      async (message: { key: string; n: number }) => {
+        const now = (running.get(message.key) ?? 0) + 1;
+        running.set(message.key, now);
+        maxRunning.set(message.key, Math.max(now, maxRunning.get(message.key) ?? 0));
+        seen[message.key]?.push(message.n);
+        if (message.key === "b" && message.n === 1) bStarted.open();
+        // Key "a" cannot finish its first job until key "b" has started: this
+        // only passes if different keys run concurrently.
+        if (message.key === "a" && message.n === 1) await bStarted.opened;
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        running.set(message.key, (running.get(message.key) ?? 1) - 1);
+        done++;
+      },
+      { signal: controller.signal },
+    );
+    for (let n = 1; n <= 5; n++) {
+      await mq.enqueue({ key: "a", n }, { orderingKey: "a" });
+      await mq.enqueue({ key: "b", n }, { orderingKey: "b" });
+    }
+    await mq.enqueueMany(
+      [6, 7, 8].map((n) => ({ key: "a", n })),
+      { orderingKey: "a" },
+    );
+    await mq.enqueueMany([1, 2, 3].map((n) => ({ key: "none", n })));
+    await waitFor(() => done === 16);
+    controller.abort();
+    await listening;
+    expect(seen.a).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(seen.b).toEqual([1, 2, 3, 4, 5]);
+    expect([...(seen.none ?? [])].sort()).toEqual([1, 2, 3]);
+    expect(maxRunning.get("a")).toBe(1);
+    expect(maxRunning.get("b")).toBe(1);
+  });
+
+  it("keeps a later job of a key behind an earlier delayed one", async ({ expect }) => {
+    const queue = queueFactory(freshQueueName());
+    const mq = queue();
+    const controller = new AbortController();
+    const seen: string[] = [];
+    await mq.enqueue("first", {
+      orderingKey: "k",
+      delay: ms(300),
+    });
+    await mq.enqueue("second", { orderingKey: "k" });
+    await mq.enqueue("free");
+    const listening = mq.listen(
+      (message: string) => {
+        seen.push(message);
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => seen.length === 3);
+    controller.abort();
+    await listening;
+    expect(seen).toEqual(["free", "first", "second"]);
+  });
+
+  it("logs a failing handler and does not run its job again", async ({ expect }) => {
+    const queue = queueFactory(freshQueueName());
+    const { logger, entries } = recordingLogger();
+    const mq = queue({ logger });
+    const controller = new AbortController();
+    let calls = 0;
+    await mq.enqueue("boom");
+    await mq.enqueue("fine");
+    const listening = mq.listen(
+      (message: string) => {
+        calls++;
+        if (message === "boom") throw new Error("handler exploded");
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => calls === 2);
+    await waitFor(() => entries.some((e) => e.level === "error"));
+    // A few more polls: a job left behind would be delivered again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    await listening;
+    expect(calls).toBe(2);
+    expect(entries.find((e) => e.level === "error")?.obj.err).toBeInstanceOf(Error);
+    expect(await mq.getDepth()).toMatchObject({ queued: 0 });
+  });
+
+  it("re-runs a job whose worker died holding its lease, once the lease expires", async ({
+    expect,
+  }) => {
+    const name = freshQueueName();
+    const queue = queueFactory(name);
+    const { logger, entries } = recordingLogger();
+    const mq = queue({ logger });
+    await mq.enqueue({ job: "orphan" });
+    // What a crashed worker leaves behind: a claimed job with a lease running out.
+    await database.rows(sql`
+      update queue_jobs set locked_until = now() + interval '400 milliseconds', attempts = 1
+      where queue = ${name}`);
+    expect(await mq.getDepth()).toMatchObject({ queued: 0 });
+    const controller = new AbortController();
+    const received: unknown[] = [];
+    const started = Date.now();
+    const listening = mq.listen(
+      (message) => {
+        received.push(message);
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => received.length === 1);
+    controller.abort();
+    await listening;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(received).toEqual([{ job: "orphan" }]);
+    expect(entries.some((e) => e.level === "warn" && e.obj.attempts === 2)).toBe(true);
+  });
+
+  it("renews the lease of a slow handler so nobody else claims its job", async ({ expect }) => {
+    const queue = queueFactory(freshQueueName());
+    const dbg = {
+      info: (o: object, m: string) => console.log("LEASE info", m, o),
+      warn: (o: object, m: string) => console.log("LEASE warn", m, o),
+      error: (o: object, m: string) => console.log("LEASE error", m, o),
+      debug: () => {},
+    };
+    const mq1 = queue({ leaseMs: 400, logger: dbg });
+    const mq2 = queue({ leaseMs: 400, logger: dbg });
+    const controller = new AbortController();
+    const release = gate();
+    let runs = 0;
+    const t0 = Date.now();
+    const handler = async () => {
+      runs++;
+      console.log(
+        "LEASE run",
+        runs,
+        Date.now() - t0,
+        JSON.stringify(
+          await database.rows(
+            sql`select id, locked_until, now() as now, attempts from queue_jobs where queue like 'q%' and message = '"slow"'::jsonb`,
+          ),
+        ),
+      );
+      await release.opened;
+    };
+    await mq1.enqueue("slow");
+    const listening = [
+      mq1.listen(handler, { signal: controller.signal }),
+      mq2.listen(handler, { signal: controller.signal }),
+    ];
+    await waitFor(() => runs === 1);
+    // Well past the lease: without renewal the other queue would have taken the job.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const depthDuring = await mq1.getDepth();
+    console.log("LEASE release", Date.now() - t0);
+    release.open();
+    controller.abort();
+    await Promise.all(listening);
+    expect(depthDuring.queued).toBe(0);
+    expect(runs).toBe(1);
+  });
+
+  it("stops listening on abort, after the running handlers finish", async ({ expect }) => {
+    const queue = queueFactory(freshQueueName());
+    // A long poll interval: abort must not wait for it.
+    const mq = queue({ pollIntervalMs: 60_000 });
+    const idle = new AbortController();
+    const idleListening = mq.listen(() => {}, { signal: idle.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const abortedAt = Date.now();
+    idle.abort();
+    await idleListening;
+    expect(Date.now() - abortedAt).toBeLessThan(2_000);
+
+    const busy = new AbortController();
+    const release = gate();
+    let started = false;
+    let finished = false;
+    await mq.enqueue("long");
+    const busyListening = mq.listen(
+      async () => {
+        started = true;
+        await release.opened;
+        finished = true;
+      },
+      { signal: busy.signal },
+    );
+    let resolved = false;
+    void busyListening.then(() => {
+      resolved = true;
+    });
+    await waitFor(() => started);
+    busy.abort();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resolved).toBe(false);
+    release.open();
+    await busyListening;
+    expect(finished).toBe(true);
+    expect(await mq.getDepth()).toMatchObject({ queued: 0 });
+  });
+
+  it("keeps jobs across a restart of the database", async ({ expect }) => {
+    // PGlite needs a data directory on disk to survive; PostgreSQL gets a fresh database.
+    const fresh = await freshDatabaseConfig();
+    const dataDir = onPostgres ? undefined : await mkdtemp(join(tmpdir(), "sdp-queue-"));
+    const durable: DatabaseConfig =
+      fresh.config.kind === "pglite" ? { ...fresh.config, dataDir } : fresh.config;
+    try {
+      const first = await openDatabase(durable);
+      await first.migrate();
+      const before = createMessageQueue(first, { pollIntervalMs: 50 });
+      await before.enqueue({ n: 1 }, { orderingKey: "k" });
+      await before.enqueueMany([{ n: 2 }, { n: 3 }], { orderingKey: "k" });
+      await before.enqueue({ n: 4 }, { delay: ms(100) });
+      await first.close();
+
+      // Reopened from what is on disk alone, without the template.
+      const second = await openDatabase(dataDir ? { kind: "pglite", dataDir } : durable);
+      try {
+        const after = createMessageQueue(second, { pollIntervalMs: 50 });
+        expect((await after.getDepth()).queued).toBe(4);
+        const controller = new AbortController();
+        const received: unknown[] = [];
+        const listening = after.listen(
+          (message) => {
+            received.push(message);
+          },
+          { signal: controller.signal },
+        );
+        await waitFor(() => received.length === 4);
+        controller.abort();
+        await listening;
+        expect(received.filter((m) => (m as { n: number }).n <= 3)).toEqual([
+          { n: 1 },
+          { n: 2 },
+          { n: 3 },
+        ]);
+        expect(received).toContainEqual({ n: 4 });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await fresh.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it.runIf(onPostgres)(
+    "never runs a job twice across two workers sharing PostgreSQL",
+    async ({ expect }) => {
+      const name = freshQueueName();
+      const other = await openDatabase(config);
+      try {
+        const workers = [
+          createMessageQueue(database, { pollIntervalMs: 20, queueName: name, concurrency: 4 }),
+          createMessageQueue(other, { pollIntervalMs: 20, queueName: name, concurrency: 4 }),
+        ];
+        const runs = new Map<number, number>();
+        const byWorker = [0, 0];
+        const controller = new AbortController();
+        const listening = workers.map((worker, w) =>
+          worker.listen(
+            async (n: number) => {
+              runs.set(n, (runs.get(n) ?? 0) + 1);
+              byWorker[w] = (byWorker[w] ?? 0) + 1;
+              await new Promise((resolve) => setTimeout(resolve, 2));
+            },
+            { signal: controller.signal },
+          ),
+        );
+        const total = 300;
+        await workers[0]?.enqueueMany(Array.from({ length: total }, (_, n) => n));
+        await waitFor(() => runs.size === total, 15_000);
+        // Give a duplicate delivery a chance to show up before judging.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        controller.abort();
+        await Promise.all(listening);
+        expect([...runs.values()].every((count) => count === 1)).toBe(true);
+        expect(byWorker.every((count) => count > 0)).toBe(true);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+});
