@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
@@ -64,7 +63,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     db,
     actors,
     events,
-    newActivityIri: (username, kind) => `${urls.actor(username).href}#${kind}s/${randomUUID()}`,
+    newActivityIri: (kind) => urls.newActivity(kind).href,
   });
 
   const queue = createMessageQueue(database, { logger: logger.child({ component: "queue" }) });
@@ -84,7 +83,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
   const http: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
     trustProxy: true,
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandling(http);

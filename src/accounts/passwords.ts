@@ -34,21 +34,23 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
+  const [scheme, n, r, p, salt, hash, ...extra] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash || extra.length > 0) return false;
   const expected = Buffer.from(hash, "base64url");
-  const actual = await scrypt(
-    password.normalize("NFKC"),
-    Buffer.from(salt, "base64url"),
-    expected.length,
-    {
-      N: Number(n),
-      r: Number(r),
-      p: Number(p),
-      maxmem: MAX_MEMORY,
-    },
-  );
-  return timingSafeEqual(actual, expected);
+  // An empty or truncated hash would match an equally short derivation of any password.
+  if (expected.length < KEY_LENGTH) return false;
+  try {
+    const actual = await scrypt(
+      password.normalize("NFKC"),
+      Buffer.from(salt, "base64url"),
+      expected.length,
+      { N: Number(n), r: Number(r), p: Number(p), maxmem: MAX_MEMORY },
+    );
+    return timingSafeEqual(actual, expected);
+  } catch {
+    // Cost parameters scrypt refuses (or that exceed the memory cap): not a hash of ours.
+    return false;
+  }
 }
 
 /** A password to print once when the admin did not choose one. */

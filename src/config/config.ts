@@ -42,6 +42,7 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   ORIGIN: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://social.example" })
+    .refine(isBareOrigin, "must be an origin only, without a path (https://social.example)")
     .optional(),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -49,9 +50,17 @@ const environmentSchema = z.object({
     })
     .default("info"),
   ROLE: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
-  INSTANCE_NAME: z.string().min(1).max(100).default("Socialdapres"),
+  INSTANCE_NAME: z.string().max(100, "must be at most 100 characters").default("Socialdapres"),
   FEDERATION_ALLOW_PRIVATE_ADDRESS: booleanFlag.default(false),
 });
+
+/** Checked with the other variables, so that every problem is reported at once. */
+function isBareOrigin(value: string): boolean {
+  // Zod runs this even when the URL check failed: that problem is reported already.
+  const url = URL.parse(value);
+  if (!url) return true;
+  return url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+}
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
@@ -63,19 +72,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   );
   const parsed = environmentSchema.safeParse(cleaned);
   if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
-    };
+    // One line per variable: its first problem is the one to fix.
+    const problems = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join(".");
+      if (!problems.has(name)) problems.set(name, `${name}: ${issue.message}`);
+    }
+    return { ok: false, problems: [...problems.values()] };
   }
   const e = parsed.data;
   const origin = new URL(e.ORIGIN ?? `http://localhost:${e.PORT}`);
-  if (origin.pathname !== "/" || origin.search || origin.hash) {
-    return {
-      ok: false,
-      problems: ["ORIGIN: must be an origin only, without a path (https://social.example)"],
-    };
-  }
   const dataDir = resolve(e.DATA_DIR);
   return {
     ok: true,

@@ -23,6 +23,8 @@ export interface LocalUrls {
   following(username: string): URL;
   sharedInbox(): URL;
   profile(username: string): URL;
+  /** A fresh id for an activity we send (Follow, Accept, Undo…). */
+  newActivity(kind: string): URL;
   /** The username of a local actor IRI, or undefined for anything else. */
   usernameOf(iri: URL | string): string | undefined;
 }
@@ -39,6 +41,9 @@ export function localUrls(origin: URL): LocalUrls {
     following: (u) => at(PATHS.following, u),
     sharedInbox: () => at(PATHS.sharedInbox),
     profile: (u) => new URL(`/@${encodeURIComponent(u)}`, origin),
+    // Path ids, not fragments: some software drops the fragment of an embedded object's id.
+    newActivity: (kind) =>
+      new URL(`/activities/${encodeURIComponent(kind)}/${crypto.randomUUID()}`, origin),
     usernameOf(iri) {
       const url = new URL(iri);
       if (url.origin !== origin.origin) return undefined;

@@ -176,7 +176,7 @@ export function createMessageQueue(
         .rows(sql`update queue_jobs set locked_until = now() + make_interval(
           secs => ${leaseSeconds}::double precision) where id = ${id}`)
         .catch((error) => logger.warn({ err: error, jobId: id }, "Could not renew a job lease"));
-    }, leaseMs / 2);
+    }, leaseMs / 3);
     try {
       await handler(job.message);
     } catch (error) {

@@ -39,7 +39,7 @@ export function connectOutboxBridge(deps: {
           event.type === "follow.requested"
             ? follow
             : new Undo({
-                id: new URL(`${event.activityIri}/undo`),
+                id: urls.newActivity("undo"),
                 actor: follow.actorId,
                 object: follow,
               });
@@ -55,9 +55,7 @@ export function connectOutboxBridge(deps: {
           object: actor,
         });
         const values = {
-          id: new URL(
-            `${actor.href}#${event.type === "follower.accepted" ? "accepts" : "rejects"}/${crypto.randomUUID()}`,
-          ),
+          id: urls.newActivity(event.type === "follower.accepted" ? "accept" : "reject"),
           actor,
           object: follow,
         };

@@ -47,7 +47,7 @@ export function createFollowsService(deps: {
   db: Db;
   actors: ActorsRepository;
   events: EventBus;
-  newActivityIri: (username: string, kind: string) => string;
+  newActivityIri: (kind: string) => string;
 }): FollowsService {
   const { db, events } = deps;
 
@@ -206,7 +206,7 @@ export function createFollowsService(deps: {
       const targetRow = await deps.actors.upsertRemote(target);
       const existing = await findFollow(member.id, targetRow.id);
       if (existing) return { activityIri: existing.activityIri };
-      const activityIri = deps.newActivityIri(member.username, "follow");
+      const activityIri = deps.newActivityIri("follow");
       await db.insert(follows).values({
         id: randomUUID(),
         followerId: member.id,
