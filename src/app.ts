@@ -91,6 +91,8 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     origin: urls.origin.origin,
     contextData: () => undefined,
     inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
+    fastifyPaths: ["/.well-known/nodeinfo"],
     // `/@bea` is the profile page people share; ActivityPub clients get the actor there too.
     rewriteUrl: (url) => {
       const username = /^\/@([a-z0-9_]{1,30})$/i.exec(url.pathname)?.[1];

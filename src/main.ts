@@ -6,6 +6,7 @@ import {
   serveControlSocket,
 } from "./cli/control-socket.ts";
 import { loadConfig } from "./config/config.ts";
+import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock.ts";
 import { routeFedifyLogsToPino } from "./shared/fedify-logging.ts";
 import { createLogger } from "./shared/logger.ts";
 
@@ -17,17 +18,23 @@ if (!result.ok) {
 const { config } = result;
 const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
 await routeFedifyLogsToPino(logger);
+if (config.allowPrivateAddress && config.origin.protocol === "https:") {
+  logger.warn(
+    "FEDERATION_ALLOW_PRIVATE_ADDRESS is on: the server may fetch private addresses. Use it only for local tests.",
+  );
+}
 
 const socketPath = controlSocketPath(config.dataDir);
+let dataDirLock: DataDirLock | undefined;
 if (config.database.kind === "pglite") {
-  // The embedded database must not be opened by two processes at once.
-  const running = await sendToControlSocket(socketPath, { argv: ["ping"] }).catch(() => undefined);
-  if (running) {
+  const locked = await acquireDataDirLock(config.dataDir);
+  if (!locked.ok) {
     console.error(
-      `Another Socialdapres process already uses ${config.dataDir}; stop it first, or set DATA_DIR.`,
+      `Another Socialdapres process (pid ${locked.heldBy}) already uses ${config.dataDir}; stop it first, or set DATA_DIR.`,
     );
     process.exit(1);
   }
+  dataDirLock = locked.lock;
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -35,6 +42,7 @@ try {
   app = await buildApp(config, { logger });
 } catch (error) {
   console.error(`Could not open the database: ${(error as Error).message}`);
+  await dataDirLock?.release();
   process.exit(1);
 }
 
@@ -54,6 +62,7 @@ async function shutdown(signal: string) {
   );
   controlServer?.close();
   await app.close();
+  await dataDirLock?.release();
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -64,6 +73,7 @@ try {
 } catch (error) {
   console.error(`Could not start: ${(error as Error).message}`);
   await app.close();
+  await dataDirLock?.release();
   process.exit(1);
 }
 logger.info(

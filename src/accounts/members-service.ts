@@ -29,6 +29,8 @@ export interface MembersService {
   findByUsername(username: string): Promise<Member | undefined>;
   findById(id: string): Promise<Member | undefined>;
   count(): Promise<number>;
+  /** Every member, oldest first: for the admin, whatever each one chose to show. */
+  list(limit: number): Promise<Member[]>;
   /** Members who chose to be listed, oldest first. */
   listDiscoverable(limit: number): Promise<Member[]>;
   keyPairs(member: Member): Promise<JwkPair[]>;
@@ -128,6 +130,8 @@ export function createMembersService(deps: { db: Db; urls: LocalUrls }): Members
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);
       return row?.n ?? 0;
     },
+
+    list: (limit) => db.select().from(members).orderBy(asc(members.createdAt)).limit(limit),
 
     listDiscoverable: (limit) =>
       db

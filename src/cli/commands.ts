@@ -30,8 +30,14 @@ function option(args: string[], name: string): string | undefined {
   return index >= 0 ? args[index + 1] : undefined;
 }
 
+/** Options followed by a value; the others (--manual-approval, --pending) are flags. */
+const VALUE_OPTIONS = new Set(["--display-name", "--label"]);
+
 function positional(args: string[], count: number, usage: string): string[] {
-  const values = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+  // A flag must not swallow the argument after it: `user create --manual-approval bea`.
+  const values = args.filter(
+    (a, i) => !a.startsWith("--") && !VALUE_OPTIONS.has(args[i - 1] ?? ""),
+  );
   if (values.length < count) throw new DomainError("invalid", `Usage: npm run cli -- ${usage}`);
   return values;
 }
@@ -57,7 +63,7 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         return 0;
       }
       case "user list": {
-        for (const member of await app.members.listDiscoverable(10_000)) {
+        for (const member of await app.members.list(10_000)) {
           io.out(
             `@${member.username}\t${member.displayName}\t${app.urls.actor(member.username).href}`,
           );

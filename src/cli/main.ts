@@ -1,5 +1,6 @@
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config/config.ts";
+import { acquireDataDirLock, type DataDirLock } from "../db/data-dir-lock.ts";
 import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
@@ -21,12 +22,30 @@ const wantsStdin = argv[0] === "user" && argv[1] === "create" && !process.stdin.
 const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
 
 // A running server owns the embedded database: hand it the command.
+let dataDirLock: DataDirLock | undefined;
 if (config.database.kind === "pglite") {
-  const response = await sendToControlSocket(controlSocketPath(config.dataDir), { argv, stdin });
-  if (response) {
-    for (const line of response.out) console.log(line);
-    for (const line of response.err) console.error(line);
-    process.exit(response.code);
+  const socketPath = controlSocketPath(config.dataDir);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const response = await sendToControlSocket(socketPath, { argv, stdin });
+    if (response) {
+      for (const line of response.out) console.log(line);
+      for (const line of response.err) console.error(line);
+      process.exit(response.code);
+    }
+    const locked = await acquireDataDirLock(config.dataDir);
+    if (locked.ok) {
+      dataDirLock = locked.lock;
+      break;
+    }
+    // The server holds the folder but its socket is not up yet: it is still starting.
+    if (Date.now() > deadline) {
+      console.error(
+        `The server (pid ${locked.heldBy}) holds ${config.dataDir} but does not answer.`,
+      );
+      process.exit(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -37,6 +56,7 @@ try {
   code = await runCommand(app, argv, { stdin, out: console.log, err: console.error });
 } finally {
   await app.close();
+  await dataDirLock?.release();
 }
 process.exit(code);
 

@@ -82,6 +82,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   }
   const e = parsed.data;
   const origin = new URL(e.ORIGIN ?? `http://localhost:${e.PORT}`);
+  if (e.ROLE !== "all" && !e.DATABASE_URL) {
+    return {
+      ok: false,
+      problems: [
+        `ROLE: "${e.ROLE}" needs DATABASE_URL: the embedded database serves a single process (use ROLE=all)`,
+      ],
+    };
+  }
   const dataDir = resolve(e.DATA_DIR);
   return {
     ok: true,

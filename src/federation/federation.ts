@@ -69,10 +69,18 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
       return (await members.findByUsername(username))?.username ?? null;
     });
 
+  // Exactly the member's username, as the actor dispatcher requires: "/users/BEA/…" is not hers.
+  const isMember = async (identifier: string) =>
+    (await members.findByUsername(identifier))?.username === identifier;
+  // Without a first cursor Fedify calls the dispatcher, which answers 404 for an unknown
+  // member; with one, it would serve an empty collection for any name.
+  const firstCursorOf = async (_ctx: unknown, identifier: string) =>
+    (await isMember(identifier)) ? "0" : null;
+
   federation
     .setFollowersDispatcher(PATHS.followers, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
-      if (!(await members.findByUsername(identifier))) return null;
+      if (!(await isMember(identifier))) return null;
       // Without a cursor Fedify wants every recipient at once (it is delivering to followers).
       const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
       const limit = cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE;
@@ -84,15 +92,15 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
       };
     })
     .setCounter(async (_ctx, identifier) => {
-      if (!(await members.findByUsername(identifier))) return null;
+      if (!(await isMember(identifier))) return null;
       return (await follows.followers(identifier, { offset: 0, limit: 0 })).total;
     })
-    .setFirstCursor(() => "0");
+    .setFirstCursor(firstCursorOf);
 
   federation
     .setFollowingDispatcher(PATHS.following, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
-      if (!(await members.findByUsername(identifier))) return null;
+      if (!(await isMember(identifier))) return null;
       const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
       const page = await follows.following(identifier, {
         offset,
@@ -105,15 +113,15 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
       };
     })
     .setCounter(async (_ctx, identifier) => {
-      if (!(await members.findByUsername(identifier))) return null;
+      if (!(await isMember(identifier))) return null;
       return (await follows.following(identifier, { offset: 0, limit: 0 })).total;
     })
-    .setFirstCursor(() => "0");
+    .setFirstCursor(firstCursorOf);
 
   // Encounters will fill the outbox; until then it is an honest, empty collection.
   federation
     .setOutboxDispatcher(PATHS.outbox, async (_ctx, identifier) => {
-      if (identifier !== INSTANCE_ACTOR_IDENTIFIER && !(await members.findByUsername(identifier))) {
+      if (identifier !== INSTANCE_ACTOR_IDENTIFIER && !(await isMember(identifier))) {
         return null;
       }
       return { items: [] };

@@ -11,6 +11,11 @@ export interface FedifyBridgeOptions<T> {
   inboxBodyLimit?: number;
   /** Lets the app hand Fedify another URL for a GET/HEAD (e.g. "/@bea" → "/users/bea"). */
   rewriteUrl?: (url: URL, request: FastifyRequest) => URL | undefined;
+  /**
+   * Paths Fastify answers itself although Fedify has a built-in route for them, e.g.
+   * "/.well-known/nodeinfo" (Fedify's lists no link unless its own NodeInfo dispatcher is set).
+   */
+  fastifyPaths?: string[];
 }
 
 const DEFAULT_INBOX_BODY_LIMIT = 1024 * 1024;
@@ -27,10 +32,13 @@ export function registerFedifyBridge<T>(
 ): void {
   const origin = new URL(options.origin).origin;
   const bodyLimit = options.inboxBodyLimit ?? DEFAULT_INBOX_BODY_LIMIT;
+  const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, "") : path);
+  const fastifyPaths = new Set((options.fastifyPaths ?? []).map(trimSlash));
 
   app.addHook("onRequest", async (request, reply) => {
     if (request.method !== "GET" && request.method !== "HEAD") return;
     const url = publicUrl(origin, request.url);
+    if (fastifyPaths.has(trimSlash(url.pathname))) return;
     const target = options.rewriteUrl?.(url, request) ?? url;
     // Set from Fedify's callbacks; the cast keeps TypeScript from narrowing it to undefined.
     let fallThrough = undefined as "notFound" | "notAcceptable" | undefined;
