@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type App, buildApp } from "../../src/app.ts";
+import type { AppConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/shared/logger.ts";
+import { freshDatabaseConfig } from "./database.ts";
+
+export interface TestAppOptions extends Partial<AppConfig> {
+  /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
+  listen?: boolean;
+}
+
+export interface TestApp {
+  app: App;
+  /** The instance's origin, e.g. "http://localhost:41234" (no trailing slash). */
+  baseUrl: string;
+  /** Closes the app, drops its database and removes its data directory. Safe to call twice. */
+  close: () => Promise<void>;
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no loopback port");
+  return address.port;
+}
+
+const isAddressInUse = (error: unknown) =>
+  (error as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
+
+/**
+ * One independent instance on a fresh database: in-memory PGlite, or a new
+ * database on TEST_DATABASE_URL. Its origin is `http://localhost:<free port>`;
+ * with `listen: true` it listens there (retrying on another port if someone
+ * took it in between), otherwise use `app.http.inject()`.
+ */
+export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
+  const { listen = false, ...configOverrides } = overrides;
+  // Only a port we chose can be changed when it turns out to be taken.
+  const attempts = listen && configOverrides.port === undefined ? 5 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const instance = await buildOnce(configOverrides);
+    if (!listen) return instance;
+    try {
+      await instance.app.start();
+      return instance;
+    } catch (error) {
+      await instance.close();
+      if (!isAddressInUse(error) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
+  const cleanups: Array<() => Promise<void>> = [];
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const errors: unknown[] = [];
+      // Last created, first released: the app before its database, the database before its folder.
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: unknown) => errors.push(error));
+      }
+      if (errors.length > 0) throw new AggregateError(errors, "could not close the test app");
+    })();
+    return closing;
+  };
+
+  try {
+    const port = overrides.port ?? (await freePort());
+    const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "socialdapres-test-")));
+    if (overrides.dataDir === undefined) {
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    }
+    let database = overrides.database;
+    if (database === undefined) {
+      const fresh = await freshDatabaseConfig();
+      cleanups.push(fresh.drop);
+      database = fresh.config;
+    }
+    const config: AppConfig = {
+      host: "localhost",
+      port,
+      dataDir,
+      logLevel: "silent",
+      role: "all",
+      instanceName: "Socialdapres test",
+      allowPrivateAddress: true,
+      ...overrides,
+      origin: overrides.origin ?? new URL(`http://localhost:${port}`),
+      database,
+    };
+    const app = await buildApp(config, { logger: createLogger({ level: config.logLevel }) });
+    cleanups.push(() => app.close());
+    return { app, baseUrl: config.origin.origin, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}
