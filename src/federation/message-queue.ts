@@ -125,7 +125,8 @@ export function createMessageQueue(
    * each other's candidates, and the lease (not an open transaction) marks it
    * as taken, so the handler runs with no lock held. A keyed job is eligible
    * only when it is the oldest job of its key and no other job of that key is
-   * leased: keys run one job at a time, in enqueue order, even a delayed one.
+   * leased: a key runs one job at a time, in enqueue order, and a delayed job
+   * holds back the jobs of its key enqueued after it.
    */
   async function claim(): Promise<ClaimedJob | undefined> {
     const busy =
