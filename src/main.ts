@@ -1,10 +1,6 @@
 import type { Server } from "node:net";
 import { buildApp } from "./app.ts";
-import {
-  controlSocketPath,
-  sendToControlSocket,
-  serveControlSocket,
-} from "./cli/control-socket.ts";
+import { controlSocketPath, serveControlSocket } from "./cli/control-socket.ts";
 import { loadConfig } from "./config/config.ts";
 import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock.ts";
 import { routeFedifyLogsToPino } from "./shared/fedify-logging.ts";

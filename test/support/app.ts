@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,6 +32,25 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === "string") throw new Error("no loopback port");
   return address.port;
+}
+
+// Data directories not yet removed: a test file that never calls close() (it failed in
+// beforeAll, or timed out) still leaves no folder behind when its worker exits. One set and
+// one exit listener per process, however often test files re-import this module.
+const LIVE_DIRS = Symbol.for("socialdapres.test.liveDataDirs");
+
+function liveDataDirs(): Set<string> {
+  const global = globalThis as Record<symbol, Set<string> | undefined>;
+  let dirs = global[LIVE_DIRS];
+  if (!dirs) {
+    const created = new Set<string>();
+    process.once("exit", () => {
+      for (const dir of created) rmSync(dir, { recursive: true, force: true });
+    });
+    global[LIVE_DIRS] = created;
+    dirs = created;
+  }
+  return dirs;
 }
 
 const isAddressInUse = (error: unknown) =>
@@ -78,7 +98,11 @@ async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
     const port = overrides.port ?? (await freePort());
     const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "socialdapres-test-")));
     if (overrides.dataDir === undefined) {
-      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      liveDataDirs().add(dataDir);
+      cleanups.push(async () => {
+        await rm(dataDir, { recursive: true, force: true });
+        liveDataDirs().delete(dataDir);
+      });
     }
     let database = overrides.database;
     if (database === undefined) {

@@ -1,0 +1,256 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyPassword } from "../src/accounts/passwords.ts";
+import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
+import type { App } from "../src/app.ts";
+import { runCommand, USAGE } from "../src/cli/commands.ts";
+import { buildTestApp, type TestApp } from "./support/app.ts";
+import { databaseLabel } from "./support/database.ts";
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+const fan: RemoteActorRecord = {
+  iri: "https://mastodon.example/users/fan",
+  type: "Person",
+  username: "fan",
+  host: "mastodon.example",
+  name: "A fan",
+  summary: "",
+  url: "https://mastodon.example/@fan",
+  inboxUrl: "https://mastodon.example/users/fan/inbox",
+  sharedInboxUrl: "https://mastodon.example/inbox",
+  followersUrl: "https://mastodon.example/users/fan/followers",
+  avatarUrl: null,
+  manuallyApprovesFollowers: false,
+};
+
+describe(`CLI commands (${databaseLabel})`, () => {
+  let testApp: TestApp;
+  let app: App;
+  let host: string;
+
+  async function run(argv: string[], stdin?: string): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCommand(app, argv, {
+      stdin,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    });
+    return { code, out, err };
+  }
+
+  async function passwordHashOf(username: string): Promise<string> {
+    const member = await app.members.findByUsername(username);
+    if (!member) throw new Error(`no member ${username}`);
+    return member.passwordHash;
+  }
+
+  beforeAll(async () => {
+    testApp = await buildTestApp();
+    app = testApp.app;
+    host = new URL(testApp.baseUrl).host;
+  });
+  afterAll(() => testApp?.close());
+
+  describe("user create", () => {
+    it("uses the password piped on stdin and prints no password", async () => {
+      const result = await run(
+        ["user", "create", "Alice", "--display-name", "Alice Dupont"],
+        "piped-password-42\n",
+      );
+      expect(result).toEqual({
+        code: 0,
+        out: [`Created @alice@${host} (${testApp.baseUrl}/users/alice)`],
+        err: [],
+      });
+      const alice = await app.members.findByUsername("alice");
+      expect(alice?.displayName).toBe("Alice Dupont");
+      expect(await verifyPassword("piped-password-42", alice?.passwordHash as string)).toBe(true);
+    });
+
+    it("reads only the first line of stdin, whatever the line ending", async () => {
+      const result = await run(["user", "create", "dora"], "dora-password-1\r\nsecond line\r\n");
+      expect(result.code).toBe(0);
+      expect(result.out.join("\n")).not.toContain("Password");
+      expect(await verifyPassword("dora-password-1", await passwordHashOf("dora"))).toBe(true);
+    });
+
+    it("generates a password when nothing is piped, prints it once, and it verifies", async () => {
+      const result = await run(["user", "create", "gen"]);
+      expect(result.code).toBe(0);
+      expect(result.err).toEqual([]);
+      const passwordLines = result.out.filter((line) => line.startsWith("Password"));
+      expect(passwordLines).toHaveLength(1);
+      const password = /^Password \(shown once\): (\S+)$/.exec(passwordLines[0] as string)?.[1];
+      expect(password).toBeDefined();
+      expect(result.out.join("\n").split(password as string)).toHaveLength(2);
+      expect(await verifyPassword(password as string, await passwordHashOf("gen"))).toBe(true);
+      // The database never holds it in clear.
+      const rows = await app.database.rows(sql`select * from members`);
+      expect(JSON.stringify(rows)).not.toContain(password);
+    });
+
+    it("treats an empty stdin as nothing piped", async () => {
+      const result = await run(["user", "create", "empty"], "\n");
+      expect(result.code).toBe(0);
+      expect(result.out.some((line) => line.startsWith("Password (shown once): "))).toBe(true);
+    });
+
+    it("refuses a taken username, in any case, with exit code 1 and a clear message", async () => {
+      const before = await app.members.count();
+      const result = await run(["user", "create", "ALICE"], "another-password\n");
+      expect(result.code).toBe(1);
+      expect(result.out).toEqual([]);
+      expect(result.err).toEqual(['Username "alice" is already taken.']);
+      expect(await app.members.count()).toBe(before);
+    });
+
+    it.each([
+      ["a bad username", ["user", "create", "bad.name"], /not valid/],
+      ["a reserved username", ["user", "create", "admin"], /reserved/],
+      ["a missing username", ["user", "create"], /Usage: .*user create <username>/],
+    ])("refuses %s with exit code 1", async (_label, argv, message) => {
+      const before = await app.members.count();
+      const result = await run(argv, "long-enough-password\n");
+      expect(result.code).toBe(1);
+      expect(result.out).toEqual([]);
+      expect(result.err).toHaveLength(1);
+      expect(result.err[0]).toMatch(message);
+      expect(await app.members.count()).toBe(before);
+    });
+
+    it("refuses a piped password that is too short", async () => {
+      const result = await run(["user", "create", "shortpw"], "short\n");
+      expect(result.code).toBe(1);
+      expect(result.err[0]).toMatch(/Password must be/);
+      expect(await app.members.findByUsername("shortpw")).toBeUndefined();
+    });
+
+    it("accepts flags before the username", async () => {
+      const result = await run(["user", "create", "--manual-approval", "shy"], "shy-password-1\n");
+      expect(result.code).toBe(0);
+      expect((await app.members.findByUsername("shy"))?.manuallyApprovesFollowers).toBe(true);
+    });
+  });
+
+  describe("user list", () => {
+    it("lists every member, oldest first, with handle, name and actor IRI", async () => {
+      const result = await run(["user", "list"]);
+      expect(result.code).toBe(0);
+      const members = await app.members.list(100);
+      expect(members.length).toBeGreaterThanOrEqual(4);
+      expect(result.out).toEqual(
+        members.map(
+          (m) => `@${m.username}\t${m.displayName}\t${testApp.baseUrl}/users/${m.username}`,
+        ),
+      );
+      expect(result.out[0]).toBe(`@alice\tAlice Dupont\t${testApp.baseUrl}/users/alice`);
+    });
+
+    it("lists members who chose not to be discoverable too", async () => {
+      await app.database.rows(sql`update members set discoverable = false where username = 'dora'`);
+      const result = await run(["user", "list"]);
+      expect(result.out.some((line) => line.startsWith("@dora\t"))).toBe(true);
+    });
+  });
+
+  describe("token create", () => {
+    it("prints a token that authenticates the member", async () => {
+      const result = await run(["token", "create", "alice", "--label", "Tusky on my phone"]);
+      expect(result.code).toBe(0);
+      expect(result.out).toHaveLength(1);
+      const token = result.out[0] as string;
+      expect((await app.members.authenticateToken(token))?.username).toBe("alice");
+      const rows = await app.database.rows<{ label: string }>(
+        sql`select label from access_tokens order by created_at desc limit 1`,
+      );
+      expect(rows[0]?.label).toBe("Tusky on my phone");
+      expect(
+        JSON.stringify(await app.database.rows(sql`select * from access_tokens`)),
+      ).not.toContain(token);
+    });
+
+    it("refuses an unknown member with exit code 1", async () => {
+      const result = await run(["token", "create", "nobody"]);
+      expect(result).toEqual({ code: 1, out: [], err: ['No member named "nobody".'] });
+    });
+  });
+
+  describe("followers", () => {
+    it("lists a pending follower of a member who approves by hand, then approves it", async () => {
+      expect(
+        await app.follows.receiveFollow({
+          follower: fan,
+          username: "shy",
+          activityIri: "https://mastodon.example/users/fan#follows/1",
+        }),
+      ).toBe("pending");
+
+      const pending = await run(["followers", "shy", "--pending"]);
+      expect(pending).toEqual({
+        code: 0,
+        out: [`${fan.iri}\t@fan@mastodon.example`],
+        err: [],
+      });
+      expect((await run(["followers", "shy"])).out).toEqual([]);
+      // The flag may come first too.
+      expect((await run(["followers", "--pending", "shy"])).out).toEqual(pending.out);
+
+      const approve = await run(["followers", "approve", "shy", fan.iri]);
+      expect(approve).toEqual({ code: 0, out: [`Approved ${fan.iri}.`], err: [] });
+      expect(await app.follows.followState(fan.iri, "shy")).toBe("accepted");
+      expect((await run(["followers", "shy", "--pending"])).out).toEqual([]);
+      expect((await run(["followers", "shy"])).out).toEqual([`${fan.iri}\t@fan@mastodon.example`]);
+    });
+
+    it("rejects a pending follower", async () => {
+      const other = { ...fan, iri: "https://mastodon.example/users/other", username: "other" };
+      await app.follows.receiveFollow({
+        follower: other,
+        username: "shy",
+        activityIri: "https://mastodon.example/users/other#follows/1",
+      });
+      const reject = await run(["followers", "reject", "shy", other.iri]);
+      expect(reject).toEqual({ code: 0, out: [`Rejected ${other.iri}.`], err: [] });
+      expect(await app.follows.followState(other.iri, "shy")).toBeUndefined();
+    });
+
+    it("refuses to approve someone who did not ask, with exit code 1", async () => {
+      const result = await run(["followers", "approve", "shy", "https://nowhere.example/users/x"]);
+      expect(result.code).toBe(1);
+      expect(result.err[0]).toContain("has not asked to follow shy");
+    });
+
+    it("refuses the followers of an unknown member with exit code 1", async () => {
+      const result = await run(["followers", "nobody"]);
+      expect(result).toEqual({ code: 1, out: [], err: ['No member named "nobody".'] });
+    });
+  });
+
+  it("refuses to unfollow an account the member does not follow", async () => {
+    const result = await run(["unfollow", "alice", "https://mastodon.example/users/fan"]);
+    expect(result.code).toBe(1);
+    expect(result.err[0]).toContain("does not follow");
+  });
+
+  it("runs migrations again without harm", async () => {
+    expect(await run(["db", "migrate"])).toEqual({
+      code: 0,
+      out: ["Database is up to date."],
+      err: [],
+    });
+  });
+
+  it.each([[["frobnicate"]], [["user"]], [["user", "delete", "alice"]], [[]], [["token"]]])(
+    "prints the usage and exits with 2 for %j",
+    async (argv) => {
+      const result = await run(argv);
+      expect(result).toEqual({ code: 2, out: [], err: [USAGE] });
+    },
+  );
+});

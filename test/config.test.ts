@@ -1,0 +1,234 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type AppConfig, loadConfig } from "../src/config/config.ts";
+
+function configOf(env: Record<string, string | undefined>): AppConfig {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`unexpected problems: ${result.problems.join("; ")}`);
+  return result.config;
+}
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.config)}`);
+  return result.problems;
+}
+
+describe("loadConfig", () => {
+  it("has working defaults with no variable set", () => {
+    const config = configOf({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.origin.href).toBe("http://localhost:3000/");
+    expect(config.dataDir).toBe(resolve("./data"));
+    expect(config.database).toEqual({ kind: "pglite", dataDir: resolve("./data", "db") });
+    expect(config.logLevel).toBe("info");
+    expect(config.role).toBe("all");
+    expect(config.instanceName).toBe("Socialdapres");
+    expect(config.allowPrivateAddress).toBe(false);
+  });
+
+  it("ignores variables it does not know", () => {
+    expect(configOf({ PATH: "/usr/bin", HOME: "/root", NODE_ENV: "test" })).toEqual(configOf({}));
+  });
+
+  it("reads every variable", () => {
+    const config = configOf({
+      DATABASE_URL: "postgres://user:secret@db.internal:5432/social",
+      DATA_DIR: "/srv/socialdapres",
+      PORT: "8080",
+      HOST: "127.0.0.1",
+      ORIGIN: "https://social.example",
+      LOG_LEVEL: "debug",
+      ROLE: "worker",
+      INSTANCE_NAME: "Les rencontres",
+      FEDERATION_ALLOW_PRIVATE_ADDRESS: "true",
+    });
+    expect(config).toEqual({
+      origin: new URL("https://social.example"),
+      host: "127.0.0.1",
+      port: 8080,
+      dataDir: "/srv/socialdapres",
+      database: { kind: "postgres", url: "postgres://user:secret@db.internal:5432/social" },
+      logLevel: "debug",
+      role: "worker",
+      instanceName: "Les rencontres",
+      allowPrivateAddress: true,
+    });
+  });
+
+  it("derives the default origin from PORT", () => {
+    expect(configOf({ PORT: "4321" }).origin.origin).toBe("http://localhost:4321");
+  });
+
+  it("keeps an explicit ORIGIN whatever PORT is, and accepts a trailing slash or a port", () => {
+    expect(configOf({ PORT: "4321", ORIGIN: "https://social.example/" }).origin.origin).toBe(
+      "https://social.example",
+    );
+    expect(configOf({ ORIGIN: "http://social.example:8080" }).origin.origin).toBe(
+      "http://social.example:8080",
+    );
+  });
+
+  it("accepts postgresql:// as well as postgres://", () => {
+    expect(configOf({ DATABASE_URL: "postgresql://localhost/x" }).database).toEqual({
+      kind: "postgres",
+      url: "postgresql://localhost/x",
+    });
+  });
+
+  it("puts the embedded database under DATA_DIR, resolved to an absolute path", () => {
+    const config = configOf({ DATA_DIR: "relative/dir" });
+    expect(config.dataDir).toBe(resolve("relative/dir"));
+    expect(config.database).toEqual({ kind: "pglite", dataDir: resolve("relative/dir", "db") });
+  });
+
+  it.each([
+    ["true", true],
+    ["1", true],
+    ["yes", true],
+    ["false", false],
+    ["0", false],
+    ["no", false],
+  ])("reads FEDERATION_ALLOW_PRIVATE_ADDRESS=%s as %s", (value, expected) => {
+    expect(configOf({ FEDERATION_ALLOW_PRIVATE_ADDRESS: value }).allowPrivateAddress).toBe(
+      expected,
+    );
+  });
+
+  it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const)(
+    "accepts LOG_LEVEL=%s",
+    (level) => {
+      expect(configOf({ LOG_LEVEL: level }).logLevel).toBe(level);
+    },
+  );
+
+  it.each(["all", "web", "worker"] as const)("accepts ROLE=%s with PostgreSQL", (role) => {
+    expect(configOf({ ROLE: role, DATABASE_URL: "postgres://db/social" }).role).toBe(role);
+  });
+
+  it.each(["web", "worker"])(
+    "refuses ROLE=%s on the embedded database, which serves one process",
+    (role) => {
+      expect(problemsOf({ ROLE: role })).toEqual([expect.stringMatching(/^ROLE: .*DATABASE_URL/)]);
+    },
+  );
+
+  it("treats empty variables as unset", () => {
+    const empty = configOf({
+      DATABASE_URL: "",
+      DATA_DIR: "",
+      PORT: "",
+      HOST: "",
+      ORIGIN: "",
+      LOG_LEVEL: "",
+      ROLE: "",
+      INSTANCE_NAME: "",
+      FEDERATION_ALLOW_PRIVATE_ADDRESS: "",
+    });
+    expect(empty).toEqual(configOf({}));
+    expect(configOf({ PORT: "", ORIGIN: "" }).origin.origin).toBe("http://localhost:3000");
+  });
+
+  it.each([
+    ["PORT", "abc"],
+    ["PORT", "0"],
+    ["PORT", "65536"],
+    ["PORT", "80.5"],
+    ["PORT", "-1.5"],
+    ["DATABASE_URL", "mysql://localhost/x"],
+    ["ORIGIN", "not a url"],
+    ["ORIGIN", "ftp://social.example"],
+    ["ORIGIN", "ftp://social.example/with/path"],
+    ["LOG_LEVEL", "verbose"],
+    ["ROLE", "x"],
+    ["INSTANCE_NAME", "n".repeat(101)],
+    ["FEDERATION_ALLOW_PRIVATE_ADDRESS", "maybe"],
+  ])("reports one problem line for %s=%s", (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: \\S`));
+    expect(problems[0]).not.toContain("\n");
+  });
+
+  it("reports every bad variable at once, one line each", () => {
+    const problems = problemsOf({
+      PORT: "abc",
+      ROLE: "x",
+      LOG_LEVEL: "loud",
+      ORIGIN: "https://social.example/sub",
+      FEDERATION_ALLOW_PRIVATE_ADDRESS: "maybe",
+    });
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual([
+      "FEDERATION_ALLOW_PRIVATE_ADDRESS",
+      "LOG_LEVEL",
+      "ORIGIN",
+      "PORT",
+      "ROLE",
+    ]);
+    expect(problems).toContain("ROLE: must be one of all, web, worker");
+    expect(problems).toContain("PORT: must be a number");
+  });
+
+  it.each([
+    "https://social.example/sub",
+    "https://social.example/sub/",
+    "https://social.example/?x=1",
+    "https://social.example/#top",
+    "https://user:secret@social.example",
+  ])("refuses ORIGIN=%s, which is more than an origin", (origin) => {
+    const problems = problemsOf({ ORIGIN: origin });
+    expect(problems).toEqual([expect.stringMatching(/^ORIGIN: .*origin only/)]);
+  });
+});
+
+describe("node src/main.ts with a bad configuration", () => {
+  it("exits non-zero with one clear line per problem and no stack trace", async () => {
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-config-"));
+    try {
+      const child = spawn(process.execPath, ["src/main.ts"], {
+        cwd: root,
+        // Only what the server reads, so the developer's own variables cannot interfere.
+        env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: "abc", ROLE: "x" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((done, fail) => {
+        const timer = setTimeout(() => {
+          child.kill();
+          fail(new Error(`main.ts did not exit; stderr: ${stderr}`));
+        }, 20_000);
+        child.on("exit", (exitCode) => {
+          clearTimeout(timer);
+          done(exitCode);
+        });
+      });
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      const lines = stderr.split("\n").filter((line) => line.trim() !== "");
+      expect(lines).toHaveLength(2);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/PORT: must be a number$/),
+          expect.stringMatching(/ROLE: must be one of all, web, worker$/),
+        ]),
+      );
+      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(stdout).toBe("");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
