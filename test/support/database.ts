@@ -1,12 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import postgres from "postgres";
+import { inject } from "vitest";
 import { type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
 
 let pgliteTemplate: Promise<Blob> | undefined;
 
-/** One migrated PGlite per test worker, dumped once and loaded by every test database. */
+/**
+ * The migrated PGlite dumped by the global setup, read once per test worker;
+ * built here when a file runs outside that setup.
+ */
 function migratedPgliteTemplate(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
+    const path = inject("pgliteTemplatePath");
+    if (path) return new Blob([await readFile(path)]);
     const database = await openDatabase({ kind: "pglite" });
     await database.migrate();
     const blob = await (database.dumpTemplate as () => Promise<Blob>)();
