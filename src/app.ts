@@ -4,6 +4,7 @@ import { createMembersService, type MembersService } from "./accounts/members-se
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
+import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { type AppFederation, createAppFederation } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
@@ -47,6 +48,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
   const database = await openDatabase(config.database);
   try {
     await database.migrate();
+    await bindDatabaseToOrigin(database.db, config.origin);
   } catch (error) {
     await database.close();
     throw error;

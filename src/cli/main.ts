@@ -50,7 +50,14 @@ if (config.database.kind === "pglite") {
 }
 
 const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
-const app = await buildApp({ ...config, role: "web" }, { logger });
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp({ ...config, role: "web" }, { logger });
+} catch (error) {
+  console.error(`Could not open the database: ${(error as Error).message}`);
+  await dataDirLock?.release();
+  process.exit(1);
+}
 let code = 1;
 try {
   code = await runCommand(app, argv, { stdin, out: console.log, err: console.error });

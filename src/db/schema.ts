@@ -1,3 +1,4 @@
 export * from "./schema/accounts.ts";
 export * from "./schema/actors.ts";
 export * from "./schema/federation-store.ts";
+export * from "./schema/instance.ts";

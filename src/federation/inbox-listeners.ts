@@ -61,7 +61,9 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     accepted: boolean,
   ): Promise<void> {
     if (!answer.actorId) return;
-    const object = await answer.getObject(ctx).catch(() => null);
+    // Our own Follow's id is enough to find it; fetching it back would only ask ourselves.
+    const isOurs = answer.objectId?.origin === ctx.origin;
+    const object = isOurs ? null : await answer.getObject(ctx).catch(() => null);
     // Mastodon embeds our Follow; others send only its id, which we can still match.
     const followerIri = object instanceof Follow ? object.actorId : null;
     if (object instanceof Follow && object.objectId?.href !== answer.actorId.href) return;

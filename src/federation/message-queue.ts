@@ -49,7 +49,7 @@ interface ClaimedJob extends Record<string, unknown> {
 const silent: QueueLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 /**
- * Wakes idle listeners of this process when a job is enqueued or finished, so
+ * Wakes idle listeners of this queue when a job is enqueued or finished, so
  * local work does not wait for the next poll. The generation counter catches
  * a wake-up that lands between an empty claim and the start of the sleep.
  */
@@ -57,25 +57,13 @@ interface Doorbell {
   generation: number;
   sleepers: Set<() => void>;
 }
-const doorbells = new Map<string, Doorbell>();
 
-function doorbell(queue: string): Doorbell {
-  let bell = doorbells.get(queue);
-  if (!bell) {
-    bell = { generation: 0, sleepers: new Set() };
-    doorbells.set(queue, bell);
-  }
-  return bell;
-}
-
-function ring(queue: string): void {
-  const bell = doorbell(queue);
+function ring(bell: Doorbell): void {
   bell.generation++;
   for (const wake of [...bell.sleepers]) wake();
 }
 
-function sleep(queue: string, since: number, ms: number, signal?: AbortSignal): Promise<void> {
-  const bell = doorbell(queue);
+function sleep(bell: Doorbell, since: number, ms: number, signal?: AbortSignal): Promise<void> {
   if (bell.generation !== since || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -104,6 +92,7 @@ export function createMessageQueue(
   // Ordering keys this process is running: never claim a second job for them,
   // whatever the database says.
   const busyKeys = new Set<string>();
+  const bell: Doorbell = { generation: 0, sleepers: new Set() };
 
   async function insert(messages: readonly unknown[], enqueueOptions?: MessageQueueEnqueueOptions) {
     if (messages.length === 0) return;
@@ -117,7 +106,7 @@ export function createMessageQueue(
     await database.rows(sql`
       insert into queue_jobs (queue, message, ordering_key, run_at)
       values ${sql.join(rows, sql`, `)}`);
-    ring(queue);
+    ring(bell);
   }
 
   /**
@@ -200,7 +189,7 @@ export function createMessageQueue(
         await Promise.race(inFlight);
         continue;
       }
-      const since = doorbell(queue).generation;
+      const since = bell.generation;
       let job: ClaimedJob | undefined;
       try {
         job = await claim();
@@ -208,7 +197,7 @@ export function createMessageQueue(
         logger.error({ err: error, queue }, "Could not claim a job");
       }
       if (!job) {
-        await sleep(queue, since, pollIntervalMs, signal);
+        await sleep(bell, since, pollIntervalMs, signal);
         continue;
       }
       // Even if the signal fired during the claim, the job is ours now: run it.
@@ -219,7 +208,7 @@ export function createMessageQueue(
         .finally(() => {
           if (key != null) busyKeys.delete(key);
           inFlight.delete(task);
-          ring(queue);
+          ring(bell);
         });
       inFlight.add(task);
     }
