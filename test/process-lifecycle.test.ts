@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./support/app.ts";
+
+/**
+ * The real entry points, as a newcomer runs them: `node src/main.ts` on the
+ * embedded database, the CLI beside it, SIGTERM, and a restart on the same data.
+ */
+describe("the server process on the embedded database", () => {
+  let dataDir: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "socialdapres-process-"));
+    port = await freePort();
+    env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+    };
+    delete env.DATABASE_URL;
+    delete env.ORIGIN;
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  function startServer(): {
+    child: ChildProcess;
+    ready: Promise<void>;
+    exited: Promise<number | null>;
+  } {
+    const child = spawn(process.execPath, ["src/main.ts"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("listening on")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => resolve(code)),
+    );
+    return { child, ready, exited };
+  }
+
+  function run(script: string, args: string[], input?: string) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [script, ...args], {
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.stdin.end(input ?? "");
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  const webfinger = () =>
+    fetch(`http://127.0.0.1:${port}/.well-known/webfinger?resource=acct:bea@localhost:${port}`);
+
+  it("serves, takes CLI commands while running, refuses a second server, and stops cleanly on SIGTERM", async () => {
+    const server = startServer();
+    await server.ready;
+    expect((await fetch(`http://127.0.0.1:${port}/nodeinfo/2.1`)).status).toBe(200);
+
+    const created = await run("src/cli/main.ts", ["user", "create", "bea"], "a long passphrase\n");
+    expect(created.stdout).toContain(`Created @bea@localhost:${port}`);
+    expect(created.stdout).not.toContain("Password (shown once)");
+    expect(created.code).toBe(0);
+    expect((await webfinger()).status).toBe(200);
+
+    const second = await run("src/main.ts", []);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already uses/);
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(existsSync(join(dataDir, "socialdapres.pid"))).toBe(false);
+  });
+
+  it("keeps its data across a restart", async () => {
+    const server = startServer();
+    await server.ready;
+    const response = await webfinger();
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { subject: string }).subject).toBe(
+      `acct:bea@localhost:${port}`,
+    );
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("lets the CLI open the database itself when no server runs, under the same origin only", async () => {
+    const listed = await run("src/cli/main.ts", ["user", "list"]);
+    expect(listed.stdout).toContain("@bea");
+    expect(listed.code).toBe(0);
+    const wrongOrigin = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["src/cli/main.ts", "user", "list"], {
+        env: { ...env, PORT: String(port + 1) },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once("exit", (code) => resolve({ code, stderr }));
+    });
+    expect(wrongOrigin.code).toBe(1);
+    expect(wrongOrigin.stderr).toContain(`set ORIGIN=http://localhost:${port}`);
+  });
+});
