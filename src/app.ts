@@ -1,10 +1,20 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
+import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
+import {
+  createEncountersRepository,
+  type EncountersRepository,
+} from "./encounters/encounters-repository.ts";
+import {
+  createEncountersService,
+  type EncountersService,
+} from "./encounters/encounters-service.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { type AppFederation, createAppFederation } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
@@ -12,9 +22,13 @@ import { createKvStore } from "./federation/kv-store.ts";
 import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
+import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerFedifyBridge } from "./http/fedify-bridge.ts";
+import { registerMediaRoutes } from "./media/media-routes.ts";
+import { createMediaService, type MediaService } from "./media/media-service.ts";
+import { createDiskMediaStorage } from "./media/media-storage.ts";
 import { createEventBus } from "./shared/events.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerPages } from "./web/pages.ts";
@@ -33,6 +47,10 @@ export interface App {
   readonly members: MembersService;
   readonly follows: FollowsService;
   readonly actors: ActorsRepository;
+  readonly encounters: EncountersService;
+  readonly encounterRepository: EncountersRepository;
+  readonly cosign: CosignService;
+  readonly media: MediaService;
   /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
   start(): Promise<void>;
   /** Stops taking work, lets running jobs finish, then closes the database. */
@@ -68,6 +86,20 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     newActivityIri: (kind) => urls.newActivity(kind).href,
   });
 
+  const mediaStorage = createDiskMediaStorage(join(config.dataDir, "media"));
+  const media = createMediaService({
+    storage: mediaStorage,
+    urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
+  });
+  const encounterRepository = createEncountersRepository(db);
+  const cosign = createCosignService({
+    db,
+    repository: encounterRepository,
+    actors,
+    events,
+    newActivityIri: (kind) => urls.newActivity(kind).href,
+  });
+
   const queue = createMessageQueue(database, { logger: logger.child({ component: "queue" }) });
   const federation = createAppFederation({
     kv: createKvStore(database),
@@ -79,6 +111,19 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     follows,
     manuallyStartQueue: true,
   });
+  const encountersService = createEncountersService({
+    db,
+    repository: encounterRepository,
+    actors,
+    resolver: createParticipantResolver({ federation, urls, members, actors }),
+    photos: media,
+    events,
+    urls,
+  });
+  // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
+  events.subscribe((event) =>
+    event.type === "encounter.created" ? cosign.autoCosign(event.encounterId) : undefined,
+  );
   registerInboxListeners(federation, { follows, logger: logger.child({ component: "inbox" }) });
   connectOutboxBridge({ events, federation, actors, urls });
 
@@ -107,6 +152,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     version: APP_VERSION,
     instanceName: config.instanceName,
   });
+  registerMediaRoutes(http, { storage: mediaStorage });
   registerPages(http, { members, follows, urls, instanceName: config.instanceName });
 
   const queueStop = new AbortController();
@@ -123,6 +169,10 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     members,
     follows,
     actors,
+    encounters: encountersService,
+    encounterRepository,
+    cosign,
+    media,
     async start() {
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });

@@ -35,6 +35,7 @@ const member: Member = {
   indexable: true,
   language: "fr",
   avatarUrl: null,
+  autoCosignFromFollowed: false,
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
 };
 

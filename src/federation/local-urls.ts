@@ -9,6 +9,7 @@ export const PATHS = {
   followers: "/users/{identifier}/followers",
   following: "/users/{identifier}/following",
   sharedInbox: "/inbox",
+  encounter: "/users/{identifier}/encounters/{id}",
 } as const;
 
 /** The instance actor's identifier: a reserved username, so no member can take it. */
@@ -23,6 +24,10 @@ export interface LocalUrls {
   following(username: string): URL;
   sharedInbox(): URL;
   profile(username: string): URL;
+  /** The Note of an encounter (ActivityPub id). */
+  encounter(username: string, id: string): URL;
+  /** The HTML permalink of an encounter. */
+  encounterPage(username: string, id: string): URL;
   /** A fresh id for an activity we send (Follow, Accept, Undo…). */
   newActivity(kind: string): URL;
   /** The username of a local actor IRI, or undefined for anything else. */
@@ -41,6 +46,8 @@ export function localUrls(origin: URL): LocalUrls {
     following: (u) => at(PATHS.following, u),
     sharedInbox: () => at(PATHS.sharedInbox),
     profile: (u) => new URL(`/@${encodeURIComponent(u)}`, origin),
+    encounter: (u, id) => new URL(`${at(PATHS.actor, u).pathname}/encounters/${encodeURIComponent(id)}`, origin),
+    encounterPage: (u, id) => new URL(`/@${encodeURIComponent(u)}/${encodeURIComponent(id)}`, origin),
     // Path ids, not fragments: some software drops the fragment of an embedded object's id.
     newActivity: (kind) =>
       new URL(`/activities/${encodeURIComponent(kind)}/${crypto.randomUUID()}`, origin),

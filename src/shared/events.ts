@@ -4,6 +4,12 @@
  * activities, so every way of acting federates the same way.
  */
 export type DomainEvent =
+  | { type: "encounter.created"; encounterId: string }
+  | { type: "encounter.updated"; encounterId: string }
+  /** The row stays as a tombstone (content erased, participants kept to address the Delete). */
+  | { type: "encounter.deleted"; encounterId: string }
+  | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }
+  | { type: "encounter.cosign_withdrawn"; encounterId: string; username: string; activityIri: string }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
   | { type: "follow.undone"; followerUsername: string; targetIri: string; activityIri: string }
   | {

@@ -25,6 +25,8 @@ export const members = pgTable(
     indexable: boolean("indexable").notNull().default(true),
     language: text("language").notNull().default("fr"),
     avatarUrl: text("avatar_url"),
+    /** Co-sign at once the encounters that name me, when their author is someone I follow. */
+    autoCosignFromFollowed: boolean("auto_cosign_from_followed").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`)],

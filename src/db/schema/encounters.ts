@@ -1,0 +1,144 @@
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { members } from "./accounts.ts";
+import { actors } from "./actors.ts";
+
+export const VISIBILITIES = ["public", "unlisted", "followers", "participants"] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** The public details a member may add to an encounter; each is short text. */
+export interface EncounterDetails {
+  emotion?: string;
+  learned?: string;
+  lookingFor?: string;
+  canOffer?: string;
+  howTheyAre?: string;
+}
+
+/** A processed, stored photo (see src/media) with the author's alt text. */
+export interface EncounterPhoto {
+  url: string;
+  key: string;
+  thumbnailUrl: string;
+  thumbnailKey: string;
+  mediaType: string;
+  width: number;
+  height: number;
+  blurhash: string | null;
+  alt: string;
+}
+
+/**
+ * An encounter: written by a local member, or received from another server
+ * (a remote Note tagged #Socialdapres). `authorId` points at the author's actor.
+ */
+export const encounters = pgTable(
+  "encounters",
+  {
+    id: uuid("id").primaryKey(),
+    iri: text("iri").notNull(),
+    url: text("url"),
+    authorId: uuid("author_id")
+      .notNull()
+      .references(() => actors.id, { onDelete: "cascade" }),
+    isLocal: boolean("is_local").notNull(),
+    occurredOn: date("occurred_on", { mode: "string" }),
+    /** Plain text as the author typed it (local), or the text extracted from remote HTML. */
+    text: text("text").notNull(),
+    /** Sanitized HTML as received, for remote encounters; local HTML is rendered from `text`. */
+    remoteContentHtml: text("remote_content_html"),
+    keywords: text("keywords").array().notNull().default([]),
+    visibility: text("visibility", { enum: VISIBILITIES }).notNull(),
+    details: jsonb("details").$type<EncounterDetails>().notNull().default({}),
+    photo: jsonb("photo").$type<EncounterPhoto | null>(),
+    inReplyTo: text("in_reply_to"),
+    likesCount: integer("likes_count").notNull().default(0),
+    announcesCount: integer("announces_count").notNull().default(0),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("encounters_iri_idx").on(t.iri),
+    index("encounters_author_idx").on(t.authorId, t.publishedAt),
+    index("encounters_published_idx").on(t.publishedAt),
+  ],
+);
+
+export const COSIGN_STATES = ["pending", "cosigned", "declined"] as const;
+export type CosignState = (typeof COSIGN_STATES)[number];
+
+/**
+ * Who was met: a fediverse actor (who may co-sign), or a plain name for
+ * someone without an account.
+ */
+export const encounterParticipants = pgTable(
+  "encounter_participants",
+  {
+    id: uuid("id").primaryKey(),
+    encounterId: uuid("encounter_id")
+      .notNull()
+      .references(() => encounters.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    actorId: uuid("actor_id").references(() => actors.id, { onDelete: "set null" }),
+    plainName: text("plain_name"),
+    cosignState: text("cosign_state", { enum: COSIGN_STATES }).notNull().default("pending"),
+    /** The Announce that co-signs: ours for a local participant, theirs for a remote one. */
+    cosignActivityIri: text("cosign_activity_iri"),
+    cosignedAt: timestamp("cosigned_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    index("encounter_participants_encounter_idx").on(t.encounterId, t.position),
+    index("encounter_participants_actor_idx").on(t.actorId),
+  ],
+);
+
+/** Likes and boosts of an encounter by anyone who is not a participant. */
+export const encounterReactions = pgTable(
+  "encounter_reactions",
+  {
+    id: uuid("id").primaryKey(),
+    encounterId: uuid("encounter_id")
+      .notNull()
+      .references(() => encounters.id, { onDelete: "cascade" }),
+    actorIri: text("actor_iri").notNull(),
+    kind: text("kind", { enum: ["like", "announce"] }).notNull(),
+    activityIri: text("activity_iri").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("encounter_reactions_activity_idx").on(t.activityIri),
+    uniqueIndex("encounter_reactions_once_idx").on(t.encounterId, t.actorIri, t.kind),
+  ],
+);
+
+export const NOTIFICATION_KINDS = ["named_in_encounter"] as const;
+
+/** In-app notifications of a member. */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey(),
+    memberId: uuid("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    encounterId: uuid("encounter_id").references(() => encounters.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    index("notifications_member_idx").on(t.memberId, t.createdAt),
+    uniqueIndex("notifications_once_idx").on(t.memberId, t.kind, t.encounterId),
+  ],
+);

@@ -1,0 +1,205 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import {
+  encounterParticipants,
+  encounterReactions,
+  encounters,
+  follows,
+  members,
+  notifications,
+} from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { EventBus } from "../shared/events.ts";
+import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+
+/**
+ * Witnessing: a participant co-signs an encounter with an Announce, so their
+ * own followers see it. Nobody's followers see it without that consent.
+ */
+export interface CosignService {
+  cosign(username: string, encounterId: string): Promise<EncounterView>;
+  /** Declines, or withdraws a co-signature already given. */
+  decline(username: string, encounterId: string): Promise<EncounterView>;
+  /** Co-signs for the local participants who asked to, when they follow the author. */
+  autoCosign(encounterId: string): Promise<void>;
+  /** A remote Announce or Like of an encounter we know. Repeats change nothing. */
+  recordReaction(input: {
+    kind: "announce" | "like";
+    actorIri: string;
+    objectIri: string;
+    activityIri: string;
+  }): Promise<boolean>;
+  /** Undo of an Announce or Like, by the actor who sent it. */
+  undoReaction(input: { actorIri: string; activityIri: string }): Promise<boolean>;
+}
+
+const COSIGNABLE = new Set(["public", "unlisted"]);
+
+export function createCosignService(deps: {
+  db: Db;
+  repository: EncountersRepository;
+  actors: ActorsRepository;
+  events: EventBus;
+  newActivityIri: (kind: string) => string;
+}): CosignService {
+  const { db, repository, events } = deps;
+
+  async function participantOf(username: string, encounterId: string) {
+    const [member] = await db
+      .select()
+      .from(members)
+      .where(eq(members.username, username.toLowerCase()));
+    const actor = member && (await deps.actors.findByMemberId(member.id));
+    const encounter = await repository.findById(encounterId);
+    const participant = encounter?.participants.find((p) => actor && p.actorId === actor.id);
+    if (!member || !encounter || encounter.deletedAt || !participant) {
+      throw new DomainError("not_found", `No encounter ${encounterId} names ${username}.`);
+    }
+    return { member, encounter, participant };
+  }
+
+  async function markNotificationRead(memberId: string, encounterId: string) {
+    await db
+      .update(notifications)
+      .set({ readAt: new Date() })
+      .where(and(eq(notifications.memberId, memberId), eq(notifications.encounterId, encounterId)));
+  }
+
+  async function cosign(username: string, encounterId: string) {
+    const { member, encounter, participant } = await participantOf(username, encounterId);
+    if (!COSIGNABLE.has(encounter.visibility)) {
+      throw new DomainError(
+        "invalid",
+        "Only public or unlisted encounters can be co-signed: co-signing shows it to your followers.",
+      );
+    }
+    if (participant.cosignState !== "cosigned") {
+      const activityIri = deps.newActivityIri("announce");
+      await db
+        .update(encounterParticipants)
+        .set({ cosignState: "cosigned", cosignActivityIri: activityIri, cosignedAt: new Date() })
+        .where(eq(encounterParticipants.id, participant.id));
+      await events.emit({
+        type: "encounter.cosigned",
+        encounterId,
+        username: member.username,
+        activityIri,
+      });
+    }
+    await markNotificationRead(member.id, encounterId);
+    return (await repository.findById(encounterId)) as EncounterView;
+  }
+
+  return {
+    cosign,
+
+    async decline(username, encounterId) {
+      const { member, participant } = await participantOf(username, encounterId);
+      await db
+        .update(encounterParticipants)
+        .set({ cosignState: "declined", cosignedAt: null })
+        .where(eq(encounterParticipants.id, participant.id));
+      if (participant.cosignState === "cosigned" && participant.cosignActivityIri) {
+        await events.emit({
+          type: "encounter.cosign_withdrawn",
+          encounterId,
+          username: member.username,
+          activityIri: participant.cosignActivityIri,
+        });
+      }
+      await markNotificationRead(member.id, encounterId);
+      return (await repository.findById(encounterId)) as EncounterView;
+    },
+
+    async autoCosign(encounterId) {
+      const encounter = await repository.findById(encounterId);
+      if (!encounter || !COSIGNABLE.has(encounter.visibility)) return;
+      for (const participant of encounter.participants) {
+        const memberId = participant.actor?.memberId;
+        if (!memberId || participant.cosignState !== "pending" || !participant.actorId) continue;
+        const [member] = await db.select().from(members).where(eq(members.id, memberId));
+        if (!member?.autoCosignFromFollowed) continue;
+        const [follow] = await db
+          .select()
+          .from(follows)
+          .where(
+            and(
+              eq(follows.followerId, participant.actorId),
+              eq(follows.followingId, encounter.authorId),
+              eq(follows.state, "accepted"),
+            ),
+          );
+        if (follow) await cosign(member.username, encounterId);
+      }
+    },
+
+    async recordReaction({ kind, actorIri, objectIri, activityIri }) {
+      const encounter = await repository.findByIri(objectIri);
+      if (!encounter || encounter.deletedAt) return false;
+      const participant =
+        kind === "announce"
+          ? encounter.participants.find((p) => p.actor?.iri === actorIri)
+          : undefined;
+      if (participant) {
+        // A participant's boost is their co-signature.
+        if (participant.cosignState === "cosigned") return false;
+        await db
+          .update(encounterParticipants)
+          .set({ cosignState: "cosigned", cosignActivityIri: activityIri, cosignedAt: new Date() })
+          .where(eq(encounterParticipants.id, participant.id));
+        return true;
+      }
+      const inserted = await db
+        .insert(encounterReactions)
+        .values({ id: randomUUID(), encounterId: encounter.id, actorIri, kind, activityIri })
+        .onConflictDoNothing()
+        .returning({ id: encounterReactions.id });
+      if (inserted.length === 0) return false;
+      await adjustCount(encounter.id, kind, 1);
+      return true;
+    },
+
+    async undoReaction({ actorIri, activityIri }) {
+      const [participant] = await db
+        .select({ participant: encounterParticipants })
+        .from(encounterParticipants)
+        .where(eq(encounterParticipants.cosignActivityIri, activityIri));
+      if (participant) {
+        const actor = participant.participant.actorId
+          ? await deps.actors.findByIri(actorIri)
+          : undefined;
+        if (!actor || actor.id !== participant.participant.actorId) return false;
+        await db
+          .update(encounterParticipants)
+          .set({ cosignState: "pending", cosignActivityIri: null, cosignedAt: null })
+          .where(eq(encounterParticipants.id, participant.participant.id));
+        return true;
+      }
+      const deleted = await db
+        .delete(encounterReactions)
+        .where(
+          and(
+            eq(encounterReactions.activityIri, activityIri),
+            eq(encounterReactions.actorIri, actorIri),
+          ),
+        )
+        .returning();
+      const [reaction] = deleted;
+      if (!reaction) return false;
+      await adjustCount(reaction.encounterId, reaction.kind, -1);
+      return true;
+    },
+  };
+
+  async function adjustCount(encounterId: string, kind: "announce" | "like", delta: number) {
+    const column = kind === "like" ? encounters.likesCount : encounters.announcesCount;
+    await db
+      .update(encounters)
+      .set({
+        [kind === "like" ? "likesCount" : "announcesCount"]: sql`greatest(${column} + ${delta}, 0)`,
+      })
+      .where(eq(encounters.id, encounterId));
+  }
+}

@@ -1,0 +1,133 @@
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { ActorRow } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import { actors, encounterParticipants, encounters } from "../db/schema.ts";
+
+export type EncounterRow = typeof encounters.$inferSelect;
+export type ParticipantRow = typeof encounterParticipants.$inferSelect;
+
+export interface ParticipantView extends ParticipantRow {
+  actor: ActorRow | null;
+}
+
+/** An encounter with its author and participants: what pages, APIs and mappers need. */
+export interface EncounterView extends EncounterRow {
+  author: ActorRow;
+  participants: ParticipantView[];
+}
+
+export interface EncounterListOptions {
+  limit: number;
+  /** Only encounters published before this one (keyset paging). */
+  before?: Date;
+  visibilities: readonly EncounterRow["visibility"][];
+}
+
+export interface EncountersRepository {
+  findById(id: string): Promise<EncounterView | undefined>;
+  findByIri(iri: string): Promise<EncounterView | undefined>;
+  listByAuthor(authorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
+  /** Encounters where this actor is the author or a participant who co-signed. */
+  listWitnessedBy(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
+  listAll(options: EncounterListOptions): Promise<EncounterView[]>;
+  countByAuthor(
+    authorId: string,
+    visibilities: readonly EncounterRow["visibility"][],
+  ): Promise<number>;
+}
+
+export function createEncountersRepository(db: Db): EncountersRepository {
+  async function hydrate(rows: EncounterRow[]): Promise<EncounterView[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const participantRows = await db
+      .select({ participant: encounterParticipants, actor: actors })
+      .from(encounterParticipants)
+      .leftJoin(actors, eq(actors.id, encounterParticipants.actorId))
+      .where(inArray(encounterParticipants.encounterId, ids))
+      .orderBy(asc(encounterParticipants.position));
+    const authorIds = [...new Set(rows.map((r) => r.authorId))];
+    const authors = await db.select().from(actors).where(inArray(actors.id, authorIds));
+    return rows.flatMap((row) => {
+      const author = authors.find((a) => a.id === row.authorId);
+      if (!author) return [];
+      const participants = participantRows
+        .filter((p) => p.participant.encounterId === row.id)
+        .map((p) => ({ ...p.participant, actor: p.actor }));
+      return [{ ...row, author, participants }];
+    });
+  }
+
+  const listed = (options: EncounterListOptions) =>
+    and(
+      isNull(encounters.deletedAt),
+      inArray(encounters.visibility, [...options.visibilities]),
+      options.before ? sql`${encounters.publishedAt} < ${options.before.toISOString()}` : undefined,
+    );
+
+  return {
+    async findById(id) {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      const rows = await db.select().from(encounters).where(eq(encounters.id, id));
+      return (await hydrate(rows))[0];
+    },
+    async findByIri(iri) {
+      const rows = await db.select().from(encounters).where(eq(encounters.iri, iri));
+      return (await hydrate(rows))[0];
+    },
+    async listByAuthor(authorId, options) {
+      const rows = await db
+        .select()
+        .from(encounters)
+        .where(and(eq(encounters.authorId, authorId), listed(options)))
+        .orderBy(desc(encounters.publishedAt))
+        .limit(options.limit);
+      return hydrate(rows);
+    },
+    async listWitnessedBy(actorId, options) {
+      const cosigned = db
+        .select({ id: encounterParticipants.encounterId })
+        .from(encounterParticipants)
+        .where(
+          and(
+            eq(encounterParticipants.actorId, actorId),
+            eq(encounterParticipants.cosignState, "cosigned"),
+          ),
+        );
+      const rows = await db
+        .select()
+        .from(encounters)
+        .where(
+          and(
+            sql`(${encounters.authorId} = ${actorId} or ${encounters.id} in ${cosigned})`,
+            listed(options),
+          ),
+        )
+        .orderBy(desc(encounters.publishedAt))
+        .limit(options.limit);
+      return hydrate(rows);
+    },
+    async listAll(options) {
+      const rows = await db
+        .select()
+        .from(encounters)
+        .where(listed(options))
+        .orderBy(desc(encounters.publishedAt))
+        .limit(options.limit);
+      return hydrate(rows);
+    },
+    async countByAuthor(authorId, visibilities) {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(encounters)
+        .where(
+          and(
+            eq(encounters.authorId, authorId),
+            isNull(encounters.deletedAt),
+            inArray(encounters.visibility, [...visibilities]),
+          ),
+        );
+      return row?.n ?? 0;
+    },
+  };
+}

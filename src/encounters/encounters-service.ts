@@ -1,0 +1,234 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import {
+  type EncounterPhoto,
+  encounterParticipants,
+  encounters,
+  members,
+  notifications,
+} from "../db/schema.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { EventBus } from "../shared/events.ts";
+import {
+  checkOccurredOn,
+  type EncounterInput,
+  type EncounterPatch,
+  encounterInputSchema,
+  encounterPatchSchema,
+  isFediverseReference,
+  parseOrThrow,
+  uniqueKeywords,
+  type ValidEncounterInput,
+} from "./encounter-input.ts";
+import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { ParticipantResolver, PhotoStore } from "./participants.ts";
+
+export interface EncountersService {
+  create(username: string, input: EncounterInput, photo?: Buffer): Promise<EncounterView>;
+  /** `photo: null` removes the photo; undefined keeps it. */
+  update(
+    username: string,
+    id: string,
+    patch: EncounterPatch,
+    photo?: Buffer | null,
+  ): Promise<EncounterView>;
+  delete(username: string, id: string): Promise<void>;
+  /** An encounter the member wrote, whatever its visibility; 404 otherwise. */
+  getOwn(username: string, id: string): Promise<EncounterView>;
+}
+
+interface ResolvedParticipant {
+  actor: ActorRow | null;
+  plainName: string | null;
+}
+
+export function createEncountersService(deps: {
+  db: Db;
+  repository: EncountersRepository;
+  actors: ActorsRepository;
+  resolver: ParticipantResolver;
+  photos: PhotoStore;
+  events: EventBus;
+  urls: LocalUrls;
+  now?: () => Date;
+}): EncountersService {
+  const { db, repository, events, urls } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function authorOf(username: string) {
+    const [row] = await db
+      .select()
+      .from(members)
+      .where(eq(members.username, username.toLowerCase()));
+    const actor = row && (await deps.actors.findByMemberId(row.id));
+    if (!row || !actor) throw new DomainError("not_found", `No member named "${username}".`);
+    return { member: row, actor };
+  }
+
+  async function resolveParticipants(
+    references: string[],
+    author: ActorRow,
+  ): Promise<ResolvedParticipant[]> {
+    const resolved = await Promise.all(
+      references.map(async (reference): Promise<ResolvedParticipant> => {
+        if (!isFediverseReference(reference))
+          return { actor: null, plainName: reference.slice(0, 100) };
+        return { actor: await deps.resolver.resolve(reference), plainName: null };
+      }),
+    );
+    if (resolved.some((p) => p.actor?.id === author.id)) {
+      throw new DomainError(
+        "invalid",
+        "participants must not include yourself: name the people you met.",
+      );
+    }
+    // The same account named twice is one participant.
+    return resolved.filter(
+      (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+    );
+  }
+
+  async function storePhoto(
+    bytes: Buffer | undefined,
+    alt: string | undefined,
+  ): Promise<EncounterPhoto | null> {
+    if (!bytes) return null;
+    const stored = await deps.photos.storePhoto(bytes);
+    return { ...stored, alt: alt ?? "" };
+  }
+
+  async function writeParticipants(
+    tx: Pick<Db, "insert">,
+    encounterId: string,
+    participants: ResolvedParticipant[],
+  ) {
+    await tx.insert(encounterParticipants).values(
+      participants.map((p, position) => ({
+        id: randomUUID(),
+        encounterId,
+        position,
+        actorId: p.actor?.id ?? null,
+        plainName: p.plainName,
+      })),
+    );
+  }
+
+  async function notifyLocalParticipants(encounterId: string, participants: ResolvedParticipant[]) {
+    const local = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    if (local.length === 0) return;
+    await db
+      .insert(notifications)
+      .values(
+        local.map((memberId) => ({
+          id: randomUUID(),
+          memberId,
+          kind: "named_in_encounter" as const,
+          encounterId,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+
+  async function loadOwn(username: string, id: string) {
+    const { actor } = await authorOf(username);
+    const encounter = await repository.findById(id);
+    if (!encounter || encounter.authorId !== actor.id || encounter.deletedAt) {
+      throw new DomainError("not_found", `No encounter ${id} by ${username}.`);
+    }
+    return encounter;
+  }
+
+  return {
+    async create(username, input, photo) {
+      const valid: ValidEncounterInput = parseOrThrow(encounterInputSchema, input);
+      const today = now().toISOString().slice(0, 10);
+      const occurredOn = valid.occurredOn ?? today;
+      checkOccurredOn(occurredOn, now());
+      const { member, actor } = await authorOf(username);
+      const participants = await resolveParticipants(valid.participants, actor);
+      const storedPhoto = await storePhoto(photo, valid.photoAlt);
+      const id = randomUUID();
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(encounters).values({
+            id,
+            iri: urls.encounter(member.username, id).href,
+            url: urls.encounterPage(member.username, id).href,
+            authorId: actor.id,
+            isLocal: true,
+            occurredOn,
+            text: valid.text,
+            keywords: uniqueKeywords(valid.keywords),
+            visibility: valid.visibility,
+            details: valid.details,
+            photo: storedPhoto,
+            publishedAt: now(),
+          });
+          await writeParticipants(tx, id, participants);
+        });
+      } catch (error) {
+        // Nothing half-stored: a photo without its encounter is removed.
+        if (storedPhoto) await deps.photos.deletePhoto(storedPhoto).catch(() => {});
+        throw error;
+      }
+      await notifyLocalParticipants(id, participants);
+      await events.emit({ type: "encounter.created", encounterId: id });
+      return (await repository.findById(id)) as EncounterView;
+    },
+
+    async update(username, id, patch, photo) {
+      const valid = parseOrThrow(encounterPatchSchema, patch);
+      const existing = await loadOwn(username, id);
+      if (valid.occurredOn) checkOccurredOn(valid.occurredOn, now());
+      const participants = valid.participants
+        ? await resolveParticipants(valid.participants, existing.author)
+        : undefined;
+      let nextPhoto: EncounterPhoto | null = existing.photo ?? null;
+      if (photo === null) nextPhoto = null;
+      else if (photo) nextPhoto = await storePhoto(photo, valid.photoAlt ?? existing.photo?.alt);
+      else if (nextPhoto && valid.photoAlt !== undefined)
+        nextPhoto = { ...nextPhoto, alt: valid.photoAlt };
+      await db.transaction(async (tx) => {
+        await tx
+          .update(encounters)
+          .set({
+            occurredOn: valid.occurredOn ?? existing.occurredOn,
+            text: valid.text ?? existing.text,
+            keywords: valid.keywords ? uniqueKeywords(valid.keywords) : existing.keywords,
+            visibility: valid.visibility ?? existing.visibility,
+            details: patch.details ? valid.details : existing.details,
+            photo: nextPhoto,
+            updatedAt: now(),
+          })
+          .where(eq(encounters.id, id));
+        if (participants) {
+          await tx.delete(encounterParticipants).where(eq(encounterParticipants.encounterId, id));
+          await writeParticipants(tx, id, participants);
+        }
+      });
+      if (existing.photo && existing.photo.key !== nextPhoto?.key) {
+        await deps.photos.deletePhoto(existing.photo).catch(() => {});
+      }
+      if (participants) await notifyLocalParticipants(id, participants);
+      await events.emit({ type: "encounter.updated", encounterId: id });
+      return (await repository.findById(id)) as EncounterView;
+    },
+
+    async delete(username, id) {
+      const existing = await loadOwn(username, id);
+      // A tombstone: the words and the photo go; who was addressed stays, to address the Delete.
+      await db
+        .update(encounters)
+        .set({ deletedAt: now(), text: "", details: {}, keywords: [], photo: null })
+        .where(and(eq(encounters.id, id), eq(encounters.authorId, existing.authorId)));
+      await db.delete(notifications).where(eq(notifications.encounterId, id));
+      if (existing.photo) await deps.photos.deletePhoto(existing.photo).catch(() => {});
+      await events.emit({ type: "encounter.deleted", encounterId: id });
+    },
+
+    getOwn: loadOwn,
+  };
+}

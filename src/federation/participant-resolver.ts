@@ -1,0 +1,58 @@
+import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { ParticipantResolver } from "../encounters/participants.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { AppFederation } from "./federation.ts";
+import type { LocalUrls } from "./local-urls.ts";
+import { lookupActor } from "./remote-lookup.ts";
+
+/**
+ * Participants named by handle or URL: members of this instance are found
+ * locally; anyone else is looked up (WebFinger, then the actor) and kept.
+ */
+export function createParticipantResolver(deps: {
+  federation: AppFederation;
+  urls: LocalUrls;
+  members: MembersService;
+  actors: ActorsRepository;
+}): ParticipantResolver {
+  const { urls } = deps;
+
+  async function localActor(username: string, reference: string) {
+    const member = await deps.members.findByUsername(username);
+    const actor = member && (await deps.actors.findByMemberId(member.id));
+    if (!actor) {
+      throw new DomainError(
+        "invalid",
+        `participant ${reference} is not a member of this instance: check the name, or write their name without @.`,
+      );
+    }
+    return actor;
+  }
+
+  return {
+    async resolve(reference) {
+      const handle = /^@([^@\s]+)(?:@([^@\s]+))?$/.exec(reference);
+      if (handle && (!handle[2] || handle[2].toLowerCase() === urls.origin.host)) {
+        return localActor(handle[1] as string, reference);
+      }
+      if (/^https?:\/\//.test(reference)) {
+        const username = urls.usernameOf(reference);
+        if (username) return localActor(username, reference);
+        const known = await deps.actors.findByIri(reference);
+        if (known) return known;
+      }
+      try {
+        return await deps.actors.upsertRemote(await lookupActor(deps.federation, urls, reference));
+      } catch (error) {
+        if (error instanceof DomainError) {
+          throw new DomainError(
+            "invalid",
+            `participant ${reference} could not be found on the fediverse: check the address, or write their name without @.`,
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}
