@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type AppConfig, loadConfig } from "../src/config/config.ts";
+import { runNode } from "./support/run-node.ts";
 
 function configOf(env: Record<string, string | undefined>): AppConfig {
   const result = loadConfig(env);
@@ -188,32 +187,11 @@ describe("loadConfig", () => {
 
 describe("node src/main.ts with a bad configuration", () => {
   it("exits non-zero with one clear line per problem and no stack trace", async () => {
-    const root = fileURLToPath(new URL("..", import.meta.url));
     const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-config-"));
     try {
-      const child = spawn(process.execPath, ["src/main.ts"], {
-        cwd: root,
+      const { code, stdout, stderr } = await runNode("src/main.ts", [], {
         // Only what the server reads, so the developer's own variables cannot interfere.
         env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: "abc", ROLE: "x" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const code = await new Promise<number | null>((done, fail) => {
-        const timer = setTimeout(() => {
-          child.kill();
-          fail(new Error(`main.ts did not exit; stderr: ${stderr}`));
-        }, 20_000);
-        child.on("exit", (exitCode) => {
-          clearTimeout(timer);
-          done(exitCode);
-        });
       });
       expect(code).not.toBe(0);
       expect(code).not.toBeNull();

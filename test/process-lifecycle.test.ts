@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./support/app.ts";
+import { runNode } from "./support/run-node.ts";
 
 /**
  * The real entry points, as a newcomer runs them: `node src/main.ts` on the
@@ -55,24 +56,8 @@ describe("the server process on the embedded database", () => {
     return { child, ready, exited };
   }
 
-  function run(script: string, args: string[], input?: string) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [script, ...args], {
-        env,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.stdin.end(input ?? "");
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const run = (script: string, args: string[], input?: string) =>
+    runNode(script, args, { env, input });
 
   const webfinger = () =>
     fetch(`http://127.0.0.1:${port}/.well-known/webfinger?resource=acct:bea@localhost:${port}`);
@@ -113,16 +98,8 @@ describe("the server process on the embedded database", () => {
     const listed = await run("src/cli/main.ts", ["user", "list"]);
     expect(listed.stdout).toContain("@bea");
     expect(listed.code).toBe(0);
-    const wrongOrigin = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["src/cli/main.ts", "user", "list"], {
-        env: { ...env, PORT: String(port + 1) },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once("exit", (code) => resolve({ code, stderr }));
+    const wrongOrigin = await runNode("src/cli/main.ts", ["user", "list"], {
+      env: { ...env, PORT: String(port + 1) },
     });
     expect(wrongOrigin.code).toBe(1);
     expect(wrongOrigin.stderr).toContain(`set ORIGIN=http://localhost:${port}`);

@@ -8,7 +8,10 @@ import {
 } from "@fedify/fedify";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import { registerEncounterObjects } from "./encounter-objects.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
@@ -23,6 +26,8 @@ export interface FederationDeps {
   allowPrivateAddress: boolean;
   members: MembersService;
   follows: FollowsService;
+  actors: ActorsRepository;
+  encounters: EncountersRepository;
   /** Only worker processes consume the queue; web processes only enqueue. */
   manuallyStartQueue: boolean;
 }
@@ -81,15 +86,7 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     .setFollowersDispatcher(PATHS.followers, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
       if (!(await isMember(identifier))) return null;
-      // Without a cursor Fedify wants every recipient at once (it is delivering to followers).
-      const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
-      const limit = cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE;
-      const page = await follows.followers(identifier, { offset, limit });
-      const next = offset + page.items.length;
-      return {
-        items: page.items.map(actorRowToRecipient),
-        nextCursor: cursor !== null && next < page.total ? String(next) : null,
-      };
+      return offsetPage(cursor, (page) => follows.followers(identifier, page), actorRowToRecipient);
     })
     .setCounter(async (_ctx, identifier) => {
       if (!(await isMember(identifier))) return null;
@@ -101,16 +98,11 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     .setFollowingDispatcher(PATHS.following, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
       if (!(await isMember(identifier))) return null;
-      const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
-      const page = await follows.following(identifier, {
-        offset,
-        limit: cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE,
-      });
-      const next = offset + page.items.length;
-      return {
-        items: page.items.map((row) => new URL(row.iri)),
-        nextCursor: cursor !== null && next < page.total ? String(next) : null,
-      };
+      return offsetPage(
+        cursor,
+        (page) => follows.following(identifier, page),
+        (row) => new URL(row.iri),
+      );
     })
     .setCounter(async (_ctx, identifier) => {
       if (!(await isMember(identifier))) return null;
@@ -118,17 +110,31 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     })
     .setFirstCursor(firstCursorOf);
 
-  // Encounters will fill the outbox; until then it is an honest, empty collection.
-  federation
-    .setOutboxDispatcher(PATHS.outbox, async (_ctx, identifier) => {
-      if (identifier !== INSTANCE_ACTOR_IDENTIFIER && !(await isMember(identifier))) {
-        return null;
-      }
-      return { items: [] };
-    })
-    .setCounter(() => 0);
+  // Each encounter's Note (and Create) at its id, and the outbox of public encounters.
+  registerEncounterObjects(federation, deps);
 
   return federation;
+}
+
+/**
+ * A collection page from a numeric offset cursor. Without a cursor Fedify
+ * wants every item at once (it is delivering to followers), so no limit.
+ */
+async function offsetPage<TRow, TItem>(
+  cursor: string | null,
+  load: (page: { offset: number; limit: number }) => Promise<{ items: TRow[]; total: number }>,
+  toItem: (row: TRow) => TItem,
+): Promise<{ items: TItem[]; nextCursor: string | null }> {
+  const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
+  const page = await load({
+    offset,
+    limit: cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE,
+  });
+  const next = offset + page.items.length;
+  return {
+    items: page.items.map(toItem),
+    nextCursor: cursor !== null && next < page.total ? String(next) : null,
+  };
 }
 
 async function importPairs(pairs: JwkPair[]): Promise<webcrypto.CryptoKeyPair[]> {

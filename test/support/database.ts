@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import postgres from "postgres";
-import { inject } from "vitest";
-import { type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
+import { afterAll, beforeAll, inject } from "vitest";
+import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
 
 let pgliteTemplate: Promise<Blob> | undefined;
 
@@ -62,3 +62,28 @@ export async function freshDatabaseConfig(): Promise<{
 }
 
 export const databaseLabel = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+
+/**
+ * A migrated database for tests that work below the app (no buildApp): opened
+ * in beforeAll, closed and dropped in afterAll.
+ */
+export function useMigratedDatabase(): { current: () => Database } {
+  let database: Database | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const fresh = await freshDatabaseConfig();
+    drop = fresh.drop;
+    database = await openDatabase(fresh.config);
+    await database.migrate();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+  return {
+    current() {
+      if (!database) throw new Error("the database is opened in beforeAll");
+      return database;
+    },
+  };
+}
