@@ -1,13 +1,31 @@
 import type { InboxContext } from "@fedify/fedify";
-import { Accept, type Activity, Delete, Follow, isActor, Reject, Undo } from "@fedify/vocab";
+import {
+  Accept,
+  type Activity,
+  Announce,
+  Create,
+  Delete,
+  Follow,
+  isActor,
+  Like,
+  Note,
+  Reject,
+  Undo,
+  Update,
+} from "@fedify/vocab";
+import type { CosignService } from "../encounters/cosign-service.ts";
+import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "./local-urls.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
+import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
 
 export interface InboxDeps {
   follows: FollowsService;
+  remoteEncounters: RemoteEncountersService;
+  cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
   logger: Logger;
 }
 
@@ -17,7 +35,7 @@ export interface InboxDeps {
  * Activities of other types are answered 202 by Fedify and ignored.
  */
 export function registerInboxListeners(federation: AppFederation, deps: InboxDeps): void {
-  const { follows, logger } = deps;
+  const { follows, remoteEncounters, cosign, logger } = deps;
 
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
@@ -35,22 +53,41 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       });
     })
     .on(Undo, async (ctx, undo) => {
-      const object = await undo.getObject(ctx);
-      if (!(object instanceof Follow) || !undo.actorId) return;
-      // Only the follower may undo its follow.
-      if (object.actorId?.href !== undo.actorId.href) return;
-      const username = localIdentifier(ctx, object.objectId);
-      if (!username) return;
-      await follows.receiveUndoFollow({ followerIri: undo.actorId.href, username });
+      if (!undo.actorId) return;
+      // An undone Announce or Like may no longer be served: not finding it is not an error.
+      const object = await undo.getObject(ctx).catch(() => null);
+      if (object instanceof Follow) {
+        // Only the follower may undo its follow.
+        if (object.actorId?.href !== undo.actorId.href) return;
+        const username = localIdentifier(ctx, object.objectId);
+        if (!username) return;
+        await follows.receiveUndoFollow({ followerIri: undo.actorId.href, username });
+        return;
+      }
+      const reaction = object instanceof Announce || object instanceof Like ? object : null;
+      // Only who reacted may take it back (the service checks it again for a bare id).
+      if (reaction && reaction.actorId?.href !== undo.actorId.href) return;
+      const activityIri = reaction ? reaction.id : object === null ? undo.objectId : null;
+      if (!activityIri) return;
+      await cosign.undoReaction({ actorIri: undo.actorId.href, activityIri: activityIri.href });
     })
     .on(Accept, (ctx, accept) => settleOurFollow(ctx, accept, true))
     .on(Reject, (ctx, reject) => settleOurFollow(ctx, reject, false))
     .on(Delete, async (_ctx, del) => {
-      // An actor deleting itself: forget it. Deleted notes will be handled with encounters.
-      if (del.actorId && del.objectId?.href === del.actorId.href) {
+      if (!del.actorId || !del.objectId) return;
+      // An actor deleting itself: forget it.
+      if (del.objectId.href === del.actorId.href) {
         await follows.forgetActor(del.actorId.href);
+        return;
       }
+      // Anything else may be one of the remote encounters we keep (by id or as a Tombstone).
+      const outcome = await remoteEncounters.receiveDelete(del.actorId.href, del.objectId.href);
+      logger.debug({ activity: del.id?.href, ...outcome }, "remote Delete");
     })
+    .on(Create, (ctx, create) => receiveNote(ctx, create))
+    .on(Update, (ctx, update) => receiveNote(ctx, update))
+    .on(Announce, (_ctx, announce) => react("announce", announce))
+    .on(Like, (_ctx, like) => react("like", like))
     .onError((_ctx, error) => {
       logger.warn({ err: error }, "inbox listener failed");
     });
@@ -74,6 +111,45 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       accepted,
     });
   }
+
+  /** Create or Update of a Note: read it, and let the service decide whether it is ours to keep. */
+  async function receiveNote(ctx: InboxContext<void>, activity: Create | Update): Promise<void> {
+    if (!activity.actorId) return;
+    const note = await activity.getObject(ctx);
+    if (!(note instanceof Note) || !note.id || !note.attributionId) return;
+    const record = await noteToRemoteEncounter(note, {
+      raw: await receivedJson(activity, note),
+      contextLoader: ctx.contextLoader,
+    });
+    const actorIri = activity.actorId.href;
+    const outcome =
+      activity instanceof Create
+        ? await remoteEncounters.receiveCreate(actorIri, record)
+        : await remoteEncounters.receiveUpdate(actorIri, record);
+    logger.debug({ activity: activity.id?.href, note: note.id.href, ...outcome }, "remote Note");
+  }
+
+  /** A boost or a like: only the object's id is read, nothing is fetched. */
+  async function react(kind: "announce" | "like", activity: Announce | Like): Promise<void> {
+    if (!activity.id || !activity.actorId || !activity.objectId) return;
+    await cosign.recordReaction({
+      kind,
+      actorIri: activity.actorId.href,
+      objectIri: activity.objectId.href,
+      activityIri: activity.id.href,
+    });
+  }
+}
+
+/**
+ * The Note's JSON as the sender wrote it, for what Fedify's vocabulary does not
+ * model (Mastodon's `blurhash`). An activity parsed from JSON keeps that JSON.
+ */
+async function receivedJson(activity: Activity, note: Note): Promise<unknown> {
+  const json = (await activity.toJsonLd()) as { object?: unknown } | null;
+  const embedded = json?.object as { id?: unknown } | undefined;
+  if (embedded && typeof embedded === "object" && embedded.id === note.id?.href) return embedded;
+  return note.toJsonLd();
 }
 
 function localIdentifier(ctx: InboxContext<void>, iri: URL | null): string | undefined {

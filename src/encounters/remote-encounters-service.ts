@@ -1,0 +1,308 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import { actors, encounterParticipants, encounters, follows, notifications } from "../db/schema.ts";
+import type { CosignService } from "./cosign-service.ts";
+import { PARTICIPANTS_MAX } from "./encounter-input.ts";
+import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { ParticipantResolver } from "./participants.ts";
+import {
+  photoOf,
+  type RemoteEncounterRecord,
+  remoteEncounterRecordSchema,
+  type ValidRemoteEncounterRecord as ValidRecord,
+} from "./remote-encounter-record.ts";
+
+export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
+
+export type RemoteOutcome =
+  | { status: "stored" | "updated" | "deleted" | "unchanged"; encounterId: string }
+  | { status: "ignored"; reason: string };
+
+/**
+ * Remote posts tagged #Socialdapres that reach the instance become encounters
+ * (`isLocal = false`) when they concern us: their author is followed by a
+ * member, or they name a member. Everything else is ignored, never stored.
+ * `actorIri` is who sent the activity (its signature already checked): only
+ * the author may create, edit or delete their post.
+ */
+export interface RemoteEncountersService {
+  receiveCreate(actorIri: string, record: RemoteEncounterRecord): Promise<RemoteOutcome>;
+  /** An edit; an edit of a post we do not hold is read as a Create (it may add the tag). */
+  receiveUpdate(actorIri: string, record: RemoteEncounterRecord): Promise<RemoteOutcome>;
+  receiveDelete(actorIri: string, objectIri: string): Promise<RemoteOutcome>;
+}
+
+interface Participant {
+  actor: ActorRow | null;
+  plainName: string | null;
+}
+
+const ignored = (reason: string): RemoteOutcome => ({ status: "ignored", reason });
+
+export function createRemoteEncountersService(deps: {
+  db: Db;
+  repository: EncountersRepository;
+  actors: ActorsRepository;
+  /** Finds an actor by IRI: known rows first, a fediverse lookup only for strangers. */
+  resolver: ParticipantResolver;
+  cosign: Pick<CosignService, "autoCosign">;
+  now?: () => Date;
+}): RemoteEncountersService {
+  const { db, repository } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  function validate(actorIri: string, record: RemoteEncounterRecord): ValidRecord | string {
+    const parsed = remoteEncounterRecordSchema.safeParse(record);
+    if (!parsed.success) return `unreadable note: ${parsed.error.issues[0]?.message}`;
+    const valid = parsed.data;
+    if (valid.authorIri !== actorIri) return "the sender is not the author (attributedTo ≠ actor)";
+    // A server speaks only for its own posts: no Note ids minted on someone else's host.
+    if (new URL(valid.iri).origin !== new URL(actorIri).origin) {
+      return "the note's id is not on its author's server";
+    }
+    return valid;
+  }
+
+  async function isFollowedByMember(authorId: string): Promise<boolean> {
+    const [row] = await db
+      .select({ id: follows.id })
+      .from(follows)
+      .innerJoin(actors, eq(actors.id, follows.followerId))
+      .where(
+        and(
+          eq(follows.followingId, authorId),
+          eq(follows.state, "accepted"),
+          isNotNull(actors.memberId),
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
+  }
+
+  async function mentionsMember(record: ValidRecord): Promise<boolean> {
+    if (record.mentions.length === 0) return false;
+    const rows = await db
+      .select({ id: actors.id })
+      .from(actors)
+      .where(
+        and(
+          inArray(
+            actors.iri,
+            record.mentions.map((m) => m.iri),
+          ),
+          isNotNull(actors.memberId),
+        ),
+      )
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  /** Mentions as participants: members and known actors at once, strangers looked up. */
+  async function resolveParticipants(
+    record: ValidRecord,
+    author: ActorRow,
+  ): Promise<Participant[]> {
+    const seen = new Set<string>([author.iri]);
+    const mentions = record.mentions.filter((m) => !seen.has(m.iri) && seen.add(m.iri));
+    const resolved = await Promise.all(
+      mentions.slice(0, PARTICIPANTS_MAX).map(async (mention): Promise<Participant> => {
+        const actor = await findOrLookUp(mention.iri);
+        // Someone we cannot reach is still named, by the name the author used.
+        return actor
+          ? { actor, plainName: null }
+          : { actor: null, plainName: mention.name || mention.iri };
+      }),
+    );
+    return resolved.filter(
+      (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+    );
+  }
+
+  async function findOrLookUp(actorIri: string): Promise<ActorRow | undefined> {
+    const known = await deps.actors.findByIri(actorIri);
+    if (known) return known;
+    return deps.resolver.resolve(actorIri).catch(() => undefined);
+  }
+
+  async function notify(encounterId: string, participants: Participant[]) {
+    const memberIds = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    if (memberIds.length === 0) return;
+    await db
+      .insert(notifications)
+      .values(
+        memberIds.map((memberId) => ({
+          id: randomUUID(),
+          memberId,
+          kind: "named_in_encounter" as const,
+          encounterId,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+
+  function contentOf(record: ValidRecord) {
+    return {
+      url: record.url,
+      text: record.text,
+      remoteContentHtml: record.contentHtml,
+      keywords: record.keywords,
+      visibility: record.visibility,
+      photo: photoOf(record.photo),
+      inReplyTo: record.inReplyTo,
+    };
+  }
+
+  async function tombstone(existing: EncounterView): Promise<RemoteOutcome> {
+    // As for our own encounters: the words and the photo go, the row stays as a tombstone.
+    await db
+      .update(encounters)
+      .set({
+        deletedAt: now(),
+        text: "",
+        remoteContentHtml: null,
+        details: {},
+        keywords: [],
+        photo: null,
+      })
+      .where(eq(encounters.id, existing.id));
+    await db.delete(notifications).where(eq(notifications.encounterId, existing.id));
+    return { status: "deleted", encounterId: existing.id };
+  }
+
+  /** The remote encounter `actorIri` may change, or why not. */
+  async function ownedRemote(actorIri: string, objectIri: string) {
+    const existing = await repository.findByIri(objectIri);
+    if (!existing) return "no such encounter";
+    if (existing.isLocal || existing.author.iri !== actorIri)
+      return "only its author may change it";
+    return existing;
+  }
+
+  async function receiveCreate(
+    actorIri: string,
+    record: RemoteEncounterRecord,
+  ): Promise<RemoteOutcome> {
+    const valid = validate(actorIri, record);
+    if (typeof valid === "string") return ignored(valid);
+    if (!valid.hasSocialdapresTag) return ignored("not tagged #Socialdapres");
+    const existing = await repository.findByIri(valid.iri);
+    if (existing) return { status: "unchanged", encounterId: existing.id };
+
+    const knownAuthor = await deps.actors.findByIri(valid.authorIri);
+    const concernsUs =
+      (knownAuthor !== undefined && (await isFollowedByMember(knownAuthor.id))) ||
+      (await mentionsMember(valid));
+    if (!concernsUs) return ignored("neither from an account members follow nor naming a member");
+
+    const author = knownAuthor ?? (await findOrLookUp(valid.authorIri));
+    if (!author) return ignored("its author could not be found");
+    if (author.memberId) return ignored("a member's posts are written here, not received");
+    const participants = await resolveParticipants(valid, author);
+
+    const id = randomUUID();
+    const inserted = await db.transaction(async (tx) => {
+      const rows = await tx
+        .insert(encounters)
+        .values({
+          id,
+          iri: valid.iri,
+          authorId: author.id,
+          isLocal: false,
+          ...contentOf(valid),
+          publishedAt: valid.publishedAt ?? now(),
+          updatedAt: valid.updatedAt,
+        })
+        .onConflictDoNothing({ target: encounters.iri })
+        .returning({ id: encounters.id });
+      if (rows.length === 0) return false;
+      if (participants.length > 0) {
+        await tx.insert(encounterParticipants).values(
+          participants.map((p, position) => ({
+            id: randomUUID(),
+            encounterId: id,
+            position,
+            actorId: p.actor?.id ?? null,
+            plainName: p.plainName,
+          })),
+        );
+      }
+      return true;
+    });
+    // The same Create delivered twice at once: the other delivery stored it.
+    if (!inserted) {
+      const winner = await repository.findByIri(valid.iri);
+      return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
+    }
+    await notify(id, participants);
+    await deps.cosign.autoCosign(id);
+    return { status: "stored", encounterId: id };
+  }
+
+  return {
+    receiveCreate,
+
+    async receiveUpdate(actorIri, record) {
+      const valid = validate(actorIri, record);
+      if (typeof valid === "string") return ignored(valid);
+      const existing = await ownedRemote(actorIri, valid.iri);
+      if (existing === "no such encounter") return receiveCreate(actorIri, record);
+      if (typeof existing === "string") return ignored(existing);
+      if (existing.deletedAt) return ignored("it was deleted");
+      // Edits can arrive out of order: an older version never replaces a newer one.
+      if (valid.updatedAt && existing.updatedAt && valid.updatedAt <= existing.updatedAt) {
+        return { status: "unchanged", encounterId: existing.id };
+      }
+      // Taking the tag off withdraws the post from what Socialdapres shows.
+      if (!valid.hasSocialdapresTag) return tombstone(existing);
+
+      const participants = await resolveParticipants(valid, existing.author);
+      const added = await db.transaction(async (tx) => {
+        await tx
+          .update(encounters)
+          .set({ ...contentOf(valid), updatedAt: valid.updatedAt ?? now() })
+          .where(eq(encounters.id, existing.id));
+        // Participants still named keep their row, hence their co-signature.
+        const kept = new Set<string>();
+        const fresh: Participant[] = [];
+        for (const [position, p] of participants.entries()) {
+          const same = existing.participants.find((e) =>
+            p.actor ? e.actorId === p.actor.id : !e.actorId && e.plainName === p.plainName,
+          );
+          if (same) {
+            kept.add(same.id);
+            await tx
+              .update(encounterParticipants)
+              .set({ position })
+              .where(eq(encounterParticipants.id, same.id));
+            continue;
+          }
+          fresh.push(p);
+          await tx.insert(encounterParticipants).values({
+            id: randomUUID(),
+            encounterId: existing.id,
+            position,
+            actorId: p.actor?.id ?? null,
+            plainName: p.plainName,
+          });
+        }
+        const gone = existing.participants.filter((e) => !kept.has(e.id)).map((e) => e.id);
+        if (gone.length > 0) {
+          await tx.delete(encounterParticipants).where(inArray(encounterParticipants.id, gone));
+        }
+        return fresh;
+      });
+      await notify(existing.id, added);
+      if (added.some((p) => p.actor?.memberId)) await deps.cosign.autoCosign(existing.id);
+      return { status: "updated", encounterId: existing.id };
+    },
+
+    async receiveDelete(actorIri, objectIri) {
+      const existing = await ownedRemote(actorIri, objectIri);
+      if (typeof existing === "string") return ignored(existing);
+      if (existing.deletedAt) return { status: "unchanged", encounterId: existing.id };
+      return tombstone(existing);
+    },
+  };
+}
