@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
@@ -15,7 +16,9 @@ import {
   createEncountersService,
   type EncountersService,
 } from "./encounters/encounters-service.ts";
+import { createRemoteEncountersService } from "./encounters/remote-encounters-service.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
+import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
 import { type AppFederation, createAppFederation } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
@@ -109,6 +112,8 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     allowPrivateAddress: config.allowPrivateAddress,
     members,
     follows,
+    actors,
+    encounters: encounterRepository,
     manuallyStartQueue: true,
   });
   const encountersService = createEncountersService({
@@ -120,12 +125,35 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     events,
     urls,
   });
+  // Before the auto-co-sign below: handlers run in order, so the Create is queued before the
+  // Announce that co-signs it.
+  connectOutboxBridge({
+    events,
+    federation,
+    actors,
+    urls,
+    encounters: encounterRepository,
+    members,
+    follows,
+  });
   // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
   events.subscribe((event) =>
     event.type === "encounter.created" ? cosign.autoCosign(event.encounterId) : undefined,
   );
-  registerInboxListeners(federation, { follows, logger: logger.child({ component: "inbox" }) });
-  connectOutboxBridge({ events, federation, actors, urls });
+  // Remote posts tagged #Socialdapres that concern our members (src/encounters/remote-encounters-service.ts).
+  const remoteEncounters = createRemoteEncountersService({
+    db,
+    repository: encounterRepository,
+    actors,
+    resolver: createParticipantResolver({ federation, urls, members, actors }),
+    cosign,
+  });
+  registerInboxListeners(federation, {
+    follows,
+    remoteEncounters,
+    cosign,
+    logger: logger.child({ component: "inbox" }),
+  });
 
   const http: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
@@ -140,10 +168,15 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     inboxPaths: ["/users/:identifier/inbox", "/inbox"],
     // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
     fastifyPaths: ["/.well-known/nodeinfo"],
-    // `/@bea` is the profile page people share; ActivityPub clients get the actor there too.
+    // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,
+    // and the Note at an encounter's permalink `/@bea/<id>` (its `url`).
     rewriteUrl: (url) => {
       const username = /^\/@([a-z0-9_]{1,30})$/i.exec(url.pathname)?.[1];
-      return username ? urls.actor(username.toLowerCase()) : undefined;
+      if (username) return urls.actor(username.toLowerCase());
+      const note = /^\/@([a-z0-9_]{1,30})\/([0-9a-f-]{36})$/i.exec(url.pathname);
+      return note
+        ? urls.encounter((note[1] as string).toLowerCase(), note[2] as string)
+        : undefined;
     },
   });
   registerDiscoveryRoutes(http, {
@@ -153,7 +186,27 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     instanceName: config.instanceName,
   });
   registerMediaRoutes(http, { storage: mediaStorage });
-  registerPages(http, { members, follows, urls, instanceName: config.instanceName });
+  registerEncounterRoutes(http, { encounters: encounterRepository });
+  registerApi(http, {
+    db,
+    members,
+    follows,
+    actors,
+    encounters: encountersService,
+    encounterRepository,
+    cosign,
+    federation,
+    urls,
+    version: APP_VERSION,
+  });
+  registerPages(http, {
+    members,
+    follows,
+    actors,
+    encounters: encounterRepository,
+    urls,
+    instanceName: config.instanceName,
+  });
 
   const queueStop = new AbortController();
   let queueRunning: Promise<void> | undefined;

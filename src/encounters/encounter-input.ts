@@ -77,7 +77,15 @@ export const encounterInputSchema = z.object({
 export type EncounterInput = z.input<typeof encounterInputSchema>;
 export type ValidEncounterInput = z.output<typeof encounterInputSchema>;
 
-export const encounterPatchSchema = encounterInputSchema.partial();
+// Without their defaults: a patch that leaves out keywords, visibility or details keeps them.
+const inputShape = encounterInputSchema.shape;
+export const encounterPatchSchema = encounterInputSchema
+  .extend({
+    keywords: inputShape.keywords.unwrap(),
+    visibility: inputShape.visibility.unwrap(),
+    details: inputShape.details.unwrap(),
+  })
+  .partial();
 export type EncounterPatch = z.input<typeof encounterPatchSchema>;
 
 /** Turns zod's issues into one sentence a person can act on. */

@@ -21,6 +21,8 @@ export interface EncounterListOptions {
   /** Only encounters published before this one (keyset paging). */
   before?: Date;
   visibilities: readonly EncounterRow["visibility"][];
+  /** Only encounters carrying this keyword, compared case-insensitively (tag pages). */
+  keyword?: string;
 }
 
 export interface EncountersRepository {
@@ -63,6 +65,9 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       isNull(encounters.deletedAt),
       inArray(encounters.visibility, [...options.visibilities]),
       options.before ? sql`${encounters.publishedAt} < ${options.before.toISOString()}` : undefined,
+      options.keyword
+        ? sql`exists (select 1 from unnest(${encounters.keywords}) as k where lower(k) = lower(${options.keyword}))`
+        : undefined,
     );
 
   return {

@@ -1,6 +1,7 @@
 import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { DomainEvent, EventBus } from "../shared/events.ts";
+import { createEncounterDelivery, type EncounterDeliveryDeps } from "./encounter-delivery.ts";
 import type { AppFederation } from "./federation.ts";
 import type { LocalUrls } from "./local-urls.ts";
 import { actorRowToRecipient } from "./recipients.ts";
@@ -9,14 +10,17 @@ import { actorRowToRecipient } from "./recipients.ts";
  * The one place where domain events become outgoing activities. Sending only
  * enqueues: delivery, retries and signatures are the queue worker's job.
  */
-export function connectOutboxBridge(deps: {
-  events: EventBus;
-  federation: AppFederation;
-  actors: ActorsRepository;
-  urls: LocalUrls;
-}): () => void {
+export function connectOutboxBridge(
+  deps: {
+    events: EventBus;
+    federation: AppFederation;
+    actors: ActorsRepository;
+    urls: LocalUrls;
+  } & EncounterDeliveryDeps,
+): () => void {
   const { federation, actors, urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
+  const encounters = createEncounterDelivery(deps);
 
   async function recipientOf(iri: string) {
     const row = await actors.findByIri(iri);
@@ -27,6 +31,13 @@ export function connectOutboxBridge(deps: {
   async function send(event: DomainEvent): Promise<void> {
     const ctx = context();
     switch (event.type) {
+      case "encounter.created":
+      case "encounter.updated":
+      case "encounter.deleted":
+      case "encounter.cosigned":
+      case "encounter.cosign_withdrawn":
+        await encounters.deliver(ctx, event);
+        return;
       case "follow.requested":
       case "follow.undone": {
         const sender = { identifier: event.followerUsername };

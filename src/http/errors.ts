@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
+import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { isDomainError } from "../shared/errors.ts";
 
 const STATUS_BY_CODE = {
@@ -18,6 +19,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDomainError(error)) {
       return reply.status(STATUS_BY_CODE[error.code]).send({ error: error.message });
+    }
+    // Too large 413, not a photo 415, damaged 422: the person must send another file.
+    if (isPhotoRejectedError(error)) {
+      return reply.status(error.status).send({ error: error.message });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -18,6 +18,38 @@ const MESSAGES = {
     notFound: "Page introuvable",
     noSuchMember: "Aucun membre ne porte ce nom ici.",
     backHome: "Retour à l'accueil",
+    encounters: "Rencontres",
+    encounterBy: "Rencontre racontée par {name}",
+    noEncounters: "Aucune rencontre publique pour l'instant.",
+    older: "Plus anciennes",
+    metOn: "Rencontre du {date}",
+    publishedOn: "publiée le {date}",
+    with: "Avec\u00a0:",
+    cosignedBy: "Co-signé par",
+    likes: "j'aime",
+    boosts: "partages",
+    fullImage: "Voir la photo en grand",
+    detailEmotion: "Émotion ressentie",
+    detailLearned: "Ce que j'ai appris",
+    detailLookingFor: "Ce que la personne cherche",
+    detailCanOffer: "Ce que la personne peut offrir",
+    detailHowTheyAre: "Comment va la personne",
+    fromMastodon: "Depuis Mastodon",
+    fromMastodonSteps:
+      "Pour suivre, partager ou aimer cette rencontre depuis Mastodon (ou tout autre logiciel du fédiverse), collez cette adresse dans la recherche :",
+    remoteOrigin: "Voir sur son serveur d'origine",
+    encounterNotFound: "Aucune rencontre publique à cette adresse.",
+    gone: "Rencontre supprimée",
+    goneText: "Son auteur ou autrice a supprimé cette rencontre.",
+    tagTitle: "Rencontres #{tag}",
+    socialdapresIntro:
+      "Toutes les rencontres publiques #Socialdapres que cette instance connaît, d'ici et d'ailleurs dans le fédiverse, des plus récentes aux plus anciennes.",
+    tagIntro:
+      "Les rencontres publiques avec le mot-clé #{tag}, des plus récentes aux plus anciennes.",
+    badRequest: "Requête invalide",
+    badBefore:
+      "Le paramètre « before » doit être une date ISO 8601, par exemple 2026-03-01T12:00:00.000Z.",
+    badKeyword: "Un mot-clé fait 1 à 50 lettres, chiffres ou « _ », sans espace.",
   },
   en: {
     tagline: "A fediverse server for telling your encounters.",
@@ -36,6 +68,37 @@ const MESSAGES = {
     notFound: "Page not found",
     noSuchMember: "No member by that name here.",
     backHome: "Back to the home page",
+    encounters: "Encounters",
+    encounterBy: "An encounter told by {name}",
+    noEncounters: "No public encounters yet.",
+    older: "Older",
+    metOn: "Met on {date}",
+    publishedOn: "published {date}",
+    with: "With:",
+    cosignedBy: "Co-signed by",
+    likes: "likes",
+    boosts: "boosts",
+    fullImage: "See the full-size photo",
+    detailEmotion: "Emotion felt",
+    detailLearned: "What I learned",
+    detailLookingFor: "What they are looking for",
+    detailCanOffer: "What they can offer",
+    detailHowTheyAre: "How they are doing",
+    fromMastodon: "From Mastodon",
+    fromMastodonSteps:
+      "To follow, boost or like this encounter from Mastodon (or any fediverse software), paste this address into its search:",
+    remoteOrigin: "See it on its home server",
+    encounterNotFound: "No public encounter at this address.",
+    gone: "Encounter deleted",
+    goneText: "Its author deleted this encounter.",
+    tagTitle: "Encounters #{tag}",
+    socialdapresIntro:
+      "Every public #Socialdapres encounter this instance knows, from here and elsewhere on the fediverse, newest first.",
+    tagIntro: "Public encounters with the keyword #{tag}, newest first.",
+    badRequest: "Bad request",
+    badBefore:
+      "The “before” parameter must be an ISO 8601 date, for example 2026-03-01T12:00:00.000Z.",
+    badKeyword: "A keyword is 1 to 50 letters, digits or “_”, without spaces.",
   },
 } as const satisfies Record<Language, Record<string, string>>;
 
@@ -55,6 +118,9 @@ export function pickLanguage(acceptLanguage: string | undefined): Language {
     .sort((a, b) => b.q - a.q);
   return ranked[0]?.lang === "en" ? "en" : "fr";
 }
+
+/** The BCP 47 locale used to format dates in each language. */
+export const LOCALES: Record<Language, string> = { fr: "fr-FR", en: "en-GB" };
 
 export function translate(
   lang: Language,

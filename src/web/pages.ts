@@ -1,15 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { escapeHtml, plainTextToHtml } from "../shared/html.ts";
-import { type Language, pickLanguage, translate } from "./i18n.ts";
-import { layout } from "./layout.ts";
+import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
+import { translate } from "./i18n.ts";
+import { parseBefore, requestLanguage, sendMessagePage, sendPage } from "./respond.ts";
 
 export interface PagesDeps {
   members: MembersService;
   follows: FollowsService;
+  actors: ActorsRepository;
+  encounters: EncountersRepository;
   urls: LocalUrls;
   instanceName: string;
 }
@@ -19,17 +24,9 @@ const profileParams = z.object({ username: z.string().min(1).max(64) });
 export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
   const { members, follows, urls, instanceName } = deps;
   const handle = (username: string) => `@${username}@${urls.origin.host}`;
-  const html = (reply: FastifyReply, lang: Language, title: string, body: string, status = 200) =>
-    reply
-      .status(status)
-      .header("content-language", lang)
-      .header("vary", "Accept, Accept-Language")
-      .type("text/html; charset=utf-8")
-      .send(layout({ lang, title, body, instanceName }));
-  const language = (request: FastifyRequest) => pickLanguage(request.headers["accept-language"]);
 
   app.get("/", async (request, reply) => {
-    const lang = language(request);
+    const lang = requestLanguage(request);
     const listed = await members.listDiscoverable(100);
     const example = handle(listed[0]?.username ?? "bea");
     const items = listed
@@ -42,26 +39,39 @@ export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
 <p>${escapeHtml(translate(lang, "tagline"))}</p>
 <p>${escapeHtml(translate(lang, "about"))}</p>
 <p>${escapeHtml(translate(lang, "privacy"))}</p>
+<p><a href="/tags/socialdapres">#Socialdapres</a></p>
 <h2>${escapeHtml(translate(lang, "howToFollow"))}</h2>
 <p>${escapeHtml(translate(lang, "howToFollowSteps", { handle: example }))}</p>
 <h2>${escapeHtml(translate(lang, "members"))}</h2>
 ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}</p>`}`;
-    return html(reply, lang, instanceName, body);
+    return sendPage(reply, instanceName, { lang, title: instanceName, body });
   });
 
   app.get("/@:username", async (request, reply) => {
-    const lang = language(request);
+    const lang = requestLanguage(request);
     const parsed = profileParams.safeParse(request.params);
     const member = parsed.success ? await members.findByUsername(parsed.data.username) : undefined;
     if (!member) {
-      const body = `<h1>${escapeHtml(translate(lang, "notFound"))}</h1>
-<p>${escapeHtml(translate(lang, "noSuchMember"))}</p>
-<p><a href="/">${escapeHtml(translate(lang, "backHome"))}</a></p>`;
-      return html(reply, lang, translate(lang, "notFound"), body, 404);
+      return sendMessagePage(reply, instanceName, {
+        lang,
+        status: 404,
+        title: "notFound",
+        text: "noSuchMember",
+      });
     }
-    const [followers, following] = await Promise.all([
+    const before = parseBefore(request.query);
+    if (before === null) {
+      return sendMessagePage(reply, instanceName, {
+        lang,
+        status: 400,
+        title: "badRequest",
+        text: "badBefore",
+      });
+    }
+    const [followers, following, encounters] = await Promise.all([
       follows.followers(member.username, { offset: 0, limit: 0 }),
       follows.following(member.username, { offset: 0, limit: 0 }),
+      profileEncountersSection(deps, member, lang, before),
     ]);
     const name = member.displayName || member.username;
     const body = `<article class="h-card">
@@ -71,8 +81,15 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
 <p>${escapeHtml(translate(lang, "followFrom", { handle: handle(member.username) }))}</p>
-</article>`;
-    return html(reply, lang, `${name} (${handle(member.username)})`, body);
+</article>
+${encounters}`;
+    const head = `<link rel="alternate" type="application/activity+json" href="${escapeHtml(urls.actor(member.username).href)}">`;
+    return sendPage(reply, instanceName, {
+      lang,
+      title: `${name} (${handle(member.username)})`,
+      body,
+      head,
+    });
   });
 
   // The actor IRI answers HTML to browsers with the profile page.
@@ -82,4 +99,6 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     if (!member) return reply.status(404).send({ error: "No member by that name here." });
     return reply.redirect(urls.profile(member.username).pathname, 302);
   });
+
+  registerEncounterPages(app, deps);
 }

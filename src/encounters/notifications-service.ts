@@ -1,0 +1,117 @@
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../db/database.ts";
+import { members, notifications } from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+
+export type NotificationRow = typeof notifications.$inferSelect;
+
+/** A notification with the encounter it is about (null once that encounter is gone). */
+export interface NotificationView extends NotificationRow {
+  encounter: EncounterView | null;
+}
+
+/** How a member answers being named in encounters. */
+export interface NamedSettings {
+  autoCosignFromFollowed: boolean;
+}
+
+/**
+ * In-app notifications ("you were named in an encounter") and the member's
+ * settings about them. Plain TypeScript: routes, pages and the Mastodon API
+ * all read notifications through here.
+ */
+export interface NotificationsService {
+  /** Newest first; `before` pages by creation time. */
+  list(
+    username: string,
+    options: { limit: number; before?: Date; unreadOnly?: boolean },
+  ): Promise<NotificationView[]>;
+  /** Marks one of the member's notifications read; 404 for anyone else's. */
+  markRead(username: string, id: string): Promise<NotificationView>;
+  settings(username: string): Promise<NamedSettings>;
+  updateSettings(username: string, patch: Partial<NamedSettings>): Promise<NamedSettings>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createNotificationsService(deps: {
+  db: Db;
+  repository: EncountersRepository;
+  now?: () => Date;
+}): NotificationsService {
+  const { db, repository } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function memberOf(username: string) {
+    const [member] = await db
+      .select()
+      .from(members)
+      .where(eq(sql`lower(${members.username})`, username.toLowerCase()));
+    if (!member) throw new DomainError("not_found", `No member named "${username}".`);
+    return member;
+  }
+
+  async function withEncounter(row: NotificationRow): Promise<NotificationView> {
+    const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
+    // A deleted encounter is a tombstone: nothing of it is worth showing.
+    return { ...row, encounter: encounter && !encounter.deletedAt ? encounter : null };
+  }
+
+  return {
+    async list(username, { limit, before, unreadOnly }) {
+      const member = await memberOf(username);
+      const rows = await db
+        .select()
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.memberId, member.id),
+            unreadOnly ? isNull(notifications.readAt) : undefined,
+            before ? sql`${notifications.createdAt} < ${before.toISOString()}` : undefined,
+          ),
+        )
+        .orderBy(desc(notifications.createdAt), desc(notifications.id))
+        .limit(limit);
+      const views: NotificationView[] = [];
+      for (const row of rows) views.push(await withEncounter(row));
+      return views;
+    },
+
+    async markRead(username, id) {
+      const member = await memberOf(username);
+      const [row] = UUID.test(id)
+        ? await db
+            .select()
+            .from(notifications)
+            .where(and(eq(notifications.id, id), eq(notifications.memberId, member.id)))
+        : [];
+      if (!row) throw new DomainError("not_found", `No notification ${id} for ${member.username}.`);
+      if (row.readAt) return withEncounter(row);
+      const [updated] = await db
+        .update(notifications)
+        .set({ readAt: now() })
+        .where(eq(notifications.id, id))
+        .returning();
+      return withEncounter(updated ?? row);
+    },
+
+    async settings(username) {
+      const member = await memberOf(username);
+      return { autoCosignFromFollowed: member.autoCosignFromFollowed };
+    },
+
+    async updateSettings(username, patch) {
+      const member = await memberOf(username);
+      if (patch.autoCosignFromFollowed !== undefined) {
+        await db
+          .update(members)
+          .set({ autoCosignFromFollowed: patch.autoCosignFromFollowed })
+          .where(eq(members.id, member.id));
+      }
+      return {
+        autoCosignFromFollowed: patch.autoCosignFromFollowed ?? member.autoCosignFromFollowed,
+      };
+    },
+  };
+}

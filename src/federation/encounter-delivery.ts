@@ -1,0 +1,192 @@
+import type { Context } from "@fedify/fedify";
+import { Announce, Delete, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
+import { Temporal } from "@js-temporal/polyfill";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import type { DomainEvent } from "../shared/events.ts";
+import type { LocalUrls } from "./local-urls.ts";
+import {
+  encounterAudience,
+  encounterToNote,
+  encounterToTombstone,
+  participantActors,
+} from "./mappers/note.ts";
+import { TootCreate, TootUpdate } from "./mappers/toot-terms.ts";
+import { actorRowToRecipient } from "./recipients.ts";
+
+export type EncounterEvent = Extract<DomainEvent, { type: `encounter.${string}` }>;
+
+export interface EncounterDeliveryDeps {
+  encounters: EncountersRepository;
+  members: MembersService;
+  follows: FollowsService;
+  urls: LocalUrls;
+}
+
+/** The id of the `Create` of an encounter: fixed, so the outbox and the delivery agree. */
+export function createActivityIri(encounter: Pick<EncounterView, "iri">): URL {
+  return new URL(`${encounter.iri}/activity`);
+}
+
+/** The author's language, which the Note's labels and `contentMap` follow. */
+export async function authorLanguage(
+  members: MembersService,
+  encounter: EncounterView,
+): Promise<string> {
+  const memberId = encounter.author.memberId;
+  return (memberId && (await members.findById(memberId))?.language) || "fr";
+}
+
+/** `Create(Note)` as sent and as listed in the outbox. */
+export async function createActivityOf(
+  deps: Pick<EncounterDeliveryDeps, "members" | "urls">,
+  encounter: EncounterView,
+): Promise<TootCreate> {
+  const note = encounterToNote(encounter, {
+    urls: deps.urls,
+    language: await authorLanguage(deps.members, encounter),
+  });
+  const { to, cc } = encounterAudience(encounter, deps.urls);
+  return new TootCreate({
+    id: createActivityIri(encounter),
+    actor: new URL(encounter.author.iri),
+    object: note,
+    published: toInstant(encounter.publishedAt),
+    tos: to,
+    ccs: cc,
+  });
+}
+
+/**
+ * Turns encounter events into activities: the author sends Create/Update/
+ * Delete to the participants and (unless only participants may see it) to
+ * their followers; a co-signer sends Announce (and Undo) to their followers
+ * and the author. Each server gets one request (shared inboxes), this one
+ * none: its own members already see the database.
+ */
+export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
+  const { encounters, follows, urls } = deps;
+
+  async function followersOf(username: string): Promise<Recipient[]> {
+    const page = await follows.followers(username, { offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    return page.items.map(actorRowToRecipient);
+  }
+
+  async function send(
+    ctx: Context<void>,
+    username: string,
+    recipients: Recipient[],
+    activity: Parameters<Context<void>["sendActivity"]>[2],
+    encounter: EncounterView,
+  ) {
+    if (recipients.length === 0) return;
+    await ctx.sendActivity({ identifier: username }, recipients, activity, {
+      preferSharedInbox: true,
+      excludeBaseUris: [urls.origin],
+      // Create, Update, Delete and Announce of one Note arrive in the order they were sent.
+      orderingKey: encounter.iri,
+    });
+  }
+
+  async function sendAsAuthor(ctx: Context<void>, event: EncounterEvent, encounter: EncounterView) {
+    const author = encounter.author;
+    if (!author.memberId) return; // Someone else's encounter: theirs to federate.
+    const recipients = participantActors(encounter).map(actorRowToRecipient);
+    // "participants" means nobody else, whoever follows the author.
+    if (encounter.visibility !== "participants")
+      recipients.push(...(await followersOf(author.username)));
+    const { to, cc } = encounterAudience(encounter, urls);
+    const actor = new URL(author.iri);
+    let activity: Parameters<Context<void>["sendActivity"]>[2];
+    if (event.type === "encounter.deleted" || encounter.deletedAt) {
+      activity = new Delete({
+        id: urls.newActivity("delete"),
+        actor,
+        object: encounterToTombstone(encounter),
+        tos: to,
+        ccs: cc,
+      });
+    } else if (event.type === "encounter.created") {
+      activity = await createActivityOf(deps, encounter);
+    } else {
+      activity = new TootUpdate({
+        id: urls.newActivity("update"),
+        actor,
+        object: encounterToNote(encounter, {
+          urls,
+          language: await authorLanguage(deps.members, encounter),
+        }),
+        published: toInstant(encounter.updatedAt ?? new Date()),
+        tos: to,
+        ccs: cc,
+      });
+    }
+    await send(ctx, author.username, recipients, activity, encounter);
+  }
+
+  async function sendAsCosigner(
+    ctx: Context<void>,
+    event: Extract<EncounterEvent, { username: string }>,
+    encounter: EncounterView,
+  ) {
+    // Co-signing shows the encounter to one's followers: only public and unlisted ones qualify
+    // (a withdrawal is sent whatever the encounter became since).
+    const shown = encounter.visibility === "public" || encounter.visibility === "unlisted";
+    if (!shown && event.type === "encounter.cosigned") return;
+    const cosigner = urls.actor(event.username);
+    const followers = urls.followers(event.username);
+    const author = new URL(encounter.author.iri);
+    const audience =
+      encounter.visibility === "public"
+        ? { tos: [PUBLIC_COLLECTION], ccs: [author, followers] }
+        : { tos: [followers], ccs: [PUBLIC_COLLECTION, author] };
+    const cosignedAt = encounter.participants.find(
+      (p) => p.actor?.iri === cosigner.href,
+    )?.cosignedAt;
+    const announce = new Announce({
+      id: new URL(event.activityIri),
+      actor: cosigner,
+      object: new URL(encounter.iri),
+      published: event.type === "encounter.cosigned" && cosignedAt ? toInstant(cosignedAt) : null,
+      ...audience,
+    });
+    const activity =
+      event.type === "encounter.cosigned"
+        ? announce
+        : new Undo({
+            id: urls.newActivity("undo"),
+            actor: cosigner,
+            object: announce,
+            ...audience,
+          });
+    const recipients = [
+      ...(await followersOf(event.username)),
+      actorRowToRecipient(encounter.author),
+    ];
+    await send(ctx, event.username, recipients, activity, encounter);
+  }
+
+  return {
+    async deliver(ctx: Context<void>, event: EncounterEvent): Promise<void> {
+      const encounter = await encounters.findById(event.encounterId);
+      if (!encounter) return;
+      switch (event.type) {
+        case "encounter.created":
+        case "encounter.updated":
+        case "encounter.deleted":
+          return sendAsAuthor(ctx, event, encounter);
+        case "encounter.cosigned":
+        case "encounter.cosign_withdrawn":
+          return sendAsCosigner(ctx, event, encounter);
+      }
+    },
+  };
+}
+
+function toInstant(date: Date) {
+  // Fedify types Temporal from the runtime's lib; the polyfill is what Node 24 actually has.
+  return Temporal.Instant.fromEpochMilliseconds(
+    date.getTime(),
+  ) as unknown as globalThis.Temporal.Instant;
+}

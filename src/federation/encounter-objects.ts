@@ -1,0 +1,119 @@
+import type { RequestContext } from "@fedify/fedify";
+import { Create, Note } from "@fedify/vocab";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { authorLanguage, createActivityOf } from "./encounter-delivery.ts";
+import type { AppFederation } from "./federation.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
+import { encounterToNote } from "./mappers/note.ts";
+import type { TootNote } from "./mappers/toot-terms.ts";
+
+export interface EncounterObjectsDeps {
+  urls: LocalUrls;
+  members: MembersService;
+  follows: FollowsService;
+  actors: ActorsRepository;
+  encounters: EncountersRepository;
+}
+
+/** Where the `Create` of an encounter is served; its id is `createActivityIri()`. */
+export const ENCOUNTER_ACTIVITY_PATH = `${PATHS.encounter}/activity` as const;
+
+const OUTBOX_PAGE_SIZE = 20;
+const FIRST_PAGE = "first";
+
+/**
+ * The encounters of the instance's members as ActivityPub objects: each Note
+ * (and its Create) at its id, and each member's outbox of public encounters.
+ * A deleted encounter is not found here; the Fastify route at the same path
+ * answers 410 with its Tombstone (Fedify serves objects only with 200).
+ */
+export function registerEncounterObjects(
+  federation: AppFederation,
+  deps: EncounterObjectsDeps,
+): void {
+  const { urls, members, follows, actors, encounters } = deps;
+  // The dispatcher and the authorize predicate get the same context: load the encounter once.
+  const loaded = new WeakMap<object, EncounterView>();
+
+  async function find(ctx: RequestContext<void>, identifier: string, id: string) {
+    const encounter = await encounters.findById(id);
+    if (!encounter?.isLocal || encounter.deletedAt || encounter.author.username !== identifier) {
+      return undefined;
+    }
+    loaded.set(ctx, encounter);
+    return encounter;
+  }
+
+  /** Public and unlisted encounters are for anyone; others need a signed request from an allowed actor. */
+  async function mayRead(ctx: RequestContext<void>, values: { identifier: string; id: string }) {
+    const encounter = loaded.get(ctx) ?? (await find(ctx, values.identifier, values.id));
+    if (!encounter) return false;
+    if (encounter.visibility === "public" || encounter.visibility === "unlisted") return true;
+    const reader = (await ctx.getSignedKeyOwner())?.id?.href;
+    if (!reader) return false;
+    if (reader === encounter.author.iri) return true;
+    if (encounter.participants.some((p) => p.actor?.iri === reader)) return true;
+    return (
+      encounter.visibility === "followers" &&
+      (await follows.followState(reader, encounter.author.username)) === "accepted"
+    );
+  }
+
+  federation
+    .setObjectDispatcher(Note, PATHS.encounter, async (ctx, { identifier, id }) => {
+      const encounter = await find(ctx, identifier, id);
+      if (!encounter) return null;
+      const language = await authorLanguage(members, encounter);
+      return encounterToNote(encounter, { urls, language }) as TootNote;
+    })
+    .authorize(mayRead);
+
+  federation
+    .setObjectDispatcher(Create, ENCOUNTER_ACTIVITY_PATH, async (ctx, { identifier, id }) => {
+      const encounter = await find(ctx, identifier, id);
+      return encounter ? createActivityOf({ members, urls }, encounter) : null;
+    })
+    .authorize(mayRead);
+
+  // Exactly the member's username, as the actor dispatcher requires.
+  const authorOf = async (identifier: string) => {
+    const member = await members.findByUsername(identifier);
+    if (member?.username !== identifier) return undefined;
+    return actors.findByMemberId(member.id);
+  };
+
+  federation
+    .setOutboxDispatcher(PATHS.outbox, async (_ctx, identifier, cursor) => {
+      if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
+      const author = await authorOf(identifier);
+      if (!author) return null;
+      // Newest first, paged by the publication time of the last item seen.
+      const before = cursor === null || cursor === FIRST_PAGE ? undefined : new Date(cursor);
+      if (before && Number.isNaN(before.getTime())) return null;
+      const limit = cursor === null ? Number.MAX_SAFE_INTEGER : OUTBOX_PAGE_SIZE;
+      const page = await encounters.listByAuthor(author.id, {
+        limit,
+        before,
+        visibilities: ["public"],
+      });
+      const last = page.at(-1);
+      return {
+        items: await Promise.all(page.map((e) => createActivityOf({ members, urls }, e))),
+        nextCursor:
+          cursor !== null && last && page.length === OUTBOX_PAGE_SIZE
+            ? last.publishedAt.toISOString()
+            : null,
+      };
+    })
+    .setCounter(async (_ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR_IDENTIFIER) return 0;
+      const author = await authorOf(identifier);
+      return author ? encounters.countByAuthor(author.id, ["public"]) : null;
+    })
+    .setFirstCursor(async (_ctx, identifier) =>
+      identifier !== INSTANCE_ACTOR_IDENTIFIER && (await authorOf(identifier)) ? FIRST_PAGE : null,
+    );
+}

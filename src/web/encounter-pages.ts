@@ -1,0 +1,166 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Member, MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { Visibility } from "../db/schema.ts";
+import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import { escapeHtml } from "../shared/html.ts";
+import { type Language, translate } from "./i18n.ts";
+import {
+  actorName,
+  renderEncounterHtml,
+  renderEncounterList,
+  tagPath,
+} from "./render-encounter.ts";
+import {
+  onePage,
+  PAGE_SIZE,
+  parseBefore,
+  requestLanguage,
+  sendMessagePage,
+  sendPage,
+} from "./respond.ts";
+
+export interface EncounterPagesDeps {
+  members: MembersService;
+  actors: ActorsRepository;
+  encounters: EncountersRepository;
+  urls: LocalUrls;
+  instanceName: string;
+}
+
+/** Lists show public encounters only: unlisted ones are reachable by their permalink alone. */
+const LISTED: readonly Visibility[] = ["public"];
+/** What a permalink shows; followers-only and participants-only never reach a public page. */
+const ON_PERMALINK = new Set<Visibility>(["public", "unlisted"]);
+
+const permalinkParams = z.object({
+  username: z.string().min(1).max(64),
+  id: z.uuid(),
+});
+
+/** Letters and digits of any script and `_`, as keywords are stored (see encounter-input.ts). */
+const tagParams = z.object({
+  keyword: z
+    .string()
+    .transform((k) => k.normalize("NFC").replace(/^#/, ""))
+    .pipe(z.string().regex(/^[\p{L}\p{M}\p{N}_]{1,50}$/u)),
+});
+
+/** #Socialdaprès and #socialdapres are one tag, as Mastodon folds accents in hashtags. */
+const isSocialdapres = (keyword: string) =>
+  keyword.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase() === "socialdapres";
+
+/** The "encounters" section of a member's profile: theirs and those they co-signed. */
+export async function profileEncountersSection(
+  deps: EncounterPagesDeps,
+  member: Member,
+  lang: Language,
+  before: Date | undefined,
+): Promise<string> {
+  const actor = await deps.actors.findByMemberId(member.id);
+  // listWitnessedBy takes co-signed ones only: a declined encounter never shows here.
+  const views = actor
+    ? await deps.encounters.listWitnessedBy(actor.id, {
+        visibilities: LISTED,
+        before,
+        limit: PAGE_SIZE + 1,
+      })
+    : [];
+  const { items, olderHref } = onePage(views, deps.urls.profile(member.username).pathname);
+  return `<section>
+<h2>${escapeHtml(translate(lang, "encounters"))}</h2>
+${renderEncounterList(items, lang, deps.urls, olderHref)}
+</section>`;
+}
+
+export function registerEncounterPages(app: FastifyInstance, deps: EncounterPagesDeps): void {
+  const { members, encounters, urls, instanceName } = deps;
+
+  async function findShown(
+    username: string,
+    id: string,
+  ): Promise<EncounterView | "gone" | undefined> {
+    const member = await members.findByUsername(username);
+    const view = member ? await encounters.findById(id) : undefined;
+    if (!member || !view?.isLocal || view.author.memberId !== member.id) return undefined;
+    // Checked before deletion, so a 410 never reveals that a private encounter existed.
+    if (!ON_PERMALINK.has(view.visibility)) return undefined;
+    return view.deletedAt ? "gone" : view;
+  }
+
+  app.get("/@:username/:id", async (request, reply) => {
+    const lang = requestLanguage(request);
+    const params = permalinkParams.safeParse(request.params);
+    const found = params.success
+      ? await findShown(params.data.username, params.data.id)
+      : undefined;
+    if (found === "gone") {
+      return sendMessagePage(reply, instanceName, {
+        lang,
+        status: 410,
+        title: "gone",
+        text: "goneText",
+      });
+    }
+    if (!found) {
+      return sendMessagePage(reply, instanceName, {
+        lang,
+        status: 404,
+        title: "notFound",
+        text: "encounterNotFound",
+      });
+    }
+    const permalink = urls.encounterPage(found.author.username, found.id).href;
+    const author = actorName(found.author);
+    const excerpt = found.text.length > 80 ? `${found.text.slice(0, 79)}…` : found.text;
+    const body = `<h1>${escapeHtml(translate(lang, "encounterBy", { name: author }))}</h1>
+${renderEncounterHtml(found, lang, urls)}
+<section>
+<h2>${escapeHtml(translate(lang, "fromMastodon"))}</h2>
+<p>${escapeHtml(translate(lang, "fromMastodonSteps"))}</p>
+<p><code>${escapeHtml(permalink)}</code></p>
+</section>`;
+    // The alternate link lets Mastodon find the Note from the HTML page (its URL search does).
+    const head = [
+      `<link rel="canonical" href="${escapeHtml(permalink)}">`,
+      `<link rel="alternate" type="application/activity+json" href="${escapeHtml(found.iri)}">`,
+      found.visibility === "unlisted" ? `<meta name="robots" content="noindex">` : "",
+    ].join("\n");
+    return sendPage(reply, instanceName, { lang, title: `${author}: “${excerpt}”`, body, head });
+  });
+
+  app.get("/tags/:keyword", async (request, reply) => {
+    const lang = requestLanguage(request);
+    const params = tagParams.safeParse(request.params);
+    const before = parseBefore(request.query);
+    if (!params.success || before === null) {
+      return sendMessagePage(reply, instanceName, {
+        lang,
+        status: 400,
+        title: "badRequest",
+        text: params.success ? "badBefore" : "badKeyword",
+      });
+    }
+    const keyword = params.data.keyword;
+    const everything = isSocialdapres(keyword);
+    const views = await encounters.listAll({
+      visibilities: LISTED,
+      before,
+      limit: PAGE_SIZE + 1,
+      // Every encounter the instance stores is a #Socialdapres one.
+      keyword: everything ? undefined : keyword,
+    });
+    const shown = everything ? "Socialdapres" : keyword;
+    const { items, olderHref } = onePage(views, tagPath(keyword));
+    const title = translate(lang, "tagTitle", { tag: shown });
+    const intro = everything
+      ? translate(lang, "socialdapresIntro")
+      : translate(lang, "tagIntro", { tag: shown });
+    const body = `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(intro)}</p>
+${renderEncounterList(items, lang, urls, olderHref)}`;
+    return sendPage(reply, instanceName, { lang, title, body });
+  });
+}

@@ -1,0 +1,92 @@
+import {
+  createFederation,
+  type Federation,
+  generateCryptoKeyPair,
+  MemoryKvStore,
+} from "@fedify/fedify";
+import { Activity, Endpoints, Person } from "@fedify/vocab";
+import Fastify, { type FastifyInstance } from "fastify";
+import { registerFedifyBridge } from "../../src/http/fedify-bridge.ts";
+import { freePort } from "./app.ts";
+
+type Json = Record<string, unknown>;
+
+export interface Received {
+  type: string;
+  /** null: delivered to the shared inbox. */
+  recipient: string | null;
+  id: string | undefined;
+  actor: string | undefined;
+  json: Json;
+}
+
+/**
+ * A minimal fediverse server on loopback: one actor, `rita`, whose inbox
+ * records every activity with the exact JSON sent. Fedify calls the listener
+ * only once the HTTP signature is verified and its key belongs to the
+ * activity's actor, so a recorded activity is a signed and verified one.
+ */
+export interface Recorder {
+  app: FastifyInstance;
+  federation: Federation<void>;
+  origin: string;
+  actorIri: string;
+  received: Received[];
+}
+
+export async function startRecorder(): Promise<Recorder> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const received: Received[] = [];
+  const keyPairs = [
+    await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
+    await generateCryptoKeyPair("Ed25519"),
+  ];
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    firstKnock: "draft-cavage-http-signatures-12",
+    allowPrivateAddress: true, // loopback test servers only
+  });
+  federation
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+      if (identifier !== "rita") return null;
+      const keys = await ctx.getActorKeyPairs(identifier);
+      return new Person({
+        id: ctx.getActorUri(identifier),
+        preferredUsername: identifier,
+        inbox: ctx.getInboxUri(identifier),
+        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+        publicKey: keys[0]?.cryptographicKey,
+        assertionMethods: keys.map((key) => key.multikey),
+      });
+    })
+    .setKeyPairsDispatcher((_ctx, identifier) => (identifier === "rita" ? keyPairs : []));
+  // Fedify hands listeners its own normalized JSON-LD; keep the bytes as sent, by activity id.
+  const bodies = new Map<string, Json>();
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Activity, (ctx, activity) => {
+      const json = bodies.get(activity.id?.href ?? "");
+      if (!json) throw new Error(`no body recorded for ${activity.id?.href}`);
+      received.push({
+        type: String(json.type),
+        recipient: ctx.recipient,
+        id: activity.id?.href,
+        actor: activity.actorId?.href,
+        json,
+      });
+    });
+  const app = Fastify({ logger: false });
+  app.addHook("preHandler", async (request) => {
+    if (request.method !== "POST" || !Buffer.isBuffer(request.body)) return;
+    const json = JSON.parse(request.body.toString("utf8")) as Json;
+    if (typeof json.id === "string") bodies.set(json.id, json);
+  });
+  registerFedifyBridge(app, federation, {
+    origin,
+    contextData: () => undefined,
+    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+  });
+  await app.listen({ port, host: "127.0.0.1" });
+  return { app, federation, origin, actorIri: `${origin}/users/rita`, received };
+}
