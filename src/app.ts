@@ -116,11 +116,12 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     encounters: encounterRepository,
     manuallyStartQueue: true,
   });
+  const participantResolver = createParticipantResolver({ federation, urls, members, actors });
   const encountersService = createEncountersService({
     db,
     repository: encounterRepository,
     actors,
-    resolver: createParticipantResolver({ federation, urls, members, actors }),
+    resolver: participantResolver,
     photos: media,
     events,
     urls,
@@ -145,7 +146,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     db,
     repository: encounterRepository,
     actors,
-    resolver: createParticipantResolver({ federation, urls, members, actors }),
+    resolver: participantResolver,
     cosign,
   });
   registerInboxListeners(federation, {

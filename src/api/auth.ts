@@ -1,0 +1,121 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Member, MembersService } from "../accounts/members-service.ts";
+
+/**
+ * Counts failed token attempts per client address in a fixed window. One per app
+ * instance (built in the composition root), so tests and several apps in one
+ * process never share counts.
+ */
+export interface FailedAttemptLimiter {
+  /** Seconds until the address may try again, or 0 when it may try now. */
+  retryAfter(ip: string): number;
+  recordFailure(ip: string): void;
+}
+
+export function createFailedAttemptLimiter(
+  options: {
+    maxFailures?: number;
+    windowMs?: number;
+    now?: () => number;
+    maxTracked?: number;
+  } = {},
+): FailedAttemptLimiter {
+  const maxFailures = options.maxFailures ?? 20;
+  const windowMs = options.windowMs ?? 10 * 60_000;
+  const maxTracked = options.maxTracked ?? 10_000;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { failures: number; resetAt: number }>();
+
+  function current(ip: string) {
+    const entry = windows.get(ip);
+    if (entry && entry.resetAt <= now()) {
+      windows.delete(ip);
+      return undefined;
+    }
+    return entry;
+  }
+
+  return {
+    retryAfter(ip) {
+      const entry = current(ip);
+      if (!entry || entry.failures < maxFailures) return 0;
+      return Math.max(1, Math.ceil((entry.resetAt - now()) / 1000));
+    },
+    recordFailure(ip) {
+      const entry = current(ip);
+      if (entry) {
+        entry.failures++;
+        return;
+      }
+      // Bounded memory under a spray of addresses: drop expired windows, then the oldest.
+      if (windows.size >= maxTracked) {
+        for (const [key, value] of windows) if (value.resetAt <= now()) windows.delete(key);
+        const oldest = windows.keys().next();
+        if (windows.size >= maxTracked && !oldest.done) windows.delete(oldest.value);
+      }
+      windows.set(ip, { failures: 1, resetAt: now() + windowMs });
+    },
+  };
+}
+
+export interface BearerAuth {
+  /** An `onRequest` hook: runs before the body is read, so a stranger's upload is never parsed. */
+  hook(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** The member the request authenticated as; only call it behind `hook`. */
+  memberOf(request: FastifyRequest): Member;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** `Authorization: Bearer <token>` → `members.authenticateToken`; 401/429 otherwise. */
+export function createBearerAuth(deps: {
+  members: Pick<MembersService, "authenticateToken">;
+  limiter: FailedAttemptLimiter;
+}): BearerAuth {
+  // Per instance, keyed by the request object itself: nothing outlives the request.
+  const authenticated = new WeakMap<FastifyRequest, Member>();
+
+  const unauthorized = (reply: FastifyReply, error: string, challenge: string) =>
+    reply.status(401).header("WWW-Authenticate", challenge).send({ error });
+
+  return {
+    async hook(request, reply) {
+      const header = request.headers.authorization;
+      if (header === undefined) {
+        return unauthorized(
+          reply,
+          "Authentication required: send your access token as `Authorization: Bearer <token>` (create one with `npm run cli -- token create <username>`).",
+          'Bearer realm="socialdapres"',
+        );
+      }
+      const waitSeconds = deps.limiter.retryAfter(request.ip);
+      if (waitSeconds > 0) {
+        return reply
+          .status(429)
+          .header("Retry-After", String(waitSeconds))
+          .send({
+            error: `Too many wrong access tokens from your address: try again in ${waitSeconds} seconds.`,
+          });
+      }
+      const token = BEARER.exec(header)?.[1];
+      const member = token ? await deps.members.authenticateToken(token) : undefined;
+      if (!member) {
+        deps.limiter.recordFailure(request.ip);
+        return unauthorized(
+          reply,
+          token
+            ? "This access token is not valid (revoked, mistyped or from another instance): create a new one."
+            : "The Authorization header must be `Bearer <token>`.",
+          'Bearer realm="socialdapres", error="invalid_token"',
+        );
+      }
+      authenticated.set(request, member);
+    },
+
+    memberOf(request) {
+      const member = authenticated.get(request);
+      if (!member) throw new Error("memberOf() called on a route without the bearer auth hook");
+      return member;
+    },
+  };
+}

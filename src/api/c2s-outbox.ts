@@ -1,0 +1,201 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/actors-repository.ts";
+import type { CosignService } from "../encounters/cosign-service.ts";
+import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { EncountersService } from "../encounters/encounters-service.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { BearerAuth } from "./auth.ts";
+import { activityToCommand, type C2sCommand } from "./c2s-mapper.ts";
+import { httpError } from "./encounter-body.ts";
+
+export const C2S_BODY_LIMIT = 1024 * 1024;
+const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
+const ACTIVITY_JSON = "application/activity+json";
+
+export interface C2sOutboxDeps {
+  auth: BearerAuth;
+  urls: LocalUrls;
+  encounters: EncountersService;
+  encounterRepository: EncountersRepository;
+  cosign: CosignService;
+  follows: FollowsService;
+  actors: ActorsRepository;
+  /** Fetches a remote actor (signed by the instance actor); see federation/remote-lookup.ts. */
+  lookupActor(iri: string): Promise<RemoteActorRecord>;
+  /** The `Create(Note)` of a new encounter as the federation sends it: its id and JSON-LD. */
+  renderCreate(view: EncounterView): Promise<{ id: string; json: unknown }>;
+}
+
+/** What a C2S POST answers: 201, the IRI to find the result at (if durable) and a body. */
+interface Outcome {
+  location?: string;
+  body: unknown;
+}
+
+/** `application/activity+json`, or `application/ld+json` with the ActivityStreams profile. */
+export function isActivityContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const [type = "", ...params] = header.split(";").map((p) => p.trim());
+  if (type.toLowerCase() === ACTIVITY_JSON) return true;
+  if (type.toLowerCase() !== "application/ld+json") return false;
+  return params.some((p) => {
+    const match = /^profile\s*=\s*"?([^"]*)"?$/i.exec(p);
+    return match?.[1]?.split(/\s+/).includes(AS_CONTEXT) ?? false;
+  });
+}
+
+/**
+ * `POST /users/:username/outbox` (ActivityPub client-to-server). Only POST: the GET is
+ * Fedify's public outbox collection, served by the Fedify bridge's onRequest hook.
+ */
+export async function registerC2sOutbox(app: FastifyInstance, deps: C2sOutboxDeps) {
+  const { auth, urls } = deps;
+  await app.register(async (outbox) => {
+    // The body is read as bytes and parsed here, so every bad body gets our own message.
+    outbox.removeAllContentTypeParsers();
+    outbox.addContentTypeParser(
+      "*",
+      { parseAs: "buffer", bodyLimit: C2S_BODY_LIMIT },
+      (_r, body, done) => done(null, body),
+    );
+    outbox.setErrorHandler((error: FastifyError) => {
+      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        throw httpError(413, `The activity is larger than ${C2S_BODY_LIMIT / 1024 / 1024} MiB.`);
+      }
+      throw error;
+    });
+    // Checked before the body is read: who, whose outbox, then what kind of body.
+    outbox.addHook("onRequest", auth.hook);
+    outbox.addHook(
+      "onRequest",
+      async (request: FastifyRequest<{ Params: { username: string } }>, reply) => {
+        const member = auth.memberOf(request);
+        if (request.params.username.toLowerCase() !== member.username) {
+          return reply.status(403).send({
+            error: `This token belongs to ${member.username}: post to /users/${member.username}/outbox.`,
+          });
+        }
+        if (!isActivityContentType(request.headers["content-type"])) {
+          return reply.status(415).send({
+            error: `Send the activity as ${ACTIVITY_JSON} or application/ld+json; profile="${AS_CONTEXT}".`,
+          });
+        }
+      },
+    );
+
+    outbox.post("/users/:username/outbox", async (request, reply) => {
+      const member = auth.memberOf(request);
+      const json = parseJson(request.body);
+      const command = activityToCommand(json, {
+        followersIri: urls.followers(member.username).href,
+      });
+      const outcome = await execute(deps, member.username, command);
+      reply.status(201).header("Content-Type", `${ACTIVITY_JSON}; charset=utf-8`);
+      if (outcome.location) reply.header("Location", outcome.location);
+      return reply.send(JSON.stringify(outcome.body));
+    });
+  });
+}
+
+function parseJson(body: unknown): unknown {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  try {
+    // TextDecoder drops a byte-order mark, which some clients write.
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw httpError(400, "The body is not valid JSON.");
+  }
+}
+
+async function execute(
+  deps: C2sOutboxDeps,
+  username: string,
+  command: C2sCommand,
+): Promise<Outcome> {
+  const actor = deps.urls.actor(username).href;
+  const activity = (type: string, object: unknown, id?: string) => ({
+    "@context": AS_CONTEXT,
+    ...(id ? { id } : {}),
+    type,
+    actor,
+    object,
+  });
+  switch (command.kind) {
+    case "create": {
+      const view = await deps.encounters.create(username, command.input);
+      const create = await deps.renderCreate(view);
+      return { location: create.id, body: create.json };
+    }
+    case "update": {
+      const own = await ownEncounter(deps, username, command.objectIri);
+      const view = await deps.encounters.update(username, own.id, command.patch);
+      return { location: view.iri, body: activity("Update", view.iri) };
+    }
+    case "delete": {
+      const own = await ownEncounter(deps, username, command.objectIri);
+      await deps.encounters.delete(username, own.id);
+      return { body: activity("Delete", own.iri) };
+    }
+    case "follow": {
+      const known = await deps.actors.findByIri(command.targetIri);
+      const target = known ? rowToRecord(known) : await deps.lookupActor(command.targetIri);
+      const { activityIri } = await deps.follows.follow(username, target);
+      return { location: activityIri, body: activity("Follow", target.iri, activityIri) };
+    }
+    case "unfollow":
+      await deps.follows.unfollow(username, command.targetIri);
+      return { body: activity("Undo", { type: "Follow", actor, object: command.targetIri }) };
+    case "cosign": {
+      const view = await namingMember(deps, username, command.objectIri);
+      const cosigned = await deps.cosign.cosign(username, view.id);
+      const mine = cosigned.participants.find((p) => p.actor?.iri === actor);
+      const id = mine?.cosignActivityIri ?? undefined;
+      return { location: id, body: activity("Announce", view.iri, id) };
+    }
+    case "decline": {
+      const view = await namingMember(deps, username, command.objectIri);
+      await deps.cosign.decline(username, view.id);
+      return { body: activity("Undo", { type: "Announce", actor, object: view.iri }) };
+    }
+  }
+}
+
+async function ownEncounter(deps: C2sOutboxDeps, username: string, iri: string) {
+  const view = await deps.encounterRepository.findByIri(iri);
+  if (!view || view.deletedAt || view.author.username !== username || !view.author.memberId) {
+    throw new DomainError("not_found", `No encounter of yours at ${iri}.`);
+  }
+  return view;
+}
+
+/** Announce here means co-signing: only encounters of this instance that name the member. */
+async function namingMember(deps: C2sOutboxDeps, username: string, iri: string) {
+  const view = await deps.encounterRepository.findByIri(iri);
+  const actor = deps.urls.actor(username).href;
+  if (!view || view.deletedAt || !view.participants.some((p) => p.actor?.iri === actor)) {
+    throw new DomainError(
+      "invalid",
+      `Announce co-signs an encounter that names you; ${iri} is not one here. Boosting other posts is not supported yet.`,
+    );
+  }
+  return view;
+}
+
+function rowToRecord(row: ActorRow): RemoteActorRecord {
+  return {
+    iri: row.iri,
+    type: row.type,
+    username: row.username,
+    host: row.host,
+    name: row.name,
+    summary: row.summary,
+    url: row.url,
+    inboxUrl: row.inboxUrl,
+    sharedInboxUrl: row.sharedInboxUrl,
+    followersUrl: row.followersUrl,
+    avatarUrl: row.avatarUrl,
+    manuallyApprovesFollowers: row.manuallyApprovesFollowers,
+  };
+}

@@ -1,0 +1,179 @@
+import multipart from "@fastify/multipart";
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { CosignService } from "../encounters/cosign-service.ts";
+import type { EncounterAccess } from "../encounters/encounter-access.ts";
+import { describeIssues } from "../encounters/encounter-input.ts";
+import type { EncountersService } from "../encounters/encounters-service.ts";
+import type { NotificationsService } from "../encounters/notifications-service.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { BearerAuth } from "./auth.ts";
+import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
+import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
+
+export const API_PREFIX = "/api/socialdapres/v1";
+
+export interface EncounterApiDeps {
+  auth: BearerAuth;
+  encounters: EncountersService;
+  cosign: CosignService;
+  access: EncounterAccess;
+  notifications: NotificationsService;
+  urls: LocalUrls;
+}
+
+const cursor = z.iso
+  .datetime({ offset: true, error: "must be a date-time such as 2025-05-01T12:00:00.000Z" })
+  .optional();
+const limit = (max: number) =>
+  z.coerce
+    .number({ error: `must be a number from 1 to ${max}` })
+    .int(`must be a whole number from 1 to ${max}`)
+    .min(1, `must be from 1 to ${max}`)
+    .max(max, `must be from 1 to ${max}`)
+    .default(20);
+
+export const listEncountersQuerySchema = z.object({
+  author: z
+    .literal("me", { error: 'must be "me": only your own encounters can be listed here for now' })
+    .default("me"),
+  limit: limit(100),
+  before: cursor.meta({ description: "publishedAt of the last encounter of the previous page" }),
+});
+
+export const listNotificationsQuerySchema = z.object({
+  limit: limit(100),
+  before: cursor.meta({ description: "createdAt of the last notification of the previous page" }),
+  unread: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
+});
+
+export const settingsPatchSchema = z
+  .object({ autoCosignFromFollowed: z.boolean({ error: "must be true or false" }).optional() })
+  .strict();
+
+function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
+  return parsed.data;
+}
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+/** The own JSON API under /api/socialdapres/v1: every route needs a bearer token. */
+export async function registerEncounterApi(app: FastifyInstance, deps: EncounterApiDeps) {
+  const { auth, encounters, cosign, access, notifications, urls } = deps;
+  await app.register(
+    async (api) => {
+      await api.register(multipart, {
+        limits: {
+          fileSize: PHOTO_MAX_BYTES,
+          files: 1,
+          fields: 100,
+          parts: 101,
+          fieldSize: 64 * 1024,
+        },
+      });
+      // JSON or multipart only: Fastify's default text/plain parser would let text through.
+      api.removeContentTypeParser("text/plain");
+      api.addHook("onRequest", auth.hook);
+      api.setErrorHandler((error: FastifyError) => {
+        if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+          throw httpError(415, "Send application/json, or multipart/form-data with a photo part.");
+        }
+        // Everything else keeps the instance's one error shape (src/http/errors.ts).
+        throw error;
+      });
+      const me = (request: FastifyRequest) => auth.memberOf(request).username;
+      const location = (id: string) => `${API_PREFIX}/encounters/${id}`;
+
+      api.post("/encounters", async (request, reply) => {
+        const body = await readEncounterBody(request, "create");
+        const view = await encounters.create(me(request), body.fields, body.photo);
+        return reply
+          .status(201)
+          .header("Location", location(view.id))
+          .send(encounterToApiJson(view));
+      });
+
+      api.get("/encounters", async (request) => {
+        const query = parseOr422(listEncountersQuerySchema, request.query);
+        const views = await access.listOwn(me(request), {
+          limit: query.limit,
+          before: query.before ? new Date(query.before) : undefined,
+        });
+        const last = views.at(-1);
+        return {
+          items: views.map(encounterToApiJson),
+          // Keyset paging: pass it back as `before` for the next page.
+          nextBefore: last && views.length === query.limit ? last.publishedAt.toISOString() : null,
+        };
+      });
+
+      api.get("/encounters/:id", async (request: WithId) =>
+        encounterToApiJson(await access.visibleTo(me(request), request.params.id)),
+      );
+
+      api.patch("/encounters/:id", async (request: WithId) => {
+        const body = await readEncounterBody(request, "patch");
+        const photo = body.removePhoto ? null : body.photo;
+        return encounterToApiJson(
+          await encounters.update(me(request), request.params.id, body.fields, photo),
+        );
+      });
+
+      api.delete("/encounters/:id", async (request: WithId, reply) => {
+        await encounters.delete(me(request), request.params.id);
+        return reply.status(204).send();
+      });
+
+      api.post("/encounters/:id/cosign", async (request: WithId) =>
+        encounterToApiJson(await cosign.cosign(me(request), request.params.id)),
+      );
+      api.post("/encounters/:id/decline", async (request: WithId) =>
+        encounterToApiJson(await cosign.decline(me(request), request.params.id)),
+      );
+
+      api.get("/notifications", async (request) => {
+        const query = parseOr422(listNotificationsQuerySchema, request.query);
+        const items = await notifications.list(me(request), {
+          limit: query.limit,
+          before: query.before ? new Date(query.before) : undefined,
+          unreadOnly: query.unread === "true",
+        });
+        const last = items.at(-1);
+        return {
+          items: items.map(notificationToApiJson),
+          nextBefore: last && items.length === query.limit ? last.createdAt.toISOString() : null,
+        };
+      });
+
+      api.post("/notifications/:id/read", async (request: WithId) =>
+        notificationToApiJson(await notifications.markRead(me(request), request.params.id)),
+      );
+
+      api.get("/me", async (request) => {
+        const member = auth.memberOf(request);
+        return {
+          username: member.username,
+          displayName: member.displayName,
+          bio: member.bio,
+          actor: urls.actor(member.username).href,
+          profileUrl: urls.profile(member.username).href,
+          manuallyApprovesFollowers: member.manuallyApprovesFollowers,
+          discoverable: member.discoverable,
+          language: member.language,
+          avatarUrl: member.avatarUrl,
+          createdAt: member.createdAt.toISOString(),
+          settings: await notifications.settings(member.username),
+        };
+      });
+
+      api.patch("/me/settings", async (request) => {
+        const patch = parseOr422(settingsPatchSchema, request.body);
+        return notifications.updateSettings(me(request), patch);
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+}

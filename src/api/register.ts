@@ -1,0 +1,70 @@
+import type { FastifyInstance } from "fastify";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { Db } from "../db/database.ts";
+import type { CosignService } from "../encounters/cosign-service.ts";
+import { createEncounterAccess } from "../encounters/encounter-access.ts";
+import type { EncountersRepository } from "../encounters/encounters-repository.ts";
+import type { EncountersService } from "../encounters/encounters-service.ts";
+import { createNotificationsService } from "../encounters/notifications-service.ts";
+import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
+import type { AppFederation } from "../federation/federation.ts";
+import type { LocalUrls } from "../federation/local-urls.ts";
+import { lookupActor } from "../federation/remote-lookup.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { createBearerAuth, createFailedAttemptLimiter } from "./auth.ts";
+import { registerC2sOutbox } from "./c2s-outbox.ts";
+import { registerApiDocs } from "./docs-routes.ts";
+import { registerEncounterApi } from "./encounters-routes.ts";
+
+export interface ApiDeps {
+  db: Db;
+  members: MembersService;
+  follows: FollowsService;
+  actors: ActorsRepository;
+  encounters: EncountersService;
+  encounterRepository: EncountersRepository;
+  cosign: CosignService;
+  federation: AppFederation;
+  urls: LocalUrls;
+  version: string;
+}
+
+/**
+ * The own JSON API, its documentation and the C2S outbox POST. Called once per app by the
+ * composition root; the token-failure limiter lives as long as that app.
+ */
+export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
+  const { db, urls, federation } = deps;
+  const auth = createBearerAuth({ members: deps.members, limiter: createFailedAttemptLimiter() });
+  const repository = deps.encounterRepository;
+
+  http.register(registerEncounterApi, {
+    auth,
+    encounters: deps.encounters,
+    cosign: deps.cosign,
+    access: createEncounterAccess({ db, repository, actors: deps.actors }),
+    notifications: createNotificationsService({ db, repository }),
+    urls,
+  });
+  http.register(registerC2sOutbox, {
+    auth,
+    urls,
+    encounters: deps.encounters,
+    encounterRepository: repository,
+    cosign: deps.cosign,
+    follows: deps.follows,
+    actors: deps.actors,
+    lookupActor: (iri) => lookupActor(federation, urls, iri),
+    async renderCreate(view) {
+      // The very Create the federation sends and serves, at its fixed, dereferenceable id.
+      const create = await createActivityOf({ members: deps.members, urls }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return {
+        id: createActivityIri(view).href,
+        json: await create.toJsonLd({ format: "compact", contextLoader }),
+      };
+    },
+  });
+  registerApiDocs(http, { origin: urls.origin.origin, version: deps.version });
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFailedAttemptLimiter } from "../../src/api/auth.ts";
+import { buildTestApp, type TestApp } from "../support/app.ts";
+import { databaseLabel } from "../support/database.ts";
+import { API, membersWithTokens } from "./helpers.ts";
+
+describe("failed-attempt limiter", () => {
+  it("blocks an address after too many failures, until its window ends", () => {
+    let now = 1_000_000;
+    const limiter = createFailedAttemptLimiter({
+      maxFailures: 3,
+      windowMs: 60_000,
+      now: () => now,
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.retryAfter("10.0.0.1")).toBe(0);
+      limiter.recordFailure("10.0.0.1");
+    }
+    expect(limiter.retryAfter("10.0.0.1")).toBe(60);
+    expect(limiter.retryAfter("10.0.0.2")).toBe(0);
+    now += 59_500;
+    expect(limiter.retryAfter("10.0.0.1")).toBe(1);
+    now += 500;
+    expect(limiter.retryAfter("10.0.0.1")).toBe(0);
+  });
+
+  it("keeps a bounded number of addresses", () => {
+    const limiter = createFailedAttemptLimiter({ maxFailures: 1, maxTracked: 2 });
+    limiter.recordFailure("a");
+    limiter.recordFailure("b");
+    limiter.recordFailure("c"); // evicts the oldest, "a"
+    expect(limiter.retryAfter("a")).toBe(0);
+    expect(limiter.retryAfter("b")).toBeGreaterThan(0);
+    expect(limiter.retryAfter("c")).toBeGreaterThan(0);
+  });
+
+  it("two limiters share nothing (one per app instance)", () => {
+    const one = createFailedAttemptLimiter({ maxFailures: 1 });
+    const two = createFailedAttemptLimiter({ maxFailures: 1 });
+    one.recordFailure("x");
+    expect(one.retryAfter("x")).toBeGreaterThan(0);
+    expect(two.retryAfter("x")).toBe(0);
+  });
+});
+
+describe(`bearer authentication of the API (${databaseLabel})`, () => {
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    token = (await membersWithTokens(t.app, ["bea"])).bea as string;
+  });
+  afterAll(() => t?.close());
+
+  const me = (headers: Record<string, string>, remoteAddress = "127.0.0.1") =>
+    t.app.http.inject({ method: "GET", url: `${API}/me`, headers, remoteAddress });
+
+  it("answers 401 with a JSON error and WWW-Authenticate: Bearer", async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{}, /Authentication required/],
+      [{ authorization: "Basic YmVhOnB3" }, /must be `Bearer <token>`/],
+      [{ authorization: "Bearer" }, /must be `Bearer <token>`/],
+      [{ authorization: `Bearer ${"x".repeat(43)}` }, /not valid/],
+      [{ authorization: `Bearer ${token}x` }, /not valid/],
+      [{ authorization: `Bearer ${token} extra` }, /must be `Bearer <token>`/],
+    ];
+    for (const [headers, message] of cases) {
+      const response = await me(headers, "192.0.2.1");
+      expect(response.statusCode, JSON.stringify(headers)).toBe(401);
+      expect(response.headers["www-authenticate"]).toMatch(/^Bearer realm="socialdapres"/);
+      expect(response.json()).toEqual({ error: expect.stringMatching(message) });
+    }
+    const ok = await me({ authorization: `bearer ${token}` });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it("an address that keeps guessing gets 429 with Retry-After, even with a right token; others do not", async () => {
+    const guesser = "198.51.100.7";
+    let last = await me({ authorization: "Bearer wrong-token-wrong-token-1" }, guesser);
+    for (let i = 0; i < 25 && last.statusCode === 401; i++) {
+      last = await me({ authorization: "Bearer wrong-token-wrong-token-1" }, guesser);
+    }
+    expect(last.statusCode).toBe(429);
+    expect(Number(last.headers["retry-after"])).toBeGreaterThan(0);
+    expect(last.json()).toEqual({ error: expect.stringMatching(/Too many wrong access tokens/) });
+    expect((await me({ authorization: `Bearer ${token}` }, guesser)).statusCode).toBe(429);
+    // Without any token it is not a guess: still the plain 401.
+    expect((await me({}, guesser)).statusCode).toBe(401);
+    expect((await me({ authorization: `Bearer ${token}` }, "203.0.113.9")).statusCode).toBe(200);
+  });
+
+  it("the token never unlocks the C2S outbox before the content type is checked", async () => {
+    const response = await t.app.http.inject({
+      method: "POST",
+      url: "/users/bea/outbox",
+      headers: { "content-type": "text/plain" },
+      payload: "hi",
+    });
+    expect(response.statusCode).toBe(401);
+  });
+});

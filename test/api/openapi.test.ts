@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp, type TestApp } from "../support/app.ts";
+import { databaseLabel } from "../support/database.ts";
+
+type Json = Record<string, unknown>;
+
+describe(`API documentation (${databaseLabel})`, () => {
+  let t: TestApp;
+  let document: Json;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    const response = await t.app.http.inject({ method: "GET", url: "/api/docs/openapi.json" });
+    expect(response.statusCode).toBe(200);
+    document = response.json() as Json;
+  });
+  afterAll(() => t?.close());
+
+  const operations = () =>
+    Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(
+      ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
+
+  it("is an OpenAPI 3.1 document whose schemas come from the zod schemas", () => {
+    expect(document).toMatchObject({ openapi: "3.1.0", servers: [{ url: t.baseUrl }] });
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+    // The domain's own rules, not a copy: limits and the closed list of visibilities.
+    expect(schemas.EncounterInput).toMatchObject({
+      type: "object",
+      required: ["text", "participants"],
+      additionalProperties: false,
+      properties: {
+        participants: { maxItems: 20 },
+        keywords: { maxItems: 10 },
+        visibility: { enum: ["public", "unlisted", "followers", "participants"] },
+      },
+    });
+    expect(schemas.EncounterPatch?.required).toBeUndefined();
+    expect((schemas.EncounterPatch?.properties as Json | undefined)?.removePhoto).toMatchObject({
+      type: "boolean",
+    });
+    expect(schemas.Encounter?.properties).not.toHaveProperty("passwordHash");
+    // Every $ref points at a schema that exists.
+    const refs = JSON.stringify(document).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const ref of new Set(refs))
+      expect(schemas).toHaveProperty(ref.split("/").at(-1) as string);
+  });
+
+  it("documents operations that exist: each answers 401 without a token, not 404", async () => {
+    const ops = operations();
+    expect(ops.length).toBe(12);
+    for (const { path, method } of ops) {
+      const url = path
+        .replace("{id}", "00000000-0000-4000-8000-000000000000")
+        .replace("{username}", "bea");
+      const response = await t.app.http.inject({ method: method.toUpperCase() as "GET", url });
+      expect(response.statusCode, `${method} ${url}`).toBe(401);
+    }
+  });
+
+  it("/api/docs is a self-contained HTML page listing every operation", async () => {
+    const response = await t.app.http.inject({
+      method: "GET",
+      url: "/api/docs",
+      headers: { accept: "text/html" },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/html/);
+    for (const { path, method } of operations()) {
+      expect(response.body).toContain(
+        `<code>${method.toUpperCase()}</code></td><td><code>${path}</code>`,
+      );
+    }
+    // Nothing loaded from elsewhere: no scripts, no external stylesheets.
+    expect(response.body).not.toMatch(/<script|<link|https?:\/\/(?!localhost)/);
+  });
+});
