@@ -46,8 +46,10 @@ export function localUrls(origin: URL): LocalUrls {
     following: (u) => at(PATHS.following, u),
     sharedInbox: () => at(PATHS.sharedInbox),
     profile: (u) => new URL(`/@${encodeURIComponent(u)}`, origin),
-    encounter: (u, id) => new URL(`${at(PATHS.actor, u).pathname}/encounters/${encodeURIComponent(id)}`, origin),
-    encounterPage: (u, id) => new URL(`/@${encodeURIComponent(u)}/${encodeURIComponent(id)}`, origin),
+    encounter: (u, id) =>
+      new URL(`${at(PATHS.actor, u).pathname}/encounters/${encodeURIComponent(id)}`, origin),
+    encounterPage: (u, id) =>
+      new URL(`/@${encodeURIComponent(u)}/${encodeURIComponent(id)}`, origin),
     // Path ids, not fragments: some software drops the fragment of an embedded object's id.
     newActivity: (kind) =>
       new URL(`/activities/${encodeURIComponent(kind)}/${crypto.randomUUID()}`, origin),

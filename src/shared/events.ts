@@ -9,7 +9,12 @@ export type DomainEvent =
   /** The row stays as a tombstone (content erased, participants kept to address the Delete). */
   | { type: "encounter.deleted"; encounterId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }
-  | { type: "encounter.cosign_withdrawn"; encounterId: string; username: string; activityIri: string }
+  | {
+      type: "encounter.cosign_withdrawn";
+      encounterId: string;
+      username: string;
+      activityIri: string;
+    }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
   | { type: "follow.undone"; followerUsername: string; targetIri: string; activityIri: string }
   | {
