@@ -15,6 +15,9 @@ export type DomainEvent =
       username: string;
       activityIri: string;
     }
+  /** A member liked an encounter (local or a stored remote one); `activityIri` is the Like's id. */
+  | { type: "encounter.liked"; encounterId: string; username: string; activityIri: string }
+  | { type: "encounter.unliked"; encounterId: string; username: string; activityIri: string }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
   | { type: "follow.undone"; followerUsername: string; targetIri: string; activityIri: string }
   | {
