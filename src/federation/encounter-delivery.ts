@@ -1,11 +1,11 @@
 import type { Context } from "@fedify/fedify";
-import { Announce, Delete, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
-import { Temporal } from "@js-temporal/polyfill";
+import { Announce, Delete, Like, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { DomainEvent } from "../shared/events.ts";
 import type { LocalUrls } from "./local-urls.ts";
+import { toInstant } from "./mappers/instant.ts";
 import {
   encounterAudience,
   encounterToNote,
@@ -16,6 +16,11 @@ import { TootCreate, TootUpdate } from "./mappers/toot-terms.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 
 export type EncounterEvent = Extract<DomainEvent, { type: `encounter.${string}` }>;
+type CosignEvent = Extract<
+  EncounterEvent,
+  { type: "encounter.cosigned" | "encounter.cosign_withdrawn" }
+>;
+type LikeEvent = Extract<EncounterEvent, { type: "encounter.liked" | "encounter.unliked" }>;
 
 export interface EncounterDeliveryDeps {
   encounters: EncountersRepository;
@@ -62,7 +67,8 @@ export async function createActivityOf(
  * Turns encounter events into activities: the author sends Create/Update/
  * Delete to the participants and (unless only participants may see it) to
  * their followers; a co-signer sends Announce (and Undo) to their followers
- * and the author. Each server gets one request (shared inboxes), this one
+ * and the author; a member who likes a remote encounter sends Like (and Undo)
+ * to its author. Each server gets one request (shared inboxes), this one
  * none: its own members already see the database.
  */
 export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
@@ -125,11 +131,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     await send(ctx, author.username, recipients, activity, encounter);
   }
 
-  async function sendAsCosigner(
-    ctx: Context<void>,
-    event: Extract<EncounterEvent, { username: string }>,
-    encounter: EncounterView,
-  ) {
+  async function sendAsCosigner(ctx: Context<void>, event: CosignEvent, encounter: EncounterView) {
     // Co-signing shows the encounter to one's followers: only public and unlisted ones qualify
     // (a withdrawal is sent whatever the encounter became since).
     const shown = encounter.visibility === "public" || encounter.visibility === "unlisted";
@@ -167,6 +169,25 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     await send(ctx, event.username, recipients, activity, encounter);
   }
 
+  async function sendAsLiker(ctx: Context<void>, event: LikeEvent, encounter: EncounterView) {
+    // A local author's encounter counted the like in this database: nobody else to tell.
+    if (encounter.author.memberId) return;
+    const liker = urls.actor(event.username);
+    const author = new URL(encounter.author.iri);
+    // The stored id, so the Undo names the very Like the author's server recorded.
+    const like = new Like({
+      id: new URL(event.activityIri),
+      actor: liker,
+      object: new URL(encounter.iri),
+      tos: [author],
+    });
+    const activity =
+      event.type === "encounter.liked"
+        ? like
+        : new Undo({ id: urls.newActivity("undo"), actor: liker, object: like, tos: [author] });
+    await send(ctx, event.username, [actorRowToRecipient(encounter.author)], activity, encounter);
+  }
+
   return {
     async deliver(ctx: Context<void>, event: EncounterEvent): Promise<void> {
       const encounter = await encounters.findById(event.encounterId);
@@ -179,14 +200,10 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
         case "encounter.cosigned":
         case "encounter.cosign_withdrawn":
           return sendAsCosigner(ctx, event, encounter);
+        case "encounter.liked":
+        case "encounter.unliked":
+          return sendAsLiker(ctx, event, encounter);
       }
     },
   };
-}
-
-function toInstant(date: Date) {
-  // Fedify types Temporal from the runtime's lib; the polyfill is what Node 24 actually has.
-  return Temporal.Instant.fromEpochMilliseconds(
-    date.getTime(),
-  ) as unknown as globalThis.Temporal.Instant;
 }

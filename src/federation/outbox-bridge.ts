@@ -36,6 +36,8 @@ export function connectOutboxBridge(
       case "encounter.deleted":
       case "encounter.cosigned":
       case "encounter.cosign_withdrawn":
+      case "encounter.liked":
+      case "encounter.unliked":
         await encounters.deliver(ctx, event);
         return;
       case "follow.requested":

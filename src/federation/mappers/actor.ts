@@ -1,9 +1,9 @@
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import { Application, Endpoints, Image, Person } from "@fedify/vocab";
-import { Temporal } from "@js-temporal/polyfill";
 import type { Member } from "../../accounts/members-service.ts";
 import { plainTextToHtml } from "../../shared/html.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../local-urls.ts";
+import { toInstant } from "./instant.ts";
 
 export interface ActorKeys {
   /** The RSA key: the one `publicKey` every server understands. */
@@ -60,11 +60,4 @@ export function instanceApplication(urls: LocalUrls, instanceName: string, keys:
     discoverable: false,
     indexable: false,
   });
-}
-
-function toInstant(date: Date) {
-  // Fedify types Temporal from the runtime's lib; the polyfill is what Node 24 actually has.
-  return Temporal.Instant.fromEpochMilliseconds(
-    date.getTime(),
-  ) as unknown as globalThis.Temporal.Instant;
 }

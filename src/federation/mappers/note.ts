@@ -7,12 +7,12 @@ import {
   Source,
   Tombstone,
 } from "@fedify/vocab";
-import { Temporal } from "@js-temporal/polyfill";
 import type { ActorRow } from "../../actors/actors-repository.ts";
 import type { EncounterDetails } from "../../db/schema.ts";
 import type { EncounterView } from "../../encounters/encounters-repository.ts";
 import { escapeHtml, plainTextToHtml } from "../../shared/html.ts";
 import type { LocalUrls } from "../local-urls.ts";
+import { toInstant } from "./instant.ts";
 import { TootDocument, TootNote } from "./toot-terms.ts";
 
 /** The hashtag every encounter carries: it is how the fediverse finds them. */
@@ -201,11 +201,4 @@ function mentionLink(actor: ActorRow): string {
 function joinList(items: string[], and: string): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} ${and} ${items[items.length - 1]}`;
-}
-
-function toInstant(date: Date) {
-  // Fedify types Temporal from the runtime's lib; the polyfill is what Node 24 actually has.
-  return Temporal.Instant.fromEpochMilliseconds(
-    date.getTime(),
-  ) as unknown as globalThis.Temporal.Instant;
 }
