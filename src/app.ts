@@ -8,6 +8,7 @@ import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
+import { createEncounterAccess } from "./encounters/encounter-access.ts";
 import {
   createEncountersRepository,
   type EncountersRepository,
@@ -16,6 +17,7 @@ import {
   createEncountersService,
   type EncountersService,
 } from "./encounters/encounters-service.ts";
+import { createLikesService, type LikesService } from "./encounters/likes-service.ts";
 import { createRemoteEncountersService } from "./encounters/remote-encounters-service.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
@@ -53,6 +55,7 @@ export interface App {
   readonly encounters: EncountersService;
   readonly encounterRepository: EncountersRepository;
   readonly cosign: CosignService;
+  readonly likes: LikesService;
   readonly media: MediaService;
   /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
   start(): Promise<void>;
@@ -99,6 +102,16 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     db,
     repository: encounterRepository,
     actors,
+    events,
+    newActivityIri: (kind) => urls.newActivity(kind).href,
+  });
+
+  const likes = createLikesService({
+    db,
+    repository: encounterRepository,
+    access: createEncounterAccess({ db, repository: encounterRepository, actors }),
+    actors,
+    cosign,
     events,
     newActivityIri: (kind) => urls.newActivity(kind).href,
   });
@@ -196,6 +209,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     encounters: encountersService,
     encounterRepository,
     cosign,
+    likes,
     federation,
     urls,
     version: APP_VERSION,
@@ -226,6 +240,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     encounters: encountersService,
     encounterRepository,
     cosign,
+    likes,
     media,
     async start() {
       if (config.role !== "web") {

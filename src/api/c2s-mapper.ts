@@ -15,7 +15,12 @@ export type C2sCommand =
   | { kind: "follow"; targetIri: string }
   | { kind: "unfollow"; targetIri: string }
   | { kind: "cosign"; objectIri: string }
-  | { kind: "decline"; objectIri: string };
+  | { kind: "decline"; objectIri: string }
+  | { kind: "like"; objectIri: string }
+  /** `iri`: the liked object's IRI, or the Like's own IRI when only that was given. */
+  | { kind: "unlike"; iri: string }
+  /** Undo naming only an activity's IRI: which of the member's activities it is, the outbox finds. */
+  | { kind: "undo"; activityIri: string };
 
 export const AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const PUBLIC_ALIASES = new Set([AS_PUBLIC, "as:Public", "Public"]);
@@ -93,10 +98,18 @@ export function activityToCommand(json: unknown, context: { followersIri: string
       return { kind: "follow", targetIri: objectIri(activity.object, "Follow") };
     case "Announce":
       return { kind: "cosign", objectIri: objectIri(activity.object, "Announce") };
+    case "Like":
+      return { kind: "like", objectIri: objectIri(activity.object, "Like") };
     case "Undo": {
       const undone = activitySchema.safeParse(activity.object);
       if (!undone.success || typeof activity.object !== "object") {
-        throw invalid("Undo needs the activity it undoes embedded, with its `type` and `object`.");
+        // A bare IRI (or a reference without a type): one of the member's own activities.
+        if (ref.safeParse(activity.object).success) {
+          return { kind: "undo", activityIri: objectIri(activity.object, "Undo") };
+        }
+        throw invalid(
+          "Undo needs the activity it undoes: embedded with its `type` and `object`, or the IRI of your activity.",
+        );
       }
       if (is(undone.data, "Follow")) {
         return { kind: "unfollow", targetIri: objectIri(undone.data.object, "Undo(Follow)") };
@@ -104,17 +117,18 @@ export function activityToCommand(json: unknown, context: { followersIri: string
       if (is(undone.data, "Announce")) {
         return { kind: "decline", objectIri: objectIri(undone.data.object, "Undo(Announce)") };
       }
+      if (is(undone.data, "Like")) {
+        // The liked object identifies the like; without it, the Like's own id does.
+        const { object, id } = undone.data as { object?: unknown; id?: unknown };
+        return { kind: "unlike", iri: objectIri(object ?? id, "Undo(Like)") };
+      }
       throw invalid(
-        `Undo of ${undone.data.type.join("/")} is not supported: only Undo(Follow) and Undo(Announce).`,
+        `Undo of ${undone.data.type.join("/")} is not supported: only Undo(Follow), Undo(Announce) and Undo(Like).`,
       );
     }
-    case "Like":
-      throw invalid(
-        "Like is not supported yet: members cannot like from here. Announce an encounter that names you to co-sign it.",
-      );
     default:
       throw invalid(
-        `Activity type ${activity.type.join("/")} is not supported here: send Note, Create, Update, Delete, Follow, Undo or Announce.`,
+        `Activity type ${activity.type.join("/")} is not supported here: send Note, Create, Update, Delete, Follow, Undo, Announce or Like.`,
       );
   }
 }

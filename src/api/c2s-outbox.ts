@@ -3,6 +3,8 @@ import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/ac
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
+import type { LikesService } from "../encounters/likes-service.ts";
+import type { OwnActivities } from "../encounters/own-activities.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -20,6 +22,9 @@ export interface C2sOutboxDeps {
   encounters: EncountersService;
   encounterRepository: EncountersRepository;
   cosign: CosignService;
+  likes: LikesService;
+  /** Finds the member's own activity by IRI, for an Undo that names only that. */
+  ownActivities: OwnActivities;
   follows: FollowsService;
   actors: ActorsRepository;
   /** Fetches a remote actor (signed by the instance actor); see federation/remote-lookup.ts. */
@@ -158,6 +163,38 @@ async function execute(
       const view = await namingMember(deps, username, command.objectIri);
       await deps.cosign.decline(username, view.id);
       return { body: activity("Undo", { type: "Announce", actor, object: view.iri }) };
+    }
+    case "like": {
+      const liked = await deps.likes.like(username, command.objectIri);
+      return {
+        location: liked.activityIri,
+        body: activity("Like", liked.objectIri, liked.activityIri),
+      };
+    }
+    case "unlike": {
+      const undone = await deps.likes.unlike(username, command.iri);
+      const like = { ...(undone.activityIri ? { id: undone.activityIri } : {}), type: "Like" };
+      return { body: activity("Undo", { ...like, actor, object: undone.objectIri }) };
+    }
+    case "undo": {
+      const own = await deps.ownActivities.find(username, command.activityIri);
+      const id = command.activityIri;
+      switch (own?.kind) {
+        case "follow":
+          await deps.follows.unfollow(username, own.targetIri);
+          return { body: activity("Undo", { id, type: "Follow", actor, object: own.targetIri }) };
+        case "announce":
+          await deps.cosign.decline(username, own.encounterId);
+          return { body: activity("Undo", { id, type: "Announce", actor, object: own.objectIri }) };
+        case "like":
+          await deps.likes.unlike(username, id);
+          return { body: activity("Undo", { id, type: "Like", actor, object: own.objectIri }) };
+        case undefined:
+          throw new DomainError(
+            "not_found",
+            `No Follow, Announce or Like of yours at ${id} to undo: name one of your activities, or embed the activity.`,
+          );
+      }
     }
   }
 }

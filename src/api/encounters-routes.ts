@@ -5,6 +5,7 @@ import type { CosignService } from "../encounters/cosign-service.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import { describeIssues } from "../encounters/encounter-input.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
+import type { LikesService } from "../encounters/likes-service.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -18,6 +19,7 @@ export interface EncounterApiDeps {
   auth: BearerAuth;
   encounters: EncountersService;
   cosign: CosignService;
+  likes: LikesService;
   access: EncounterAccess;
   notifications: NotificationsService;
   urls: LocalUrls;
@@ -62,7 +64,7 @@ type WithId = FastifyRequest<{ Params: { id: string } }>;
 
 /** The own JSON API under /api/socialdapres/v1: every route needs a bearer token. */
 export async function registerEncounterApi(app: FastifyInstance, deps: EncounterApiDeps) {
-  const { auth, encounters, cosign, access, notifications, urls } = deps;
+  const { auth, encounters, cosign, likes, access, notifications, urls } = deps;
   await app.register(
     async (api) => {
       await api.register(multipart, {
@@ -133,6 +135,17 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
       api.post("/encounters/:id/decline", async (request: WithId) =>
         encounterToApiJson(await cosign.decline(me(request), request.params.id)),
       );
+
+      // Liking answers with the encounter as it now is (likesCount counts likes of ours only
+      // for our own encounters: a remote encounter's count lives on its author's server).
+      api.post("/encounters/:id/like", async (request: WithId) =>
+        encounterToApiJson((await likes.likeEncounter(me(request), request.params.id)).encounter),
+      );
+      api.delete("/encounters/:id/like", async (request: WithId, reply) => {
+        const { encounter } = await likes.unlikeEncounter(me(request), request.params.id);
+        // A like of an encounter since deleted (or hidden from you) is taken back all the same.
+        return encounter ? encounterToApiJson(encounter) : reply.status(204).send();
+      });
 
       api.get("/notifications", async (request) => {
         const query = parseOr422(listNotificationsQuerySchema, request.query);

@@ -151,6 +151,26 @@ const OPERATIONS: Operation[] = [
     },
   },
   {
+    method: "post",
+    path: "/encounters/{id}/like",
+    summary:
+      "Like an encounter you may see (ours, or a remote one stored here); liking twice is one like. A remote author's server receives a Like",
+    responses: {
+      200: { description: "The encounter", content: jsonContent("Encounter") },
+      404: error("None you can see"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/encounters/{id}/like",
+    summary: "Take back your like (an Undo(Like) for a remote author); not liked is no error",
+    responses: {
+      200: { description: "The encounter", content: jsonContent("Encounter") },
+      204: { description: "Like taken back; the encounter is deleted or no longer visible to you" },
+      404: error("None you can see"),
+    },
+  },
+  {
     method: "get",
     path: "/notifications",
     summary: "Your notifications, newest first",
@@ -217,7 +237,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
   paths["/users/{username}/outbox"] = {
     post: {
       summary:
-        "ActivityPub client-to-server: post an activity (Note, Create, Update, Delete, Follow, Undo, Announce)",
+        "ActivityPub client-to-server: post an activity (Note, Create, Update, Delete, Follow, Undo, Announce, Like)",
       operationId: "postOutbox",
       security: [{ bearer: [] }],
       parameters: [{ name: "username", in: "path", required: true, schema: { type: "string" } }],
@@ -239,6 +259,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
         403: error("The token belongs to another member"),
         413: error("Larger than 1 MiB"),
         415: error("Wrong content type"),
+        404: error("The object or the activity to undo is none of yours or none you can see"),
         422: error("Not an activity we can carry out; the message says why"),
       },
     },

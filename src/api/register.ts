@@ -6,7 +6,9 @@ import type { CosignService } from "../encounters/cosign-service.ts";
 import { createEncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
+import type { LikesService } from "../encounters/likes-service.ts";
 import { createNotificationsService } from "../encounters/notifications-service.ts";
+import { createOwnActivities } from "../encounters/own-activities.ts";
 import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
 import type { AppFederation } from "../federation/federation.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
@@ -25,6 +27,7 @@ export interface ApiDeps {
   encounters: EncountersService;
   encounterRepository: EncountersRepository;
   cosign: CosignService;
+  likes: LikesService;
   federation: AppFederation;
   urls: LocalUrls;
   version: string;
@@ -43,6 +46,7 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     auth,
     encounters: deps.encounters,
     cosign: deps.cosign,
+    likes: deps.likes,
     access: createEncounterAccess({ db, repository, actors: deps.actors }),
     notifications: createNotificationsService({ db, repository }),
     urls,
@@ -53,6 +57,8 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     encounters: deps.encounters,
     encounterRepository: repository,
     cosign: deps.cosign,
+    likes: deps.likes,
+    ownActivities: createOwnActivities({ db }),
     follows: deps.follows,
     actors: deps.actors,
     lookupActor: (iri) => lookupActor(federation, urls, iri),

@@ -166,10 +166,37 @@ describe("C2S mapping: activity → command", () => {
     ).toEqual({ kind: "update", objectIri: encounter, patch: { text: "Nouveau" } });
   });
 
+  it("maps Like, Undo(Like) by object or by id, and Undo of a bare activity IRI", () => {
+    const note = "https://b.example/users/antoine/statuses/1";
+    const like = "https://our.example/activities/like/1";
+    expect(activityToCommand({ type: "Like", object: note }, ctx)).toEqual({
+      kind: "like",
+      objectIri: note,
+    });
+    expect(activityToCommand({ type: "Like", object: { id: note, type: "Note" } }, ctx)).toEqual({
+      kind: "like",
+      objectIri: note,
+    });
+    // The object identifies the like better than an id the client may have made up.
+    expect(
+      activityToCommand({ type: "Undo", object: { type: "Like", id: like, object: note } }, ctx),
+    ).toEqual({ kind: "unlike", iri: note });
+    expect(activityToCommand({ type: "Undo", object: { type: "Like", id: like } }, ctx)).toEqual({
+      kind: "unlike",
+      iri: like,
+    });
+    expect(activityToCommand({ type: "Undo", object: like }, ctx)).toEqual({
+      kind: "undo",
+      activityIri: like,
+    });
+    expect(activityToCommand({ type: "Undo", object: { id: like } }, ctx)).toEqual({
+      kind: "undo",
+      activityIri: like,
+    });
+  });
+
   it("refuses what it cannot carry out, each with a reason", () => {
-    expect(refusal({ type: "Like", object: "https://x.example/n/1" })).toMatch(
-      /Like is not supported yet/,
-    );
+    expect(refusal({ type: "Like" })).toMatch(/Like needs an `object`/);
     expect(refusal({ type: "Block", object: "https://x.example/u/1" })).toMatch(
       /Block is not supported/,
     );
@@ -179,11 +206,11 @@ describe("C2S mapping: activity → command", () => {
     expect(refusal({ type: "Create", object: "https://x.example/n/1" })).toMatch(/embedded Note/);
     expect(refusal({ type: "Follow" })).toMatch(/Follow needs an `object`/);
     expect(refusal({ type: "Follow", object: "mailto:x" })).toMatch(/Follow needs an `object`/);
-    expect(refusal({ type: "Undo", object: "https://our.example/activities/follow/1" })).toMatch(
-      /embedded/,
-    );
-    expect(refusal({ type: "Undo", object: { type: "Like", object: "https://x" } })).toMatch(
-      /Undo of Like/,
+    expect(refusal({ type: "Undo", object: "not an IRI" })).toMatch(/Undo needs an `object`/);
+    expect(refusal({ type: "Undo" })).toMatch(/embedded with its `type`/);
+    expect(refusal({ type: "Undo", object: { type: "Like" } })).toMatch(/Undo\(Like\) needs/);
+    expect(refusal({ type: "Undo", object: { type: "Block", object: "https://x" } })).toMatch(
+      /Undo of Block/,
     );
     expect(refusal({ type: "Update", object: { type: "Note", content: "x" } })).toMatch(
       /Note's `id`/,

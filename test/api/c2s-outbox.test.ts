@@ -216,7 +216,8 @@ describe(`C2S: POST /users/:username/outbox (${databaseLabel})`, () => {
         422,
         /@nobody is not a member/,
       ],
-      [() => post({ type: "Like", object: antoineIri }), 422, /Like is not supported/],
+      [() => post({ type: "Like", object: antoineIri }), 404, /No encounter at/],
+      [() => post({ type: "Undo", object: `${a.baseUrl}/activities/like/x` }), 404, /to undo/],
       [() => post({ type: "Move", object: antoineIri }), 422, /Move is not supported/],
       [() => post({ type: "Note", content: "x".repeat(1024 * 1024) }), 413, /larger than 1 MiB/],
     ];
