@@ -8,6 +8,7 @@ import {
   encounters,
   members,
   notifications,
+  type Visibility,
 } from "../db/schema.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -39,6 +40,13 @@ export interface EncountersService {
   /** An encounter the member wrote, whatever its visibility; 404 otherwise. */
   getOwn(username: string, id: string): Promise<EncounterView>;
 }
+
+const AUDIENCE_SIZE: Record<Visibility, number> = {
+  participants: 0,
+  followers: 1,
+  unlisted: 2,
+  public: 3,
+};
 
 interface ResolvedParticipant {
   actor: ActorRow | null;
@@ -183,6 +191,16 @@ export function createEncountersService(deps: {
       const valid = parseOrThrow(encounterPatchSchema, patch);
       const existing = await loadOwn(username, id);
       if (valid.occurredOn) checkOccurredOn(valid.occurredOn, now());
+      if (
+        valid.visibility &&
+        AUDIENCE_SIZE[valid.visibility] < AUDIENCE_SIZE[existing.visibility]
+      ) {
+        // Servers that already received it keep their copy: narrowing would only pretend.
+        throw new DomainError(
+          "invalid",
+          `visibility can only be widened (${existing.visibility} → ${valid.visibility} would not take it back from those who already received it): delete the encounter and post it again instead.`,
+        );
+      }
       const participants = valid.participants
         ? await resolveParticipants(valid.participants, existing.author)
         : undefined;

@@ -161,6 +161,18 @@ describe(`encounters: authoring (${databaseLabel})`, () => {
     );
     expect((await t.app.encounterRepository.findById(view.id))?.text).toBe("Après");
 
+    await expect(
+      t.app.encounters.update("bea", view.id, { visibility: "followers" }),
+    ).rejects.toThrow(/visibility can only be widened/);
+    const narrow = await t.app.encounters.create("bea", {
+      text: "Entre nous",
+      participants: ["Marie"],
+      visibility: "participants",
+    });
+    expect(
+      (await t.app.encounters.update("bea", narrow.id, { visibility: "unlisted" })).visibility,
+    ).toBe("unlisted");
+
     await t.app.encounters.delete("bea", view.id);
     const tombstone = await t.app.encounterRepository.findById(view.id);
     expect(tombstone?.deletedAt).toBeInstanceOf(Date);
