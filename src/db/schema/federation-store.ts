@@ -34,6 +34,8 @@ export const queueJobs = pgTable(
   },
   (t) => [
     index("queue_jobs_ready_idx").on(t.queue, t.runAt),
-    index("queue_jobs_ordering_idx").on(t.orderingKey),
+    // The claim looks for an older or leased job of the same key for every candidate:
+    // without this index that check scans the table (quadratic as the queue grows).
+    index("queue_jobs_ordering_idx").on(t.queue, t.orderingKey, t.id),
   ],
 );

@@ -1,0 +1,249 @@
+/** Renders benchmark outcomes as the tables printed by bench/run.ts and docs/BENCHMARKS.md. */
+import type { FanoutResult } from "./fanout.ts";
+import type { InboxResult } from "./inbox.ts";
+import type { Outcome } from "./run.ts";
+
+export interface ReportInput {
+  date: Date;
+  machine: { cpu: string; memoryGib: number; node: string; databases: string[] };
+  totalSeconds: number;
+  outcomes: Outcome[];
+}
+
+const n = (value: number, digits = 0) =>
+  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+const isFanout = (o: Outcome): o is Outcome & { result: FanoutResult } =>
+  o.result?.scenario === "fanout";
+const isInbox = (o: Outcome): o is Outcome & { result: InboxResult } =>
+  o.result?.scenario === "inbox";
+
+function table(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+const expectedPosts = (r: FanoutResult) =>
+  r.options.sharedInbox ? r.options.servers : r.options.followers;
+
+const failures = (outcomes: Outcome[], script: string) =>
+  outcomes
+    .filter((o) => o.failure && o.args.join(" ").includes(script))
+    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);
+
+export function fanoutTable(outcomes: Outcome[]): string {
+  const rows = outcomes.filter(isFanout).map(({ name, database, load, result: r }) => [
+    name,
+    database,
+    `${n(r.posts)} (expected ${n(expectedPosts(r))})`,
+    `${n(r.sharedInboxPosts)} / ${n(r.personalInboxPosts)} / ${n(r.nonPostRequests)}`,
+    Object.entries(r.jobs.created)
+      .map(([type, count]) => `${n(count)} ${type}`)
+      .join(" + "),
+    n(r.createMs),
+    r.firstRequestMs === null ? "–" : n(r.firstRequestMs / 1000, 2),
+    n(r.drainSeconds, 1),
+    n(r.postsPerSecond),
+    n(r.cpuSeconds, 1),
+    n(r.bodyBytes.max),
+    `${n(r.peakRssMib)} / ${n(r.processPeakRssMib)}`,
+    n(load, 1),
+  ]);
+  const header = [
+    "scenario",
+    "database",
+    "POSTs received",
+    "shared inbox / personal inbox / other requests",
+    "Fedify jobs created",
+    "`create()` ms",
+    "first POST s",
+    "queue empty s",
+    "POSTs/s",
+    "CPU s",
+    "body bytes",
+    "peak RSS MiB (delivery / process)",
+    "load",
+  ];
+  return [table(header, rows), ...failures(outcomes, "--followers")].join("\n");
+}
+
+export function inboxTable(outcomes: Outcome[]): string {
+  const rows = outcomes
+    .filter(isInbox)
+    .map(({ database, load, result: r }) => [
+      database,
+      n(r.options.notes),
+      n(r.stored),
+      n(r.enqueueSeconds, 1),
+      n(r.storeSeconds, 1),
+      n(r.notesPerSecond, 1),
+      `${n(r.jobsOnB.created.outbox ?? 0)} outbox / ${n(r.jobsOnA.created.inbox ?? 0)} inbox`,
+      n(r.cpuSeconds, 1),
+      `${n(r.peakRssMib)} / ${n(r.processPeakRssMib)}`,
+      n(load, 1),
+    ]);
+  const header = [
+    "database",
+    "Creates sent by B",
+    "stored by A",
+    "B's send loop s",
+    "all stored s",
+    "notes/s",
+    "jobs (B / A)",
+    "CPU s",
+    "peak RSS MiB (run / process)",
+    "load",
+  ];
+  return [table(header, rows), ...failures(outcomes, "--notes")].join("\n");
+}
+
+/** What the figures say about the shared-inbox promise, per database. */
+function verdicts(outcomes: Outcome[]): string[] {
+  return outcomes
+    .filter(isFanout)
+    .filter(({ result: r }) => r.options.sharedInbox)
+    .map(({ name, database, result: r }) => {
+      const outbox = r.jobs.created.outbox ?? 0;
+      const holds =
+        r.posts === r.options.servers && r.personalInboxPosts === 0 && r.maxPostsPerPath === 1;
+      return `- ${name} (${database}): ${n(r.options.followers)} followers → **${n(r.posts)} POSTs**, one per shared inbox (${n(r.distinctPaths)} distinct paths, at most ${r.maxPostsPerPath} per path), from 1 fan-out job and ${n(outbox)} delivery jobs: ${holds ? "the promise holds" : "**the promise does not hold**"}.`;
+    });
+}
+
+/** Deliveries per second as the queue gets longer, per database (rows with distinct origins). */
+function queueLengthNote(outcomes: Outcome[]): string {
+  const byDatabase = new Map<string, string[]>();
+  for (const { database, result: r } of outcomes.filter(isFanout)) {
+    if (r.options.origins !== "each") continue;
+    const jobs = `${n(r.jobs.created.outbox ?? 0)} jobs at ${n(r.postsPerSecond)} POSTs/s`;
+    byDatabase.set(database, [...(byDatabase.get(database) ?? []), jobs]);
+  }
+  const parts = [...byDatabase].map(([database, runs]) => `on ${database}, ${runs.join(" and ")}`);
+  return parts.length > 0 ? ` This run: ${parts.join("; ")}.` : "";
+}
+
+export function renderReport(input: ReportInput): string {
+  const { machine, outcomes } = input;
+  return `# Benchmarks
+
+Written by \`npm run bench\` (\`bench/run.ts\`) on ${input.date.toISOString().slice(0, 16).replace("T", " ")} UTC;
+every run rewrites this file. Performance is measured here, never in timed unit tests.
+The whole run took ${n(input.totalSeconds)} s.
+
+## Machine
+
+- CPU: ${machine.cpu}; memory: ${n(machine.memoryGib, 1)} GiB; Node ${machine.node}
+- Databases: ${machine.databases.join("; ")}
+- The machine is shared with other work: the **load** column is the 1-minute load average
+  just before each scenario. With a load above the number of cores, every figure here is
+  slower than the same code on an idle machine.
+
+## Outgoing: one encounter to many followers (\`bench/fanout.ts\`)
+
+DESIGN.md promises: "10,000 followers on 500 servers cost 500 requests, not 10,000".
+
+${verdicts(outcomes).join("\n")}
+
+${fanoutTable(outcomes)}
+
+How it is set up: one instance built with \`buildApp\` (role \`all\`, \`allowPrivateAddress\`,
+origin \`http://127.0.0.1:<free port>\`, listening, queue consumed in the same process) on a
+fresh database; member \`bea\`. One loopback \`node:http\` receiver stands for all the remote
+servers: fake server \`n\` is the path prefix \`/s/<n>/\`, its actors have the personal inbox
+\`/s/<n>/users/u<k>/inbox\` and the shared inbox \`/s/<n>/inbox\`. The remote actors and their
+accepted follows of bea are inserted straight into \`actors\` and \`follows\` (batches of 1,000),
+evenly spread over the servers. Then \`app.encounters.create("bea", …)\` posts one public
+encounter whose only participant is a plain name, so its followers are its only audience.
+
+What the columns mean:
+
+- **POSTs received**: POSTs the receiver got, split by path into shared and personal
+  inboxes; **other requests** (GETs) are expected to be 0: delivering fetches nothing.
+- **Fedify jobs created**: rows inserted into \`queue_jobs\`, counted by a trigger on the
+  throw-away benchmark database (so none is missed however fast the worker deletes it).
+  Fedify sends to 5 inboxes or more through one \`fanout\` job, which expands into one
+  \`outbox\` job per inbox; each \`outbox\` job is one signed POST.
+- **\`create()\` ms**: the call itself: store the encounter, load every follower, build and
+  sign the \`Create\` and enqueue the fan-out job.
+- **first POST s**, **queue empty s**: from the call to \`create()\` until the receiver got
+  its first POST, and until \`queue_jobs\` was empty (polled every 100 ms).
+- **POSTs/s**: POSTs ÷ "queue empty" time. **CPU s**: CPU time of the benchmark process
+  (the app, the receiver and, on PGlite, the database itself) over the same time; the
+  PostgreSQL server's own CPU is not counted.
+- **body bytes**: size of one delivered \`Create\` (all are the same).
+- **peak RSS**: sampled every 50 ms while delivering / the process's peak since it started
+  (setup included: on PGlite, creating and migrating the embedded database dominates it, and
+  the database lives inside the process).
+
+What they do not say:
+
+- The receiver answers 202 at once and **does not verify signatures** (it only counts; the
+  federation tests verify them, e.g. \`test/federation/follows-between-instances.test.ts\`).
+  Real servers answer after checking the signature, over TLS, across a network: each
+  request takes longer, and the delivery rate is then bounded by their latency and the
+  queue's concurrency (4 jobs at once per worker, \`src/federation/message-queue.ts\`), not
+  by this machine's CPU. No request fails here, so no retry is measured.
+- **One origin for every fake server.** Fedify gives each delivery job the ordering key
+  "Note id + inbox origin", and the queue runs one job per key at a time. With one receiver,
+  every fake server shares one origin, so the rows without "origins" deliver strictly one
+  after the other. The "500 origins" row serves the same handler on one loopback port per
+  fake server, as real servers have distinct origins, so up to 4 deliveries can overlap.
+- **The queue's length matters.** Claiming a job checks every ready job against the other
+  jobs of its ordering key (\`src/federation/message-queue.ts\`). Without useful statistics
+  for \`queue_jobs\` (a fresh table, or one analyzed while nearly empty, as a queue usually
+  is) PostgreSQL picks a plan whose cost grows with the square of the number of ready jobs.
+  Checked by hand with \`EXPLAIN ANALYZE\` on PostgreSQL 15 (8 KB messages, one key each):
+  one claim took 14 ms with 1,000 ready jobs, 59 ms with 2,000 and 247 ms with 5,000
+  (1.3, 2.7 and 7.7 ms once the table is analyzed). Compare the "no shared inbox" row
+  (1,000 delivery jobs) with the "500 origins" row (500).${queueLengthNote(outcomes)}
+- **Followers without a shared inbox each cost a request.** The promise holds for servers
+  whose actors advertise \`endpoints.sharedInbox\` (Mastodon, Pleroma/Akkoma and Misskey
+  do); GoToSocial's actors advertise none (\`gotosocial-person.json\` in the shared
+  fixtures), so each GoToSocial follower is one request to their personal inbox, as the
+  "no shared inbox" row shows. Fedify merges recipients by the exact shared inbox URL.
+- Participants with a fediverse account add one delivery each (to their own inbox);
+  co-signatures (\`Announce\`) are separate deliveries, not measured here.
+
+## Incoming: Create(Note) naming a member (\`bench/inbox.ts\`)
+
+${inboxTable(outcomes)}
+
+How it is set up: two instances built with \`buildApp\` in **the same process** (each on a
+fresh database of the same kind, each listening on its own loopback origin): A with
+\`bea\`, B with \`antoine\`. B looks up bea's actor, then its member antoine sends each
+\`Create(Note)\` with \`ctx.sendActivity\` to bea (as \`test/federation/encounters-in.test.ts\`
+does): a Note tagged \`#Socialdapres\` and \`#BrightMirror\` with a \`Mention\` of bea. B's worker
+signs and POSTs each one to bea's inbox on A; Fedify on A verifies it (antoine's key is
+fetched from B once, then cached), queues it, and A's worker stores it as a remote
+encounter and notifies bea.
+
+- **B's send loop s**: the time B took to call \`sendActivity\` for every Note (Fedify signs
+  each one with an Ed25519 object-integrity proof there, then enqueues it).
+- **all stored s**, **notes/s**: from the first send until A's \`encounters\` table holds every
+  Note (polled every 50 ms).
+- Sender and receiver share one event loop and the same cores, so this is the throughput of
+  the pair on this machine, not of a receiving instance alone, which has the cores to itself.
+  The notes all come from one sender: A fetches his actor from B only at the start (twice
+  when checked with 30 notes: for his key, and to store him), not once per Note.
+
+## How to reproduce
+
+\`\`\`sh
+npm ci
+npm run bench                                  # PGlite only
+BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   # PGlite, then PostgreSQL
+npm run bench -- --database postgres           # one database only (needs BENCH_DATABASE_URL)
+# One scenario (Node 24 through npx; JSON result on stdout):
+npx node bench/fanout.ts --followers 10000 --servers 500 --database pglite [--origins each] [--shared-inbox no]
+npx node bench/inbox.ts --notes 300 --database pglite
+\`\`\`
+
+With \`BENCH_DATABASE_URL\`, each scenario creates a fresh database on that server and drops it
+afterwards; PGlite runs in memory. Only loopback addresses are used. Each scenario runs in a
+process of its own, gives up after ${n(120)} s, and the whole run starts no new scenario after
+${n(270)} s. On a 2-core machine a full run on both databases takes 3 to 4 minutes.
+`;
+}

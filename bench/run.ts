@@ -1,0 +1,175 @@
+/**
+ * Runs every benchmark scenario, each in a process of its own, prints a table
+ * and rewrites docs/BENCHMARKS.md. `npm run bench` (PGlite), or with
+ * BENCH_DATABASE_URL=postgres://… also on a fresh database of that server.
+ * `--database pglite|postgres` runs one of them only.
+ */
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { cpus, loadavg, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import type { FanoutResult } from "./fanout.ts";
+import type { InboxResult } from "./inbox.ts";
+import { fanoutTable, inboxTable, renderReport } from "./report.ts";
+import { argument, type DatabaseKind, RESULT_PREFIX } from "./support.ts";
+
+export interface Outcome {
+  name: string;
+  database: DatabaseKind;
+  args: string[];
+  /** Load average (1 min) just before the run: other work on the machine skews the figures. */
+  load: number;
+  wallSeconds: number;
+  result?: FanoutResult | InboxResult;
+  /** Why there is no result: failed, stopped, or skipped for the time budget. */
+  failure?: string;
+}
+
+interface Plan {
+  name: string;
+  script: "fanout.ts" | "inbox.ts";
+  args: string[];
+}
+
+const PLANS: Plan[] = [
+  {
+    name: "1,000 followers / 100 servers",
+    script: "fanout.ts",
+    args: ["--followers", "1000", "--servers", "100"],
+  },
+  {
+    name: "10,000 followers / 500 servers",
+    script: "fanout.ts",
+    args: ["--followers", "10000", "--servers", "500"],
+  },
+  {
+    name: "10,000 followers / 500 servers, 500 origins",
+    script: "fanout.ts",
+    args: ["--followers", "10000", "--servers", "500", "--origins", "each"],
+  },
+  {
+    name: "1,000 followers / 100 servers, no shared inbox",
+    script: "fanout.ts",
+    args: ["--followers", "1000", "--servers", "100", "--shared-inbox", "no", "--origins", "each"],
+  },
+  { name: "300 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "300"] },
+];
+
+/** Each scenario gives up after this long; the whole run stops starting new ones after BUDGET. */
+const SCENARIO_TIMEOUT_MS = 120_000;
+const BUDGET_MS = 270_000;
+
+function runChild(plan: Plan, database: DatabaseKind): Promise<Outcome> {
+  const args = [...plan.args, "--database", database, "--timeout-ms", String(SCENARIO_TIMEOUT_MS)];
+  const outcome: Outcome = {
+    name: plan.name,
+    database,
+    args,
+    load: loadavg()[0] ?? 0,
+    wallSeconds: 0,
+  };
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL(plan.script, import.meta.url)), ...args],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    // The scenario stops itself; this is the backstop if it hangs anyway.
+    const killer = setTimeout(() => child.kill("SIGKILL"), SCENARIO_TIMEOUT_MS + 90_000);
+    child.on("close", (code, signal) => {
+      clearTimeout(killer);
+      outcome.wallSeconds = (performance.now() - started) / 1000;
+      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      if (line) outcome.result = JSON.parse(line.slice(RESULT_PREFIX.length));
+      else {
+        const tail = stderr.trim().split("\n").slice(-5).join(" | ");
+        outcome.failure = `exit ${code ?? signal}: ${tail || "no output"}`;
+      }
+      resolve(outcome);
+    });
+  });
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await client`show server_version`;
+    return `PostgreSQL ${row?.server_version ?? "?"}`;
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  const only = argument("database", "");
+  const url = process.env.BENCH_DATABASE_URL;
+  const databases: DatabaseKind[] = (["pglite", "postgres"] as const).filter(
+    (d) => (only === "" || only === d) && (d === "pglite" || url),
+  );
+  if (databases.length === 0) throw new Error("--database postgres needs BENCH_DATABASE_URL");
+  const runStarted = performance.now();
+  const outcomes: Outcome[] = [];
+  for (const database of databases) {
+    for (const plan of PLANS) {
+      if (performance.now() - runStarted > BUDGET_MS) {
+        outcomes.push({
+          name: plan.name,
+          database,
+          args: plan.args,
+          load: 0,
+          wallSeconds: 0,
+          failure: "skipped: time budget",
+        });
+        continue;
+      }
+      process.stderr.write(`[bench] ${database}: ${plan.name}…\n`);
+      const outcome = await runChild(plan, database);
+      if (outcome.failure) process.stderr.write(`[bench]   failed: ${outcome.failure}\n`);
+      outcomes.push(outcome);
+    }
+  }
+  const cpuList = cpus();
+  const report = renderReport({
+    date: new Date(),
+    machine: {
+      cpu: `${cpuList[0]?.model ?? "unknown"} × ${cpuList.length}`,
+      memoryGib: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+      node: process.version,
+      databases: [
+        ...(databases.includes("pglite")
+          ? [`PGlite ${await pgliteVersion()} (embedded, in-memory)`]
+          : []),
+        ...(databases.includes("postgres") && url
+          ? [`${await postgresVersion(url)} on 127.0.0.1`]
+          : []),
+      ],
+    },
+    totalSeconds: (performance.now() - runStarted) / 1000,
+    outcomes,
+  });
+  process.stdout.write(`\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n`);
+  await writeFile(new URL("../docs/BENCHMARKS.md", import.meta.url), report);
+  process.stderr.write("[bench] wrote docs/BENCHMARKS.md\n");
+  if (outcomes.some((o) => o.failure && !o.failure.startsWith("skipped"))) process.exitCode = 1;
+}
+
+async function pgliteVersion(): Promise<string> {
+  // Its package.json is not in the package's exports: read the installed file.
+  const path = new URL("../node_modules/@electric-sql/pglite/package.json", import.meta.url);
+  return (JSON.parse(await readFile(path, "utf8")) as { version: string }).version;
+}
+
+await main();

@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import pino from "pino";
+import postgres from "postgres";
+import { type App, buildApp } from "../src/app.ts";
+import type { AppConfig } from "../src/config/config.ts";
+import type { Database, DatabaseConfig } from "../src/db/database.ts";
+import type { Logger } from "../src/shared/logger.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+/** The line a scenario prints on stdout for bench/run.ts; everything else goes to stderr. */
+export const RESULT_PREFIX = "BENCH_RESULT ";
+
+/** Every loop of the benchmarks is bounded: a poll gives up after `timeoutMs`. */
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  options: { timeoutMs: number; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}`);
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no loopback port");
+  return address.port;
+}
+
+/**
+ * A fresh database: in-memory PGlite, or a new database on BENCH_DATABASE_URL
+ * (created here, dropped by `drop`), as test/support/database.ts does for tests.
+ */
+export async function freshDatabase(
+  kind: DatabaseKind,
+): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
+  if (kind === "pglite") return { config: { kind: "pglite" }, drop: async () => {} };
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  if (!serverUrl) throw new Error("BENCH_DATABASE_URL is needed for the postgres runs");
+  const name = `sdp_bench_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    // The production default pool size (src/db/database.ts).
+    config: { kind: "postgres", url: url.toString(), maxConnections: 10 },
+    drop: async () => {
+      const cleaner = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await cleaner.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleaner.end();
+      }
+    },
+  };
+}
+
+/**
+ * Warnings and errors (ours and Fedify's) go to stderr and are counted: a run
+ * that logged errors is reported as such, not silently averaged in.
+ */
+export function countingLogger(): { logger: Logger; problems: () => number } {
+  let problems = 0;
+  const stream = {
+    write(line: string) {
+      problems++;
+      process.stderr.write(line);
+    },
+  };
+  return { logger: pino({ level: "warn" }, stream), problems: () => problems };
+}
+
+export interface BenchApp {
+  app: App;
+  origin: string;
+  close: () => Promise<void>;
+}
+
+/** One instance, role "all", listening on a loopback origin, on a fresh database. */
+export async function startApp(kind: DatabaseKind, logger: Logger): Promise<BenchApp> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-bench-"));
+  const fresh = await freshDatabase(kind);
+  const config: AppConfig = {
+    origin: new URL(`http://127.0.0.1:${port}`),
+    host: "127.0.0.1",
+    port,
+    dataDir,
+    database: fresh.config,
+    logLevel: "warn",
+    role: "all",
+    instanceName: "Socialdapres bench",
+    allowPrivateAddress: true,
+  };
+  const cleanup = async () => {
+    await fresh.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  let app: App;
+  try {
+    app = await buildApp(config, { logger });
+    await app.start();
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return {
+    app,
+    origin: config.origin.origin,
+    close: async () => {
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * Records every job inserted into and deleted from `queue_jobs` (a trigger on
+ * the benchmark's own throw-away database), so no job is missed however fast
+ * the worker deletes it.
+ */
+export async function logQueueJobs(database: Database): Promise<void> {
+  await database.rows(sql`create table bench_job_log (
+    job_id bigint not null, event text not null, type text, at timestamptz not null)`);
+  await database.rows(
+    sql.raw(`create function bench_log_job() returns trigger
+    language plpgsql as $$
+    begin
+      if tg_op = 'INSERT' then
+        insert into bench_job_log values (new.id, 'insert', new.message->>'type', clock_timestamp());
+        return new;
+      end if;
+      insert into bench_job_log values (old.id, 'delete', old.message->>'type', clock_timestamp());
+      return old;
+    end $$`),
+  );
+  await database.rows(sql`create trigger bench_job_log after insert or delete on queue_jobs
+    for each row execute function bench_log_job()`);
+}
+
+export interface JobCounts {
+  /** Jobs inserted, by Fedify message type (fanout, outbox, inbox). */
+  created: Record<string, number>;
+  /** Seconds from the first job inserted to the last one deleted. */
+  spanSeconds: number;
+  /** Seconds from the first job inserted to the end of each phase, by message type. */
+  doneAfter: Record<string, { lastInserted: number; lastDeleted: number }>;
+}
+
+export async function jobCounts(database: Database): Promise<JobCounts> {
+  const rows = await database.rows<{ type: string | null; n: number }>(sql`
+    select type, count(*)::int as n from bench_job_log where event = 'insert' group by type`);
+  const [span] = await database.rows<{ seconds: number | null }>(sql`
+    select extract(epoch from max(at) - min(at))::float8 as seconds from bench_job_log`);
+  const phases = await database.rows<{
+    type: string | null;
+    inserted: number;
+    deleted: number;
+  }>(sql`
+    select type,
+      extract(epoch from max(l.at) filter (where l.event = 'insert') - s.t0)::float8 as inserted,
+      extract(epoch from max(l.at) filter (where l.event = 'delete') - s.t0)::float8 as deleted
+    from bench_job_log l, (select min(at) as t0 from bench_job_log) s
+    group by l.type, s.t0`);
+  return {
+    created: Object.fromEntries(rows.map((r) => [r.type ?? "unknown", r.n])),
+    spanSeconds: span?.seconds ?? 0,
+    doneAfter: Object.fromEntries(
+      phases.map((p) => [
+        p.type ?? "unknown",
+        { lastInserted: p.inserted, lastDeleted: p.deleted },
+      ]),
+    ),
+  };
+}
+
+/** Samples the resident set size while a phase runs; `stop` gives the peak in MiB. */
+export function sampleRss(intervalMs = 50): { stop: () => number } {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return mib(Math.max(peak, process.memoryUsage.rss()));
+    },
+  };
+}
+
+export const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** The process's own peak RSS since it started (setup included), in MiB. */
+export const processPeakRssMib = () => mib(process.resourceUsage().maxRSS * 1024);
+
+export function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+/**
+ * Runs a scenario as a process of its own (a clean RSS, nothing shared with
+ * the previous run), prints its result for bench/run.ts, and always exits:
+ * a scenario that overruns `hardLimitMs` is stopped.
+ */
+export function runScenarioMain(hardLimitMs: number, scenario: () => Promise<unknown>): void {
+  const guard = setTimeout(() => {
+    process.stderr.write(`scenario exceeded ${hardLimitMs} ms, stopping\n`);
+    process.exit(3);
+  }, hardLimitMs);
+  guard.unref();
+  scenario().then(
+    (result) => {
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+      process.exit(1);
+    },
+  );
+}
