@@ -19,6 +19,21 @@ import {
 } from "./encounters/encounters-service.ts";
 import { createLikesService, type LikesService } from "./encounters/likes-service.ts";
 import { createRemoteEncountersService } from "./encounters/remote-encounters-service.ts";
+import { createSeriesService } from "./exposure/series-service.ts";
+import { createTrackerDataService } from "./exposure/tracker-data-service.ts";
+import { createTrackerRepository } from "./exposure/tracker-repository.ts";
+import {
+  createTrackerSettingsService,
+  type TrackerSettingsService,
+} from "./exposure/tracker-settings-service.ts";
+import {
+  createWeeklyQuestionScheduler,
+  type WeeklyQuestionScheduler,
+} from "./exposure/weekly-question-scheduler.ts";
+import {
+  createWeeklyQuestionService,
+  type WeeklyQuestionService,
+} from "./exposure/weekly-question-service.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
 import { type AppFederation, createAppFederation } from "./federation/federation.ts";
@@ -28,6 +43,8 @@ import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
+import { lookupActor } from "./federation/remote-lookup.ts";
+import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerFedifyBridge } from "./http/fedify-bridge.ts";
@@ -36,6 +53,7 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage } from "./media/media-storage.ts";
 import { createEventBus } from "./shared/events.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
+import { registerDashboard } from "./web/dashboard-page.ts";
 import { registerPages } from "./web/pages.ts";
 
 export const APP_VERSION: string = JSON.parse(
@@ -57,6 +75,10 @@ export interface App {
   readonly cosign: CosignService;
   readonly likes: LikesService;
   readonly media: MediaService;
+  readonly trackerSettings: TrackerSettingsService;
+  readonly weeklyQuestions: WeeklyQuestionService;
+  /** Started by `start()` in roles all and worker. */
+  readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
   /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
   start(): Promise<void>;
   /** Stops taking work, lets running jobs finish, then closes the database. */
@@ -67,7 +89,10 @@ export interface App {
  * The composition root: every dependency of the instance is built here and
  * nowhere else, so tests can build as many independent instances as they need.
  */
-export async function buildApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
+export async function buildApp(
+  config: AppConfig,
+  options: { logger?: Logger; weeklyQuestionIntervalMs?: number } = {},
+): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openDatabase(config.database);
   try {
@@ -162,10 +187,29 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     resolver: participantResolver,
     cosign,
   });
+  const trackerSettings = createTrackerSettingsService({ db });
+  const weeklyQuestions = createWeeklyQuestionService({
+    db,
+    messenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
+    newNoteIri: (kind) => urls.newActivity(kind).href,
+    async lookupAccount(query) {
+      return actors.upsertRemote(await lookupActor(federation, urls, query));
+    },
+    isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
+    formUrl: new URL("/tracker", urls.origin).href,
+    handleOf: (username) => `@${username}@${urls.origin.host}`,
+    logger: logger.child({ component: "weekly-question" }),
+  });
+  const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
+    service: weeklyQuestions,
+    logger: logger.child({ component: "weekly-question" }),
+    intervalMs: options.weeklyQuestionIntervalMs,
+  });
   registerInboxListeners(federation, {
     follows,
     remoteEncounters,
     cosign,
+    weeklyQuestions,
     logger: logger.child({ component: "inbox" }),
   });
 
@@ -210,9 +254,12 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     encounterRepository,
     cosign,
     likes,
+    photos: media,
     federation,
     urls,
     version: APP_VERSION,
+    trackerSettings,
+    weeklyQuestions,
   });
   registerPages(http, {
     members,
@@ -220,6 +267,21 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     actors,
     encounters: encounterRepository,
     urls,
+    instanceName: config.instanceName,
+  });
+  // The member's dashboard, behind a web login (src/web/dashboard-page.ts).
+  registerDashboard(http, {
+    db,
+    members,
+    series: createSeriesService({ repository: createTrackerRepository(db) }),
+    trackerData: createTrackerDataService({
+      db,
+      repository: encounterRepository,
+      actors,
+      photos: media,
+    }),
+    checkIn: (memberId, input, source) => weeklyQuestions.checkIn(memberId, input, source),
+    origin: urls.origin,
     instanceName: config.instanceName,
   });
 
@@ -242,9 +304,14 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
     cosign,
     likes,
     media,
+    trackerSettings,
+    weeklyQuestions,
+    weeklyQuestionScheduler,
     async start() {
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
+        // Ticks at once: a restart that missed someone's hour asks them now.
+        weeklyQuestionScheduler.start();
       }
       if (config.role !== "worker") {
         await http.listen({ host: config.host, port: config.port });
@@ -256,6 +323,7 @@ export async function buildApp(config: AppConfig, options: { logger?: Logger } =
       if (closed) return;
       closed = true;
       await http.close();
+      await weeklyQuestionScheduler.stop();
       queueStop.abort();
       await queueRunning;
       await database.close();

@@ -67,10 +67,12 @@ export type EncounterJson = z.infer<typeof encounterJsonSchema>;
 
 export const notificationJsonSchema = z.object({
   id: z.uuid(),
-  kind: z.enum(["named_in_encounter"]),
+  kind: z.enum(["named_in_encounter", "weekly_question"]),
   createdAt: dateTime,
   readAt: dateTime.nullable(),
-  encounter: encounterJsonSchema.nullable().meta({ description: "null once it was deleted" }),
+  encounter: encounterJsonSchema
+    .nullable()
+    .meta({ description: "null once it was deleted, and for the weekly question" }),
 });
 
 export const settingsJsonSchema = z.object({

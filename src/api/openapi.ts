@@ -17,6 +17,9 @@ import {
   listNotificationsQuerySchema,
   settingsPatchSchema,
 } from "./encounters-routes.ts";
+import { TRACKER_OPERATIONS, TRACKER_SCHEMAS } from "./tracker-openapi.ts";
+import { TRACKER_SERIES_OPERATIONS } from "./tracker-series-routes.ts";
+import { WEEKLY_QUESTION_OPERATIONS, WEEKLY_QUESTION_SCHEMAS } from "./weekly-question-openapi.ts";
 
 type Json = Record<string, unknown>;
 
@@ -62,8 +65,8 @@ const multipartSchema = (base: Json): Json => ({
   },
 });
 
-interface Operation {
-  method: "get" | "post" | "patch" | "delete";
+export interface Operation {
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   query?: z.ZodObject;
@@ -207,7 +210,12 @@ const OPERATIONS: Operation[] = [
 /** The whole API as an OpenAPI 3.1 document; schemas come from the zod schemas the routes use. */
 export function buildOpenApiDocument(options: { origin: string; version: string }): Json {
   const paths: Json = {};
-  for (const op of OPERATIONS) {
+  for (const op of [
+    ...OPERATIONS,
+    ...TRACKER_OPERATIONS,
+    ...TRACKER_SERIES_OPERATIONS,
+    ...WEEKLY_QUESTION_OPERATIONS,
+  ]) {
     const path = `${API_PREFIX}${op.path}`;
     const query = op.query ? (schemaOf(op.query, "input").properties as Record<string, Json>) : {};
     paths[path] = {
@@ -292,6 +300,8 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
         Settings: schemaOf(settingsJsonSchema, "output"),
         SettingsPatch: schemaOf(settingsPatchSchema, "input"),
         Error: schemaOf(errorJsonSchema, "output"),
+        ...TRACKER_SCHEMAS(schemaOf),
+        ...WEEKLY_QUESTION_SCHEMAS(schemaOf),
       },
     },
   };

@@ -9,6 +9,13 @@ import type { EncountersService } from "../encounters/encounters-service.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
 import { createNotificationsService } from "../encounters/notifications-service.ts";
 import { createOwnActivities } from "../encounters/own-activities.ts";
+import type { PhotoStore } from "../encounters/participants.ts";
+import { createPrivateFieldsService } from "../exposure/private-fields-service.ts";
+import { createSeriesService } from "../exposure/series-service.ts";
+import { createTrackerDataService } from "../exposure/tracker-data-service.ts";
+import { createTrackerRepository } from "../exposure/tracker-repository.ts";
+import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
+import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
 import type { AppFederation } from "../federation/federation.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
@@ -18,6 +25,9 @@ import { createBearerAuth, createFailedAttemptLimiter } from "./auth.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";
 import { registerEncounterApi } from "./encounters-routes.ts";
+import { registerTrackerApi } from "./tracker-routes.ts";
+import { registerTrackerSeriesApi } from "./tracker-series-routes.ts";
+import { registerTrackerSettingsApi } from "./tracker-settings-routes.ts";
 
 export interface ApiDeps {
   db: Db;
@@ -28,9 +38,13 @@ export interface ApiDeps {
   encounterRepository: EncountersRepository;
   cosign: CosignService;
   likes: LikesService;
+  /** To remove the photos of private-only encounters when a member deletes their tracker. */
+  photos: Pick<PhotoStore, "deletePhoto">;
   federation: AppFederation;
   urls: LocalUrls;
   version: string;
+  trackerSettings: TrackerSettingsService;
+  weeklyQuestions: WeeklyQuestionService;
 }
 
 /**
@@ -71,6 +85,27 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
         json: await create.toJsonLd({ format: "compact", contextLoader }),
       };
     },
+  });
+  http.register(registerTrackerSettingsApi, {
+    auth,
+    settings: deps.trackerSettings,
+    weeklyQuestions: deps.weeklyQuestions,
+  });
+  // The private tracker: the authenticated member's own data only (src/api/tracker-routes.ts).
+  http.register(registerTrackerApi, {
+    auth,
+    privateFields: createPrivateFieldsService({ db, repository, actors: deps.actors }),
+    trackerData: createTrackerDataService({
+      db,
+      repository,
+      actors: deps.actors,
+      photos: deps.photos,
+    }),
+  });
+  // The weekly series and last seen (src/api/tracker-series-routes.ts).
+  http.register(registerTrackerSeriesApi, {
+    auth,
+    series: createSeriesService({ repository: createTrackerRepository(db) }),
   });
   registerApiDocs(http, { origin: urls.origin.origin, version: deps.version });
 }

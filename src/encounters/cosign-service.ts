@@ -54,7 +54,14 @@ export function createCosignService(deps: {
     const actor = member && (await deps.actors.findByMemberId(member.id));
     const encounter = await repository.findById(encounterId);
     const participant = encounter?.participants.find((p) => actor && p.actorId === actor.id);
-    if (!member || !encounter || encounter.deletedAt || !participant) {
+    // A private encounter is its author's alone: those it names do not learn of it.
+    if (
+      !member ||
+      !encounter ||
+      encounter.deletedAt ||
+      encounter.visibility === "private" ||
+      !participant
+    ) {
       throw new DomainError("not_found", `No encounter ${encounterId} names ${username}.`);
     }
     return { member, encounter, participant };
@@ -137,7 +144,7 @@ export function createCosignService(deps: {
 
     async recordReaction({ kind, actorIri, objectIri, activityIri }) {
       const encounter = await repository.findByIri(objectIri);
-      if (!encounter || encounter.deletedAt) return false;
+      if (!encounter || encounter.deletedAt || encounter.visibility === "private") return false;
       const participant =
         kind === "announce"
           ? encounter.participants.find((p) => p.actor?.iri === actorIri)

@@ -33,6 +33,8 @@ export function canSee(
       return viewer.followsAuthor || named;
     case "participants":
       return named;
+    case "private":
+      return false; // The author's tracker only.
   }
 }
 

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import {
   type EncounterPhoto,
   encounterParticipants,
+  encounterPrivate,
   encounters,
   members,
   notifications,
+  participantCircles,
   type Visibility,
 } from "../db/schema.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
@@ -42,6 +44,7 @@ export interface EncountersService {
 }
 
 const AUDIENCE_SIZE: Record<Visibility, number> = {
+  private: -1,
   participants: 0,
   followers: 1,
   unlisted: 2,
@@ -182,7 +185,8 @@ export function createEncountersService(deps: {
         if (storedPhoto) await deps.photos.deletePhoto(storedPhoto).catch(() => {});
         throw error;
       }
-      await notifyLocalParticipants(id, participants);
+      // A private encounter is the author's tracker entry: nobody named hears of it.
+      if (valid.visibility !== "private") await notifyLocalParticipants(id, participants);
       await events.emit({ type: "encounter.created", encounterId: id });
       return (await repository.findById(id)) as EncounterView;
     },
@@ -191,6 +195,13 @@ export function createEncountersService(deps: {
       const valid = parseOrThrow(encounterPatchSchema, patch);
       const existing = await loadOwn(username, id);
       if (valid.occurredOn) checkOccurredOn(valid.occurredOn, now());
+      // Publishing a private entry would be a first Create, not an edit: one path for that.
+      if (existing.visibility === "private" && valid.visibility && valid.visibility !== "private") {
+        throw new DomainError(
+          "invalid",
+          "visibility of a private encounter cannot change: post it again with the visibility you want (and delete the private one if you like).",
+        );
+      }
       if (
         valid.visibility &&
         AUDIENCE_SIZE[valid.visibility] < AUDIENCE_SIZE[existing.visibility]
@@ -230,7 +241,9 @@ export function createEncountersService(deps: {
       if (existing.photo && existing.photo.key !== nextPhoto?.key) {
         await deps.photos.deletePhoto(existing.photo).catch(() => {});
       }
-      if (participants) await notifyLocalParticipants(id, participants);
+      if (participants && existing.visibility !== "private") {
+        await notifyLocalParticipants(id, participants);
+      }
       await events.emit({ type: "encounter.updated", encounterId: id });
       return (await repository.findById(id)) as EncounterView;
     },
@@ -243,6 +256,19 @@ export function createEncountersService(deps: {
         .set({ deletedAt: now(), text: "", details: {}, keywords: [], photo: null })
         .where(and(eq(encounters.id, id), eq(encounters.authorId, existing.authorId)));
       await db.delete(notifications).where(eq(notifications.encounterId, id));
+      // Its private side goes with it (the participants' circles with the fields).
+      await db.delete(encounterPrivate).where(eq(encounterPrivate.encounterId, id));
+      await db
+        .delete(participantCircles)
+        .where(
+          inArray(
+            participantCircles.participantId,
+            db
+              .select({ id: encounterParticipants.id })
+              .from(encounterParticipants)
+              .where(eq(encounterParticipants.encounterId, id)),
+          ),
+        );
       if (existing.photo) await deps.photos.deletePhoto(existing.photo).catch(() => {});
       await events.emit({ type: "encounter.deleted", encounterId: id });
     },

@@ -34,7 +34,8 @@ export const remoteEncounterRecordSchema = z.object({
     })
     .nullable(),
   inReplyTo: iri.nullable(),
-  visibility: z.enum(VISIBILITIES),
+  // "private" is ours alone: no remote post can be one.
+  visibility: z.enum(VISIBILITIES).exclude(["private"]),
   publishedAt: z.date().nullable(),
   updatedAt: z.date().nullable(),
 });

@@ -191,7 +191,8 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
   return {
     async deliver(ctx: Context<void>, event: EncounterEvent): Promise<void> {
       const encounter = await encounters.findById(event.encounterId);
-      if (!encounter) return;
+      // A private encounter is the author's tracker entry: nobody is sent anything, ever.
+      if (!encounter || encounter.visibility === "private") return;
       switch (event.type) {
         case "encounter.created":
         case "encounter.updated":

@@ -40,7 +40,12 @@ export function registerEncounterObjects(
 
   async function find(ctx: RequestContext<void>, identifier: string, id: string) {
     const encounter = await encounters.findById(id);
-    if (!encounter?.isLocal || encounter.deletedAt || encounter.author.username !== identifier) {
+    if (
+      !encounter?.isLocal ||
+      encounter.deletedAt ||
+      encounter.visibility === "private" ||
+      encounter.author.username !== identifier
+    ) {
       return undefined;
     }
     loaded.set(ctx, encounter);

@@ -16,7 +16,12 @@ export function registerEncounterRoutes(
     async (request, reply) => {
       const { username, id } = request.params;
       const encounter = await deps.encounters.findById(id);
-      if (!encounter?.isLocal || encounter.author.username !== username) {
+      // A private encounter does not exist for anyone else, not even as a Tombstone.
+      if (
+        !encounter?.isLocal ||
+        encounter.visibility === "private" ||
+        encounter.author.username !== username
+      ) {
         return reply.code(404).send({ error: `No encounter ${id} by ${username} here.` });
       }
       reply.header("vary", "Accept");

@@ -15,6 +15,7 @@ import {
 } from "@fedify/vocab";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
+import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { AppFederation } from "./federation.ts";
@@ -26,6 +27,8 @@ export interface InboxDeps {
   follows: FollowsService;
   remoteEncounters: RemoteEncountersService;
   cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
+  /** Replies to the instance actor's direct messages (weekly question, account link). */
+  weeklyQuestions?: Pick<WeeklyQuestionService, "receiveReply">;
   logger: Logger;
 }
 
@@ -117,6 +120,10 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     if (!activity.actorId) return;
     const note = await activity.getObject(ctx);
     if (!(note instanceof Note) || !note.id || !note.attributionId) return;
+    // A reply to one of our direct messages is an answer, never an encounter: it stops here.
+    if (activity instanceof Create && note.replyTargetId?.origin === ctx.origin) {
+      if (await receiveDirectReply(activity, note)) return;
+    }
     const record = await noteToRemoteEncounter(note, {
       raw: await receivedJson(activity, note),
       contextLoader: ctx.contextLoader,
@@ -127,6 +134,21 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
         ? await remoteEncounters.receiveCreate(actorIri, record)
         : await remoteEncounters.receiveUpdate(actorIri, record);
     logger.debug({ activity: activity.id?.href, note: note.id.href, ...outcome }, "remote Note");
+  }
+
+  /** True when the Note answers one of our direct messages (handled or ignored by the service). */
+  async function receiveDirectReply(create: Create, note: Note): Promise<boolean> {
+    if (!deps.weeklyQuestions || !create.actorId || !note.id || !note.replyTargetId) return false;
+    // Only its author may answer with a Note.
+    if (note.attributionId?.href !== create.actorId.href) return false;
+    const outcome = await deps.weeklyQuestions.receiveReply({
+      actorIri: create.actorId.href,
+      inReplyTo: note.replyTargetId.href,
+      noteIri: note.id.href,
+      content: note.content?.toString() ?? "",
+    });
+    logger.debug({ activity: create.id?.href, outcome }, "reply to a direct message");
+    return outcome !== "not_ours";
   }
 
   /** A boost or a like: only the object's id is read, nothing is fetched. */

@@ -122,7 +122,12 @@ async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
       origin: overrides.origin ?? new URL(`http://localhost:${port}`),
       database,
     };
-    const app = await buildApp(config, { logger: createLogger({ level: config.logLevel }) });
+    const app = await buildApp(config, {
+      logger: createLogger({ level: config.logLevel }),
+      // The weekly question ticks once at start, not every minute: a test that runs on a
+      // Sunday evening must not see questions appear on its own clock (tests tick by hand).
+      weeklyQuestionIntervalMs: 24 * 3_600_000,
+    });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };
   } catch (error) {

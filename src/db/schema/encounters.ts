@@ -13,7 +13,11 @@ import {
 import { members } from "./accounts.ts";
 import { actors } from "./actors.ts";
 
-export const VISIBILITIES = ["public", "unlisted", "followers", "participants"] as const;
+/**
+ * `private`: logged in the author's tracker only, never published (no activity, no page,
+ * no outbox, nobody notified). A TS-level enum over a text column: no migration.
+ */
+export const VISIBILITIES = ["public", "unlisted", "followers", "participants", "private"] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 
 /** The public details a member may add to an encounter; each is short text. */
@@ -122,7 +126,7 @@ export const encounterReactions = pgTable(
   ],
 );
 
-export const NOTIFICATION_KINDS = ["named_in_encounter"] as const;
+export const NOTIFICATION_KINDS = ["named_in_encounter", "weekly_question"] as const;
 
 /** In-app notifications of a member. */
 export const notifications = pgTable(

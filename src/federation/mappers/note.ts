@@ -46,6 +46,9 @@ export function encounterAudience(encounter: EncounterView, urls: LocalUrls): Au
       return { to: [followers], cc: participants };
     case "participants":
       return { to: participants, cc: [] };
+    case "private":
+      // Never sent (encounter-delivery.ts stops first); addressed to nobody all the same.
+      return { to: [], cc: [] };
   }
 }
 

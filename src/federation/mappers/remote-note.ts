@@ -119,7 +119,7 @@ function sameKeyword(keywords: string[], name: string): boolean {
  * visible it is. A followers collection is recognised by its path, as every
  * server we know names it (Mastodon, GoToSocial, Pleroma, Misskey, Lemmy).
  */
-function visibilityOf(note: Note): Visibility {
+function visibilityOf(note: Note): Exclude<Visibility, "private"> {
   const to = note.toIds.map((u) => u.href);
   const cc = note.ccIds.map((u) => u.href);
   if (to.includes(PUBLIC_COLLECTION.href)) return "public";

@@ -1,0 +1,162 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { BUDGETS } from "../db/schema.ts";
+import { describeIssues } from "../encounters/encounter-input.ts";
+import { MAX_ANSWER_COUNT } from "../exposure/answer-parser.ts";
+import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
+import {
+  type Checkin,
+  LinkRateLimitedError,
+  type WeeklyQuestionService,
+} from "../exposure/weekly-question-service.ts";
+import { isValidTimeZone } from "../exposure/weeks.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { BearerAuth } from "./auth.ts";
+import { API_PREFIX } from "./encounters-routes.ts";
+
+const int = (name: string, min: number, max: number) =>
+  z
+    .number({ error: `${name} must be a whole number from ${min} to ${max}` })
+    .int(`${name} must be a whole number from ${min} to ${max}`)
+    .min(min, `${name} must be from ${min} to ${max}`)
+    .max(max, `${name} must be from ${min} to ${max}`);
+const real = (name: string, min: number, max: number) =>
+  z
+    .number({ error: `${name} must be a number from ${min} to ${max}` })
+    .min(min, `${name} must be from ${min} to ${max}`)
+    .max(max, `${name} must be from ${min} to ${max}`);
+const bool = (name: string) => z.boolean({ error: `${name} must be true or false` });
+
+export const trackerSettingsPatchSchema = z
+  .object({
+    questionEnabled: bool("questionEnabled"),
+    questionDay: int("questionDay (0 = Sunday … 6 = Saturday)", 0, 6),
+    questionHour: int("questionHour", 0, 23),
+    timeZone: z
+      .string({ error: "timeZone must be an IANA time zone such as Europe/Paris" })
+      .refine(isValidTimeZone, "timeZone must be an IANA time zone such as Europe/Paris"),
+    floor: int("floor", 0, 100),
+    target: int("target", 0, 100),
+    ceilingRch: real("ceilingRch", 0.1, 1000),
+    distinctPeopleLimit: int("distinctPeopleLimit", 1, 1000),
+    pandemicMode: bool("pandemicMode"),
+    weeklyIncidence: real("weeklyIncidence (cases per 100,000 per week)", 0, 100_000).nullable(),
+    testPositivity: real("testPositivity (a share, 0–1)", 0, 1).nullable(),
+    budget: z.enum(BUDGETS, { error: `budget must be one of ${BUDGETS.join(", ")}` }),
+  })
+  .partial()
+  .strict();
+
+export const checkinBodySchema = z
+  .object({
+    answer: z.enum(["yes", "no"], { error: 'answer must be "yes" or "no"' }),
+    count: int("count", 1, MAX_ANSWER_COUNT).optional(),
+    weekStart: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "weekStart must be a date YYYY-MM-DD (a Monday)")
+      .refine(isMonday, "weekStart must be a Monday (weeks start on Monday)")
+      .optional(),
+  })
+  .strict()
+  .refine((b) => b.answer === "yes" || b.count === undefined, {
+    message: 'count goes with answer "yes" only',
+  });
+
+export const linkBodySchema = z
+  .object({
+    account: z
+      .string({ error: "account must be @user@host or an actor URL" })
+      .trim()
+      .min(3, "account must be @user@host or an actor URL")
+      .max(500, "account must be at most 500 characters"),
+  })
+  .strict();
+
+export const checkinHistoryQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: "limit must be a number from 1 to 520" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be from 1 to 520")
+    .max(520, "limit must be from 1 to 520")
+    .default(52),
+});
+
+function isMonday(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return (
+    !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value) && date.getUTCDay() === 1
+  );
+}
+
+function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
+  return parsed.data;
+}
+
+const checkinJson = (c: Checkin) => ({
+  weekStart: c.weekStart,
+  answer: c.answer,
+  count: c.count,
+  source: c.source,
+  answeredAt: c.answeredAt.toISOString(),
+});
+
+export interface TrackerSettingsApiDeps {
+  auth: BearerAuth;
+  settings: TrackerSettingsService;
+  weeklyQuestions: WeeklyQuestionService;
+}
+
+/** The member's own tracker settings, weekly check-ins and linked account; bearer token required. */
+export async function registerTrackerSettingsApi(
+  app: FastifyInstance,
+  deps: TrackerSettingsApiDeps,
+) {
+  const { auth, settings, weeklyQuestions } = deps;
+  await app.register(
+    async (api) => {
+      api.removeContentTypeParser("text/plain");
+      api.addHook("onRequest", auth.hook);
+      // Private tracker data: never kept by a shared cache.
+      api.addHook("onSend", async (_request, reply) => {
+        reply.header("Cache-Control", "private, no-store");
+      });
+      const me = (request: Parameters<typeof auth.memberOf>[0]) => auth.memberOf(request);
+
+      api.get("/tracker/settings", async (request) => settings.get(me(request).id));
+
+      api.patch("/tracker/settings", async (request) =>
+        settings.update(me(request).id, parseOr422(trackerSettingsPatchSchema, request.body)),
+      );
+
+      api.post("/tracker/checkins", async (request, reply) => {
+        const body = parseOr422(checkinBodySchema, request.body);
+        const checkin = await weeklyQuestions.checkIn(me(request).id, body, "api");
+        return reply.status(201).send(checkinJson(checkin));
+      });
+
+      api.get("/tracker/checkins", async (request) => {
+        const { limit } = parseOr422(checkinHistoryQuerySchema, request.query);
+        return { items: (await weeklyQuestions.checkins(me(request).id, limit)).map(checkinJson) };
+      });
+
+      api.post("/tracker/link", async (request, reply) => {
+        const { account } = parseOr422(linkBodySchema, request.body);
+        try {
+          const link = await weeklyQuestions.requestLink(me(request), account);
+          return reply.status(202).send(link);
+        } catch (error) {
+          if (!(error instanceof LinkRateLimitedError)) throw error;
+          return reply.status(429).header("Retry-After", "86400").send({ error: error.message });
+        }
+      });
+
+      api.delete("/tracker/link", async (request, reply) => {
+        await weeklyQuestions.unlink(me(request).id);
+        return reply.status(204).send();
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+}

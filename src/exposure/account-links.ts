@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, gte } from "drizzle-orm";
+import { trackerLinkRequests, trackerSettings } from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { ParsedAnswer } from "./answer-parser.ts";
+import type {
+  DirectMessenger,
+  ReplyOutcome,
+  WeeklyQuestionDeps,
+} from "./weekly-question-service.ts";
+import { languageOf, texts } from "./weekly-question-texts.ts";
+
+export const LINK_REQUESTS_PER_DAY = 3;
+
+/** Too many link requests: the route answers 429. */
+export class LinkRateLimitedError extends Error {}
+
+/**
+ * Linking a member's main fediverse account. The account is asked ONCE per
+ * request, by one direct message, and only its own reply "oui"/"yes" to that
+ * message confirms the link: nobody can make the instance write to a stranger
+ * more than a few times a day.
+ */
+export function createAccountLinks(
+  deps: Pick<
+    WeeklyQuestionDeps,
+    "db" | "newNoteIri" | "lookupAccount" | "isLocalIri" | "formUrl" | "handleOf"
+  > & { messenger: DirectMessenger; clock: () => Date },
+) {
+  const { db, messenger, clock } = deps;
+
+  async function settingsRow(memberId: string) {
+    const [row] = await db
+      .select()
+      .from(trackerSettings)
+      .where(eq(trackerSettings.memberId, memberId));
+    return row;
+  }
+
+  return {
+    /** A reply to a link request: "oui"/"yes" from the account asked confirms, "non"/"no" drops it. */
+    async receiveReply(
+      reply: { actorIri: string; inReplyTo: string },
+      parsed: ParsedAnswer | null,
+    ): Promise<ReplyOutcome> {
+      const [request] = await db
+        .select()
+        .from(trackerLinkRequests)
+        .where(eq(trackerLinkRequests.noteIri, reply.inReplyTo));
+      if (!request) return "not_ours";
+      const settings = await settingsRow(request.memberId);
+      if (request.actorIri !== reply.actorIri || settings?.linkedAccountIri !== reply.actorIri)
+        return "ignored";
+      if (settings.linkedAccountConfirmedAt || !parsed) return "ignored";
+      const confirmed = parsed.answer === "yes";
+      await db
+        .update(trackerSettings)
+        .set(
+          confirmed
+            ? { linkedAccountConfirmedAt: clock(), updatedAt: clock() }
+            : { linkedAccountIri: null, linkedAccountConfirmedAt: null, updatedAt: clock() },
+        )
+        .where(eq(trackerSettings.memberId, request.memberId));
+      return confirmed ? "confirmed" : "refused";
+    },
+
+    /** Sends ONE direct message asking `account` to confirm; the link stays unconfirmed until it does. */
+    async requestLink(member: { id: string; username: string; language: string }, account: string) {
+      const now = clock();
+      const [recent] = await db
+        .select({ id: trackerLinkRequests.id })
+        .from(trackerLinkRequests)
+        .where(
+          and(
+            eq(trackerLinkRequests.memberId, member.id),
+            gte(trackerLinkRequests.requestedAt, new Date(now.getTime() - 86_400_000)),
+          ),
+        )
+        .offset(LINK_REQUESTS_PER_DAY - 1)
+        .limit(1);
+      if (recent) {
+        throw new LinkRateLimitedError(
+          `At most ${LINK_REQUESTS_PER_DAY} link requests a day: try again tomorrow, or answer the message already sent.`,
+        );
+      }
+      if (/^https?:/i.test(account.trim()) && deps.isLocalIri(account.trim())) {
+        throw new DomainError(
+          "invalid",
+          "Link an account on another server: this one is already yours.",
+        );
+      }
+      const { iri } = await deps.lookupAccount(account);
+      if (deps.isLocalIri(iri)) {
+        throw new DomainError(
+          "invalid",
+          "Link an account on another server: this one is already yours.",
+        );
+      }
+      const noteIri = deps.newNoteIri("link-request");
+      await db.insert(trackerLinkRequests).values({
+        id: randomUUID(),
+        memberId: member.id,
+        actorIri: iri,
+        noteIri,
+        requestedAt: now,
+      });
+      const link = { linkedAccountIri: iri, linkedAccountConfirmedAt: null, updatedAt: now };
+      await db
+        .insert(trackerSettings)
+        .values({ memberId: member.id, ...link })
+        .onConflictDoUpdate({ target: trackerSettings.memberId, set: link });
+      const t = texts(languageOf(member.language));
+      await messenger.send({
+        noteIri,
+        toActorIri: iri,
+        text: t.linkRequest(deps.handleOf(member.username)),
+        linkLabel: t.linkFormLabel,
+        link: deps.formUrl,
+      });
+      return { linkedAccountIri: iri, confirmed: false };
+    },
+
+    async unlink(memberId: string): Promise<void> {
+      await db
+        .update(trackerSettings)
+        .set({ linkedAccountIri: null, linkedAccountConfirmedAt: null, updatedAt: clock() })
+        .where(eq(trackerSettings.memberId, memberId));
+    },
+  };
+}

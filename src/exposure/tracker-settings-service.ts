@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/database.ts";
+import { trackerSettings } from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
+import { DEFAULT_TRACKER_SETTINGS, type TrackerSettings } from "./tracker-repository.ts";
+import { isValidTimeZone } from "./weeks.ts";
+
+/** What a member may change; the linked account has its own flow (link, confirm, unlink). */
+export type TrackerSettingsPatch = Partial<
+  Omit<TrackerSettings, "linkedAccountIri" | "linkedAccountConfirmedAt">
+>;
+
+export interface TrackerSettingsView extends Omit<TrackerSettings, "linkedAccountConfirmedAt"> {
+  linkedAccountConfirmed: boolean;
+}
+
+export type TrackerSettingsService = ReturnType<typeof createTrackerSettingsService>;
+
+/** A member's band, pandemic mode and weekly question; absent row: the defaults of DESIGN.md. */
+export function createTrackerSettingsService(deps: { db: Db; now?: () => Date }) {
+  const { db } = deps;
+  const clock = deps.now ?? (() => new Date());
+
+  async function current(memberId: string): Promise<TrackerSettings> {
+    const [row] = await db
+      .select()
+      .from(trackerSettings)
+      .where(eq(trackerSettings.memberId, memberId));
+    if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
+    const { memberId: _m, updatedAt: _u, ...settings } = row;
+    return settings;
+  }
+
+  const view = ({ linkedAccountConfirmedAt, ...rest }: TrackerSettings): TrackerSettingsView => ({
+    ...rest,
+    linkedAccountConfirmed: linkedAccountConfirmedAt !== null,
+  });
+
+  return {
+    async get(memberId: string): Promise<TrackerSettingsView> {
+      return view(await current(memberId));
+    },
+
+    /** Checks the merged settings as a whole (the edge checked each field), then saves them. */
+    async update(memberId: string, patch: TrackerSettingsPatch): Promise<TrackerSettingsView> {
+      const merged = { ...(await current(memberId)), ...patch };
+      if (patch.timeZone !== undefined && !isValidTimeZone(patch.timeZone)) {
+        throw new DomainError(
+          "invalid",
+          `timeZone: "${patch.timeZone}" is not a time zone; use an IANA name such as Europe/Paris.`,
+        );
+      }
+      if (merged.target < merged.floor) {
+        throw new DomainError(
+          "invalid",
+          `target (${merged.target}) must be at least floor (${merged.floor}): raise target or lower floor.`,
+        );
+      }
+      const values = { ...patch, updatedAt: clock() };
+      await db
+        .insert(trackerSettings)
+        .values({ memberId, ...values })
+        .onConflictDoUpdate({ target: trackerSettings.memberId, set: values });
+      return view(await current(memberId));
+    },
+  };
+}

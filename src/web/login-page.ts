@@ -1,0 +1,158 @@
+import formbody from "@fastify/formbody";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import type { MembersService } from "../accounts/members-service.ts";
+import { hashPassword, verifyPassword } from "../accounts/passwords.ts";
+import { createFailedAttemptLimiter, type FailedAttemptLimiter } from "../api/auth.ts";
+import { escapeHtml } from "../shared/html.ts";
+import type { Language } from "./i18n.ts";
+import { requestLanguage, sendPage } from "./respond.ts";
+import {
+  clearedSessionCookie,
+  isSameOrigin,
+  noStore,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+  sessionMember,
+  type WebSessions,
+} from "./session.ts";
+
+export interface LoginDeps {
+  members: Pick<MembersService, "findByUsername">;
+  sessions: WebSessions;
+  origin: URL;
+  instanceName: string;
+  /** Failed logins per client address, and per username (someone guessing one account). */
+  limiters?: { ip: FailedAttemptLimiter; username: FailedAttemptLimiter };
+}
+
+const WORDS = {
+  fr: {
+    title: "Se connecter",
+    username: "Nom d'utilisateur·ice",
+    password: "Mot de passe",
+    submit: "Se connecter",
+    wrong: "Nom d'utilisateur·ice ou mot de passe incorrect.",
+    tooMany: "Trop d'essais manqués : réessayez dans {s} secondes.",
+    badOrigin: "Ce formulaire doit être envoyé depuis une page de cette instance.",
+    invalid: "Indiquez un nom d'utilisateur·ice et un mot de passe.",
+    logout: "Se déconnecter",
+  },
+  en: {
+    title: "Log in",
+    username: "Username",
+    password: "Password",
+    submit: "Log in",
+    wrong: "Wrong username or password.",
+    tooMany: "Too many failed attempts: try again in {s} seconds.",
+    badOrigin: "This form must be sent from a page of this instance.",
+    invalid: "Give a username and a password.",
+    logout: "Log out",
+  },
+} as const;
+
+export const logoutForm = (lang: Language) =>
+  `<form method="post" action="/logout"><button type="submit">${escapeHtml(WORDS[lang].logout)}</button></form>`;
+
+const loginBody = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(1024),
+  next: z.string().max(500).optional(),
+});
+
+/** Only a path of this site: never `//elsewhere` or an absolute URL (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === "string" && /^\/(?![/\\])[^\s]*$/.test(next) ? next : "/tracker";
+}
+
+/**
+ * GET/POST /login and POST /logout. Registered in its own scope so the form parser
+ * applies to these routes only, not to the JSON and multipart parsers of the API.
+ */
+export async function registerLoginPages(scope: FastifyInstance, deps: LoginDeps): Promise<void> {
+  await scope.register(formbody, { bodyLimit: 8 * 1024 });
+  const limiters = deps.limiters ?? {
+    ip: createFailedAttemptLimiter({ maxFailures: 30, windowMs: 15 * 60_000 }),
+    username: createFailedAttemptLimiter({ maxFailures: 10, windowMs: 15 * 60_000 }),
+  };
+  // Unknown usernames still cost one scrypt, so timing does not tell who has an account.
+  let dummyHash: Promise<string> | undefined;
+
+  const form = (
+    reply: FastifyReply,
+    lang: Language,
+    opts: { status?: number; error?: string; username?: string; next?: string },
+  ) => {
+    const w = WORDS[lang];
+    const body = `<h1>${escapeHtml(w.title)}</h1>
+${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : ""}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="${escapeHtml(safeNext(opts.next))}">
+<p><label>${escapeHtml(w.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
+<p><label>${escapeHtml(w.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><button type="submit">${escapeHtml(w.submit)}</button></p>
+</form>`;
+    return sendPage(noStore(reply), deps.instanceName, {
+      lang,
+      title: w.title,
+      body,
+      status: opts.status,
+    });
+  };
+
+  scope.get("/login", async (request, reply) => {
+    const lang = requestLanguage(request);
+    const next = safeNext((request.query as { next?: unknown } | undefined)?.next);
+    if (await sessionMember(deps.sessions, request)) return reply.redirect(next, 303);
+    return form(reply, lang, { next });
+  });
+
+  scope.post("/login", async (request, reply) => {
+    const lang = requestLanguage(request);
+    const w = WORDS[lang];
+    if (!isSameOrigin(request, deps.origin)) {
+      return form(reply, lang, { status: 403, error: w.badOrigin });
+    }
+    const parsed = loginBody.safeParse(request.body ?? {});
+    if (!parsed.success) return form(reply, lang, { status: 400, error: w.invalid });
+    const { username, password, next } = parsed.data;
+    const userKey = username.toLowerCase();
+    const wait = Math.max(
+      limiters.ip.retryAfter(request.ip),
+      limiters.username.retryAfter(userKey),
+    );
+    if (wait > 0) {
+      reply.header("retry-after", String(wait));
+      return form(reply, lang, {
+        status: 429,
+        error: w.tooMany.replace("{s}", String(wait)),
+        username,
+        next,
+      });
+    }
+    const member = await deps.members.findByUsername(username);
+    dummyHash ??= hashPassword("not the password of anyone here");
+    const ok = await verifyPassword(password, member?.passwordHash ?? (await dummyHash));
+    if (!member || !ok) {
+      limiters.ip.recordFailure(request.ip);
+      limiters.username.recordFailure(userKey);
+      return form(reply, lang, { status: 401, error: w.wrong, username, next });
+    }
+    const token = await deps.sessions.create(member.id);
+    return noStore(reply)
+      .header("set-cookie", sessionCookie(token, deps.origin))
+      .redirect(safeNext(next), 303);
+  });
+
+  scope.post("/logout", async (request, reply) => {
+    if (!isSameOrigin(request, deps.origin)) {
+      return noStore(reply).status(403).type("text/plain").send(WORDS.en.badOrigin);
+    }
+    const token = readCookie(request, SESSION_COOKIE);
+    if (token) await deps.sessions.revoke(token);
+    return noStore(reply)
+      .header("set-cookie", clearedSessionCookie(deps.origin))
+      .redirect("/", 303);
+  });
+}
