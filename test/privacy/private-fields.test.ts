@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
 import { Follow, isActor } from "@fedify/vocab";
 import { sql } from "drizzle-orm";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encounterToApiJson } from "../../src/api/encounter-json.ts";
-import { type App, buildApp } from "../../src/app.ts";
+import type { App } from "../../src/app.ts";
 import { API, client } from "../api/helpers.ts";
-import { freePort } from "../support/app.ts";
-import { databaseLabel, freshDatabaseConfig } from "../support/database.ts";
+import { instanceWithCapturedLogs } from "../support/captured-logs.ts";
+import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Recorder, startRecorder } from "../support/recording-server.ts";
 
@@ -57,44 +52,6 @@ function expectNoLeak(what: string, text: string) {
       `${what} leaks ${pattern}: …${match ? text.slice(Math.max(0, match.index - 80), match.index + 80) : ""}…`,
     ).toBeNull();
   }
-}
-
-/** An instance that listens, with every log line at "trace" kept in `logs`. */
-async function instanceWithCapturedLogs() {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-privacy-"));
-  const fresh = await freshDatabaseConfig();
-  const app = await buildApp(
-    {
-      host: "localhost",
-      port,
-      dataDir,
-      logLevel: "trace",
-      role: "all",
-      instanceName: "Privacy test",
-      allowPrivateAddress: true,
-      origin: new URL(`http://localhost:${port}`),
-      database: fresh.config,
-    },
-    { logger: pino({ level: "trace" }, stream) },
-  );
-  await app.start();
-  return {
-    app,
-    logs,
-    close: async () => {
-      await app.close();
-      await fresh.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 describe(`privacy of the tracker (${databaseLabel})`, () => {

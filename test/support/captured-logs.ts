@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { buildApp } from "../../src/app.ts";
+import { freePort } from "./app.ts";
+import { freshDatabaseConfig } from "./database.ts";
+
+/** An instance that listens, with every log line at "trace" kept in `logs`. */
+export async function instanceWithCapturedLogs() {
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-privacy-"));
+  const fresh = await freshDatabaseConfig();
+  const app = await buildApp(
+    {
+      host: "localhost",
+      port,
+      dataDir,
+      logLevel: "trace",
+      role: "all",
+      instanceName: "Privacy test",
+      allowPrivateAddress: true,
+      origin: new URL(`http://localhost:${port}`),
+      database: fresh.config,
+    },
+    { logger: pino({ level: "trace" }, stream) },
+  );
+  await app.start();
+  return {
+    app,
+    logs,
+    close: async () => {
+      await app.close();
+      await fresh.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
