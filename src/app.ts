@@ -19,6 +19,7 @@ import {
 } from "./encounters/encounters-service.ts";
 import { createLikesService, type LikesService } from "./encounters/likes-service.ts";
 import { createRemoteEncountersService } from "./encounters/remote-encounters-service.ts";
+import { createInstanceIncidenceStore } from "./exposure/instance-incidence.ts";
 import { createSeriesService } from "./exposure/series-service.ts";
 import { createTrackerDataService } from "./exposure/tracker-data-service.ts";
 import { createTrackerRepository } from "./exposure/tracker-repository.ts";
@@ -273,7 +274,10 @@ export async function buildApp(
   registerDashboard(http, {
     db,
     members,
-    series: createSeriesService({ repository: createTrackerRepository(db) }),
+    series: createSeriesService({
+      repository: createTrackerRepository(db),
+      instanceIncidence: createInstanceIncidenceStore(db),
+    }),
     trackerData: createTrackerDataService({
       db,
       repository: encounterRepository,

@@ -10,6 +10,7 @@ import type { LikesService } from "../encounters/likes-service.ts";
 import { createNotificationsService } from "../encounters/notifications-service.ts";
 import { createOwnActivities } from "../encounters/own-activities.ts";
 import type { PhotoStore } from "../encounters/participants.ts";
+import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
 import { createPrivateFieldsService } from "../exposure/private-fields-service.ts";
 import { createSeriesService } from "../exposure/series-service.ts";
 import { createTrackerDataService } from "../exposure/tracker-data-service.ts";
@@ -105,7 +106,10 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
   // The weekly series and last seen (src/api/tracker-series-routes.ts).
   http.register(registerTrackerSeriesApi, {
     auth,
-    series: createSeriesService({ repository: createTrackerRepository(db) }),
+    series: createSeriesService({
+      repository: createTrackerRepository(db),
+      instanceIncidence: createInstanceIncidenceStore(db),
+    }),
   });
   registerApiDocs(http, { origin: urls.origin.origin, version: deps.version });
 }

@@ -1,4 +1,5 @@
 import type { App } from "../app.ts";
+import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
 import { lookupActor } from "../federation/remote-lookup.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
 
@@ -22,6 +23,9 @@ export const USAGE = `Usage: npm run cli -- <command>
   followers <username> [--pending] list followers (or follow requests waiting for approval)
   followers approve <username> <actor-url>
   followers reject <username> <actor-url>
+  tracker incidence <cases per 100,000 a week> [test positivity 0–1]
+                                   the local epidemic figures for pandemic mode, for every member
+                                   who set none ("tracker incidence clear" removes them)
   db migrate                       apply database migrations (start does it too)
 `;
 
@@ -77,6 +81,31 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       }
       case "ping":
         return 0;
+      case "tracker incidence": {
+        const [incidence, positivity] = positional(
+          rest,
+          1,
+          "tracker incidence <per 100,000> [positivity]",
+        );
+        const store = createInstanceIncidenceStore(app.database.db);
+        const figure = (text: string | undefined) => {
+          if (text === undefined) return null;
+          const value = Number(text.replace(",", "."));
+          if (!Number.isFinite(value))
+            throw new DomainError("invalid", `"${text}" is not a number.`);
+          return value;
+        };
+        if (incidence === "clear") {
+          await store.set({ weeklyIncidence: null, testPositivity: null });
+          io.out("The instance's epidemic figures are removed.");
+          return 0;
+        }
+        await store.set({ weeklyIncidence: figure(incidence), testPositivity: figure(positivity) });
+        io.out(
+          `Weekly incidence ${incidence} per 100,000${positivity ? `, test positivity ${positivity}` : ""}.`,
+        );
+        return 0;
+      }
       case "db migrate": {
         await app.database.migrate();
         io.out("Database is up to date.");

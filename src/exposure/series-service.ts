@@ -1,4 +1,5 @@
 import { Temporal } from "@js-temporal/polyfill";
+import type { InstanceIncidenceStore } from "./instance-incidence.ts";
 import { type Circle, lastSeenList } from "./last-seen.ts";
 import { BUDGETS_MICROCOVIDS } from "./model.ts";
 import { buildWeeklySeries, type TrackedEncounter as ModelEncounter } from "./series.ts";
@@ -79,6 +80,8 @@ function toModel(encounter: TrackedEncounter, timeZone: string): ModelEncounter 
 
 export function createSeriesService(deps: {
   repository: TrackerRepository;
+  /** The instance's epidemic figures, used when the member set none. */
+  instanceIncidence?: InstanceIncidenceStore;
   now?: () => Date;
 }): SeriesService {
   const now = deps.now ?? (() => new Date());
@@ -100,14 +103,18 @@ export function createSeriesService(deps: {
         repository.encountersBetween(memberId, from, to),
         repository.checkins(memberId, from, to),
       ]);
+      const instance = (await deps.instanceIncidence?.get()) ?? {
+        weeklyIncidence: null,
+        testPositivity: null,
+      };
       const band = bandOf({
         floor: settings.floor,
         target: settings.target,
         ceilingRch: settings.ceilingRch,
         distinctPeopleLimit: settings.distinctPeopleLimit,
         pandemicMode: settings.pandemicMode,
-        weeklyIncidence: settings.weeklyIncidence,
-        testPositivity: settings.testPositivity,
+        weeklyIncidence: settings.weeklyIncidence ?? instance.weeklyIncidence,
+        testPositivity: settings.testPositivity ?? instance.testPositivity,
         budget: settings.budget,
       });
       const summaries = buildWeeklySeries({
