@@ -8,6 +8,7 @@ import {
   trackerSettings,
   weeklyCheckins,
 } from "../db/schema.ts";
+import { DEFAULT_BAND } from "./status.ts";
 
 /*
  * The reads the weekly series needs, always scoped by one member's id: every query
@@ -41,14 +42,7 @@ export type TrackerSettings = Omit<typeof trackerSettings.$inferSelect, "memberI
 
 /** The defaults of DESIGN.md, for a member who never saved settings. */
 export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
-  floor: 1,
-  target: 3,
-  ceilingRch: 10,
-  distinctPeopleLimit: 15,
-  pandemicMode: false,
-  weeklyIncidence: null,
-  testPositivity: null,
-  budget: "standard",
+  ...DEFAULT_BAND,
   questionEnabled: true,
   questionDay: 0,
   questionHour: 18,
@@ -56,6 +50,17 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   linkedAccountIri: null,
   linkedAccountConfirmedAt: null,
 };
+
+/** A member's tracker settings, or the defaults when they never saved any. */
+export async function readTrackerSettings(db: Db, memberId: string): Promise<TrackerSettings> {
+  const [row] = await db
+    .select()
+    .from(trackerSettings)
+    .where(eq(trackerSettings.memberId, memberId));
+  if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
+  const { memberId: _m, updatedAt: _u, ...settings } = row;
+  return settings;
+}
 
 export interface TrackerRepository {
   /**
@@ -160,15 +165,7 @@ export function createTrackerRepository(db: Db): TrackerRepository {
       });
     },
 
-    async settings(memberId) {
-      const [row] = await db
-        .select()
-        .from(trackerSettings)
-        .where(eq(trackerSettings.memberId, memberId));
-      if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
-      const { memberId: _m, updatedAt: _u, ...settings } = row;
-      return settings;
-    },
+    settings: (memberId) => readTrackerSettings(db, memberId),
 
     async checkins(memberId, from, to) {
       return db

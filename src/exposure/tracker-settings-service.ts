@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { trackerSettings } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
-import { DEFAULT_TRACKER_SETTINGS, type TrackerSettings } from "./tracker-repository.ts";
+import { readTrackerSettings, type TrackerSettings } from "./tracker-repository.ts";
 import { isValidTimeZone } from "./weeks.ts";
 
 /** What a member may change; the linked account has its own flow (link, confirm, unlink). */
@@ -21,15 +20,7 @@ export function createTrackerSettingsService(deps: { db: Db; now?: () => Date })
   const { db } = deps;
   const clock = deps.now ?? (() => new Date());
 
-  async function current(memberId: string): Promise<TrackerSettings> {
-    const [row] = await db
-      .select()
-      .from(trackerSettings)
-      .where(eq(trackerSettings.memberId, memberId));
-    if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
-    const { memberId: _m, updatedAt: _u, ...settings } = row;
-    return settings;
-  }
+  const current = (memberId: string): Promise<TrackerSettings> => readTrackerSettings(db, memberId);
 
   const view = ({ linkedAccountConfirmedAt, ...rest }: TrackerSettings): TrackerSettingsView => ({
     ...rest,
