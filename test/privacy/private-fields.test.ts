@@ -7,6 +7,7 @@ import { API, client } from "../api/helpers.ts";
 import { instanceWithCapturedLogs } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { noLeakOf } from "../support/leaks.ts";
 import { type Recorder, startRecorder } from "../support/recording-server.ts";
 
 /*
@@ -44,15 +45,7 @@ const LEAKS = [
 /** The private encounter's keyword: not in the logs (a test requests its tag page by name). */
 const KEYWORD = new RegExp(PRIVATE_KEYWORD, "i");
 
-function expectNoLeak(what: string, text: string) {
-  for (const pattern of LEAKS) {
-    const match = pattern.exec(text);
-    expect(
-      match,
-      `${what} leaks ${pattern}: …${match ? text.slice(Math.max(0, match.index - 80), match.index + 80) : ""}…`,
-    ).toBeNull();
-  }
-}
+const expectNoLeak = noLeakOf(LEAKS);
 
 describe(`privacy of the tracker (${databaseLabel})`, () => {
   let a: Awaited<ReturnType<typeof instanceWithCapturedLogs>>;

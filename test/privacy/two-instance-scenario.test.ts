@@ -4,6 +4,7 @@ import { API, client } from "../api/helpers.ts";
 import { instanceWithCapturedLogs } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { noLeakOf } from "../support/leaks.ts";
 
 /*
  * The privacy proof over a whole scenario between two instances: encounters
@@ -50,15 +51,7 @@ describe(`privacy across two instances, a whole scenario (${databaseLabel})`, ()
       return row?.n === 0;
     });
 
-  function expectNoLeak(what: string, text: string) {
-    for (const pattern of LEAKS) {
-      const match = pattern.exec(text);
-      expect(
-        match,
-        `${what} leaks ${pattern}: …${match ? text.slice(Math.max(0, match.index - 80), match.index + 80) : ""}…`,
-      ).toBeNull();
-    }
-  }
+  const expectNoLeak = noLeakOf(LEAKS);
 
   beforeAll(async () => {
     // Capture every outgoing request body of both instances, then send it for real.
