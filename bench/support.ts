@@ -1,11 +1,13 @@
-import { randomBytes } from "node:crypto";
+import { freePort } from "../test/support/free-port.ts";
+import { createScratchPostgres } from "../test/support/scratch-postgres.ts";
+
+export { freePort };
+
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import pino from "pino";
-import postgres from "postgres";
 import { type App, buildApp } from "../src/app.ts";
 import type { AppConfig } from "../src/config/config.ts";
 import type { Database, DatabaseConfig } from "../src/db/database.ts";
@@ -31,19 +33,6 @@ export async function until<T>(
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}`);
 }
 
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no loopback port");
-  return address.port;
-}
-
 /**
  * A fresh database: in-memory PGlite, or a new database on BENCH_DATABASE_URL
  * (created here, dropped by `drop`), as test/support/database.ts does for tests.
@@ -54,27 +43,8 @@ export async function freshDatabase(
   if (kind === "pglite") return { config: { kind: "pglite" }, drop: async () => {} };
   const serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) throw new Error("BENCH_DATABASE_URL is needed for the postgres runs");
-  const name = `sdp_bench_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    // The production default pool size (src/db/database.ts).
-    config: { kind: "postgres", url: url.toString(), maxConnections: 10 },
-    drop: async () => {
-      const cleaner = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await cleaner.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await cleaner.end();
-      }
-    },
-  };
+  // The production default pool size (src/db/database.ts).
+  return createScratchPostgres(serverUrl, { prefix: "sdp_bench", maxConnections: 10 });
 }
 
 /**

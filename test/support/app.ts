@@ -1,12 +1,14 @@
 import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, buildApp } from "../../src/app.ts";
 import type { AppConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
+import { freePort } from "./free-port.ts";
+
+export { freePort };
 
 export interface TestAppOptions extends Partial<AppConfig> {
   /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
@@ -19,19 +21,6 @@ export interface TestApp {
   baseUrl: string;
   /** Closes the app, drops its database and removes its data directory. Safe to call twice. */
   close: () => Promise<void>;
-}
-
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no loopback port");
-  return address.port;
 }
 
 // Data directories not yet removed: a test file that never calls close() (it failed in

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import postgres from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
 import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
+import { createScratchPostgres } from "./scratch-postgres.ts";
 
 let pgliteTemplate: Promise<Blob> | undefined;
 
@@ -39,26 +38,7 @@ export async function freshDatabaseConfig(): Promise<{
       drop: async () => {},
     };
   }
-  const name = `sdp_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    config: { kind: "postgres", url: url.toString(), maxConnections: 5 },
-    drop: async () => {
-      const cleaner = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await cleaner.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await cleaner.end();
-      }
-    },
-  };
+  return createScratchPostgres(serverUrl, { prefix: "sdp_test", maxConnections: 5 });
 }
 
 export const databaseLabel = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
