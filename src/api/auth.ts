@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Member, MembersService } from "../accounts/members-service.ts";
 
 /**
@@ -118,4 +118,16 @@ export function createBearerAuth(deps: {
       return member;
     },
   };
+}
+
+/**
+ * A route scope for the member's private data: bearer token required, JSON or
+ * multipart only (no text/plain), and answers no shared cache may keep.
+ */
+export function privateApiScope(api: FastifyInstance, auth: BearerAuth): void {
+  api.removeContentTypeParser("text/plain");
+  api.addHook("onRequest", auth.hook);
+  api.addHook("onSend", async (_request, reply) => {
+    reply.header("cache-control", "private, no-store");
+  });
 }

@@ -8,7 +8,7 @@ import type {
 } from "../exposure/private-fields-service.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
 /*
@@ -97,13 +97,7 @@ export async function registerTrackerApi(app: FastifyInstance, deps: TrackerApiD
   const { auth, privateFields, trackerData } = deps;
   await app.register(
     async (api) => {
-      // JSON only: Fastify's default text/plain parser would let text through.
-      api.removeContentTypeParser("text/plain");
-      api.addHook("onRequest", auth.hook);
-      // Private answers: no shared cache may keep them.
-      api.addHook("onSend", async (_request, reply) => {
-        reply.header("cache-control", "private, no-store");
-      });
+      privateApiScope(api, auth);
       const me = (request: FastifyRequest) => auth.memberOf(request).username;
 
       api.get("/encounters/:id/private", async (request: WithId) =>

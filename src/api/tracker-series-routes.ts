@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { MAX_WEEKS, type SeriesService } from "../exposure/series-service.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 import type { Operation } from "./openapi.ts";
 
@@ -29,10 +29,7 @@ export async function registerTrackerSeriesApi(app: FastifyInstance, deps: Track
   const { auth, series } = deps;
   await app.register(
     async (api) => {
-      api.addHook("onRequest", auth.hook);
-      api.addHook("onSend", async (_request, reply) => {
-        reply.header("cache-control", "private, no-store");
-      });
+      privateApiScope(api, auth);
       const me = (request: FastifyRequest) => auth.memberOf(request).id;
 
       api.get("/tracker/weeks", async (request) => {

@@ -11,7 +11,7 @@ import {
 } from "../exposure/weekly-question-service.ts";
 import { isValidTimeZone } from "../exposure/weeks.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
 const int = (name: string, min: number, max: number) =>
@@ -116,12 +116,7 @@ export async function registerTrackerSettingsApi(
   const { auth, settings, weeklyQuestions } = deps;
   await app.register(
     async (api) => {
-      api.removeContentTypeParser("text/plain");
-      api.addHook("onRequest", auth.hook);
-      // Private tracker data: never kept by a shared cache.
-      api.addHook("onSend", async (_request, reply) => {
-        reply.header("Cache-Control", "private, no-store");
-      });
+      privateApiScope(api, auth);
       const me = (request: Parameters<typeof auth.memberOf>[0]) => auth.memberOf(request);
 
       api.get("/tracker/settings", async (request) => settings.get(me(request).id));

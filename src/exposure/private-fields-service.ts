@@ -6,6 +6,7 @@ import { parseOrThrow } from "../encounters/encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { DomainError } from "../shared/errors.ts";
 import {
+  PRIVATE_FIELD_NAMES,
   type PrivateFieldsInput,
   privateFieldsInputSchema,
   type ValidPrivateFieldsInput,
@@ -14,17 +15,7 @@ import {
 type Circle = (typeof CIRCLES)[number];
 type PrivateRow = typeof encounterPrivate.$inferSelect;
 
-/** The fields a member may set; `circles` is handled apart (another table). */
-const FIELDS = [
-  "othersPresent",
-  "setting",
-  "durationMinutes",
-  "distance",
-  "theirMask",
-  "myMask",
-  "voice",
-  "satisfying",
-] as const;
+const FIELDS = PRIVATE_FIELD_NAMES;
 type FieldName = (typeof FIELDS)[number];
 
 /** The private side of one encounter, as its author alone reads it. */

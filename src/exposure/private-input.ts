@@ -7,6 +7,18 @@ import { CIRCLES, DISTANCES, MASKS, SETTINGS, VOICES } from "../db/schema.ts";
  * value sent (it is private, and error messages may end up in logs).
  */
 
+/** The private fields of an encounter; `circles` is apart (another table). */
+export const PRIVATE_FIELD_NAMES = [
+  "othersPresent",
+  "setting",
+  "durationMinutes",
+  "distance",
+  "theirMask",
+  "myMask",
+  "voice",
+  "satisfying",
+] as const;
+
 export const OTHERS_PRESENT_MAX = 1000;
 export const DURATION_MAX_MINUTES = 24 * 60;
 

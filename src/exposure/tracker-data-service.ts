@@ -14,6 +14,7 @@ import type { EncountersRepository, EncounterView } from "../encounters/encounte
 import type { PhotoStore } from "../encounters/participants.ts";
 import { DomainError } from "../shared/errors.ts";
 import { participantName } from "./private-fields-service.ts";
+import { PRIVATE_FIELD_NAMES } from "./private-input.ts";
 
 /** Everything the tracker holds about one member, as they download it. */
 export interface TrackerExport {
@@ -235,14 +236,7 @@ const CSV_COLUMNS = [
   "text",
   "participants",
   "circles",
-  "othersPresent",
-  "setting",
-  "durationMinutes",
-  "distance",
-  "theirMask",
-  "myMask",
-  "voice",
-  "satisfying",
+  ...PRIVATE_FIELD_NAMES,
 ] as const;
 
 /**
