@@ -61,6 +61,9 @@ export const APP_VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
 ).version;
 
+/** How long a stopping process waits for running jobs (docker stop allows 10 s in all). */
+const SHUTDOWN_GRACE_MS = 8_000;
+
 export interface App {
   readonly config: AppConfig;
   readonly logger: Logger;
@@ -218,6 +221,8 @@ export async function buildApp(
     loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
+    forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandling(http);
@@ -326,10 +331,21 @@ export async function buildApp(
     async close() {
       if (closed) return;
       closed = true;
-      await http.close();
-      await weeklyQuestionScheduler.stop();
+      // Stop taking work first, then give running jobs a bounded time: a delivery stuck
+      // on an unresponsive server must not hold the shutdown. An unfinished job keeps
+      // its row and runs again once its lease expires.
       queueStop.abort();
-      await queueRunning;
+      await weeklyQuestionScheduler.stop();
+      await http.close();
+      const grace = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
+      );
+      if ((await Promise.race([queueRunning, grace])) === "timeout") {
+        logger.warn(
+          { graceMs: SHUTDOWN_GRACE_MS },
+          "running jobs did not finish; they run again on the next start",
+        );
+      }
       await database.close();
     },
   };
