@@ -9,7 +9,6 @@ import { Create, Hashtag, Mention, Note, PUBLIC_COLLECTION } from "@fedify/vocab
 import { Temporal } from "@js-temporal/polyfill";
 import { sql } from "drizzle-orm";
 import { actorRowToRecipient } from "../src/federation/recipients.ts";
-import { lookupActor } from "../src/federation/remote-lookup.ts";
 import { routeFedifyLogsToPino } from "../src/shared/fedify-logging.ts";
 import {
   argument,
@@ -77,7 +76,7 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
     const antoineIri = b.app.urls.actor("antoine");
     // B learns bea's actor (and her inbox) as it would before writing to her.
     const beaOnB = await b.app.actors.upsertRemote(
-      await lookupActor(b.app.federation, b.app.urls, beaIri.href),
+      await b.app.remoteLookup.lookupActor(beaIri.href),
     );
     const recipient = actorRowToRecipient(beaOnB);
     await logQueueJobs(a.app.database);

@@ -7,6 +7,7 @@ import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
+import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess } from "./encounters/encounter-access.ts";
 import {
@@ -39,12 +40,13 @@ import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
 import { type AppFederation, createAppFederation } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
+import { inboxSenderRefusal } from "./federation/inbox-sender.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, localUrls } from "./federation/local-urls.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
-import { lookupActor } from "./federation/remote-lookup.ts";
+import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
@@ -71,6 +73,9 @@ export interface App {
   readonly http: FastifyInstance;
   readonly federation: AppFederation;
   readonly urls: LocalUrls;
+  /** Where outgoing requests may go: every fetch and delivery passes it. */
+  readonly egress: Egress;
+  readonly remoteLookup: RemoteLookup;
   readonly members: MembersService;
   readonly follows: FollowsService;
   readonly actors: ActorsRepository;
@@ -95,7 +100,12 @@ export interface App {
  */
 export async function buildApp(
   config: AppConfig,
-  options: { logger?: Logger; weeklyQuestionIntervalMs?: number } = {},
+  options: {
+    logger?: Logger;
+    weeklyQuestionIntervalMs?: number;
+    /** Tests: how addresses resolve and which count as public (see src/egress/egress.ts). */
+    egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
+  } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openDatabase(config.database);
@@ -145,20 +155,34 @@ export async function buildApp(
     newActivityIri: (kind) => urls.newActivity(kind).href,
   });
 
-  const queue = createMessageQueue(database, { logger: logger.child({ component: "queue" }) });
+  const egress = createEgress({
+    allowPrivateAddress: config.allowPrivateAddress,
+    ...options.egress,
+  });
+  const queue = createMessageQueue(database, {
+    logger: logger.child({ component: "queue" }),
+    // Fedify delivers with the global fetch: jobs run inside the egress policy.
+    runsIn: egress.run,
+  });
   const federation = createAppFederation({
     kv: createKvStore(database),
     queue,
     urls,
     instanceName: config.instanceName,
-    allowPrivateAddress: config.allowPrivateAddress,
+    egress,
     members,
     follows,
     actors,
     encounters: encounterRepository,
     manuallyStartQueue: true,
   });
-  const participantResolver = createParticipantResolver({ federation, urls, members, actors });
+  const remoteLookup = createRemoteLookup({ federation, urls, egress });
+  const participantResolver = createParticipantResolver({
+    lookup: remoteLookup,
+    urls,
+    members,
+    actors,
+  });
   const encountersService = createEncountersService({
     db,
     repository: encounterRepository,
@@ -197,7 +221,7 @@ export async function buildApp(
     messenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
     newNoteIri: (kind) => urls.newActivity(kind).href,
     async lookupAccount(query) {
-      return actors.upsertRemote(await lookupActor(federation, urls, query));
+      return actors.upsertRemote(await remoteLookup.lookupActor(query));
     },
     isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
     formUrl: new URL("/tracker", urls.origin).href,
@@ -210,6 +234,7 @@ export async function buildApp(
     intervalMs: options.weeklyQuestionIntervalMs,
   });
   registerInboxListeners(federation, {
+    remoteLookup,
     follows,
     remoteEncounters,
     cosign,
@@ -230,6 +255,16 @@ export async function buildApp(
     origin: urls.origin.origin,
     contextData: () => undefined,
     inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    async checkInbox({ headers, activity, params }) {
+      // The inbox of nobody is Fedify's to answer: 404.
+      const owner = params.identifier;
+      const known =
+        !owner ||
+        owner === INSTANCE_ACTOR_IDENTIFIER ||
+        (await members.findByUsername(owner))?.username === owner;
+      if (!known) return undefined;
+      return inboxSenderRefusal(headers, activity, urls.origin.origin);
+    },
     // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
     fastifyPaths: ["/.well-known/nodeinfo"],
     // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,
@@ -262,6 +297,7 @@ export async function buildApp(
     likes,
     photos: media,
     federation,
+    remoteLookup,
     urls,
     version: APP_VERSION,
     trackerSettings,
@@ -305,6 +341,8 @@ export async function buildApp(
     http,
     federation,
     urls,
+    egress,
+    remoteLookup,
     members,
     follows,
     actors,
@@ -347,6 +385,7 @@ export async function buildApp(
         );
       }
       await database.close();
+      await egress.close();
     },
   };
 }

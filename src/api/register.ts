@@ -20,7 +20,7 @@ import type { WeeklyQuestionService } from "../exposure/weekly-question-service.
 import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
 import type { AppFederation } from "../federation/federation.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
-import { lookupActor } from "../federation/remote-lookup.ts";
+import type { RemoteLookup } from "../federation/remote-lookup.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./auth.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
@@ -42,6 +42,7 @@ export interface ApiDeps {
   /** To remove the photos of private-only encounters when a member deletes their tracker. */
   photos: Pick<PhotoStore, "deletePhoto">;
   federation: AppFederation;
+  remoteLookup: RemoteLookup;
   urls: LocalUrls;
   version: string;
   trackerSettings: TrackerSettingsService;
@@ -76,7 +77,7 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     ownActivities: createOwnActivities({ db }),
     follows: deps.follows,
     actors: deps.actors,
-    lookupActor: (iri) => lookupActor(federation, urls, iri),
+    lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
     async renderCreate(view) {
       // The very Create the federation sends and serves, at its fixed, dereferenceable id.
       const create = await createActivityOf({ members: deps.members, urls }, view);

@@ -1,6 +1,5 @@
 import type { App } from "../app.ts";
 import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
-import { lookupActor } from "../federation/remote-lookup.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
 
 export interface CliIo {
@@ -119,7 +118,7 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
           2,
           "follow <username> <actor>",
         );
-        const actor = await lookupActor(app.federation, app.urls, target as string);
+        const actor = await app.remoteLookup.lookupActor(target as string);
         await app.follows.follow(username as string, actor);
         io.out(`@${username} asked to follow ${actor.iri}; it is delivered by the worker.`);
         return 0;

@@ -35,7 +35,13 @@ export interface CosignService {
   undoReaction(input: { actorIri: string; activityIri: string }): Promise<boolean>;
 }
 
-const COSIGNABLE = new Set(["public", "unlisted"]);
+/**
+ * Co-signing shows an encounter to the co-signer's followers: only what is already public
+ * or unlisted may be co-signed, whether from our API or by a remote participant's boost.
+ */
+function isCosignable(encounter: EncounterView): boolean {
+  return encounter.visibility === "public" || encounter.visibility === "unlisted";
+}
 
 export function createCosignService(deps: {
   db: Db;
@@ -76,7 +82,7 @@ export function createCosignService(deps: {
 
   async function cosign(username: string, encounterId: string) {
     const { member, encounter, participant } = await participantOf(username, encounterId);
-    if (!COSIGNABLE.has(encounter.visibility)) {
+    if (!isCosignable(encounter)) {
       throw new DomainError(
         "invalid",
         "Only public or unlisted encounters can be co-signed: co-signing shows it to your followers.",
@@ -122,7 +128,7 @@ export function createCosignService(deps: {
 
     async autoCosign(encounterId) {
       const encounter = await repository.findById(encounterId);
-      if (!encounter || !COSIGNABLE.has(encounter.visibility)) return;
+      if (!encounter || !isCosignable(encounter)) return;
       for (const participant of encounter.participants) {
         const memberId = participant.actor?.memberId;
         if (!memberId || participant.cosignState !== "pending" || !participant.actorId) continue;
@@ -145,6 +151,8 @@ export function createCosignService(deps: {
     async recordReaction({ kind, actorIri, objectIri, activityIri }) {
       const encounter = await repository.findByIri(objectIri);
       if (!encounter || encounter.deletedAt || encounter.visibility === "private") return false;
+      // Boosting shows it to the booster's followers: what is not public stays where it was sent.
+      if (kind === "announce" && !isCosignable(encounter)) return false;
       const participant =
         kind === "announce"
           ? encounter.participants.find((p) => p.actor?.iri === actorIri)

@@ -9,8 +9,10 @@ import {
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { Egress } from "../egress/egress.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import { createDocumentLoaders } from "./document-loaders.ts";
 import { registerEncounterObjects } from "./encounter-objects.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
@@ -23,7 +25,8 @@ export interface FederationDeps {
   queue: MessageQueue;
   urls: LocalUrls;
   instanceName: string;
-  allowPrivateAddress: boolean;
+  /** Where outgoing requests may go (src/egress/egress.ts). */
+  egress: Egress;
   members: MembersService;
   follows: FollowsService;
   actors: ActorsRepository;
@@ -37,14 +40,16 @@ const COLLECTION_PAGE_SIZE = 50;
 /** Builds the Fedify federation: actors, keys, collections. Inbox listeners are added by the caller. */
 export function createAppFederation(deps: FederationDeps): AppFederation {
   const { urls, members, follows } = deps;
+  // Many deployed servers drop RFC 9421 signatures silently; start with the one they all read.
+  const firstKnock = "draft-cavage-http-signatures-12";
   const federation = createFederation<void>({
     kv: deps.kv,
     queue: deps.queue,
     manuallyStartQueue: deps.manuallyStartQueue,
     origin: urls.origin.origin,
-    allowPrivateAddress: deps.allowPrivateAddress,
-    // Many deployed servers drop RFC 9421 signatures silently; start with the one they all read.
-    firstKnock: "draft-cavage-http-signatures-12",
+    // Our loaders: fetches through the egress policy, keys bound to the actors that list them.
+    ...createDocumentLoaders({ kv: deps.kv, egress: deps.egress, firstKnock }),
+    firstKnock,
     trailingSlashInsensitive: true,
   });
 

@@ -1,4 +1,4 @@
-import type { InboxContext } from "@fedify/fedify";
+import type { InboxContext, InboxListener } from "@fedify/fedify";
 import {
   Accept,
   type Activity,
@@ -18,12 +18,14 @@ import type { RemoteEncountersService } from "../encounters/remote-encounters-se
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { Logger } from "../shared/logger.ts";
+import { isPermanentFailure } from "./failures.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "./local-urls.ts";
-import { actorToRecord } from "./mappers/remote-actor.ts";
 import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
+import type { RemoteLookup } from "./remote-lookup.ts";
 
 export interface InboxDeps {
+  remoteLookup: Pick<RemoteLookup, "readActor">;
   follows: FollowsService;
   remoteEncounters: RemoteEncountersService;
   cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
@@ -33,67 +35,119 @@ export interface InboxDeps {
 }
 
 /**
- * Thin listeners: each checks what the activity claims against who signed it
- * (Fedify has already verified the signature), then calls a service.
+ * Thin listeners: each checks what the activity claims against who signed it, then calls a
+ * service. Fedify has verified the signature and that the signing key belongs to the actor
+ * (keys are bound to the actors that list them: src/federation/key-binding.ts); here, an actor
+ * speaks only for its own server's objects. A failure no retry can mend is logged and dropped;
+ * any other is thrown, and Fedify tries the activity again later.
  * Activities of other types are answered 202 by Fedify and ignored.
  */
 export function registerInboxListeners(federation: AppFederation, deps: InboxDeps): void {
   const { follows, remoteEncounters, cosign, logger } = deps;
 
+  /** The checks every activity passes before its listener runs. */
+  function listen<T extends Activity>(listener: InboxListener<void, T>): InboxListener<void, T> {
+    return async (ctx, activity) => {
+      const refused = refusal(activity);
+      if (refused) {
+        logger.info({ activity: activity.id?.href, reason: refused }, "activity refused");
+        return;
+      }
+      try {
+        await listener(ctx, activity);
+      } catch (error) {
+        if (!isPermanentFailure(error)) throw error;
+        logger.info(
+          { activity: activity.id?.href, reason: (error as Error).message },
+          "activity dropped: it can never be handled",
+        );
+      }
+    };
+  }
+
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
     // Fetches made while handling the shared inbox are signed by the instance actor.
     .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR_IDENTIFIER }))
-    .on(Follow, async (ctx, follow) => {
-      const username = localIdentifier(ctx, follow.objectId);
-      if (!follow.id || !follow.actorId || !username) return;
-      const follower = await follow.getActor(ctx);
-      if (!isActor(follower) || follower.id?.href !== follow.actorId.href) return;
-      await follows.receiveFollow({
-        follower: await actorToRecord(follower, ctx),
-        username,
-        activityIri: follow.id.href,
-      });
-    })
-    .on(Undo, async (ctx, undo) => {
-      if (!undo.actorId) return;
-      // An undone Announce or Like may no longer be served: not finding it is not an error.
-      const object = await undo.getObject(ctx).catch(() => null);
-      if (object instanceof Follow) {
-        // Only the follower may undo its follow.
-        if (object.actorId?.href !== undo.actorId.href) return;
-        const username = localIdentifier(ctx, object.objectId);
-        if (!username) return;
-        await follows.receiveUndoFollow({ followerIri: undo.actorId.href, username });
-        return;
-      }
-      const reaction = object instanceof Announce || object instanceof Like ? object : null;
-      // Only who reacted may take it back (the service checks it again for a bare id).
-      if (reaction && reaction.actorId?.href !== undo.actorId.href) return;
-      const activityIri = reaction ? reaction.id : object === null ? undo.objectId : null;
-      if (!activityIri) return;
-      await cosign.undoReaction({ actorIri: undo.actorId.href, activityIri: activityIri.href });
-    })
-    .on(Accept, (ctx, accept) => settleOurFollow(ctx, accept, true))
-    .on(Reject, (ctx, reject) => settleOurFollow(ctx, reject, false))
-    .on(Delete, async (_ctx, del) => {
-      if (!del.actorId || !del.objectId) return;
-      // An actor deleting itself: forget it.
-      if (del.objectId.href === del.actorId.href) {
-        await follows.forgetActor(del.actorId.href);
-        return;
-      }
-      // Anything else may be one of the remote encounters we keep (by id or as a Tombstone).
-      const outcome = await remoteEncounters.receiveDelete(del.actorId.href, del.objectId.href);
-      logger.debug({ activity: del.id?.href, ...outcome }, "remote Delete");
-    })
-    .on(Create, (ctx, create) => receiveNote(ctx, create))
-    .on(Update, (ctx, update) => receiveNote(ctx, update))
-    .on(Announce, (_ctx, announce) => react("announce", announce))
-    .on(Like, (_ctx, like) => react("like", like))
+    .on(
+      Follow,
+      listen(async (ctx, follow) => {
+        const username = localIdentifier(ctx, follow.objectId);
+        if (!follow.id || !follow.actorId || !username) return;
+        const follower = await follow.getActor(ctx);
+        if (!isActor(follower) || follower.id?.href !== follow.actorId.href) return;
+        await follows.receiveFollow({
+          follower: await deps.remoteLookup.readActor(follower, ctx),
+          username,
+          activityIri: follow.id.href,
+        });
+      }),
+    )
+    .on(
+      Undo,
+      listen((ctx, undo) => receiveUndo(ctx, undo)),
+    )
+    .on(
+      Accept,
+      listen((ctx, accept) => settleOurFollow(ctx, accept, true)),
+    )
+    .on(
+      Reject,
+      listen((ctx, reject) => settleOurFollow(ctx, reject, false)),
+    )
+    .on(
+      Delete,
+      listen(async (_ctx, del) => {
+        if (!del.actorId || !del.objectId) return;
+        // An actor deleting itself: forget it.
+        if (del.objectId.href === del.actorId.href) {
+          await follows.forgetActor(del.actorId.href);
+          return;
+        }
+        // Anything else may be one of the remote encounters we keep (by id or as a Tombstone).
+        const outcome = await remoteEncounters.receiveDelete(del.actorId.href, del.objectId.href);
+        logger.debug({ activity: del.id?.href, ...outcome }, "remote Delete");
+      }),
+    )
+    .on(
+      Create,
+      listen((ctx, create) => receiveNote(ctx, create)),
+    )
+    .on(
+      Update,
+      listen((ctx, update) => receiveNote(ctx, update)),
+    )
+    .on(
+      Announce,
+      listen((_ctx, announce) => react("announce", announce)),
+    )
+    .on(
+      Like,
+      listen((_ctx, like) => react("like", like)),
+    )
     .onError((_ctx, error) => {
       logger.warn({ err: error }, "inbox listener failed");
     });
+
+  async function receiveUndo(ctx: InboxContext<void>, undo: Undo): Promise<void> {
+    if (!undo.actorId) return;
+    // An undone Announce or Like may no longer be served: not finding it is not an error.
+    const object = await undo.getObject(ctx).catch(() => null);
+    if (object instanceof Follow) {
+      // Only the follower may undo its follow.
+      if (object.actorId?.href !== undo.actorId.href) return;
+      const username = localIdentifier(ctx, object.objectId);
+      if (!username) return;
+      await follows.receiveUndoFollow({ followerIri: undo.actorId.href, username });
+      return;
+    }
+    const reaction = object instanceof Announce || object instanceof Like ? object : null;
+    // Only who reacted may take it back (the service checks it again for a bare id).
+    if (reaction && reaction.actorId?.href !== undo.actorId.href) return;
+    const activityIri = reaction ? reaction.id : object === null ? undo.objectId : null;
+    if (!activityIri) return;
+    await cosign.undoReaction({ actorIri: undo.actorId.href, activityIri: activityIri.href });
+  }
 
   async function settleOurFollow(
     ctx: InboxContext<void>,
@@ -161,6 +215,25 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       activityIri: activity.id.href,
     });
   }
+}
+
+/**
+ * Why an activity is refused whatever its type, or undefined. One actor speaks: its key
+ * signed the request. The activity and what it undoes or deletes are on that actor's
+ * server: a server speaks only for its own objects (FEP-fe34).
+ */
+function refusal(activity: Activity): string | undefined {
+  const actor = activity.actorId;
+  if (!actor || activity.actorIds.length !== 1) return "an activity has exactly one actor";
+  if (activity.id && activity.id.origin !== actor.origin) {
+    return "the activity's id is not on its actor's server";
+  }
+  if ((activity instanceof Delete || activity instanceof Undo) && activity.objectId) {
+    if (activity.objectId.origin !== actor.origin) {
+      return "an actor deletes or undoes only what its own server holds";
+    }
+  }
+  return undefined;
 }
 
 /**

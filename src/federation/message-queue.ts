@@ -28,6 +28,8 @@ export interface MessageQueueOptions {
   concurrency?: number;
   /** A job claimed this many times without finishing (its workers died) is dropped. */
   maxAttempts?: number;
+  /** Runs each handler call, e.g. inside the instance's egress policy. */
+  runsIn?: <T>(handler: () => T) => T;
 }
 
 export interface DatabaseMessageQueue extends MessageQueue {
@@ -88,6 +90,7 @@ export function createMessageQueue(
   const queue = options.queueName ?? "fedify";
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const maxAttempts = options.maxAttempts ?? 5;
+  const runsIn = options.runsIn ?? (<T>(handler: () => T) => handler());
   const leaseSeconds = leaseMs / 1000;
   // Ordering keys this process is running: never claim a second job for them,
   // whatever the database says.
@@ -168,7 +171,7 @@ export function createMessageQueue(
         .catch((error) => logger.warn({ err: error, jobId: id }, "Could not renew a job lease"));
     }, leaseMs / 3);
     try {
-      await handler(job.message);
+      await runsIn(() => handler(job.message));
     } catch (error) {
       // Fedify retries by enqueueing again (nativeRetrial is false): just record it.
       logger.error({ err: error, jobId: id }, "Queue handler failed");

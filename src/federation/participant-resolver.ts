@@ -2,16 +2,15 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { ParticipantResolver } from "../encounters/participants.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { AppFederation } from "./federation.ts";
 import type { LocalUrls } from "./local-urls.ts";
-import { lookupActor } from "./remote-lookup.ts";
+import type { RemoteLookup } from "./remote-lookup.ts";
 
 /**
  * Participants named by handle or URL: members of this instance are found
  * locally; anyone else is looked up (WebFinger, then the actor) and kept.
  */
 export function createParticipantResolver(deps: {
-  federation: AppFederation;
+  lookup: RemoteLookup;
   urls: LocalUrls;
   members: MembersService;
   actors: ActorsRepository;
@@ -43,7 +42,7 @@ export function createParticipantResolver(deps: {
         if (known) return known;
       }
       try {
-        return await deps.actors.upsertRemote(await lookupActor(deps.federation, urls, reference));
+        return await deps.actors.upsertRemote(await deps.lookup.lookupActor(reference));
       } catch (error) {
         if (error instanceof DomainError) {
           throw new DomainError(

@@ -1,32 +1,68 @@
-import { isActor } from "@fedify/vocab";
+import type { DocumentLoader } from "@fedify/fedify";
+import { type Actor, isActor } from "@fedify/vocab";
 import type { RemoteActorRecord } from "../actors/actors-repository.ts";
+import type { Egress } from "../egress/egress.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./local-urls.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
 
-/**
- * Finds an actor from `@user@host`, `acct:` or an actor URL, fetching with the
- * instance actor's signature (servers in authorized-fetch mode require one).
- * Fedify resolves handles over https only; plain-http instances need a URL.
- */
-export async function lookupActor(
-  federation: AppFederation,
-  urls: LocalUrls,
-  query: string,
-): Promise<RemoteActorRecord> {
-  const ctx = federation.createContext(urls.origin, undefined);
-  const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR_IDENTIFIER });
-  const trimmed = query.trim();
-  if (!/^(@?[^@\s]+@[^@\s]+|acct:\S+|https?:\/\/\S+)$/.test(trimmed)) {
-    throw new DomainError(
-      "invalid",
-      `"${query}" is neither a handle (@user@host) nor an actor URL (https://host/users/name).`,
-    );
+export interface RemoteLookup {
+  /**
+   * Finds an actor from `@user@host`, `acct:` or an actor URL, fetching with the
+   * instance actor's signature (servers in authorized-fetch mode require one).
+   * Fedify resolves handles over https only; plain-http instances need a URL.
+   */
+  lookupActor(query: string): Promise<RemoteActorRecord>;
+  /** What we keep of an actor received or fetched; refused if we could never deliver to it. */
+  readActor(
+    actor: Actor,
+    options?: { documentLoader?: DocumentLoader },
+  ): Promise<RemoteActorRecord>;
+}
+
+export function createRemoteLookup(deps: {
+  federation: AppFederation;
+  urls: LocalUrls;
+  egress: Egress;
+}): RemoteLookup {
+  const { federation, urls, egress } = deps;
+
+  async function readActor(actor: Actor, options: { documentLoader?: DocumentLoader } = {}) {
+    const record = await actorToRecord(actor, options);
+    // An inbox on a private address would make us post signed requests into the operator's
+    // network: such an actor is never stored (deliveries are refused at connection time too).
+    for (const inbox of [record.inboxUrl, record.sharedInboxUrl]) {
+      if (!inbox) continue;
+      await egress.check(inbox).catch((error: Error) => {
+        throw new DomainError("invalid", `${record.iri} cannot be reached: ${error.message}`);
+      });
+    }
+    return record;
   }
-  const object = await ctx.lookupObject(trimmed, { documentLoader }).catch(() => null);
-  if (!isActor(object)) {
-    throw new DomainError("not_found", `No fediverse account found at "${query}".`);
-  }
-  return actorToRecord(object, { documentLoader });
+
+  return {
+    readActor,
+    async lookupActor(query) {
+      const trimmed = query.trim();
+      if (!/^(@?[^@\s]+@[^@\s]+|acct:\S+|https?:\/\/\S+)$/.test(trimmed)) {
+        throw new DomainError(
+          "invalid",
+          `"${query}" is neither a handle (@user@host) nor an actor URL (https://host/users/name).`,
+        );
+      }
+      const ctx = federation.createContext(urls.origin, undefined);
+      const documentLoader = await ctx.getDocumentLoader({
+        identifier: INSTANCE_ACTOR_IDENTIFIER,
+      });
+      // WebFinger goes through Fedify's own fetch: keep it inside the egress policy.
+      const object = await egress
+        .run(() => ctx.lookupObject(trimmed, { documentLoader }))
+        .catch(() => null);
+      if (!isActor(object)) {
+        throw new DomainError("not_found", `No fediverse account found at "${query}".`);
+      }
+      return readActor(object, { documentLoader });
+    },
+  };
 }

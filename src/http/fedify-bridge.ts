@@ -16,6 +16,16 @@ export interface FedifyBridgeOptions<T> {
    * "/.well-known/nodeinfo" (Fedify's lists no link unless its own NodeInfo dispatcher is set).
    */
   fastifyPaths?: string[];
+  /**
+   * Checks an inbox POST before Fedify reads it: returns why it is refused (answered 401), or
+   * undefined to let Fedify verify its signature.
+   */
+  checkInbox?: (request: {
+    headers: Headers;
+    activity: Record<string, unknown>;
+    /** The route's parameters, e.g. the inbox owner's `identifier`. */
+    params: Record<string, string>;
+  }) => Promise<string | undefined> | string | undefined;
 }
 
 const DEFAULT_INBOX_BODY_LIMIT = 1024 * 1024;
@@ -97,9 +107,16 @@ export function registerFedifyBridge<T>(
         if (typeof json !== "object" || json === null || Array.isArray(json)) {
           return reply.code(400).send({ error: "The request body must be a JSON object." });
         }
+        const headers = requestHeaders(request);
+        const refused = await options.checkInbox?.({
+          headers,
+          activity: json as Record<string, unknown>,
+          params: request.params as Record<string, string>,
+        });
+        if (refused) return reply.code(401).send({ error: refused });
         const fedifyRequest = new Request(publicUrl(origin, request.url), {
           method: "POST",
-          headers: requestHeaders(request),
+          headers,
           body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
         });
         let response: Response;

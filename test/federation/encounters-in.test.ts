@@ -20,7 +20,6 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { members, notifications } from "../../src/db/schema.ts";
 import { actorRowToRecipient } from "../../src/federation/recipients.ts";
-import { lookupActor } from "../../src/federation/remote-lookup.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
@@ -53,10 +52,7 @@ describe(`encounters coming in over ActivityPub (${databaseLabel})`, () => {
       await b.app.members.create({ username, password: `${username}-password-12` });
     }
     beaIri = a.app.urls.actor("bea").href;
-    await a.app.follows.follow(
-      "bea",
-      await lookupActor(a.app.federation, a.app.urls, actorOnB("antoine")),
-    );
+    await a.app.follows.follow("bea", await a.app.remoteLookup.lookupActor(actorOnB("antoine")));
     await eventually(
       async () => (await b.app.follows.followState(beaIri, "antoine")) === "accepted",
     );

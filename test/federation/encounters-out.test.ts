@@ -4,7 +4,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
 import { encounterToNote } from "../../src/federation/mappers/note.ts";
-import { lookupActor } from "../../src/federation/remote-lookup.ts";
 import { solid } from "../media/images.ts";
 import { buildTestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
@@ -106,7 +105,7 @@ describe(`encounters going out over ActivityPub (${databaseLabel})`, () => {
     antoineAIri = a.app.urls.actor("antoine").href;
     antoineBIri = b.app.urls.actor("antoine").href;
     // carol@B follows bea@A: B is one more server that must get bea's public encounters.
-    await b.app.follows.follow("carol", await lookupActor(b.app.federation, b.app.urls, beaIri));
+    await b.app.follows.follow("carol", await b.app.remoteLookup.lookupActor(beaIri));
     await eventually(
       async () =>
         (await a.app.follows.followState(b.app.urls.actor("carol").href, "bea")) === "accepted",

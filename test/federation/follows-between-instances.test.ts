@@ -3,7 +3,6 @@ import { Delete, Follow } from "@fedify/vocab";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actorRowToRecipient } from "../../src/federation/recipients.ts";
-import { lookupActor } from "../../src/federation/remote-lookup.ts";
 import { buildTestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
@@ -52,7 +51,7 @@ describe(`follows between two instances over real HTTP (${databaseLabel})`, () =
   });
 
   it("bea@A follows antoine@B: B stores and accepts it, A records the Accept", async () => {
-    const antoine = await lookupActor(a.app.federation, a.app.urls, antoineIri);
+    const antoine = await a.app.remoteLookup.lookupActor(antoineIri);
     expect(antoine).toMatchObject({
       iri: antoineIri,
       username: "antoine",
@@ -116,7 +115,7 @@ describe(`follows between two instances over real HTTP (${databaseLabel})`, () =
 
   it("a member who approves followers by hand keeps the follow pending, then accepts it", async () => {
     const carolIri = b.app.urls.actor("carol").href;
-    await a.app.follows.follow("bea", await lookupActor(a.app.federation, a.app.urls, carolIri));
+    await a.app.follows.follow("bea", await a.app.remoteLookup.lookupActor(carolIri));
     await eventually(async () => (await b.app.follows.followState(beaIri, "carol")) === "pending", {
       what: "the pending follow on B",
     });
@@ -145,7 +144,7 @@ describe(`follows between two instances over real HTTP (${databaseLabel})`, () =
       }),
     ]);
     const daveIri = b.app.urls.actor(dave.member.username).href;
-    await a.app.follows.follow("bea", await lookupActor(a.app.federation, a.app.urls, daveIri));
+    await a.app.follows.follow("bea", await a.app.remoteLookup.lookupActor(daveIri));
     await eventually(async () => (await b.app.follows.followState(beaIri, "dave")) === "pending");
     const pendingOnA = await a.app.database.rows<{ n: number }>(
       sql`select count(*)::int as n from follows where state = 'pending'`,

@@ -1,0 +1,75 @@
+import {
+  type DocumentLoader,
+  getAuthenticatedDocumentLoader,
+  type HttpMessageSignaturesSpec,
+  type HttpMessageSignaturesSpecDeterminer,
+  type KvStore,
+  kvCache,
+} from "@fedify/fedify";
+import { type AuthenticatedDocumentLoaderFactory, getDocumentLoader } from "@fedify/vocab-runtime";
+import type { Egress } from "../egress/egress.ts";
+import { bindKeysToOwners } from "./key-binding.ts";
+
+export interface DocumentLoaders {
+  /** Unsigned fetches of remote objects, cached for five minutes. */
+  documentLoaderFactory: () => DocumentLoader;
+  /** JSON-LD contexts: Fedify's preloaded ones, others fetched once and cached. */
+  contextLoaderFactory: () => DocumentLoader;
+  /** Fetches signed by one of our actors (servers in authorized-fetch mode require it). */
+  authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory;
+}
+
+/**
+ * How Fedify reads the fediverse: every fetch goes through the instance's egress policy
+ * (which refuses private addresses at connection time, redirects included, outside tests)
+ * and every loaded document passes the key-binding check (src/federation/key-binding.ts).
+ * Fedify's own loaders do the fetching; they are told private addresses are allowed
+ * because the egress policy, not a look-up made before the request, is what decides.
+ */
+export function createDocumentLoaders(deps: {
+  kv: KvStore;
+  egress: Egress;
+  /** The HTTP signature format tried first with a server we have not talked to yet. */
+  firstKnock: HttpMessageSignaturesSpec;
+}): DocumentLoaders {
+  const { kv, egress } = deps;
+  const scoped =
+    (load: DocumentLoader): DocumentLoader =>
+    (url, options) =>
+      egress.run(() => load(url, options));
+  const fetchDocument = scoped(getDocumentLoader({ allowPrivateAddress: true }));
+  const contextLoader = kvCache({ loader: fetchDocument, kv, kind: "context" });
+  const documentLoader = kvCache({
+    loader: bindKeysToOwners(fetchDocument, contextLoader),
+    kv,
+    kind: "object",
+  });
+  const specDeterminer = createSpecDeterminer(kv, deps.firstKnock);
+
+  return {
+    documentLoaderFactory: () => documentLoader,
+    contextLoaderFactory: () => contextLoader,
+    authenticatedDocumentLoaderFactory: (identity) => {
+      const signed = scoped(
+        getAuthenticatedDocumentLoader(identity, { allowPrivateAddress: true, specDeterminer }),
+      );
+      return bindKeysToOwners(signed, contextLoader);
+    },
+  };
+}
+
+/** Remembers, per server, which HTTP signature format it accepted (as Fedify does for deliveries). */
+function createSpecDeterminer(
+  kv: KvStore,
+  firstKnock: HttpMessageSignaturesSpec,
+): HttpMessageSignaturesSpecDeterminer {
+  const keyOf = (origin: string) => ["_fedify", "httpMessageSignaturesSpec", origin] as const;
+  return {
+    async determineSpec(origin) {
+      return (await kv.get<HttpMessageSignaturesSpec>(keyOf(origin))) ?? firstKnock;
+    },
+    async rememberSpec(origin, spec) {
+      await kv.set(keyOf(origin), spec);
+    },
+  };
+}
