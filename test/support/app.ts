@@ -13,7 +13,11 @@ export { freePort };
 export interface TestAppOptions extends Partial<AppConfig> {
   /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
   listen?: boolean;
+  /** How addresses resolve and which count as public, for egress tests. */
+  egress?: BuildOptions["egress"];
 }
+
+type BuildOptions = NonNullable<Parameters<typeof buildApp>[1]>;
 
 export interface TestApp {
   app: App;
@@ -52,11 +56,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, ...configOverrides } = overrides;
+  const { listen = false, egress, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides);
+    const instance = await buildOnce(configOverrides, egress);
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -68,7 +72,10 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
   }
 }
 
-async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
+async function buildOnce(
+  overrides: Partial<AppConfig>,
+  egress: BuildOptions["egress"],
+): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -116,6 +123,7 @@ async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
+      egress,
     });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };

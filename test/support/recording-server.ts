@@ -34,9 +34,17 @@ export interface Recorder {
   received: Received[];
 }
 
-export async function startRecorder(): Promise<Recorder> {
+export interface RecorderOptions {
+  /** The loopback address it listens on; 127.0.0.1 by default. */
+  address?: string;
+  /** Where rita says her inbox (and shared inbox) is, when it is not on this server. */
+  inbox?: string;
+}
+
+export async function startRecorder(options: RecorderOptions = {}): Promise<Recorder> {
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const address = options.address ?? "127.0.0.1";
+  const origin = `http://${address}:${port}`;
   const received: Received[] = [];
   const keyPairs = [
     await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
@@ -54,8 +62,10 @@ export async function startRecorder(): Promise<Recorder> {
       return new Person({
         id: ctx.getActorUri(identifier),
         preferredUsername: identifier,
-        inbox: ctx.getInboxUri(identifier),
-        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+        inbox: options.inbox ? new URL(options.inbox) : ctx.getInboxUri(identifier),
+        endpoints: new Endpoints({
+          sharedInbox: options.inbox ? new URL(options.inbox) : ctx.getInboxUri(),
+        }),
         publicKey: keys[0]?.cryptographicKey,
         assertionMethods: keys.map((key) => key.multikey),
       });
@@ -87,6 +97,6 @@ export async function startRecorder(): Promise<Recorder> {
     contextData: () => undefined,
     inboxPaths: ["/users/:identifier/inbox", "/inbox"],
   });
-  await app.listen({ port, host: "127.0.0.1" });
+  await app.listen({ port, host: address });
   return { app, federation, origin, actorIri: `${origin}/users/rita`, received };
 }
