@@ -140,4 +140,32 @@ describe(`encounters: co-signing and reactions (${databaseLabel})`, () => {
     ).toBe(true);
     expect((await stateOf(view.id, "antoine"))?.cosignState).toBe("pending");
   });
+
+  it("a participant's boost of a followers-only or participants-only encounter co-signs nothing", async () => {
+    const antoineIri = t.app.urls.actor("antoine").href;
+    for (const visibility of ["followers", "participants"] as const) {
+      const view = await t.app.encounters.create("bea", {
+        text: "Entre nous",
+        participants: ["@antoine"],
+        visibility,
+      });
+      const boost = {
+        kind: "announce" as const,
+        actorIri: antoineIri,
+        objectIri: view.iri,
+        activityIri: `${antoineIri}#boost-${visibility}`,
+      };
+      expect(await t.app.cosign.recordReaction(boost)).toBe(false);
+      expect((await stateOf(view.id, "antoine"))?.cosignState).toBe("pending");
+      expect((await t.app.encounterRepository.findById(view.id))?.announcesCount).toBe(0);
+      // A like is no broadcast: a follower may still like what they were shown.
+      expect(
+        await t.app.cosign.recordReaction({
+          ...boost,
+          kind: "like",
+          activityIri: `${boost.activityIri}-like`,
+        }),
+      ).toBe(true);
+    }
+  });
 });
