@@ -219,7 +219,9 @@ export async function buildApp(
 
   const http: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
-    trustProxy: true,
+    // Only the configured proxies may say who the client is (TRUST_PROXY): the failed
+    // log-in and token limits count per client address.
+    trustProxy: config.trustProxy ? [...config.trustProxy] : false,
     routerOptions: { ignoreTrailingSlash: true },
     // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
     forceCloseConnections: true,
