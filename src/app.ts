@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
@@ -49,6 +50,7 @@ import { createWeeklyQuestionDelivery } from "./federation/weekly-question-deliv
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerFedifyBridge } from "./http/fedify-bridge.ts";
+import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage } from "./media/media-storage.ts";
@@ -72,6 +74,8 @@ export interface App {
   readonly federation: AppFederation;
   readonly urls: LocalUrls;
   readonly members: MembersService;
+  /** scrypt with a bound on the hashes running at once (src/accounts/passwords.ts). */
+  readonly passwords: PasswordHashing;
   readonly follows: FollowsService;
   readonly actors: ActorsRepository;
   readonly encounters: EncountersService;
@@ -95,7 +99,12 @@ export interface App {
  */
 export async function buildApp(
   config: AppConfig,
-  options: { logger?: Logger; weeklyQuestionIntervalMs?: number } = {},
+  options: {
+    logger?: Logger;
+    weeklyQuestionIntervalMs?: number;
+    /** Tests shorten the log-in throttle's delays. */
+    loginThrottle?: LoginThrottleOptions;
+  } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const database = await openDatabase(config.database);
@@ -113,7 +122,8 @@ export async function buildApp(
   );
 
   const actors = createActorsRepository(db);
-  const members = createMembersService({ db, urls });
+  const passwords = createPasswordHashing();
+  const members = createMembersService({ db, urls, passwords });
   const follows = createFollowsService({
     db,
     actors,
@@ -281,6 +291,7 @@ export async function buildApp(
   registerDashboard(http, {
     db,
     members,
+    loginThrottle: createLoginThrottle(options.loginThrottle),
     series: createSeriesService({
       repository: createTrackerRepository(db),
       instanceIncidence: createInstanceIncidenceStore(db),
@@ -308,6 +319,7 @@ export async function buildApp(
     federation,
     urls,
     members,
+    passwords,
     follows,
     actors,
     encounters: encountersService,

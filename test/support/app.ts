@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, buildApp } from "../../src/app.ts";
 import type { AppConfig } from "../../src/config/config.ts";
+import type { LoginThrottleOptions } from "../../src/http/login-throttle.ts";
 import { createLogger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
 import { freePort } from "./free-port.ts";
@@ -13,6 +14,8 @@ export { freePort };
 export interface TestAppOptions extends Partial<AppConfig> {
   /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
   listen?: boolean;
+  /** Shorter log-in throttle delays, for tests that go through an account's slow lane. */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 export interface TestApp {
@@ -52,11 +55,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, ...configOverrides } = overrides;
+  const { listen = false, loginThrottle, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides);
+    const instance = await buildOnce(configOverrides, loginThrottle);
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -68,7 +71,10 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
   }
 }
 
-async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
+async function buildOnce(
+  overrides: Partial<AppConfig>,
+  loginThrottle?: LoginThrottleOptions,
+): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -116,6 +122,7 @@ async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
+      loginThrottle,
     });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };
