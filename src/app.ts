@@ -168,7 +168,13 @@ export async function buildApp(
     encounters: encounterRepository,
     manuallyStartQueue: true,
   });
-  const participantResolver = createParticipantResolver({ federation, urls, members, actors });
+  const participantResolver = createParticipantResolver({
+    federation,
+    urls,
+    members,
+    actors,
+    logger: logger.child({ component: "participants" }),
+  });
   const encountersService = createEncountersService({
     db,
     repository: encounterRepository,

@@ -1,3 +1,4 @@
+import { errorChain } from "../shared/errors.ts";
 import type { DatabaseConfig } from "./database.ts";
 
 interface ErrorFields {
@@ -9,7 +10,6 @@ interface ErrorFields {
   hostname?: string;
   severity?: string;
   seconds?: number;
-  cause?: unknown;
 }
 
 /**
@@ -17,7 +17,7 @@ interface ErrorFields {
  * points: drizzle wraps every driver error in "Failed query: …", which says neither.
  */
 export function explainDatabaseError(error: unknown, database: DatabaseConfig): string {
-  const chain = causes(error);
+  const chain = errorChain<ErrorFields>(error);
   if (database.kind === "postgres") {
     const line = explainPostgres(chain, database.url);
     if (line) return line;
@@ -64,16 +64,6 @@ function explainPostgres(chain: ErrorFields[], url: string): string | undefined 
   }
   if (code === "57P03") return `${at}: ${message}. Try again in a moment.`;
   return `${at}: ${message}.`;
-}
-
-/** The error and its causes, outermost first. */
-function causes(error: unknown): ErrorFields[] {
-  const chain: ErrorFields[] = [];
-  for (let e = error; e && typeof e === "object" && chain.length < 10; ) {
-    chain.push(e as ErrorFields);
-    e = (e as ErrorFields).cause;
-  }
-  return chain;
 }
 
 /** A PostgreSQL server error carries a five-character SQLSTATE and a severity. */

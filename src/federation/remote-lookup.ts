@@ -1,14 +1,31 @@
-import { isActor } from "@fedify/vocab";
+import { getTypeId, isActor } from "@fedify/vocab";
 import type { RemoteActorRecord } from "../actors/actors-repository.ts";
-import { DomainError } from "../shared/errors.ts";
+import { DomainError, errorChain } from "../shared/errors.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./local-urls.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
+
+/** Why an account could not be looked up: each is the asker's to fix, not the server's fault. */
+export type LookupFailureReason = "not_found" | "unreachable" | "private_address" | "not_an_actor";
+
+export class ActorLookupError extends DomainError {
+  readonly reason: LookupFailureReason;
+  /** The cause in a few words, e.g. `host social.example does not resolve`. */
+  readonly explanation: string;
+
+  constructor(query: string, reason: LookupFailureReason, explanation: string) {
+    super("not_found", `No fediverse account found at "${query}": ${explanation}.`);
+    this.name = "ActorLookupError";
+    this.reason = reason;
+    this.explanation = explanation;
+  }
+}
 
 /**
  * Finds an actor from `@user@host`, `acct:` or an actor URL, fetching with the
  * instance actor's signature (servers in authorized-fetch mode require one).
  * Fedify resolves handles over https only; plain-http instances need a URL.
+ * Throws `ActorLookupError` saying why when there is no actor to be had.
  */
 export async function lookupActor(
   federation: AppFederation,
@@ -24,9 +41,122 @@ export async function lookupActor(
       `"${query}" is neither a handle (@user@host) nor an actor URL (https://host/users/name).`,
     );
   }
-  const object = await ctx.lookupObject(trimmed, { documentLoader }).catch(() => null);
-  if (!isActor(object)) {
-    throw new DomainError("not_found", `No fediverse account found at "${query}".`);
+  // Fedify's lookup answers null whatever went wrong: keep the loader's errors to say why.
+  const failures: Array<{ url?: string; error: unknown }> = [];
+  const recording: typeof documentLoader = async (url, options) => {
+    try {
+      return await documentLoader(url, options);
+    } catch (error) {
+      failures.push({ url, error });
+      throw error;
+    }
+  };
+  const object = await ctx.lookupObject(trimmed, { documentLoader: recording }).catch((error) => {
+    failures.push({ error });
+    return null;
+  });
+  if (isActor(object)) return actorToRecord(object, { documentLoader });
+  if (object) {
+    const type = getTypeId(object).href.replace(/^.*[#/]/, "");
+    throw new ActorLookupError(query, "not_an_actor", `it is a ${type}, not an account`);
   }
-  return actorToRecord(object, { documentLoader });
+  if (failures.length === 0 && !/^https?:/.test(trimmed)) {
+    // The handle's WebFinger lookup failed inside Fedify, which keeps no reason: ask again.
+    await recording(webFingerUrl(trimmed)).catch(() => {});
+  }
+  const first = failures[0];
+  const why = first ? explainFetchFailure(first.error, first.url) : undefined;
+  throw new ActorLookupError(
+    query,
+    why?.reason ?? "not_found",
+    why?.explanation ?? "nothing answers to that address",
+  );
+}
+
+/** `https://host/.well-known/webfinger?resource=acct:user@host` for `@user@host` or `acct:user@host`. */
+function webFingerUrl(handle: string): string {
+  const acct = handle.replace(/^acct:/, "").replace(/^@/, "");
+  const host = acct.slice(acct.lastIndexOf("@") + 1);
+  return `https://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${acct}`)}`;
+}
+
+interface ErrorFields {
+  name?: string;
+  code?: string;
+  message?: string;
+  hostname?: string;
+  address?: string;
+  url?: URL | string;
+  response?: { status?: number };
+}
+
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "no answer in time",
+  UND_ERR_CONNECT_TIMEOUT: "no answer in time",
+  UND_ERR_HEADERS_TIMEOUT: "no answer in time",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  CERT_HAS_EXPIRED: "its TLS certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "its TLS certificate is self-signed",
+  ERR_TLS_CERT_ALTNAME_INVALID: "its TLS certificate is for another name",
+};
+
+/**
+ * What a document loader's error means, by its shape (Fedify's `FetchError` and `UrlError`,
+ * undici's `fetch failed` with a system error as its cause), so it holds for any loader.
+ */
+export function explainFetchFailure(
+  error: unknown,
+  url?: string,
+): { reason: LookupFailureReason; explanation: string } | undefined {
+  const chain = errorChain<ErrorFields>(error);
+  const host = (url && URL.parse(url)?.host) || hostOf(chain) || "its server";
+  const dns = chain.find((e) => e.code === "ENOTFOUND" || e.code === "EAI_AGAIN");
+  if (dns) {
+    return {
+      reason: "unreachable",
+      explanation: `host ${dns.hostname ?? host} does not resolve`,
+    };
+  }
+  const refused = chain.find((e) => e.name === "UrlError");
+  if (refused) {
+    return {
+      reason: "private_address",
+      explanation: `${host} is on a private or local address, which this server does not contact`,
+    };
+  }
+  const network = chain.find((e) => e.code !== undefined && e.code in NETWORK_ERRORS);
+  if (network) {
+    return {
+      reason: "unreachable",
+      explanation: `${host} cannot be reached: ${NETWORK_ERRORS[network.code as string]}`,
+    };
+  }
+  if (chain.some((e) => e.name === "TimeoutError" || e.name === "AbortError")) {
+    return { reason: "unreachable", explanation: `${host} did not answer in time` };
+  }
+  const status = chain.find((e) => typeof e.response?.status === "number")?.response?.status;
+  if (status === 404 || status === 410) {
+    return {
+      reason: "not_found",
+      explanation: `${host} has no such account (HTTP ${status})`,
+    };
+  }
+  if (status !== undefined) {
+    return {
+      reason: "unreachable",
+      explanation: `${host} answered HTTP ${status}`,
+    };
+  }
+  return undefined;
+}
+
+function hostOf(chain: ErrorFields[]): string | undefined {
+  for (const e of chain) {
+    const url = e.url ? URL.parse(String(e.url)) : null;
+    if (url) return url.host;
+  }
+  return chain.find((e) => e.hostname)?.hostname;
 }
