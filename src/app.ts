@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
@@ -51,6 +52,7 @@ import { createWeeklyQuestionDelivery } from "./federation/weekly-question-deliv
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerFedifyBridge } from "./http/fedify-bridge.ts";
+import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage } from "./media/media-storage.ts";
@@ -77,6 +79,8 @@ export interface App {
   readonly egress: Egress;
   readonly remoteLookup: RemoteLookup;
   readonly members: MembersService;
+  /** scrypt with a bound on the hashes running at once (src/accounts/passwords.ts). */
+  readonly passwords: PasswordHashing;
   readonly follows: FollowsService;
   readonly actors: ActorsRepository;
   readonly encounters: EncountersService;
@@ -105,6 +109,8 @@ export async function buildApp(
     weeklyQuestionIntervalMs?: number;
     /** Tests: how addresses resolve and which count as public (see src/egress/egress.ts). */
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
+    /** Tests shorten the log-in throttle's delays. */
+    loginThrottle?: LoginThrottleOptions;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -123,7 +129,8 @@ export async function buildApp(
   );
 
   const actors = createActorsRepository(db);
-  const members = createMembersService({ db, urls });
+  const passwords = createPasswordHashing();
+  const members = createMembersService({ db, urls, passwords });
   const follows = createFollowsService({
     db,
     actors,
@@ -182,6 +189,7 @@ export async function buildApp(
     urls,
     members,
     actors,
+    logger: logger.child({ component: "participants" }),
   });
   const encountersService = createEncountersService({
     db,
@@ -244,7 +252,9 @@ export async function buildApp(
 
   const http: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
-    trustProxy: true,
+    // Only the configured proxies may say who the client is (TRUST_PROXY): the failed
+    // log-in and token limits count per client address.
+    trustProxy: config.trustProxy ? [...config.trustProxy] : false,
     routerOptions: { ignoreTrailingSlash: true },
     // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
     forceCloseConnections: true,
@@ -315,6 +325,7 @@ export async function buildApp(
   registerDashboard(http, {
     db,
     members,
+    loginThrottle: createLoginThrottle(options.loginThrottle),
     series: createSeriesService({
       repository: createTrackerRepository(db),
       instanceIncidence: createInstanceIncidenceStore(db),
@@ -344,6 +355,7 @@ export async function buildApp(
     egress,
     remoteLookup,
     members,
+    passwords,
     follows,
     actors,
     encounters: encountersService,

@@ -2,7 +2,8 @@ import type { Server } from "node:net";
 import { buildApp } from "./app.ts";
 import { controlSocketPath, serveControlSocket } from "./cli/control-socket.ts";
 import { loadConfig } from "./config/config.ts";
-import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock.ts";
+import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "./db/data-dir-lock.ts";
+import { explainDatabaseError } from "./db/database-errors.ts";
 import { routeFedifyLogsToPino } from "./shared/fedify-logging.ts";
 import { createLogger } from "./shared/logger.ts";
 
@@ -18,6 +19,13 @@ if (config.allowPrivateAddress && config.origin.protocol === "https:") {
   logger.warn(
     "FEDERATION_ALLOW_PRIVATE_ADDRESS is on: the server may fetch private addresses. Use it only for local tests.",
   );
+}
+
+// Media live in DATA_DIR whatever the database.
+const dataDirProblem = await prepareDataDir(config.dataDir);
+if (dataDirProblem) {
+  console.error(`Configuration error: ${dataDirProblem}`);
+  process.exit(1);
 }
 
 const socketPath = controlSocketPath(config.dataDir);
@@ -37,7 +45,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 try {
   app = await buildApp(config, { logger });
 } catch (error) {
-  console.error(`Could not open the database: ${(error as Error).message}`);
+  console.error(explainDatabaseError(error, config.database));
   await dataDirLock?.release();
   process.exit(1);
 }

@@ -3,10 +3,13 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Member } from "../src/accounts/members-service.ts";
 import {
+  createPasswordHashing,
   generatePassword,
   hashPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  PasswordHashingBusyError,
+  UNMATCHABLE_HASH,
   verifyPassword,
 } from "../src/accounts/passwords.ts";
 import { normalizeUsername } from "../src/accounts/usernames.ts";
@@ -144,6 +147,42 @@ describe("passwords", () => {
     expect(await verifyPassword("", bad)).toBe(false);
   });
 
+  it("runs at most two hashes at once; a burst beyond the waiting line is refused with a retry delay", async () => {
+    const hashing = createPasswordHashing({ maxConcurrent: 2, maxWaiting: 3 });
+    const burst = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        i === 0 ? hashing.verify(password, stored) : hashing.verify(password, UNMATCHABLE_HASH),
+      ),
+    );
+    // Two run, three wait their turn, three are refused at once.
+    expect(burst.map((r) => r.status)).toEqual([
+      ...Array(5).fill("fulfilled"),
+      ...Array(3).fill("rejected"),
+    ]);
+    expect(burst.slice(0, 5).map((r) => (r as PromiseFulfilledResult<boolean>).value)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    for (const refused of burst.slice(5)) {
+      const error = (refused as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(PasswordHashingBusyError);
+      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(error.message).toMatch(/busy checking passwords: try again in \d+ seconds/);
+    }
+    expect(hashing.stats()).toEqual({ running: 0, waiting: 0, peakRunning: 2 });
+    // The line is free again.
+    expect(await hashing.verify(password, again)).toBe(true);
+  });
+
+  it("has an unmatchable hash of the same cost for unknown usernames", async () => {
+    expect(UNMATCHABLE_HASH.split("$").slice(0, 4)).toEqual(stored.split("$").slice(0, 4));
+    expect(await verifyPassword("", UNMATCHABLE_HASH)).toBe(false);
+    expect(await verifyPassword(password, UNMATCHABLE_HASH)).toBe(false);
+  });
+
   it("generates passwords long enough to be accepted, and different each time", () => {
     const generated = new Set(Array.from({ length: 20 }, () => generatePassword()));
     expect(generated.size).toBe(20);
@@ -196,6 +235,19 @@ describe(`members and tokens (${databaseLabel})`, () => {
     ).toEqual([true, false]);
     const rows = await app.database.rows(sql`select * from members`);
     expect(JSON.stringify(rows)).not.toContain(beaPassword);
+  });
+
+  it("checks a password: the member for the right one, nothing for a wrong one or an unknown name", async () => {
+    const [right, anyCase, wrong, unknown] = await Promise.all([
+      app.members.checkPassword("bea", beaPassword),
+      app.members.checkPassword("@BEA", beaPassword),
+      app.members.checkPassword("bea", `${beaPassword}x`),
+      app.members.checkPassword("nobody", beaPassword),
+    ]);
+    expect(right?.id).toBe(bea.id);
+    expect(anyCase?.id).toBe(bea.id);
+    expect(wrong).toBeUndefined();
+    expect(unknown).toBeUndefined();
   });
 
   it("refuses a username taken in any case, with a conflict", async () => {

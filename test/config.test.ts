@@ -29,6 +29,7 @@ describe("loadConfig", () => {
     expect(config.role).toBe("all");
     expect(config.instanceName).toBe("Socialdapres");
     expect(config.allowPrivateAddress).toBe(false);
+    expect(config.trustProxy).toBe(false);
   });
 
   it("ignores variables it does not know", () => {
@@ -46,6 +47,7 @@ describe("loadConfig", () => {
       ROLE: "worker",
       INSTANCE_NAME: "Les rencontres",
       FEDERATION_ALLOW_PRIVATE_ADDRESS: "true",
+      TRUST_PROXY: "127.0.0.1, 172.16.0.0/12",
     });
     expect(config).toEqual({
       origin: new URL("https://social.example"),
@@ -57,6 +59,7 @@ describe("loadConfig", () => {
       role: "worker",
       instanceName: "Les rencontres",
       allowPrivateAddress: true,
+      trustProxy: ["127.0.0.1", "172.16.0.0/12"],
     });
   });
 
@@ -99,6 +102,28 @@ describe("loadConfig", () => {
     );
   });
 
+  it.each([
+    ["127.0.0.1", ["127.0.0.1"]],
+    [" 10.0.0.0/8 , ::1 ", ["10.0.0.0/8", "::1"]],
+    ["fd00::/8,loopback,uniquelocal", ["fd00::/8", "loopback", "uniquelocal"]],
+    ["false", false],
+    ["0", false],
+  ])("reads TRUST_PROXY=%j as %j", (value, expected) => {
+    expect(configOf({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it("explains why TRUST_PROXY takes addresses, not true or a hop count", () => {
+    expect(problemsOf({ TRUST_PROXY: "true" })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: "true" would believe any client's X-Forwarded-For/),
+    ]);
+    expect(problemsOf({ TRUST_PROXY: "2" })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: a hop count cannot tell your proxy from a client/),
+    ]);
+    expect(problemsOf({ TRUST_PROXY: "127.0.0.1,proxy" })).toEqual([
+      'TRUST_PROXY: not an IP address or CIDR range: "proxy" (give a comma-separated list such as 127.0.0.1,10.0.0.0/8, or false)',
+    ]);
+  });
+
   it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const)(
     "accepts LOG_LEVEL=%s",
     (level) => {
@@ -128,6 +153,7 @@ describe("loadConfig", () => {
       ROLE: "",
       INSTANCE_NAME: "",
       FEDERATION_ALLOW_PRIVATE_ADDRESS: "",
+      TRUST_PROXY: "",
     });
     expect(empty).toEqual(configOf({}));
     expect(configOf({ PORT: "", ORIGIN: "" }).origin.origin).toBe("http://localhost:3000");
@@ -147,6 +173,11 @@ describe("loadConfig", () => {
     ["ROLE", "x"],
     ["INSTANCE_NAME", "n".repeat(101)],
     ["FEDERATION_ALLOW_PRIVATE_ADDRESS", "maybe"],
+    ["TRUST_PROXY", "true"],
+    ["TRUST_PROXY", "1"],
+    ["TRUST_PROXY", "proxy.internal"],
+    ["TRUST_PROXY", "10.0.0.0/33"],
+    ["TRUST_PROXY", "127.0.0.1,,10.0.0.1"],
   ])("reports one problem line for %s=%s", (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

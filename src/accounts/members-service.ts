@@ -7,9 +7,10 @@ import { DomainError } from "../shared/errors.ts";
 import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
 import {
   generatePassword,
-  hashPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  type PasswordHashing,
+  UNMATCHABLE_HASH,
 } from "./passwords.ts";
 import { generateToken, hashToken } from "./tokens.ts";
 import { normalizeUsername } from "./usernames.ts";
@@ -27,6 +28,11 @@ export interface CreateMemberInput {
 export interface MembersService {
   create(input: CreateMemberInput): Promise<{ member: Member; generatedPassword?: string }>;
   findByUsername(username: string): Promise<Member | undefined>;
+  /**
+   * The member whose password this is, or undefined (unknown username or wrong password,
+   * in the same time). Throws `PasswordHashingBusyError` when too many checks are running.
+   */
+  checkPassword(username: string, password: string): Promise<Member | undefined>;
   findById(id: string): Promise<Member | undefined>;
   count(): Promise<number>;
   /** Every member, oldest first: for the admin, whatever each one chose to show. */
@@ -43,8 +49,12 @@ export interface MembersService {
 const DISPLAY_NAME_MAX = 100;
 const BIO_MAX = 1000;
 
-export function createMembersService(deps: { db: Db; urls: LocalUrls }): MembersService {
-  const { db, urls } = deps;
+export function createMembersService(deps: {
+  db: Db;
+  urls: LocalUrls;
+  passwords: PasswordHashing;
+}): MembersService {
+  const { db, urls, passwords } = deps;
 
   async function findByUsername(username: string) {
     const [member] = await db
@@ -79,7 +89,7 @@ export function createMembersService(deps: { db: Db; urls: LocalUrls }): Members
       if (await findByUsername(username)) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
-      const passwordHash = await hashPassword(password);
+      const passwordHash = await passwords.hash(password);
       const id = randomUUID();
       try {
         await db.transaction(async (tx) => {
@@ -120,6 +130,12 @@ export function createMembersService(deps: { db: Db; urls: LocalUrls }): Members
     },
 
     findByUsername,
+
+    async checkPassword(username, password) {
+      const member = await findByUsername(username);
+      const ok = await passwords.verify(password, member?.passwordHash ?? UNMATCHABLE_HASH);
+      return ok ? member : undefined;
+    },
 
     async findById(id) {
       const [member] = await db.select().from(members).where(eq(members.id, id));

@@ -1,6 +1,7 @@
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config/config.ts";
-import { acquireDataDirLock, type DataDirLock } from "../db/data-dir-lock.ts";
+import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "../db/data-dir-lock.ts";
+import { explainDatabaseError } from "../db/database-errors.ts";
 import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
@@ -24,6 +25,11 @@ const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
 // A running server owns the embedded database: hand it the command.
 let dataDirLock: DataDirLock | undefined;
 if (config.database.kind === "pglite") {
+  const dataDirProblem = await prepareDataDir(config.dataDir);
+  if (dataDirProblem) {
+    console.error(`Configuration error: ${dataDirProblem}`);
+    process.exit(1);
+  }
   const socketPath = controlSocketPath(config.dataDir);
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -54,7 +60,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 try {
   app = await buildApp({ ...config, role: "web" }, { logger });
 } catch (error) {
-  console.error(`Could not open the database: ${(error as Error).message}`);
+  console.error(explainDatabaseError(error, config.database));
   await dataDirLock?.release();
   process.exit(1);
 }

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { DatabaseConfig } from "../db/database.ts";
@@ -16,7 +17,55 @@ export interface AppConfig {
   readonly instanceName: string;
   /** Lets Fedify fetch private and loopback addresses: tests and local multi-instance setups only. */
   readonly allowPrivateAddress: boolean;
+  /**
+   * Addresses (IPs, CIDRs, or `loopback`, `linklocal`, `uniquelocal`) of the reverse proxies whose
+   * `X-Forwarded-For` is believed; false (the default, also when unset) uses the socket address.
+   */
+  readonly trustProxy?: false | readonly string[];
 }
+
+/** proxy-addr's names for address ranges, accepted by Fastify's `trustProxy`. */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [ip, prefix, ...rest] = entry.split("/");
+  const family = isIP(ip ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxySetting = z.string().transform((value, ctx): false | string[] => {
+  const trimmed = value.trim();
+  if (/^(false|off|no|none|0)$/i.test(trimmed)) return false;
+  if (/^(true|yes|on|\*)$/i.test(trimmed)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "\"true\" would believe any client's X-Forwarded-For: list your proxy's addresses instead (e.g. 127.0.0.1 or 172.16.0.0/12)",
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(trimmed)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "a hop count cannot tell your proxy from a client that connects directly: list your proxy's addresses instead (e.g. 127.0.0.1 or 172.16.0.0/12)",
+    });
+    return z.NEVER;
+  }
+  const entries = trimmed.split(",").map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `not an IP address or CIDR range: ${bad.map((entry) => JSON.stringify(entry)).join(", ")} (give a comma-separated list such as 127.0.0.1,10.0.0.0/8, or false)`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"], {
@@ -52,6 +101,7 @@ const environmentSchema = z.object({
   ROLE: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
   INSTANCE_NAME: z.string().max(100, "must be at most 100 characters").default("Socialdapres"),
   FEDERATION_ALLOW_PRIVATE_ADDRESS: booleanFlag.default(false),
+  TRUST_PROXY: trustProxySetting.optional(),
 });
 
 /** Checked with the other variables, so that every problem is reported at once. */
@@ -105,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       role: e.ROLE,
       instanceName: e.INSTANCE_NAME,
       allowPrivateAddress: e.FEDERATION_ALLOW_PRIVATE_ADDRESS,
+      trustProxy: e.TRUST_PROXY ?? false,
     },
   };
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 export interface DataDirLock {
   release(): Promise<void>;
@@ -29,6 +30,38 @@ export async function acquireDataDirLock(dataDir: string): Promise<LockResult> {
     await rm(path, { force: true });
   }
   throw new Error(`could not lock ${dataDir}`);
+}
+
+/**
+ * Creates DATA_DIR if needed and checks the process may write there; a problem comes back
+ * as one line for the person who set DATA_DIR, instead of a stack trace from deep inside.
+ */
+export async function prepareDataDir(dataDir: string): Promise<string | undefined> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await access(dataDir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR" || code === "EEXIST") {
+      const file = (await firstFileOnPath(dataDir)) ?? dataDir;
+      return `DATA_DIR: ${file} is a file, not a folder: set DATA_DIR to a folder (it is created if missing).`;
+    }
+    if (code === "EACCES" || code === "EPERM") {
+      return `DATA_DIR: this user may not create or write ${dataDir}: choose another folder, or give this user access to it.`;
+    }
+    if (code === "EROFS") return `DATA_DIR: ${dataDir} is on a read-only file system.`;
+    return `DATA_DIR: cannot use ${dataDir}: ${(error as Error).message}`;
+  }
+}
+
+/** The nearest existing part of `path` that is a file, if any. */
+async function firstFileOnPath(path: string): Promise<string | undefined> {
+  for (let current = path; ; current = dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info) return info.isDirectory() ? undefined : current;
+    if (dirname(current) === current) return undefined;
+  }
 }
 
 function isRunning(pid: number): boolean {

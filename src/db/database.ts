@@ -92,6 +92,13 @@ async function migratePostgresLocked(url: string): Promise<void> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const db = drizzlePostgres({ client });
+    try {
+      await answersWithinConnectTimeout(client, db.execute(sql`select 1`));
+    } catch (error) {
+      // Nothing to wait for: the connection never opened.
+      await client.end({ timeout: 0 });
+      throw error;
+    }
     await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
     try {
       await migratePostgres(db, { migrationsFolder });
@@ -100,5 +107,37 @@ async function migratePostgresLocked(url: string): Promise<void> {
     }
   } finally {
     await client.end({ timeout: 5 });
+  }
+}
+
+/**
+ * postgres.js retries a connection that timed out (a host that drops packets) without failing
+ * the query that waits for it, so the process would hang at start: give up after its
+ * connect_timeout (30 s, or `?connect_timeout=` in DATABASE_URL) and say so.
+ */
+async function answersWithinConnectTimeout(
+  client: postgres.Sql,
+  query: PromiseLike<unknown>,
+): Promise<void> {
+  const seconds = Number(client.options.connect_timeout) || 30;
+  const answer = Promise.resolve(query);
+  answer.catch(() => {}); // still settles after we gave up: not an unhandled rejection
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`no answer from PostgreSQL within ${seconds} seconds`), {
+            code: "CONNECT_TIMEOUT",
+            seconds,
+          }),
+        ),
+      seconds * 1000 + 500,
+    );
+  });
+  try {
+    await Promise.race([answer, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -2,18 +2,21 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { ParticipantResolver } from "../encounters/participants.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { Logger } from "../shared/logger.ts";
 import type { LocalUrls } from "./local-urls.ts";
-import type { RemoteLookup } from "./remote-lookup.ts";
+import { ActorLookupError, type RemoteLookup } from "./remote-lookup.ts";
 
 /**
  * Participants named by handle or URL: members of this instance are found
  * locally; anyone else is looked up (WebFinger, then the actor) and kept.
  */
 export function createParticipantResolver(deps: {
-  lookup: RemoteLookup;
+  lookup: Pick<RemoteLookup, "lookupActor">;
   urls: LocalUrls;
   members: MembersService;
   actors: ActorsRepository;
+  /** A participant nobody answers to is the author's mistake: logged at info, with the reason. */
+  logger: Logger;
 }): ParticipantResolver {
   const { urls } = deps;
 
@@ -44,11 +47,18 @@ export function createParticipantResolver(deps: {
       try {
         return await deps.actors.upsertRemote(await deps.lookup.lookupActor(reference));
       } catch (error) {
-        if (error instanceof DomainError) {
+        if (error instanceof ActorLookupError) {
+          deps.logger.info(
+            { participant: reference, reason: error.reason, explanation: error.explanation },
+            "participant could not be resolved",
+          );
           throw new DomainError(
             "invalid",
-            `participant ${reference} could not be found on the fediverse: check the address, or write their name without @.`,
+            `participant ${reference} could not be found on the fediverse (${error.explanation}): check the address, or write their name without @.`,
           );
+        }
+        if (error instanceof DomainError) {
+          throw new DomainError("invalid", `participant ${error.message}`);
         }
         throw error;
       }

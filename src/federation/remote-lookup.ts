@@ -1,17 +1,21 @@
 import type { DocumentLoader } from "@fedify/fedify";
-import { type Actor, isActor } from "@fedify/vocab";
+import { type Actor, getTypeId, isActor } from "@fedify/vocab";
 import type { RemoteActorRecord } from "../actors/actors-repository.ts";
 import type { Egress } from "../egress/egress.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./local-urls.ts";
+import { ActorLookupError, explainFetchFailure, webFingerUrl } from "./lookup-failures.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
+
+export { ActorLookupError } from "./lookup-failures.ts";
 
 export interface RemoteLookup {
   /**
    * Finds an actor from `@user@host`, `acct:` or an actor URL, fetching with the
    * instance actor's signature (servers in authorized-fetch mode require one).
    * Fedify resolves handles over https only; plain-http instances need a URL.
+   * Throws `ActorLookupError` saying why when there is no actor to be had.
    */
   lookupActor(query: string): Promise<RemoteActorRecord>;
   /** What we keep of an actor received or fetched; refused if we could never deliver to it. */
@@ -35,7 +39,11 @@ export function createRemoteLookup(deps: {
     for (const inbox of [record.inboxUrl, record.sharedInboxUrl]) {
       if (!inbox) continue;
       await egress.check(inbox).catch((error: Error) => {
-        throw new DomainError("invalid", `${record.iri} cannot be reached: ${error.message}`);
+        throw new ActorLookupError(
+          record.iri,
+          "private_address",
+          `its inbox cannot be reached: ${error.message}`,
+        );
       });
     }
     return record;
@@ -55,14 +63,39 @@ export function createRemoteLookup(deps: {
       const documentLoader = await ctx.getDocumentLoader({
         identifier: INSTANCE_ACTOR_IDENTIFIER,
       });
+      // Fedify's lookup answers null whatever went wrong: keep the loader's errors to say why.
+      const failures: Array<{ url?: string; error: unknown }> = [];
+      const recording: DocumentLoader = async (url, options) => {
+        try {
+          return await documentLoader(url, options);
+        } catch (error) {
+          failures.push({ url, error });
+          throw error;
+        }
+      };
       // WebFinger goes through Fedify's own fetch: keep it inside the egress policy.
       const object = await egress
-        .run(() => ctx.lookupObject(trimmed, { documentLoader }))
-        .catch(() => null);
-      if (!isActor(object)) {
-        throw new DomainError("not_found", `No fediverse account found at "${query}".`);
+        .run(() => ctx.lookupObject(trimmed, { documentLoader: recording }))
+        .catch((error) => {
+          failures.push({ error });
+          return null;
+        });
+      if (isActor(object)) return readActor(object, { documentLoader });
+      if (object) {
+        const type = getTypeId(object).href.replace(/^.*[#/]/, "");
+        throw new ActorLookupError(query, "not_an_actor", `it is a ${type}, not an account`);
       }
-      return readActor(object, { documentLoader });
+      if (failures.length === 0 && !/^https?:/.test(trimmed)) {
+        // The handle's WebFinger lookup failed inside Fedify, which keeps no reason: ask again.
+        await recording(webFingerUrl(trimmed)).catch(() => {});
+      }
+      const first = failures[0];
+      const why = first ? explainFetchFailure(first.error, first.url) : undefined;
+      throw new ActorLookupError(
+        query,
+        why?.reason ?? "not_found",
+        why?.explanation ?? "nothing answers to that address",
+      );
     },
   };
 }

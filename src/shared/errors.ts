@@ -15,3 +15,13 @@ export class DomainError extends Error {
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+/** An error and its `cause`s, outermost first, to find what the driver or the OS said. */
+export function errorChain<T extends object>(error: unknown): T[] {
+  const chain: T[] = [];
+  for (let e = error; e && typeof e === "object" && chain.length < 10; ) {
+    chain.push(e as T);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain;
+}

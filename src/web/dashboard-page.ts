@@ -7,6 +7,7 @@ import type { LastSeenPerson, SeriesService } from "../exposure/series-service.t
 import { STATUS_LABELS } from "../exposure/status.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
+import type { LoginThrottle } from "../http/login-throttle.ts";
 import { DomainError } from "../shared/errors.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { renderLegend, renderWeeklyChart, renderWeeklyTable } from "./dashboard-chart.ts";
@@ -29,7 +30,9 @@ import {
 
 export interface DashboardDeps {
   db: Db;
-  members: Pick<MembersService, "findByUsername">;
+  members: Pick<MembersService, "checkPassword">;
+  /** Limits password guessing on the log-in form (src/http/login-throttle.ts). */
+  loginThrottle: LoginThrottle;
   series: SeriesService;
   trackerData: Pick<TrackerDataService, "exportData">;
   /** Records this week's answer to the weekly question, from the form on the page. */
@@ -144,6 +147,7 @@ export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): v
       sessions,
       origin: deps.origin,
       instanceName: deps.instanceName,
+      throttle: deps.loginThrottle,
     });
     // In the login scope: the only other form of these pages, parsed by the same parser.
     scope.post("/tracker/checkin", async (request, reply) => {

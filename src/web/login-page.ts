@@ -2,8 +2,8 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { MembersService } from "../accounts/members-service.ts";
-import { hashPassword, verifyPassword } from "../accounts/passwords.ts";
-import { createFailedAttemptLimiter, type FailedAttemptLimiter } from "../api/auth.ts";
+import { PasswordHashingBusyError } from "../accounts/passwords.ts";
+import type { LoginThrottle } from "../http/login-throttle.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { Language } from "./i18n.ts";
 import { requestLanguage, sendPage } from "./respond.ts";
@@ -19,12 +19,12 @@ import {
 } from "./session.ts";
 
 export interface LoginDeps {
-  members: Pick<MembersService, "findByUsername">;
+  members: Pick<MembersService, "checkPassword">;
   sessions: WebSessions;
   origin: URL;
   instanceName: string;
-  /** Failed logins per client address, and per username (someone guessing one account). */
-  limiters?: { ip: FailedAttemptLimiter; username: FailedAttemptLimiter };
+  /** Failed log-ins per client address, and a slower path for an account under attack. */
+  throttle: LoginThrottle;
 }
 
 const WORDS = {
@@ -35,6 +35,10 @@ const WORDS = {
     submit: "Se connecter",
     wrong: "Nom d'utilisateur·ice ou mot de passe incorrect.",
     tooMany: "Trop d'essais manqués : réessayez dans {s} secondes.",
+    accountBusy:
+      "Ce compte reçoit beaucoup de tentatives de connexion en ce moment : réessayez dans {s} secondes.",
+    serverBusy:
+      "Le serveur vérifie beaucoup de mots de passe en ce moment : réessayez dans {s} secondes.",
     badOrigin: "Ce formulaire doit être envoyé depuis une page de cette instance.",
     invalid: "Indiquez un nom d'utilisateur·ice et un mot de passe.",
     logout: "Se déconnecter",
@@ -46,6 +50,9 @@ const WORDS = {
     submit: "Log in",
     wrong: "Wrong username or password.",
     tooMany: "Too many failed attempts: try again in {s} seconds.",
+    accountBusy:
+      "This account is receiving many log-in attempts right now: try again in {s} seconds.",
+    serverBusy: "The server is checking many passwords right now: try again in {s} seconds.",
     badOrigin: "This form must be sent from a page of this instance.",
     invalid: "Give a username and a password.",
     logout: "Log out",
@@ -72,12 +79,6 @@ export function safeNext(next: unknown): string {
  */
 export async function registerLoginPages(scope: FastifyInstance, deps: LoginDeps): Promise<void> {
   await scope.register(formbody, { bodyLimit: 8 * 1024 });
-  const limiters = deps.limiters ?? {
-    ip: createFailedAttemptLimiter({ maxFailures: 30, windowMs: 15 * 60_000 }),
-    username: createFailedAttemptLimiter({ maxFailures: 10, windowMs: 15 * 60_000 }),
-  };
-  // Unknown usernames still cost one scrypt, so timing does not tell who has an account.
-  let dummyHash: Promise<string> | undefined;
 
   const form = (
     reply: FastifyReply,
@@ -117,28 +118,33 @@ ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : "
     const parsed = loginBody.safeParse(request.body ?? {});
     if (!parsed.success) return form(reply, lang, { status: 400, error: w.invalid });
     const { username, password, next } = parsed.data;
-    const userKey = username.toLowerCase();
-    const wait = Math.max(
-      limiters.ip.retryAfter(request.ip),
-      limiters.username.retryAfter(userKey),
-    );
-    if (wait > 0) {
-      reply.header("retry-after", String(wait));
-      return form(reply, lang, {
-        status: 429,
-        error: w.tooMany.replace("{s}", String(wait)),
-        username,
-        next,
+    const again = (status: number, text: string, seconds: number) => {
+      reply.header("retry-after", String(seconds));
+      const error = text.replace("{s}", String(seconds));
+      return form(reply, lang, { status, error, username, next });
+    };
+    // The account as findByUsername reads it, so "@Bea" and "bea" share one count.
+    const account = username.replace(/^@/, "").toLowerCase();
+    const outcome = await deps.throttle
+      .attempt(account, request.ip, () => deps.members.checkPassword(username, password))
+      .catch((error: unknown) => {
+        if (error instanceof PasswordHashingBusyError) return error;
+        throw error;
       });
+    if (outcome instanceof PasswordHashingBusyError) {
+      return again(503, w.serverBusy, outcome.retryAfterSeconds);
     }
-    const member = await deps.members.findByUsername(username);
-    dummyHash ??= hashPassword("not the password of anyone here");
-    const ok = await verifyPassword(password, member?.passwordHash ?? (await dummyHash));
-    if (!member || !ok) {
-      limiters.ip.recordFailure(request.ip);
-      limiters.username.recordFailure(userKey);
+    if (outcome.kind === "wait") {
+      return again(
+        429,
+        outcome.scope === "address" ? w.tooMany : w.accountBusy,
+        outcome.retryAfter,
+      );
+    }
+    if (outcome.kind === "wrong") {
       return form(reply, lang, { status: 401, error: w.wrong, username, next });
     }
+    const member = outcome.value;
     const token = await deps.sessions.create(member.id);
     return noStore(reply)
       .header("set-cookie", sessionCookie(token, deps.origin))

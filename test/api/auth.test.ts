@@ -43,6 +43,22 @@ describe("failed-attempt limiter", () => {
   });
 });
 
+const meOn = (t: TestApp, headers: Record<string, string>, remoteAddress: string) =>
+  t.app.http.inject({ method: "GET", url: `${API}/me`, headers, remoteAddress });
+
+/** Sends wrong tokens until a 429 (at most `max`); the last answer and how many were sent. */
+async function guessUntilRefused(
+  send: (i: number) => ReturnType<typeof meOn>,
+  max = 30,
+): Promise<{ last: Awaited<ReturnType<typeof meOn>>; sent: number }> {
+  let last = await send(0);
+  let sent = 1;
+  while (last.statusCode === 401 && sent < max) last = await send(sent++);
+  return { last, sent };
+}
+
+const WRONG = { authorization: "Bearer wrong-token-wrong-token-1" };
+
 describe(`bearer authentication of the API (${databaseLabel})`, () => {
   let t: TestApp;
   let token: string;
@@ -54,7 +70,7 @@ describe(`bearer authentication of the API (${databaseLabel})`, () => {
   afterAll(() => t?.close());
 
   const me = (headers: Record<string, string>, remoteAddress = "127.0.0.1") =>
-    t.app.http.inject({ method: "GET", url: `${API}/me`, headers, remoteAddress });
+    meOn(t, headers, remoteAddress);
 
   it("answers 401 with a JSON error and WWW-Authenticate: Bearer", async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
@@ -90,6 +106,16 @@ describe(`bearer authentication of the API (${databaseLabel})`, () => {
     expect((await me({ authorization: `Bearer ${token}` }, "203.0.113.9")).statusCode).toBe(200);
   });
 
+  it("invented X-Forwarded-For headers do not reset the limit (no TRUST_PROXY)", async () => {
+    const { last, sent } = await guessUntilRefused((i) =>
+      me({ ...WRONG, "x-forwarded-for": `203.0.113.${i}` }, "192.0.2.50"),
+    );
+    expect(last.statusCode).toBe(429);
+    expect(sent).toBe(21);
+    // The limit is on the real address: another one is served.
+    expect((await me({ authorization: `Bearer ${token}` }, "192.0.2.51")).statusCode).toBe(200);
+  });
+
   it("the token never unlocks the C2S outbox before the content type is checked", async () => {
     const response = await t.app.http.inject({
       method: "POST",
@@ -98,5 +124,40 @@ describe(`bearer authentication of the API (${databaseLabel})`, () => {
       payload: "hi",
     });
     expect(response.statusCode).toBe(401);
+  });
+});
+
+describe(`bearer authentication behind a trusted proxy (${databaseLabel})`, () => {
+  let t: TestApp;
+  let token: string;
+  const proxy = "127.0.0.1";
+
+  beforeAll(async () => {
+    t = await buildTestApp({ trustProxy: [proxy] });
+    token = (await membersWithTokens(t.app, ["bea"])).bea as string;
+  });
+  afterAll(() => t?.close());
+
+  it("counts failures per forwarded client address when the request comes from TRUST_PROXY", async () => {
+    const { last, sent } = await guessUntilRefused(() =>
+      meOn(t, { ...WRONG, "x-forwarded-for": "198.51.100.7" }, proxy),
+    );
+    expect(last.statusCode).toBe(429);
+    expect(sent).toBe(21);
+    // Another client behind the same proxy is not held by it.
+    const other = await meOn(
+      t,
+      { authorization: `Bearer ${token}`, "x-forwarded-for": "203.0.113.9" },
+      proxy,
+    );
+    expect(other.statusCode).toBe(200);
+  });
+
+  it("ignores X-Forwarded-For from an address that is not the proxy", async () => {
+    const { last, sent } = await guessUntilRefused((i) =>
+      meOn(t, { ...WRONG, "x-forwarded-for": `203.0.113.${i}` }, "192.0.2.60"),
+    );
+    expect(last.statusCode).toBe(429);
+    expect(sent).toBe(21);
   });
 });

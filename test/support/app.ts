@@ -15,6 +15,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   listen?: boolean;
   /** How addresses resolve and which count as public, for egress tests. */
   egress?: BuildOptions["egress"];
+  /** Shorter log-in throttle delays, for tests that go through an account's slow lane. */
+  loginThrottle?: BuildOptions["loginThrottle"];
 }
 
 type BuildOptions = NonNullable<Parameters<typeof buildApp>[1]>;
@@ -56,11 +58,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, egress, ...configOverrides } = overrides;
+  const { listen = false, egress, loginThrottle, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides, egress);
+    const instance = await buildOnce(configOverrides, { egress, loginThrottle });
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -74,7 +76,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
 
 async function buildOnce(
   overrides: Partial<AppConfig>,
-  egress: BuildOptions["egress"],
+  options: Pick<BuildOptions, "egress" | "loginThrottle">,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
@@ -123,7 +125,7 @@ async function buildOnce(
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
-      egress,
+      ...options,
     });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };

@@ -4,15 +4,26 @@ import { databaseLabel } from "../support/database.ts";
 
 const FORM = "application/x-www-form-urlencoded";
 
+/** A form POST to `t`, from `remoteAddress` (the socket's address; 127.0.0.1 by default). */
+const postTo = (
+  t: TestApp,
+  url: string,
+  body: Record<string, string>,
+  headers: Record<string, string> = {},
+  remoteAddress?: string,
+) =>
+  t.app.http.inject({
+    method: "POST",
+    url,
+    headers: { "content-type": FORM, origin: t.baseUrl, ...headers },
+    payload: new URLSearchParams(body).toString(),
+    remoteAddress,
+  });
+
 describe(`Web login (${databaseLabel})`, () => {
   let t: TestApp;
   const post = (url: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-    t.app.http.inject({
-      method: "POST",
-      url,
-      headers: { "content-type": FORM, origin: t.baseUrl, ...headers },
-      payload: new URLSearchParams(body).toString(),
-    });
+    postTo(t, url, body, headers);
   const sessionOf = (setCookie: unknown) =>
     /sdp_session=([^;]+)/.exec(String(setCookie))?.[1] as string;
 
@@ -91,29 +102,6 @@ describe(`Web login (${databaseLabel})`, () => {
     expect(after.statusCode).toBe(302);
   });
 
-  it("limits failed attempts per username, even from many addresses", async () => {
-    for (let i = 0; i < 10; i++) {
-      const response = await post(
-        "/login",
-        { username: "carl", password: "wrong-password-0" },
-        { "x-forwarded-for": `203.0.113.${i}` },
-      );
-      expect(response.statusCode).toBe(401);
-    }
-    const blocked = await post(
-      "/login",
-      { username: "carl", password: "carl-password-123" },
-      { "x-forwarded-for": "198.51.100.1" },
-    );
-    expect(blocked.statusCode).toBe(429);
-    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
-    expect(blocked.headers["set-cookie"]).toBeUndefined();
-    // Another account is not locked by it.
-    expect(
-      (await post("/login", { username: "bea", password: "bea-password-123" })).statusCode,
-    ).toBe(303);
-  });
-
   it("secure cookie on an https origin", async () => {
     const { sessionCookie } = await import("../../src/web/session.ts");
     expect(sessionCookie("x", new URL("https://example.org"))).toContain("; Secure");
@@ -130,4 +118,90 @@ describe(`Web login (${databaseLabel})`, () => {
     // Unauthenticated first; the form parser is not registered there anyway.
     expect(response.statusCode).toBe(401);
   });
+});
+
+describe(`Log-in limits: per real address, never locking a member out (${databaseLabel})`, () => {
+  let t: TestApp;
+  const beaPassword = "bea-password-123";
+  const login = (username: string, password: string, from: string, forwardedFor?: string) =>
+    postTo(
+      t,
+      "/login",
+      { username, password },
+      forwardedFor ? { "x-forwarded-for": forwardedFor } : {},
+      from,
+    );
+
+  beforeAll(async () => {
+    // Default TRUST_PROXY (none). Shorter limits and delays than in production, same rules.
+    t = await buildTestApp({ loginThrottle: { maxFailuresPerAddress: 5, failureDelayMs: 20 } });
+    await t.app.members.create({ username: "bea", password: beaPassword });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("invented X-Forwarded-For addresses do not reset the limit of the real address", async () => {
+    for (let i = 0; i < 5; i++) {
+      const response = await login(
+        `nobody${i}`,
+        "wrong-password-0",
+        "192.0.2.10",
+        `203.0.113.${i}`,
+      );
+      expect(response.statusCode).toBe(401);
+    }
+    const blocked = await login("bea", beaPassword, "192.0.2.10", "198.51.100.200");
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    expect(blocked.body).toContain("Trop d&#39;essais manqués");
+    expect(blocked.headers["set-cookie"]).toBeUndefined();
+    // Only that address waits.
+    expect((await login("bea", beaPassword, "192.0.2.11")).statusCode).toBe(303);
+  });
+
+  it("a stranger's 20 failed log-ins against bea from many addresses do not stop bea logging in", async () => {
+    for (let i = 0; i < 20; i++) {
+      const response = await login("bea", "wrong-password-0", `203.0.113.${i}`);
+      expect(response.statusCode, `attempt ${i}`).toBe(401);
+    }
+    // From an address she never used: her turn comes in the account's slower lane.
+    const bea = await login("bea", beaPassword, "198.51.100.1");
+    expect(bea.statusCode, bea.body).toBe(303);
+    expect(String(bea.headers["set-cookie"])).toMatch(/^sdp_session=/);
+  }, 120_000);
+
+  it("while strangers hammer bea's account at once, her own address gets in; they get a short wait", async () => {
+    const strangers = Array.from({ length: 14 }, (_, i) =>
+      login("bea", "wrong-password-0", `203.0.113.${100 + i}`),
+    );
+    const bea = await login("bea", beaPassword, "198.51.100.1");
+    expect(bea.statusCode, bea.body).toBe(303);
+    const answers = await Promise.all(strangers);
+    expect(answers.map((a) => a.statusCode).every((code) => code === 401 || code === 429)).toBe(
+      true,
+    );
+    const waits = answers.filter((a) => a.statusCode === 429);
+    expect(waits.length).toBeGreaterThan(0);
+    for (const wait of waits) {
+      expect(wait.body).toContain("Ce compte reçoit beaucoup de tentatives de connexion");
+      // Seconds, not the 15-minute window of a lock-out.
+      expect(Number(wait.headers["retry-after"])).toBeLessThanOrEqual(10);
+    }
+  }, 120_000);
+
+  it("a burst of log-ins checks at most two passwords at once; the rest wait or get 503 with Retry-After", async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login(`someone${i}`, "wrong-password-0", `10.1.0.${i}`)),
+    );
+    const codes = burst.map((r) => r.statusCode);
+    expect(codes.every((code) => code === 401 || code === 503)).toBe(true);
+    const busy = burst.filter((r) => r.statusCode === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const response of busy) {
+      expect(Number(response.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      expect(response.body).toContain("Le serveur vérifie beaucoup de mots de passe");
+    }
+    expect(t.app.passwords.stats().peakRunning).toBe(2);
+  }, 120_000);
 });
