@@ -3,6 +3,7 @@ import type { EncounterDetails } from "../db/schema.ts";
 import type { EncounterView, ParticipantView } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { escapeHtml } from "../shared/html.ts";
+import { dateTimeFormat } from "../shared/intl.ts";
 import { type Language, LOCALES, type MessageKey, translate } from "./i18n.ts";
 
 /** The URLs the renderer needs; a subset of LocalUrls so tests can pass their own. */
@@ -55,13 +56,13 @@ function translateWithHtml(lang: Language, key: MessageKey, name: string, html: 
 }
 
 const formatDay = (lang: Language, isoDate: string) =>
-  new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: "long", timeZone: "UTC" }).format(
+  dateTimeFormat(LOCALES[lang], { dateStyle: "long", timeZone: "UTC" }).format(
     new Date(`${isoDate}T00:00:00Z`),
   );
 
 // The reader's time zone is unknown without JavaScript: say it is UTC.
 const formatInstant = (lang: Language, date: Date) =>
-  `${new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
+  `${dateTimeFormat(LOCALES[lang], { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
 
 function personHtml(actor: ActorRow, classes: string): string {
   const href = actorHref(actor);
