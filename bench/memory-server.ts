@@ -9,7 +9,8 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
 import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
-import { encounterParticipants, encounters } from "../src/db/schema.ts";
+import { encounterParticipants } from "../src/db/schema.ts";
+import { insertRemoteEncounter } from "../test/support/remote-encounter.ts";
 import { argument, type BenchApp, countingLogger, type DatabaseKind, startApp } from "./support.ts";
 
 /** What the server tells its parent once it is ready. */
@@ -88,18 +89,11 @@ async function seed(bench: BenchApp, local: number, remote: number): Promise<str
   for (let i = 0; i < remote; i++) {
     const author = remoteAuthors[i % remoteAuthors.length];
     if (!author) throw new Error("no remote author");
-    const id = randomUUID();
-    await app.database.db.insert(encounters).values({
-      id,
-      iri: `${author.iri}/statuses/${id}`,
-      url: `${author.url}/${id}`,
-      authorId: author.id,
-      isLocal: false,
+    const id = await insertRemoteEncounter(app, author, {
       occurredOn: "2026-01-10",
       text: `Crossed paths with @bea #Socialdapres #BrightMirror (${i})`,
       remoteContentHtml: `<p>Crossed paths with <span class="h-card"><a href="${beaActor.iri}" class="u-url mention">@<span>bea</span></a></span> <a href="https://remote.example/tags/brightmirror" class="mention hashtag" rel="tag">#BrightMirror</a> (${i})</p>`,
       keywords: ["Socialdapres", "BrightMirror"],
-      visibility: "public",
       publishedAt: new Date(Date.now() - (i + 1) * 60_000),
     });
     await app.database.db.insert(encounterParticipants).values({
