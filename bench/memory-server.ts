@@ -28,6 +28,8 @@ export interface MemorySample {
   type: "sample";
   rssMib: number;
   heapUsedMib: number;
+  /** What V8 holds for its heap, used or not: part of the RSS. */
+  heapTotalMib: number;
   /** Memory of C++ objects bound to JavaScript ones, as V8 counts it. */
   externalMib: number;
   problemsLogged: number;
@@ -148,6 +150,7 @@ async function main() {
         type: "sample",
         rssMib: mib(usage.rss),
         heapUsedMib: mib(usage.heapUsed),
+        heapTotalMib: mib(usage.heapTotal),
         externalMib: mib(usage.external),
         problemsLogged: problems(),
       };

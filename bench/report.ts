@@ -118,7 +118,7 @@ export function memoryTable(outcomes: Outcome[]): string {
       n(r.peak.rssMib),
       `**${signed(r.growthPercent)}**`,
       signed(r.growthFromStartPercent),
-      `${n(r.start.heapUsedMib)} / ${n(r.end.heapUsedMib)}`,
+      `${n(r.start.heapUsedMib)} / ${n(r.start.heapTotalMib)} → ${n(r.end.heapUsedMib)} / ${n(r.end.heapTotalMib)}`,
       n(load, 1),
     ]);
   const header = [
@@ -131,7 +131,7 @@ export function memoryTable(outcomes: Outcome[]): string {
     "peak RSS MiB",
     "growth after warm-up",
     "growth from start",
-    "JS heap used MiB (start / end)",
+    "JS heap MiB, used / total: start → end",
     "load",
   ];
   return [table(header, rows), ...failures(outcomes, "--requests")].join("\n");
@@ -301,11 +301,10 @@ How it is set up: the server runs in **a child process of its own** (\`bench/mem
 started with \`fork\` and \`--expose-gc\`), so the client's requests and buffers are not in its
 memory. It is built with \`buildApp\` (role \`all\`) on a fresh database and seeded with
 ${n(memory.localEncounters)} public encounters written through \`app.encounters.create\` by two members (each naming
-two members and a plain name, with two keywords and public details) and
-${n(memory.remoteEncounters)} remote ones
-stored as ingestion stores them (sanitized HTML from five remote actors, naming bea). The
-client, the scenario process, then loads four pages in turn, ${memory.concurrency} requests in flight, half of
-them in French and half in English: \`/tags/socialdapres\`, \`/@bea\`, one permalink and
+two members and a plain name, with two keywords and public details) and ${n(memory.remoteEncounters)}
+remote ones stored as ingestion stores them (sanitized HTML from five remote actors, naming
+bea). The client, the scenario process, then loads four pages in turn, ${memory.concurrency} requests in
+flight, half of them in French and half in English: \`/tags/socialdapres\`, \`/@bea\`, one permalink and
 \`/tags/BrightMirror\` (three lists of 20 encounters and one encounter). Over the IPC channel
 the server is asked for its \`process.memoryUsage()\`, taken right after a full garbage
 collection (\`gc()\`), before the first request, after the warm-up (the first
@@ -315,8 +314,27 @@ early past ${n(memory.maxRssMib)} MiB of RSS.
 - **growth after warm-up**: (end − after warm-up) ÷ after warm-up; expected flat, within
   about 10 %. **growth from start** includes the warm-up itself (JIT, the database's caches
   and connections, on PGlite the embedded database's own memory).
-- **JS heap used** against RSS tells where growth is: RSS growing while the heap stays flat
-  is native memory, outside V8's heap, which a garbage collection does not bring back.
+- **JS heap** against RSS tells where growth is: RSS growing while the heap stays flat is
+  native memory, outside V8's heap, which a garbage collection does not bring back.
+- Read the series too: RSS may settle in a step or two over the first thousands of
+  requests (freed memory mostly stays with the process, so RSS keeps the high-water mark of
+  the busiest moments), while memory that leaks goes on growing with the number of requests.
+
+The table above measures the code as it is now. **Before the fix** (commit \`fdf543b\`,
+measured on 2026-11-29 with the same script and seed on PostgreSQL 15: a short run of
+**5,000 requests** with the same 2,000-request warm-up, load average 8 to 12 on the shared
+2-core machine; 176 s, 28 requests/s): server RSS **358 MiB** at start, **1,723 MiB** after
+the warm-up, then 1,724 / 1,721 / 1,721 MiB after 3,000 / 4,000 / 5,000 requests, while the JS
+heap stayed at 45 to 52 MiB. Each encounter shown built two new \`Intl.DateTimeFormat\` objects
+(\`src/web/render-encounter.ts\`), about 150,000 over that run, and their native memory stays
+with the process after they are collected. The jump came during the warm-up and RSS stayed
+at that level: measured from the warm-up the growth was −0.2 %, measured from the start it
+was **+380 %**. A 2,000-request run the same day rose 355 → 656 → 739 MiB after 0 / 500 /
+1,000 requests, and a 5,000-request run on PGlite rose in steps (676 → 879 → 1,250 MiB after
+0 / 1,000 / 4,000 requests): how high it climbed varied from run to run, and it never came
+back down (3.1 GB was reported after about 6,500 views of \`/tags/socialdapres\`). Since the
+fix the formats are made once per language, style and time zone (\`src/shared/intl.ts\`), as
+are the ones \`isValidTimeZone\` used to build on every call of the tracker's week arithmetic.
 
 ## How to reproduce
 
@@ -333,9 +351,9 @@ npx node bench/memory.ts --requests 20000 --database pglite   # --warmup 2000 --
 
 With \`BENCH_DATABASE_URL\`, each scenario creates a fresh database on that server and drops it
 afterwards; PGlite runs in memory. Only loopback addresses are used. Each scenario runs in a
-process of its own, gives up after ${n(120)} s (the memory scenario after ${n(900)} s), and the
-whole run starts no new scenario after ${n(270)} s. The memory scenario runs once, on
-PostgreSQL when the run includes it, otherwise on PGlite. On a 2-core machine a full run on
+process of its own, gives up after ${n(120)} s, and the whole run starts no new scenario after
+${n(270)} s, except the memory scenario: it runs once, last, on PostgreSQL when the run includes
+it (otherwise on PGlite), and gives up after ${n(900)} s. On a 2-core machine a full run on
 both databases takes 3 to 4 minutes, plus 3 to 10 for the memory scenario.
 `;
 }

@@ -41,7 +41,10 @@ interface Plan {
   oneDatabase?: boolean;
 }
 
-/** Each scenario gives up after this long; the whole run stops starting new ones after BUDGET. */
+/**
+ * Each scenario gives up after this long; the whole run stops starting new ones
+ * after BUDGET, except the memory scenario, which has a limit of its own.
+ */
 const SCENARIO_TIMEOUT_MS = 120_000;
 const BUDGET_MS = 270_000;
 /** 20,000 page loads take 3 to 10 minutes on a shared 2-core machine. */
@@ -144,7 +147,8 @@ async function main() {
   for (const database of databases) {
     for (const plan of PLANS) {
       if (plan.oneDatabase && database !== memoryDatabase) continue;
-      if (performance.now() - runStarted > BUDGET_MS) {
+      // The memory scenario has its own, longer limit: the budget is for the others.
+      if (!plan.oneDatabase && performance.now() - runStarted > BUDGET_MS) {
         outcomes.push({
           name: plan.name,
           database,
