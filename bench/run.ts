@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type { FanoutResult } from "./fanout.ts";
 import type { InboxResult } from "./inbox.ts";
-import { fanoutTable, inboxTable, renderReport } from "./report.ts";
+import type { MemoryResult } from "./memory.ts";
+import { fanoutTable, inboxTable, memoryTable, renderReport } from "./report.ts";
 import { argument, type DatabaseKind, RESULT_PREFIX } from "./support.ts";
 
 export interface Outcome {
@@ -22,16 +23,32 @@ export interface Outcome {
   /** Load average (1 min) just before the run: other work on the machine skews the figures. */
   load: number;
   wallSeconds: number;
-  result?: FanoutResult | InboxResult;
+  result?: FanoutResult | InboxResult | MemoryResult;
   /** Why there is no result: failed, stopped, or skipped for the time budget. */
   failure?: string;
 }
 
 interface Plan {
   name: string;
-  script: "fanout.ts" | "inbox.ts";
+  script: "fanout.ts" | "inbox.ts" | "memory.ts";
   args: string[];
+  /** Longer than SCENARIO_TIMEOUT_MS for this scenario. */
+  timeoutMs?: number;
+  /**
+   * Run on one database only: PostgreSQL when the run includes it (the server's
+   * memory is then the application's alone), otherwise PGlite.
+   */
+  oneDatabase?: boolean;
 }
+
+/**
+ * Each scenario gives up after this long; the whole run stops starting new ones
+ * after BUDGET, except the memory scenario, which has a limit of its own.
+ */
+const SCENARIO_TIMEOUT_MS = 120_000;
+const BUDGET_MS = 270_000;
+/** 20,000 page loads take 3 to 10 minutes on a shared 2-core machine. */
+const MEMORY_TIMEOUT_MS = 900_000;
 
 const PLANS: Plan[] = [
   {
@@ -55,14 +72,18 @@ const PLANS: Plan[] = [
     args: ["--followers", "1000", "--servers", "100", "--shared-inbox", "no", "--origins", "each"],
   },
   { name: "300 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "300"] },
+  {
+    name: "20,000 page views",
+    script: "memory.ts",
+    args: ["--requests", "20000", "--warmup", "2000", "--sample-every", "2000"],
+    timeoutMs: MEMORY_TIMEOUT_MS,
+    oneDatabase: true,
+  },
 ];
 
-/** Each scenario gives up after this long; the whole run stops starting new ones after BUDGET. */
-const SCENARIO_TIMEOUT_MS = 120_000;
-const BUDGET_MS = 270_000;
-
 function runChild(plan: Plan, database: DatabaseKind): Promise<Outcome> {
-  const args = [...plan.args, "--database", database, "--timeout-ms", String(SCENARIO_TIMEOUT_MS)];
+  const timeoutMs = plan.timeoutMs ?? SCENARIO_TIMEOUT_MS;
+  const args = [...plan.args, "--database", database, "--timeout-ms", String(timeoutMs)];
   const outcome: Outcome = {
     name: plan.name,
     database,
@@ -88,7 +109,7 @@ function runChild(plan: Plan, database: DatabaseKind): Promise<Outcome> {
       stderr += chunk;
     });
     // The scenario stops itself; this is the backstop if it hangs anyway.
-    const killer = setTimeout(() => child.kill("SIGKILL"), SCENARIO_TIMEOUT_MS + 90_000);
+    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 150_000);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
       outcome.wallSeconds = (performance.now() - started) / 1000;
@@ -122,9 +143,12 @@ async function main() {
   if (databases.length === 0) throw new Error("--database postgres needs BENCH_DATABASE_URL");
   const runStarted = performance.now();
   const outcomes: Outcome[] = [];
+  const memoryDatabase = databases.includes("postgres") ? "postgres" : "pglite";
   for (const database of databases) {
     for (const plan of PLANS) {
-      if (performance.now() - runStarted > BUDGET_MS) {
+      if (plan.oneDatabase && database !== memoryDatabase) continue;
+      // The memory scenario has its own, longer limit: the budget is for the others.
+      if (!plan.oneDatabase && performance.now() - runStarted > BUDGET_MS) {
         outcomes.push({
           name: plan.name,
           database,
@@ -160,7 +184,9 @@ async function main() {
     totalSeconds: (performance.now() - runStarted) / 1000,
     outcomes,
   });
-  process.stdout.write(`\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n`);
+  process.stdout.write(
+    `\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n\n${memoryTable(outcomes)}\n`,
+  );
   await writeFile(new URL("../docs/BENCHMARKS.md", import.meta.url), report);
   process.stderr.write("[bench] wrote docs/BENCHMARKS.md\n");
   if (outcomes.some((o) => o.failure && !o.failure.startsWith("skipped"))) process.exitCode = 1;

@@ -8,6 +8,19 @@ import {
 const REL = 'rel="nofollow noopener noreferrer"';
 
 describe("sanitizeRemoteHtml", () => {
+  it("takes bidi embeddings, overrides and isolates out of the text, written raw or as entities", () => {
+    expect(
+      sanitizeRemoteHtml(
+        '<p>Hi \u202Eevil <a href="https://m.example/@x">\u2067link\u2069</a> &#x202E;after &#8238;end</p>',
+      ),
+    ).toBe(`<p>Hi evil <a ${REL} href="https://m.example/@x">link</a> after end</p>`);
+    // The marks right-to-left text needs stay.
+    expect(sanitizeRemoteHtml("<p>\u05E9\u05DC\u05D5\u05DD\u200F 12</p>")).toBe(
+      "<p>\u05E9\u05DC\u05D5\u05DD\u200F 12</p>",
+    );
+    expect(htmlToPlainText("<p>a \u202Eb &#x202D;c</p>")).toBe("a b c");
+  });
+
   it("keeps Mastodon's markup: paragraphs, breaks, mentions, hashtags, emphasis, lists, quotes, code", () => {
     const html =
       '<p>Hi <span class="h-card"><a href="https://m.example/@bea" class="u-url mention">@<span>bea</span></a></span>' +

@@ -1,4 +1,5 @@
 import { Temporal } from "@js-temporal/polyfill";
+import { dateTimeFormat } from "../shared/intl.ts";
 
 /*
  * Weeks follow the member's time zone and start on Monday (ISO weeks). A week
@@ -12,7 +13,8 @@ export function isValidTimeZone(name: string): boolean {
   // Offsets such as "+02:00" are valid for Intl but follow no DST: not a member's zone.
   if (typeof name !== "string" || !/^[A-Za-z]/.test(name)) return false;
   try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
+    // Intl reads zone names without regard to ASCII case: one kept format per zone.
+    dateTimeFormat("en", { timeZone: name.replace(/[A-Z]/g, (c) => c.toLowerCase()) });
     return true;
   } catch {
     return false;

@@ -1,3 +1,5 @@
+import { stripBidiControls } from "./bidi.ts";
+
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -17,4 +19,17 @@ export function plainTextToHtml(text: string): string {
     .map((p) => p.trim())
     .filter(Boolean);
   return paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`).join("");
+}
+
+/** What someone wrote, as HTML text: escaped, without bidi controls (see bidi.ts). */
+export function userTextHtml(text: string): string {
+  return escapeHtml(stripBidiControls(text));
+}
+
+/**
+ * What someone wrote, inline among our words (a name, a keyword): also in a
+ * `<bdi>`, so its direction cannot reorder what sits around it.
+ */
+export function bdiHtml(text: string): string {
+  return `<bdi>${userTextHtml(text)}</bdi>`;
 }

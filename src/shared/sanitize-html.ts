@@ -1,4 +1,5 @@
 import sanitize from "sanitize-html";
+import { stripBidiControls } from "./bidi.ts";
 
 /**
  * HTML received from other servers (a remote Note's `content`) is shown on our
@@ -13,6 +14,9 @@ import sanitize from "sanitize-html";
  * `target` is dropped: where a link opens is the reader's choice (a new tab
  * out of nowhere is an accessibility problem, WCAG G201), and our pages do not
  * lose state when a reader follows a link.
+ *
+ * Bidi embeddings, overrides and isolates are taken out of the text (see
+ * bidi.ts): an unclosed override would reverse what follows it on our pages.
  */
 
 /** Input beyond this is cut before parsing, so a hostile peer buys bounded work and storage. */
@@ -68,6 +72,8 @@ const OPTIONS: sanitize.IOptions = {
   // A fragment, not a document: text after a stray </html> is still content.
   enforceHtmlBoundary: false,
   nestingLimit: 50,
+  // Text nodes arrive with their entities decoded: "&#x202E;" is the character here.
+  textFilter: stripBidiControls,
   transformTags: {
     a: (tagName, attribs) => {
       const href = absoluteHttpUrl(attribs.href);
@@ -98,6 +104,7 @@ export function htmlToPlainText(html: string): string {
     allowedAttributes: {},
     nonTextTags: OPTIONS.nonTextTags,
     enforceHtmlBoundary: false,
+    textFilter: stripBidiControls,
   });
   return decodeBasicEntities(text)
     .replace(/[ \t]+\n/g, "\n")

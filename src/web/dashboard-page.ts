@@ -9,7 +9,7 @@ import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";
 import { DomainError } from "../shared/errors.ts";
-import { escapeHtml } from "../shared/html.ts";
+import { bdiHtml, escapeHtml } from "../shared/html.ts";
 import { renderLegend, renderWeeklyChart, renderWeeklyTable } from "./dashboard-chart.ts";
 import type { Language } from "./i18n.ts";
 import { logoutForm, registerLoginPages } from "./login-page.ts";
@@ -118,21 +118,29 @@ function questionForm(lang: Language): string {
 </fieldset></form>`;
 }
 
-/** Escaped text with escaped values in its `{placeholders}` (escaping leaves braces alone). */
-const fill = (text: string, values: Record<string, string | number>) =>
-  escapeHtml(text).replace(/\{(\w+)\}/g, (_, k: string) => escapeHtml(String(values[k] ?? "")));
+/**
+ * Escaped text with its `{placeholders}` filled (escaping leaves braces alone):
+ * values escaped, `{ html }` values as they are.
+ */
+const fill = (text: string, values: Record<string, string | number | { html: string }>) =>
+  escapeHtml(text).replace(/\{(\w+)\}/g, (_, k: string) => {
+    const value = values[k];
+    return typeof value === "object" ? value.html : escapeHtml(String(value ?? ""));
+  });
 
 function lastSeenSection(people: LastSeenPerson[], lang: Language): string {
   const w = W[lang];
   if (people.length === 0) return `<p>${escapeHtml(w.noneSeen)}</p>`;
   const reminders = people
     .filter((p) => p.reminder)
-    .map((p) => `<li>${fill(w.remind, { name: p.name, days: p.daysSince })}</li>`)
+    .map(
+      (p) => `<li>${fill(w.remind, { name: { html: bdiHtml(p.name) }, days: p.daysSince })}</li>`,
+    )
     .join("");
   const all = people
     .map(
       (p) =>
-        `<li>${fill(w.seenOn, { name: p.name, date: p.lastSeen, days: p.daysSince })}${p.circle ? ` — ${escapeHtml(w.circle[p.circle])}` : ""}</li>`,
+        `<li>${fill(w.seenOn, { name: { html: bdiHtml(p.name) }, date: p.lastSeen, days: p.daysSince })}${p.circle ? ` — ${escapeHtml(w.circle[p.circle])}` : ""}</li>`,
     )
     .join("");
   return `${reminders ? `<ul class="reminders" role="status">${reminders}</ul>` : ""}<ul class="last-seen">${all}</ul>`;

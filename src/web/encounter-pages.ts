@@ -5,8 +5,9 @@ import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Visibility } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
-import { escapeHtml } from "../shared/html.ts";
-import { type Language, translate } from "./i18n.ts";
+import { isolateBidi } from "../shared/bidi.ts";
+import { bdiHtml, escapeHtml } from "../shared/html.ts";
+import { type Language, translate, translateWithHtml } from "./i18n.ts";
 import {
   actorName,
   renderEncounterHtml,
@@ -115,7 +116,7 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
     const permalink = urls.encounterPage(found.author.username, found.id).href;
     const author = actorName(found.author);
     const excerpt = found.text.length > 80 ? `${found.text.slice(0, 79)}…` : found.text;
-    const body = `<h1>${escapeHtml(translate(lang, "encounterBy", { name: author }))}</h1>
+    const body = `<h1>${translateWithHtml(lang, "encounterBy", "name", bdiHtml(author))}</h1>
 ${renderEncounterHtml(found, lang, urls)}
 <section>
 <h2>${escapeHtml(translate(lang, "fromMastodon"))}</h2>
@@ -128,7 +129,8 @@ ${renderEncounterHtml(found, lang, urls)}
       `<link rel="alternate" type="application/activity+json" href="${escapeHtml(found.iri)}">`,
       found.visibility === "unlisted" ? `<meta name="robots" content="noindex">` : "",
     ].join("\n");
-    return sendPage(reply, instanceName, { lang, title: `${author}: “${excerpt}”`, body, head });
+    const title = `${isolateBidi(author)}: “${isolateBidi(excerpt)}”`;
+    return sendPage(reply, instanceName, { lang, title, body, head });
   });
 
   app.get("/tags/:keyword", async (request, reply) => {
@@ -152,14 +154,19 @@ ${renderEncounterHtml(found, lang, urls)}
       // Every encounter the instance stores is a #Socialdapres one.
       keyword: everything ? undefined : keyword,
     });
-    const shown = everything ? "Socialdapres" : keyword;
     const { items, olderHref } = onePage(views, tagPath(keyword));
-    const title = translate(lang, "tagTitle", { tag: shown });
+    // A keyword from the address is letters and digits, yet may be right-to-left: isolated.
+    const title = translate(lang, "tagTitle", {
+      tag: everything ? "Socialdapres" : isolateBidi(keyword),
+    });
+    const heading = everything
+      ? escapeHtml(title)
+      : translateWithHtml(lang, "tagTitle", "tag", bdiHtml(keyword));
     const intro = everything
-      ? translate(lang, "socialdapresIntro")
-      : translate(lang, "tagIntro", { tag: shown });
-    const body = `<h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(intro)}</p>
+      ? escapeHtml(translate(lang, "socialdapresIntro"))
+      : translateWithHtml(lang, "tagIntro", "tag", bdiHtml(keyword));
+    const body = `<h1>${heading}</h1>
+<p>${intro}</p>
 ${renderEncounterList(items, lang, urls, olderHref)}`;
     return sendPage(reply, instanceName, { lang, title, body });
   });

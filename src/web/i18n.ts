@@ -1,3 +1,5 @@
+import { escapeHtml } from "../shared/html.ts";
+
 export type Language = "fr" | "en";
 
 const MESSAGES = {
@@ -128,4 +130,18 @@ export function translate(
   values: Record<string, string> = {},
 ): string {
   return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? "");
+}
+
+/** A translated sentence with one placeholder filled with HTML; the rest is escaped. */
+export function translateWithHtml(
+  lang: Language,
+  key: MessageKey,
+  name: string,
+  html: string,
+): string {
+  const marker = "\u0000";
+  return translate(lang, key, { [name]: marker })
+    .split(marker)
+    .map(escapeHtml)
+    .join(html);
 }

@@ -5,7 +5,8 @@ import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
-import { escapeHtml, plainTextToHtml } from "../shared/html.ts";
+import { isolateBidi, stripBidiControls } from "../shared/bidi.ts";
+import { escapeHtml, plainTextToHtml, userTextHtml } from "../shared/html.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
 import { parseBefore, requestLanguage, sendMessagePage, sendPage } from "./respond.ts";
@@ -32,7 +33,7 @@ export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
     const items = listed
       .map(
         (m) =>
-          `<li><a href="${escapeHtml(urls.profile(m.username).pathname)}">${escapeHtml(m.displayName || m.username)}</a> <span class="handle">${escapeHtml(handle(m.username))}</span></li>`,
+          `<li><bdi><a href="${escapeHtml(urls.profile(m.username).pathname)}">${userTextHtml(m.displayName || m.username)}</a></bdi> <span class="handle">${escapeHtml(handle(m.username))}</span></li>`,
       )
       .join("");
     const body = `<h1>${escapeHtml(instanceName)}</h1>
@@ -75,9 +76,9 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     ]);
     const name = member.displayName || member.username;
     const body = `<article class="h-card">
-<h1 class="p-name">${escapeHtml(name)}</h1>
+<h1 class="p-name">${userTextHtml(name)}</h1>
 <p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
-<div class="p-note">${plainTextToHtml(member.bio)}</div>
+<div class="p-note">${plainTextToHtml(stripBidiControls(member.bio))}</div>
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
 <p>${escapeHtml(translate(lang, "followFrom", { handle: handle(member.username) }))}</p>
@@ -86,7 +87,7 @@ ${encounters}`;
     const head = `<link rel="alternate" type="application/activity+json" href="${escapeHtml(urls.actor(member.username).href)}">`;
     return sendPage(reply, instanceName, {
       lang,
-      title: `${name} (${handle(member.username)})`,
+      title: `${isolateBidi(name)} (${handle(member.username)})`,
       body,
       head,
     });

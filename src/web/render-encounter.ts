@@ -2,8 +2,10 @@ import type { ActorRow } from "../actors/actors-repository.ts";
 import type { EncounterDetails } from "../db/schema.ts";
 import type { EncounterView, ParticipantView } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
-import { escapeHtml } from "../shared/html.ts";
-import { type Language, LOCALES, type MessageKey, translate } from "./i18n.ts";
+import { stripBidiControls } from "../shared/bidi.ts";
+import { bdiHtml, escapeHtml, userTextHtml } from "../shared/html.ts";
+import { dateTimeFormat } from "../shared/intl.ts";
+import { type Language, LOCALES, type MessageKey, translate, translateWithHtml } from "./i18n.ts";
 
 /** The URLs the renderer needs; a subset of LocalUrls so tests can pass their own. */
 export type RenderUrls = Pick<LocalUrls, "origin" | "encounterPage">;
@@ -45,34 +47,32 @@ const DETAIL_LABELS: Array<[keyof EncounterDetails, MessageKey]> = [
   ["howTheyAre", "detailHowTheyAre"],
 ];
 
-/** A translated sentence with one placeholder filled with HTML; the rest is escaped. */
-function translateWithHtml(lang: Language, key: MessageKey, name: string, html: string): string {
-  const marker = "\u0000";
-  return translate(lang, key, { [name]: marker })
-    .split(marker)
-    .map(escapeHtml)
-    .join(html);
-}
-
 const formatDay = (lang: Language, isoDate: string) =>
-  new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: "long", timeZone: "UTC" }).format(
+  dateTimeFormat(LOCALES[lang], { dateStyle: "long", timeZone: "UTC" }).format(
     new Date(`${isoDate}T00:00:00Z`),
   );
 
 // The reader's time zone is unknown without JavaScript: say it is UTC.
 const formatInstant = (lang: Language, date: Date) =>
-  `${new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
+  `${dateTimeFormat(LOCALES[lang], { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
 
+/**
+ * A name, linked when it can be, and the handle: each isolated, so neither a
+ * bidi control nor a right-to-left name reorders the words around them.
+ */
 function personHtml(actor: ActorRow, classes: string): string {
   const href = actorHref(actor);
-  const name = escapeHtml(actorName(actor));
-  const link = href ? `<a class="${classes}" href="${escapeHtml(href)}">${name}</a>` : name;
-  return `${link} <span class="handle">${escapeHtml(actorHandle(actor))}</span>`;
+  const name = actorName(actor);
+  const person = href
+    ? `<bdi><a class="${classes}" href="${escapeHtml(href)}">${userTextHtml(name)}</a></bdi>`
+    : bdiHtml(name);
+  // A handle is an address: read left to right whatever its letters.
+  return `${person} <span class="handle" dir="ltr">${userTextHtml(actorHandle(actor))}</span>`;
 }
 
 function participantHtml(participant: ParticipantView): string {
   if (participant.actor) return personHtml(participant.actor, "u-category h-card");
-  return escapeHtml(participant.plainName ?? "");
+  return bdiHtml(participant.plainName ?? "");
 }
 
 /** Hashtags, and mentions of the encounter's participants, in the author's plain text. */
@@ -107,10 +107,14 @@ function linkedText(text: string, participants: ParticipantView[]): string {
   return (html + escapeHtml(text.slice(last))).replace(/\n/g, "<br>");
 }
 
-/** The text as HTML: the sanitized remote HTML as received, or our own rendering of the plain text. */
+/**
+ * The text as HTML: the sanitized remote HTML as received, or our own rendering
+ * of the plain text; without bidi controls either way (rows stored before the
+ * sanitizer removed them included).
+ */
 function contentHtml(view: EncounterView): string {
-  if (!view.isLocal && view.remoteContentHtml) return view.remoteContentHtml;
-  return view.text
+  if (!view.isLocal && view.remoteContentHtml) return stripBidiControls(view.remoteContentHtml);
+  return stripBidiControls(view.text)
     .split(/\n{2,}/)
     .map((p) => p.trim())
     .filter(Boolean)
@@ -125,7 +129,7 @@ function photoHtml(view: EncounterView, lang: Language): string {
   // width/height give the browser the aspect ratio before the image loads (no layout shift).
   const size =
     photo.width > 0 && photo.height > 0 ? ` width="${photo.width}" height="${photo.height}"` : "";
-  const img = `<img class="u-photo" src="${escapeHtml(src)}" alt="${escapeHtml(photo.alt)}"${size} loading="lazy" decoding="async">`;
+  const img = `<img class="u-photo" src="${escapeHtml(src)}" alt="${userTextHtml(photo.alt)}"${size} loading="lazy" decoding="async">`;
   const full = safeHttpUrl(photo.url);
   const linked = full
     ? `<a href="${escapeHtml(full)}" title="${escapeHtml(translate(lang, "fullImage"))}">${img}</a>`
@@ -137,7 +141,7 @@ function detailsHtml(details: EncounterDetails, lang: Language): string {
   const rows = DETAIL_LABELS.flatMap(([field, label]) => {
     const value = details[field]?.trim();
     return value
-      ? [`<dt>${escapeHtml(translate(lang, label))}</dt><dd>${escapeHtml(value)}</dd>`]
+      ? [`<dt>${escapeHtml(translate(lang, label))}</dt><dd>${userTextHtml(value)}</dd>`]
       : [];
   });
   return rows.length > 0 ? `<dl>${rows.join("")}</dl>` : "";
@@ -158,9 +162,9 @@ export function renderEncounterHtml(view: EncounterView, lang: Language, urls: R
     parts.push(`<p class="with">${t("with")} ${named.map(participantHtml).join(", ")}</p>`);
   }
   if (view.keywords.length > 0) {
+    // "#" outside the isolate: it stays before the word, as Mastodon shows it.
     const tags = view.keywords.map(
-      (k) =>
-        `<a class="p-category" rel="tag" href="${escapeHtml(tagPath(k))}">#${escapeHtml(k)}</a>`,
+      (k) => `<a class="p-category" rel="tag" href="${escapeHtml(tagPath(k))}">#${bdiHtml(k)}</a>`,
     );
     parts.push(`<p class="tags">${tags.join(" ")}</p>`);
   }

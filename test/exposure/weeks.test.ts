@@ -96,6 +96,13 @@ describe("isValidTimeZone", () => {
     expect(isValidTimeZone("")).toBe(false);
     expect(isValidTimeZone("+02:00")).toBe(false);
   });
+
+  it("answers the same whatever the ASCII case of the name, and only that", () => {
+    expect(isValidTimeZone("europe/paris")).toBe(true);
+    expect(isValidTimeZone("EUROPE/PARIS")).toBe(true);
+    // The Kelvin sign lowercases to "k", yet Intl refuses it: the check folds ASCII only.
+    expect(isValidTimeZone("Europe/\u212Aiev")).toBe(false);
+  });
 });
 
 describe("week arithmetic", () => {

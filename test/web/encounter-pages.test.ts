@@ -43,33 +43,35 @@ describe(`public encounter pages (${databaseLabel})`, () => {
     // The author's text is text: the script tag shows, never runs.
     expect(html).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
     expect(html).not.toContain("<script>");
-    // Author: name, handle, link to the profile.
+    // Author: name, handle, link to the profile; name and handle each isolated (bidi).
     const host = new URL(base).host;
     expect(html).toContain(
-      `<p class="p-author h-card"><a class="u-url p-name" href="${base}/@bea">Béa Martin</a> <span class="handle">@bea@${host}</span></p>`,
+      `<p class="p-author h-card"><bdi><a class="u-url p-name" href="${base}/@bea">Béa Martin</a></bdi> <span class="handle" dir="ltr">@bea@${host}</span></p>`,
     );
     // Participants: the member linked to their profile, the plain name as escaped text.
     expect(html).toMatch(
       new RegExp(
-        `<p class="with">Avec\u00a0: <a class="u-category h-card" href="${base}/@antoine">Antoine Brachet</a>`,
+        `<p class="with">Avec\u00a0: <bdi><a class="u-category h-card" href="${base}/@antoine">Antoine Brachet</a></bdi>`,
       ),
     );
-    expect(html).toContain("Zoé &lt;b&gt;Plain&lt;/b&gt;");
+    expect(html).toContain("<bdi>Zoé &lt;b&gt;Plain&lt;/b&gt;</bdi>");
     // The @mention and #hashtag inside the text are links too.
     expect(html).toContain(`<a class="u-category h-card" href="${base}/@antoine">@antoine</a>`);
     expect(html).toContain(
       `<a class="p-category" rel="tag" href="/tags/BrightMirror">#BrightMirror</a>`,
     );
     // Keywords link to their tag pages, in any script.
-    expect(html).toContain(`<a class="p-category" rel="tag" href="/tags/Barbares">#Barbares</a>`);
-    expect(html).toContain(`href="/tags/%C3%A9t%C3%A9">#été</a>`);
-    expect(html).toContain(`href="/tags/%E6%9D%B1%E4%BA%AC">#東京</a>`);
+    expect(html).toContain(
+      `<a class="p-category" rel="tag" href="/tags/Barbares">#<bdi>Barbares</bdi></a>`,
+    );
+    expect(html).toContain(`href="/tags/%C3%A9t%C3%A9">#<bdi>été</bdi></a>`);
+    expect(html).toContain(`href="/tags/%E6%9D%B1%E4%BA%AC">#<bdi>東京</bdi></a>`);
     // Public details with their labels, escaped.
     expect(html).toContain("<dt>Émotion ressentie</dt><dd>joie &amp; gratitude</dd>");
     expect(html).toContain("<dt>Comment va la personne</dt><dd>Il va bien.</dd>");
     // Co-signers, counts, dates, microformats.
     expect(html).toMatch(
-      /Co-signé par <a class="h-card" href="[^"]+\/@antoine">Antoine Brachet<\/a>/,
+      /Co-signé par <bdi><a class="h-card" href="[^"]+\/@antoine">Antoine Brachet<\/a><\/bdi>/,
     );
     expect(html).toMatch(/<strong>0<\/strong> j&#39;aime/);
     expect(html).toContain(`<time datetime="${s.pub.occurredOn}">`);

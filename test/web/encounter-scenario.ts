@@ -4,6 +4,7 @@ import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
 import type { App } from "../../src/app.ts";
 import { encounters } from "../../src/db/schema.ts";
 import type { EncounterView } from "../../src/encounters/encounters-repository.ts";
+import { insertRemoteEncounter } from "../support/remote-encounter.ts";
 
 /**
  * What the public pages are tested against, built once: one encounter of each
@@ -46,20 +47,7 @@ const zed: RemoteActorRecord = {
 export async function buildEncounterScenario(app: App): Promise<EncounterScenario> {
   /** A remote encounter as ingestion stores it: sanitized HTML kept as received. */
   async function insertRemote(values: Partial<typeof encounters.$inferInsert>) {
-    const actor = await app.actors.upsertRemote(zed);
-    const id = randomUUID();
-    await app.database.db.insert(encounters).values({
-      id,
-      iri: `https://remote.example/users/zed/statuses/${id}`,
-      url: `https://remote.example/@zed/${id}`,
-      authorId: actor.id,
-      isLocal: false,
-      text: "",
-      visibility: "public",
-      publishedAt: new Date(Date.now() - 60_000),
-      ...values,
-    });
-    return id;
+    return insertRemoteEncounter(app, await app.actors.upsertRemote(zed), values);
   }
 
   await Promise.all(
