@@ -12,6 +12,7 @@ import { DomainError } from "../shared/errors.ts";
 import type { BearerAuth } from "./auth.ts";
 import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
+import { idParam } from "./params.ts";
 
 export const API_PREFIX = "/api/socialdapres/v1";
 
@@ -59,8 +60,6 @@ function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T>
   if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
   return parsed.data;
 }
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
 
 /** The own JSON API under /api/socialdapres/v1: every route needs a bearer token. */
 export async function registerEncounterApi(app: FastifyInstance, deps: EncounterApiDeps) {
@@ -112,37 +111,42 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         };
       });
 
-      api.get("/encounters/:id", async (request: WithId) =>
-        encounterToApiJson(await access.visibleTo(me(request), request.params.id)),
+      api.get("/encounters/:id", async (request) =>
+        encounterToApiJson(await access.visibleTo(me(request), idParam(request, "encounter"))),
       );
 
-      api.patch("/encounters/:id", async (request: WithId) => {
+      api.patch("/encounters/:id", async (request) => {
+        // The id first: a photo is not read for an encounter that cannot exist.
+        const id = idParam(request, "encounter");
         const body = await readEncounterBody(request, "patch");
         const photo = body.removePhoto ? null : body.photo;
-        return encounterToApiJson(
-          await encounters.update(me(request), request.params.id, body.fields, photo),
-        );
+        return encounterToApiJson(await encounters.update(me(request), id, body.fields, photo));
       });
 
-      api.delete("/encounters/:id", async (request: WithId, reply) => {
-        await encounters.delete(me(request), request.params.id);
+      api.delete("/encounters/:id", async (request, reply) => {
+        await encounters.delete(me(request), idParam(request, "encounter"));
         return reply.status(204).send();
       });
 
-      api.post("/encounters/:id/cosign", async (request: WithId) =>
-        encounterToApiJson(await cosign.cosign(me(request), request.params.id)),
+      api.post("/encounters/:id/cosign", async (request) =>
+        encounterToApiJson(await cosign.cosign(me(request), idParam(request, "encounter"))),
       );
-      api.post("/encounters/:id/decline", async (request: WithId) =>
-        encounterToApiJson(await cosign.decline(me(request), request.params.id)),
+      api.post("/encounters/:id/decline", async (request) =>
+        encounterToApiJson(await cosign.decline(me(request), idParam(request, "encounter"))),
       );
 
       // Liking answers with the encounter as it now is (likesCount counts likes of ours only
       // for our own encounters: a remote encounter's count lives on its author's server).
-      api.post("/encounters/:id/like", async (request: WithId) =>
-        encounterToApiJson((await likes.likeEncounter(me(request), request.params.id)).encounter),
+      api.post("/encounters/:id/like", async (request) =>
+        encounterToApiJson(
+          (await likes.likeEncounter(me(request), idParam(request, "encounter"))).encounter,
+        ),
       );
-      api.delete("/encounters/:id/like", async (request: WithId, reply) => {
-        const { encounter } = await likes.unlikeEncounter(me(request), request.params.id);
+      api.delete("/encounters/:id/like", async (request, reply) => {
+        const { encounter } = await likes.unlikeEncounter(
+          me(request),
+          idParam(request, "encounter"),
+        );
         // A like of an encounter since deleted (or hidden from you) is taken back all the same.
         return encounter ? encounterToApiJson(encounter) : reply.status(204).send();
       });
@@ -161,8 +165,10 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         };
       });
 
-      api.post("/notifications/:id/read", async (request: WithId) =>
-        notificationToApiJson(await notifications.markRead(me(request), request.params.id)),
+      api.post("/notifications/:id/read", async (request) =>
+        notificationToApiJson(
+          await notifications.markRead(me(request), idParam(request, "notification")),
+        ),
       );
 
       api.get("/me", async (request) => {

@@ -6,6 +6,7 @@ import type { Visibility } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { escapeHtml } from "../shared/html.ts";
+import { uuidSchema } from "../shared/input.ts";
 import { type Language, translate } from "./i18n.ts";
 import {
   actorName,
@@ -37,7 +38,7 @@ const ON_PERMALINK = new Set<Visibility>(["public", "unlisted"]);
 
 const permalinkParams = z.object({
   username: z.string().min(1).max(64),
-  id: z.uuid(),
+  id: uuidSchema,
 });
 
 /** Letters and digits of any script and `_`, as keywords are stored (see encounter-input.ts). */
