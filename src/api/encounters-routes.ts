@@ -9,6 +9,7 @@ import type { LikesService } from "../encounters/likes-service.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
+import { dateTimeParam } from "../shared/input.ts";
 import type { BearerAuth } from "./auth.ts";
 import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
@@ -26,9 +27,7 @@ export interface EncounterApiDeps {
   urls: LocalUrls;
 }
 
-const cursor = z.iso
-  .datetime({ offset: true, error: "must be a date-time such as 2025-05-01T12:00:00.000Z" })
-  .optional();
+const cursor = dateTimeParam.optional();
 const limit = (max: number) =>
   z.coerce
     .number({ error: `must be a number from 1 to ${max}` })
@@ -101,7 +100,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOr422(listEncountersQuerySchema, request.query);
         const views = await access.listOwn(me(request), {
           limit: query.limit,
-          before: query.before ? new Date(query.before) : undefined,
+          before: query.before,
         });
         const last = views.at(-1);
         return {
@@ -155,7 +154,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOr422(listNotificationsQuerySchema, request.query);
         const items = await notifications.list(me(request), {
           limit: query.limit,
-          before: query.before ? new Date(query.before) : undefined,
+          before: query.before,
           unreadOnly: query.unread === "true",
         });
         const last = items.at(-1);
