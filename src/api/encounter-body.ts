@@ -8,6 +8,7 @@ import {
   encounterPatchSchema,
 } from "../encounters/encounter-input.ts";
 import { DomainError } from "../shared/errors.ts";
+import { refuseNul } from "../shared/input.ts";
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -56,6 +57,9 @@ export async function readEncounterBody(
   let photo: Buffer | undefined;
   if (request.isMultipart()) {
     ({ fields, photo } = await readMultipart(request));
+    // JSON bodies are checked for NUL by the edge hook (src/http/input-guards.ts); form
+    // fields are read here.
+    refuseNul(fields);
   } else {
     const body = request.body;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
