@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, buildApp } from "../../src/app.ts";
 import type { AppConfig } from "../../src/config/config.ts";
-import { createLogger } from "../../src/shared/logger.ts";
+import { createLogger, type Logger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
 import { freePort } from "./free-port.ts";
 
@@ -13,6 +13,8 @@ export { freePort };
 export interface TestAppOptions extends Partial<AppConfig> {
   /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
   listen?: boolean;
+  /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
+  logger?: Logger;
 }
 
 export interface TestApp {
@@ -52,11 +54,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, ...configOverrides } = overrides;
+  const { listen = false, logger, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides);
+    const instance = await buildOnce(configOverrides, logger);
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -68,7 +70,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
   }
 }
 
-async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
+async function buildOnce(overrides: Partial<AppConfig>, logger?: Logger): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -112,7 +114,7 @@ async function buildOnce(overrides: Partial<AppConfig>): Promise<TestApp> {
       database,
     };
     const app = await buildApp(config, {
-      logger: createLogger({ level: config.logLevel }),
+      logger: logger ?? createLogger({ level: config.logLevel }),
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
