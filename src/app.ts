@@ -52,6 +52,7 @@ import { createWeeklyQuestionDelivery } from "./federation/weekly-question-deliv
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerFedifyBridge } from "./http/fedify-bridge.ts";
+import { registerInputGuards } from "./http/input-guards.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
@@ -261,6 +262,8 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
   });
   registerErrorHandling(http);
+  // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.
+  registerInputGuards(http);
   registerFedifyBridge(http, federation, {
     origin: urls.origin.origin,
     contextData: () => undefined,

@@ -8,6 +8,7 @@ import type { OwnActivities } from "../encounters/own-activities.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { DomainError } from "../shared/errors.ts";
+import { refuseNul } from "../shared/input.ts";
 import type { BearerAuth } from "./auth.ts";
 import { activityToCommand, type C2sCommand } from "./c2s-mapper.ts";
 import { httpError } from "./encounter-body.ts";
@@ -106,12 +107,16 @@ export async function registerC2sOutbox(app: FastifyInstance, deps: C2sOutboxDep
 
 function parseJson(body: unknown): unknown {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  let json: unknown;
   try {
     // TextDecoder drops a byte-order mark, which some clients write.
-    return JSON.parse(new TextDecoder().decode(bytes));
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw httpError(400, "The body is not valid JSON.");
   }
+  // Read as bytes, so the edge hook (src/http/input-guards.ts) could not look inside.
+  refuseNul(json);
+  return json;
 }
 
 async function execute(

@@ -8,6 +8,7 @@ import {
   encounterPatchSchema,
 } from "../encounters/encounter-input.ts";
 import { DomainError } from "../shared/errors.ts";
+import { refuseNul } from "../shared/input.ts";
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -56,6 +57,9 @@ export async function readEncounterBody(
   let photo: Buffer | undefined;
   if (request.isMultipart()) {
     ({ fields, photo } = await readMultipart(request));
+    // JSON bodies are checked for NUL by the edge hook (src/http/input-guards.ts); form
+    // fields are read here.
+    refuseNul(fields);
   } else {
     const body = request.body;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -81,7 +85,16 @@ export async function readEncounterBody(
   return { fields: fields as EncounterInput | EncounterPatch, photo, removePhoto };
 }
 
+/** RFC 2046: 1 to 70 characters. */
+const BOUNDARY = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i;
+
 async function readMultipart(request: FastifyRequest) {
+  if (!BOUNDARY.test(request.headers["content-type"] ?? "")) {
+    throw httpError(
+      400,
+      "The Content-Type multipart/form-data needs a boundary of 1 to 70 characters (boundary=…), the one that separates the parts of the body.",
+    );
+  }
   const fields: Record<string, unknown> = {};
   const details: Record<string, unknown> = {};
   let data: Record<string, unknown> | undefined;
@@ -174,7 +187,12 @@ function multipartError(error: unknown): unknown {
       return httpError(400, "A field declared as application/json does not hold valid JSON.");
     case "FST_PROTO_VIOLATION":
       return httpError(400, "A form field has a forbidden name.");
-    default:
-      return error;
   }
+  // Errors that carry a status keep it: ours (a field refused above) and the plugin's others.
+  if ((error as { statusCode?: number } | null)?.statusCode !== undefined) return error;
+  // The parser's own errors: a body cut short, a boundary that is not the one announced.
+  return httpError(
+    400,
+    `The multipart/form-data body could not be read (${(error as Error | null)?.message ?? "malformed"}): send the whole body, its parts separated by the boundary given in Content-Type.`,
+  );
 }

@@ -9,9 +9,11 @@ import type { LikesService } from "../encounters/likes-service.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
+import { dateTimeParam } from "../shared/input.ts";
 import type { BearerAuth } from "./auth.ts";
 import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
+import { idParam } from "./params.ts";
 
 export const API_PREFIX = "/api/socialdapres/v1";
 
@@ -25,9 +27,7 @@ export interface EncounterApiDeps {
   urls: LocalUrls;
 }
 
-const cursor = z.iso
-  .datetime({ offset: true, error: "must be a date-time such as 2025-05-01T12:00:00.000Z" })
-  .optional();
+const cursor = dateTimeParam.optional();
 const limit = (max: number) =>
   z.coerce
     .number({ error: `must be a number from 1 to ${max}` })
@@ -59,8 +59,6 @@ function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T>
   if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
   return parsed.data;
 }
-
-type WithId = FastifyRequest<{ Params: { id: string } }>;
 
 /** The own JSON API under /api/socialdapres/v1: every route needs a bearer token. */
 export async function registerEncounterApi(app: FastifyInstance, deps: EncounterApiDeps) {
@@ -102,7 +100,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOr422(listEncountersQuerySchema, request.query);
         const views = await access.listOwn(me(request), {
           limit: query.limit,
-          before: query.before ? new Date(query.before) : undefined,
+          before: query.before,
         });
         const last = views.at(-1);
         return {
@@ -112,37 +110,42 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         };
       });
 
-      api.get("/encounters/:id", async (request: WithId) =>
-        encounterToApiJson(await access.visibleTo(me(request), request.params.id)),
+      api.get("/encounters/:id", async (request) =>
+        encounterToApiJson(await access.visibleTo(me(request), idParam(request, "encounter"))),
       );
 
-      api.patch("/encounters/:id", async (request: WithId) => {
+      api.patch("/encounters/:id", async (request) => {
+        // The id first: a photo is not read for an encounter that cannot exist.
+        const id = idParam(request, "encounter");
         const body = await readEncounterBody(request, "patch");
         const photo = body.removePhoto ? null : body.photo;
-        return encounterToApiJson(
-          await encounters.update(me(request), request.params.id, body.fields, photo),
-        );
+        return encounterToApiJson(await encounters.update(me(request), id, body.fields, photo));
       });
 
-      api.delete("/encounters/:id", async (request: WithId, reply) => {
-        await encounters.delete(me(request), request.params.id);
+      api.delete("/encounters/:id", async (request, reply) => {
+        await encounters.delete(me(request), idParam(request, "encounter"));
         return reply.status(204).send();
       });
 
-      api.post("/encounters/:id/cosign", async (request: WithId) =>
-        encounterToApiJson(await cosign.cosign(me(request), request.params.id)),
+      api.post("/encounters/:id/cosign", async (request) =>
+        encounterToApiJson(await cosign.cosign(me(request), idParam(request, "encounter"))),
       );
-      api.post("/encounters/:id/decline", async (request: WithId) =>
-        encounterToApiJson(await cosign.decline(me(request), request.params.id)),
+      api.post("/encounters/:id/decline", async (request) =>
+        encounterToApiJson(await cosign.decline(me(request), idParam(request, "encounter"))),
       );
 
       // Liking answers with the encounter as it now is (likesCount counts likes of ours only
       // for our own encounters: a remote encounter's count lives on its author's server).
-      api.post("/encounters/:id/like", async (request: WithId) =>
-        encounterToApiJson((await likes.likeEncounter(me(request), request.params.id)).encounter),
+      api.post("/encounters/:id/like", async (request) =>
+        encounterToApiJson(
+          (await likes.likeEncounter(me(request), idParam(request, "encounter"))).encounter,
+        ),
       );
-      api.delete("/encounters/:id/like", async (request: WithId, reply) => {
-        const { encounter } = await likes.unlikeEncounter(me(request), request.params.id);
+      api.delete("/encounters/:id/like", async (request, reply) => {
+        const { encounter } = await likes.unlikeEncounter(
+          me(request),
+          idParam(request, "encounter"),
+        );
         // A like of an encounter since deleted (or hidden from you) is taken back all the same.
         return encounter ? encounterToApiJson(encounter) : reply.status(204).send();
       });
@@ -151,7 +154,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOr422(listNotificationsQuerySchema, request.query);
         const items = await notifications.list(me(request), {
           limit: query.limit,
-          before: query.before ? new Date(query.before) : undefined,
+          before: query.before,
           unreadOnly: query.unread === "true",
         });
         const last = items.at(-1);
@@ -161,8 +164,10 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         };
       });
 
-      api.post("/notifications/:id/read", async (request: WithId) =>
-        notificationToApiJson(await notifications.markRead(me(request), request.params.id)),
+      api.post("/notifications/:id/read", async (request) =>
+        notificationToApiJson(
+          await notifications.markRead(me(request), idParam(request, "notification")),
+        ),
       );
 
       api.get("/me", async (request) => {

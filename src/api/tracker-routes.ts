@@ -10,6 +10,7 @@ import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker
 import { DomainError } from "../shared/errors.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
+import { idParam } from "./params.ts";
 
 /*
  * The private tracker's own routes: every one answers about the authenticated member
@@ -91,8 +92,6 @@ export function privateFieldsToJson(
   };
 }
 
-type WithId = FastifyRequest<{ Params: { id: string } }>;
-
 export async function registerTrackerApi(app: FastifyInstance, deps: TrackerApiDeps) {
   const { auth, privateFields, trackerData } = deps;
   await app.register(
@@ -100,22 +99,24 @@ export async function registerTrackerApi(app: FastifyInstance, deps: TrackerApiD
       privateApiScope(api, auth);
       const me = (request: FastifyRequest) => auth.memberOf(request).username;
 
-      api.get("/encounters/:id/private", async (request: WithId) =>
-        privateFieldsToJson(await privateFields.getPrivateFields(me(request), request.params.id)),
+      api.get("/encounters/:id/private", async (request) =>
+        privateFieldsToJson(
+          await privateFields.getPrivateFields(me(request), idParam(request, "encounter")),
+        ),
       );
 
-      api.put("/encounters/:id/private", async (request: WithId) =>
+      api.put("/encounters/:id/private", async (request) =>
         privateFieldsToJson(
           await privateFields.setPrivateFields(
             me(request),
-            request.params.id,
+            idParam(request, "encounter"),
             request.body as Parameters<PrivateFieldsService["setPrivateFields"]>[2],
           ),
         ),
       );
 
-      api.delete("/encounters/:id/private", async (request: WithId, reply) => {
-        await privateFields.deletePrivateFields(me(request), request.params.id);
+      api.delete("/encounters/:id/private", async (request, reply) => {
+        await privateFields.deletePrivateFields(me(request), idParam(request, "encounter"));
         return reply.status(204).send();
       });
 

@@ -11,6 +11,7 @@ import {
 } from "../exposure/weekly-question-service.ts";
 import { isValidTimeZone } from "../exposure/weeks.ts";
 import { DomainError } from "../shared/errors.ts";
+import { isStorableDate } from "../shared/input.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
@@ -54,6 +55,10 @@ export const checkinBodySchema = z
     weekStart: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, "weekStart must be a date YYYY-MM-DD (a Monday)")
+      .refine((day) => isStorableDate(new Date(`${day}T00:00:00Z`)), {
+        error: "weekStart must be a date from the year 0001 on",
+        abort: true,
+      })
       .refine(isMonday, "weekStart must be a Monday (weeks start on Monday)")
       .optional(),
   })

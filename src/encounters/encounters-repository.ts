@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, encounterParticipants, encounters } from "../db/schema.ts";
+import { isUuid } from "../shared/input.ts";
 
 export type EncounterRow = typeof encounters.$inferSelect;
 export type ParticipantRow = typeof encounterParticipants.$inferSelect;
@@ -72,7 +73,8 @@ export function createEncountersRepository(db: Db): EncountersRepository {
 
   return {
     async findById(id) {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      // Not found, rather than PostgreSQL's "invalid input syntax for type uuid".
+      if (!isUuid(id)) return undefined;
       const rows = await db.select().from(encounters).where(eq(encounters.id, id));
       return (await hydrate(rows))[0];
     },

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { members, notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
+import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
@@ -32,8 +33,6 @@ export interface NotificationsService {
   settings(username: string): Promise<NamedSettings>;
   updateSettings(username: string, patch: Partial<NamedSettings>): Promise<NamedSettings>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createNotificationsService(deps: {
   db: Db;
@@ -80,7 +79,7 @@ export function createNotificationsService(deps: {
 
     async markRead(username, id) {
       const member = await memberOf(username);
-      const [row] = UUID.test(id)
+      const [row] = isUuid(id)
         ? await db
             .select()
             .from(notifications)

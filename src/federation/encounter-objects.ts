@@ -4,6 +4,7 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import { isStorableDate } from "../shared/input.ts";
 import { authorLanguage, createActivityOf } from "./encounter-delivery.ts";
 import type { AppFederation } from "./federation.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
@@ -97,7 +98,8 @@ export function registerEncounterObjects(
       if (!author) return null;
       // Newest first, paged by the publication time of the last item seen.
       const before = cursor === null || cursor === FIRST_PAGE ? undefined : new Date(cursor);
-      if (before && Number.isNaN(before.getTime())) return null;
+      // A cursor we did not mint (unparseable, or a year PostgreSQL cannot read): no such page.
+      if (before && !isStorableDate(before)) return null;
       const limit = cursor === null ? Number.MAX_SAFE_INTEGER : OUTBOX_PAGE_SIZE;
       const page = await encounters.listByAuthor(author.id, {
         limit,

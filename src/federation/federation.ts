@@ -130,7 +130,10 @@ async function offsetPage<TRow, TItem>(
   load: (page: { offset: number; limit: number }) => Promise<{ items: TRow[]; total: number }>,
   toItem: (row: TRow) => TItem,
 ): Promise<{ items: TItem[]; nextCursor: string | null }> {
-  const offset = cursor === null ? 0 : Number.parseInt(cursor, 10) || 0;
+  // Our cursors are offsets we minted; anything else (negative, not a number, beyond any
+  // collection) is a page with nothing on it, never a query PostgreSQL refuses.
+  const offset = cursor === null ? 0 : /^\d{1,9}$/.test(cursor) ? Number(cursor) : undefined;
+  if (offset === undefined) return { items: [], nextCursor: null };
   const page = await load({
     offset,
     limit: cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE,

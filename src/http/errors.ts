@@ -10,6 +10,37 @@ const STATUS_BY_CODE = {
   unauthorized: 401,
 } as const;
 
+const NUL_IN_TEXT =
+  "A text in the request contains a NUL character (U+0000), which cannot be stored: remove it.";
+const DATE_OUT_OF_RANGE =
+  "A date in the request is out of range: use an ISO 8601 date between the years 0001 and 9999.";
+
+/** SQLSTATE codes of values PostgreSQL cannot read, and what the person should change. */
+const REFUSED_VALUES: Record<string, string> = {
+  // invalid_text_representation, e.g. an id that is not a UUID
+  "22P02":
+    "A value in the request is not in the expected form (ids are UUIDs, numbers are numbers): check it against the API documentation.",
+  // character_not_in_repertoire (text) and untranslatable_character (JSON): a NUL
+  "22021": NUL_IN_TEXT,
+  "22P05": NUL_IN_TEXT,
+  // datetime_field_overflow, invalid_datetime_format
+  "22008": DATE_OUT_OF_RANGE,
+  "22007": DATE_OUT_OF_RANGE,
+  // numeric_value_out_of_range
+  "22003": "A number in the request is too large or too small.",
+};
+
+/** The message for a database error caused by a value of the request, if it is one. */
+function refusedValueMessage(error: unknown): string | undefined {
+  // drizzle wraps the driver's error (PGlite or postgres.js) as its cause.
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && Object.hasOwn(REFUSED_VALUES, code))
+      return REFUSED_VALUES[code];
+  }
+  return undefined;
+}
+
 /**
  * One shape for every error answer: `{ "error": "what is wrong and how to fix it" }`.
  * Errors a person can fix keep their message; anything unexpected is logged
@@ -27,6 +58,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.status(status).send({ error: error.message });
+    }
+    // A value the edge's checks let through and PostgreSQL could not read: the request's fault,
+    // but logged, since a route should have refused it with a clearer message.
+    const refused = refusedValueMessage(error);
+    if (refused) {
+      request.log.warn({ err: error }, "the database refused a value of the request");
+      return reply.status(400).send({ error: refused });
     }
     request.log.error({ err: error }, "request failed");
     return reply

@@ -1,5 +1,5 @@
 import { configure, type LogRecord } from "@logtape/logtape";
-import type { Logger } from "./logger.ts";
+import { type Logger, withoutQueryValues } from "./logger.ts";
 
 const LEVELS = {
   trace: "trace",
@@ -21,13 +21,8 @@ export async function routeFedifyLogsToPino(logger: Logger): Promise<void> {
     reset: true,
     sinks: {
       pino(record: LogRecord) {
-        const message = record.message
-          .map((part) => (typeof part === "string" ? part : safeString(part)))
-          .join("");
-        fedifyLogger[LEVELS[record.level]](
-          { category: record.category.join("."), ...record.properties },
-          message,
-        );
+        const [fields, message] = fedifyRecordToPino(record);
+        fedifyLogger[LEVELS[record.level]](fields, message);
       },
     },
     loggers: [
@@ -43,8 +38,45 @@ export async function routeFedifyLogsToPino(logger: Logger): Promise<void> {
   });
 }
 
+/**
+ * The most characters one value of a record (and its message) keeps in a log line. Fedify
+ * puts whole activities in its records — an unsigned 1 MB POST to an inbox would be logged
+ * whole — so strings, objects and error messages are cut to this length.
+ */
+export const LOG_VALUE_MAX_CHARS = 2048;
+
+/** A LogTape record as pino's fields and message: values capped, errors without query values. */
+export function fedifyRecordToPino(record: LogRecord): [Record<string, unknown>, string] {
+  const fields: Record<string, unknown> = { category: record.category.join(".") };
+  for (const [key, value] of Object.entries(record.properties)) fields[key] = capped(value);
+  const message = record.message
+    .map((part) => (typeof part === "string" ? part : safeString(part)))
+    .join("");
+  return [fields, truncate(message)];
+}
+
+function truncate(text: string): string {
+  return text.length <= LOG_VALUE_MAX_CHARS
+    ? text
+    : `${text.slice(0, LOG_VALUE_MAX_CHARS)}… [${text.length - LOG_VALUE_MAX_CHARS} more characters not logged]`;
+}
+
+function capped(value: unknown): unknown {
+  if (typeof value === "string") return truncate(value);
+  if (value instanceof Error) {
+    // Kept an Error, for pino's error serializer (src/shared/logger.ts).
+    const error = withoutQueryValues(value) as Error;
+    error.message = truncate(error.message);
+    if (error.stack) error.stack = truncate(error.stack);
+    return error;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const json = safeString(value);
+  return json.length <= LOG_VALUE_MAX_CHARS ? value : truncate(json);
+}
+
 function safeString(value: unknown): string {
-  if (value instanceof Error) return value.message;
+  if (value instanceof Error) return (withoutQueryValues(value) as Error).message;
   if (typeof value === "object" && value !== null) {
     try {
       return JSON.stringify(value);

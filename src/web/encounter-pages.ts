@@ -7,6 +7,7 @@ import type { EncountersRepository, EncounterView } from "../encounters/encounte
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
+import { uuidSchema } from "../shared/input.ts";
 import { type Language, translate, translateWithHtml } from "./i18n.ts";
 import {
   actorName,
@@ -38,7 +39,7 @@ const ON_PERMALINK = new Set<Visibility>(["public", "unlisted"]);
 
 const permalinkParams = z.object({
   username: z.string().min(1).max(64),
-  id: z.uuid(),
+  id: uuidSchema,
 });
 
 /** Letters and digits of any script and `_`, as keywords are stored (see encounter-input.ts). */

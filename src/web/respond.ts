@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
 import { escapeHtml } from "../shared/html.ts";
+import { dateTimeParam } from "../shared/input.ts";
 import { type Language, type MessageKey, pickLanguage, translate } from "./i18n.ts";
 import { layout } from "./layout.ts";
 
@@ -42,15 +43,12 @@ export function sendMessagePage(
 
 export const PAGE_SIZE = 20;
 
-const pagingQuery = z.object({
-  before: z.iso.datetime({ offset: true }).optional(),
-});
+const pagingQuery = z.object({ before: dateTimeParam.optional() });
 
-/** `?before=<ISO date>`: a Date, undefined for the first page, or null when malformed. */
+/** `?before=<ISO date>`: a Date, undefined for the first page, or null when malformed or out of range. */
 export function parseBefore(query: unknown): Date | undefined | null {
   const parsed = pagingQuery.safeParse(query ?? {});
-  if (!parsed.success) return null;
-  return parsed.data.before ? new Date(parsed.data.before) : undefined;
+  return parsed.success ? parsed.data.before : null;
 }
 
 /**

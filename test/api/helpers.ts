@@ -31,6 +31,18 @@ export function client(app: App, token: string) {
     });
 }
 
+/** Posts an encounter through the API; throws unless it was created. */
+export async function postEncounter(
+  send: ReturnType<typeof client>,
+  payload: Record<string, unknown>,
+): Promise<{ id: string; iri: string }> {
+  const response = await send({ method: "POST", url: `${API}/encounters`, payload });
+  if (response.statusCode !== 201) {
+    throw new Error(`The encounter was not created: ${response.statusCode} ${response.body}`);
+  }
+  return response.json();
+}
+
 /** A multipart body as a browser or curl would send it. */
 export async function multipart(
   form: FormData,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, buildApp } from "../../src/app.ts";
 import type { AppConfig } from "../../src/config/config.ts";
-import { createLogger } from "../../src/shared/logger.ts";
+import { createLogger, type Logger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
 import { freePort } from "./free-port.ts";
 
@@ -17,6 +17,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   egress?: BuildOptions["egress"];
   /** Shorter log-in throttle delays, for tests that go through an account's slow lane. */
   loginThrottle?: BuildOptions["loginThrottle"];
+  /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
+  logger?: Logger;
 }
 
 type BuildOptions = NonNullable<Parameters<typeof buildApp>[1]>;
@@ -58,11 +60,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, egress, loginThrottle, ...configOverrides } = overrides;
+  const { listen = false, egress, loginThrottle, logger, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides, { egress, loginThrottle });
+    const instance = await buildOnce(configOverrides, { egress, loginThrottle, logger });
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -76,7 +78,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
 
 async function buildOnce(
   overrides: Partial<AppConfig>,
-  options: Pick<BuildOptions, "egress" | "loginThrottle">,
+  options: Pick<BuildOptions, "egress" | "loginThrottle" | "logger">,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
@@ -121,11 +123,11 @@ async function buildOnce(
       database,
     };
     const app = await buildApp(config, {
-      logger: createLogger({ level: config.logLevel }),
+      ...options,
+      logger: options.logger ?? createLogger({ level: config.logLevel }),
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
-      ...options,
     });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };

@@ -4,8 +4,21 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { buildApp } from "../../src/app.ts";
+import { createLogger, type Logger } from "../../src/shared/logger.ts";
 import { freePort } from "./app.ts";
 import { freshDatabaseConfig } from "./database.ts";
+
+/** The app's own logger (its serializers and redaction) at `level`, its lines kept in `logs`. */
+export function capturingLogger(level: string): { logger: Logger; logs: string[] } {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger({ level, destination }), logs };
+}
 
 /** An instance that listens, with every log line at "trace" kept in `logs`. */
 export async function instanceWithCapturedLogs() {
