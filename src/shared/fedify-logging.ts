@@ -22,7 +22,7 @@ export async function routeFedifyLogsToPino(logger: Logger): Promise<void> {
     sinks: {
       pino(record: LogRecord) {
         const [fields, message] = fedifyRecordToPino(record);
-        fedifyLogger[LEVELS[record.level]](fields, message);
+        fedifyLogger[pinoLevelOf(record)](fields, message);
       },
     },
     loggers: [
@@ -36,6 +36,19 @@ export async function routeFedifyLogsToPino(logger: Logger): Promise<void> {
       },
     ],
   });
+}
+
+/**
+ * Failures that are someone else's doing, not the server's: a handle that does not exist or a
+ * server that does not answer when a member names a participant. The member gets a 422 with
+ * the reason (src/federation/participant-resolver.ts); the admin's error log stays for us.
+ */
+const NOT_OUR_ERRORS = new Set(["fedify.webfinger.lookup"]);
+
+/** The pino level a LogTape record is written at. */
+export function pinoLevelOf(record: LogRecord): (typeof LEVELS)[keyof typeof LEVELS] {
+  const level = LEVELS[record.level];
+  return level === "error" && NOT_OUR_ERRORS.has(record.category.join(".")) ? "info" : level;
 }
 
 /**
