@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { EncounterInput, EncounterPatch } from "../encounters/encounter-input.ts";
+import { visibilityFromAddressing } from "../federation/mappers/addressing.ts";
 import { DomainError } from "../shared/errors.ts";
+import { htmlToPlainText } from "../shared/sanitize-html.ts";
 
 /**
  * ActivityPub client-to-server: what a client POSTs to an outbox, turned into one command
@@ -21,9 +23,6 @@ export type C2sCommand =
   | { kind: "unlike"; iri: string }
   /** Undo naming only an activity's IRI: which of the member's activities it is, the outbox finds. */
   | { kind: "undo"; activityIri: string };
-
-export const AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
-const PUBLIC_ALIASES = new Set([AS_PUBLIC, "as:Public", "Public"]);
 
 const toArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const oneOrMany = <T extends z.ZodType>(schema: T) =>
@@ -167,10 +166,10 @@ function noteToInput(
     text: textOf(note),
     participants,
     keywords: hashtagsOf(note),
-    visibility: visibilityOf(
+    visibility: visibilityFromAddressing(
       [...activity.to, ...(note.to ?? [])],
       [...activity.cc, ...(note.cc ?? [])],
-      context.followersIri,
+      (iri) => iri === context.followersIri,
     ),
     occurredOn: note["socialdapres:occurredOn"],
     details: note["socialdapres:details"] as EncounterInput["details"],
@@ -191,7 +190,9 @@ function noteToPatch(
   }
   const to = [...(activity.to ?? []), ...(note.to ?? [])];
   const cc = [...(activity.cc ?? []), ...(note.cc ?? [])];
-  if (to.length + cc.length > 0) patch.visibility = visibilityOf(to, cc, context.followersIri);
+  if (to.length + cc.length > 0) {
+    patch.visibility = visibilityFromAddressing(to, cc, (iri) => iri === context.followersIri);
+  }
   if (note["socialdapres:occurredOn"] !== undefined)
     patch.occurredOn = note["socialdapres:occurredOn"];
   if (note["socialdapres:details"] !== undefined) {
@@ -221,21 +222,6 @@ function hashtagsOf(note: NoteJson): string[] {
 }
 
 /**
- * Mastodon's visibility read back from addressing: Public in `to` → public, in `cc` →
- * unlisted, the author's followers → followers, anything else → the participants only.
- */
-export function visibilityOf(
-  to: string[],
-  cc: string[],
-  followersIri: string,
-): "public" | "unlisted" | "followers" | "participants" {
-  if (to.some((iri) => PUBLIC_ALIASES.has(iri))) return "public";
-  if (cc.some((iri) => PUBLIC_ALIASES.has(iri))) return "unlisted";
-  if ([...to, ...cc].includes(followersIri)) return "followers";
-  return "participants";
-}
-
-/**
  * The words of the Note: `source.content` when plain text or Markdown, else the text of
  * the HTML `content`. Leading mentions and trailing hashtags that only repeat the tags
  * (as Mastodon-style clients write them) are dropped; the same words elsewhere stay.
@@ -244,7 +230,9 @@ export function textOf(note: NoteJson): string {
   const { source } = note;
   const plainSource =
     source && (!source.mediaType || /^text\/(plain|markdown)\b/.test(source.mediaType));
-  const text = (plainSource ? source.content : htmlToText(note.content ?? "")).normalize("NFC");
+  const text = (plainSource ? source.content : htmlToPlainText(note.content ?? "")).normalize(
+    "NFC",
+  );
   const mentions = new Set(
     tagsOf(note, "Mention").flatMap((t) => {
       const name = t.name?.toLowerCase();
@@ -269,32 +257,4 @@ export function textOf(note: NoteJson): string {
     result = result.slice(0, m.index);
   }
   return result.trim();
-}
-
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-};
-
-/** The plain text of simple HTML: paragraphs and line breaks kept as newlines, tags dropped. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<\/p>\s*<p[^>]*>/gi, "\n\n")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, code: string) => {
-      if (code[0] === "#") {
-        const point =
-          code[1] === "x" || code[1] === "X"
-            ? Number.parseInt(code.slice(2), 16)
-            : Number(code.slice(1));
-        return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : whole;
-      }
-      return ENTITIES[code.toLowerCase()] ?? whole;
-    })
-    .trim();
 }

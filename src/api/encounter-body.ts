@@ -1,7 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
-  describeIssues,
   type EncounterInput,
   type EncounterPatch,
   encounterInputSchema,
@@ -9,6 +8,7 @@ import {
 } from "../encounters/encounter-input.ts";
 import { DomainError } from "../shared/errors.ts";
 import { refuseNul } from "../shared/input.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -68,8 +68,8 @@ export async function readEncounterBody(
     fields = { ...(body as Record<string, unknown>) };
   }
   const schema = mode === "create" ? createEncounterBodySchema : patchEncounterBodySchema;
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
+  // Checked whole here (the body's own fields); the service checks the input again.
+  parseOrThrow(schema, fields);
   const removePhoto = fields.removePhoto === true;
   delete fields.removePhoto;
   if (removePhoto && photo) {

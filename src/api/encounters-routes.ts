@@ -3,13 +3,12 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
-import { describeIssues } from "../encounters/encounter-input.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
-import { DomainError } from "../shared/errors.ts";
 import { dateTimeParam } from "../shared/input.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 import type { BearerAuth } from "./auth.ts";
 import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
@@ -54,12 +53,6 @@ export const settingsPatchSchema = z
   .object({ autoCosignFromFollowed: z.boolean({ error: "must be true or false" }).optional() })
   .strict();
 
-function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
 /** The own JSON API under /api/socialdapres/v1: every route needs a bearer token. */
 export async function registerEncounterApi(app: FastifyInstance, deps: EncounterApiDeps) {
   const { auth, encounters, cosign, likes, access, notifications, urls } = deps;
@@ -97,7 +90,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
       });
 
       api.get("/encounters", async (request) => {
-        const query = parseOr422(listEncountersQuerySchema, request.query);
+        const query = parseOrThrow(listEncountersQuerySchema, request.query ?? {});
         const views = await access.listOwn(me(request), {
           limit: query.limit,
           before: query.before,
@@ -151,7 +144,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
       });
 
       api.get("/notifications", async (request) => {
-        const query = parseOr422(listNotificationsQuerySchema, request.query);
+        const query = parseOrThrow(listNotificationsQuerySchema, request.query ?? {});
         const items = await notifications.list(me(request), {
           limit: query.limit,
           before: query.before,
@@ -188,7 +181,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
       });
 
       api.patch("/me/settings", async (request) => {
-        const patch = parseOr422(settingsPatchSchema, request.body);
+        const patch = parseOrThrow(settingsPatchSchema, request.body ?? {});
         return notifications.updateSettings(me(request), patch);
       });
     },

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { CIRCLES, DISTANCES, MASKS, SETTINGS, VOICES } from "../db/schema.ts";
-import { describeIssues } from "../encounters/encounter-input.ts";
 import type {
   PrivateFieldsService,
   PrivateFieldsView,
 } from "../exposure/private-fields-service.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
-import { DomainError } from "../shared/errors.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 import { idParam } from "./params.ts";
@@ -121,11 +120,10 @@ export async function registerTrackerApi(app: FastifyInstance, deps: TrackerApiD
       });
 
       api.get("/tracker/export", async (request, reply) => {
-        const parsed = exportQuerySchema.safeParse(request.query ?? {});
-        if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
+        const { format } = parseOrThrow(exportQuerySchema, request.query ?? {});
         const data = await trackerData.exportData(me(request));
         const day = data.exportedAt.slice(0, 10);
-        if (parsed.data.format === "csv") {
+        if (format === "csv") {
           return reply
             .type("text/csv; charset=utf-8")
             .header("content-disposition", `attachment; filename="tracker-${day}.csv"`)

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BUDGETS } from "../db/schema.ts";
-import { describeIssues } from "../encounters/encounter-input.ts";
 import { MAX_ANSWER_COUNT } from "../exposure/answer-parser.ts";
 import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
 import {
@@ -10,8 +9,8 @@ import {
   type WeeklyQuestionService,
 } from "../exposure/weekly-question-service.ts";
 import { isValidTimeZone } from "../exposure/weeks.ts";
-import { DomainError } from "../shared/errors.ts";
 import { isStorableDate } from "../shared/input.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
@@ -93,12 +92,6 @@ function isMonday(value: string): boolean {
   );
 }
 
-function parseOr422<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
 const checkinJson = (c: Checkin) => ({
   weekStart: c.weekStart,
   answer: c.answer,
@@ -127,22 +120,25 @@ export async function registerTrackerSettingsApi(
       api.get("/tracker/settings", async (request) => settings.get(me(request).id));
 
       api.patch("/tracker/settings", async (request) =>
-        settings.update(me(request).id, parseOr422(trackerSettingsPatchSchema, request.body)),
+        settings.update(
+          me(request).id,
+          parseOrThrow(trackerSettingsPatchSchema, request.body ?? {}),
+        ),
       );
 
       api.post("/tracker/checkins", async (request, reply) => {
-        const body = parseOr422(checkinBodySchema, request.body);
+        const body = parseOrThrow(checkinBodySchema, request.body ?? {});
         const checkin = await weeklyQuestions.checkIn(me(request).id, body, "api");
         return reply.status(201).send(checkinJson(checkin));
       });
 
       api.get("/tracker/checkins", async (request) => {
-        const { limit } = parseOr422(checkinHistoryQuerySchema, request.query);
+        const { limit } = parseOrThrow(checkinHistoryQuerySchema, request.query ?? {});
         return { items: (await weeklyQuestions.checkins(me(request).id, limit)).map(checkinJson) };
       });
 
       api.post("/tracker/link", async (request, reply) => {
-        const { account } = parseOr422(linkBodySchema, request.body);
+        const { account } = parseOrThrow(linkBodySchema, request.body ?? {});
         try {
           const link = await weeklyQuestions.requestLink(me(request), account);
           return reply.status(202).send(link);

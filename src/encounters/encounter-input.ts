@@ -88,22 +88,6 @@ export const encounterPatchSchema = encounterInputSchema
   .partial();
 export type EncounterPatch = z.input<typeof encounterPatchSchema>;
 
-/** Turns zod's issues into one sentence a person can act on. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.join(".");
-      return path ? `${path} ${issue.message}` : issue.message;
-    })
-    .join("; ");
-}
-
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new DomainError("invalid", `${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
 /** Keywords deduplicated case-insensitively, keeping the first spelling. */
 export function uniqueKeywords(keywords: string[]): string[] {
   const seen = new Set<string>();

@@ -15,6 +15,7 @@ import {
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EventBus } from "../shared/events.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 import {
   checkOccurredOn,
   type EncounterInput,
@@ -22,7 +23,6 @@ import {
   encounterInputSchema,
   encounterPatchSchema,
   isFediverseReference,
-  parseOrThrow,
   uniqueKeywords,
   type ValidEncounterInput,
 } from "./encounter-input.ts";

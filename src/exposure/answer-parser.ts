@@ -17,21 +17,6 @@ const YES = new Set(["oui", "ouais", "yes", "yeah", "yep"]);
 const NO = new Set(["non", "no", "nope", "nan"]);
 export const MAX_ANSWER_COUNT = 99;
 
-/** The visible text of a Note's HTML content, with entities decoded. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, " ")
-    .replace(/<\/p>/gi, " ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&amp;/g, "&");
-}
-
 /** Words of the text: lower case, no accents, no mentions, only letters and digits. */
 export function answerWords(text: string): string[] {
   return text

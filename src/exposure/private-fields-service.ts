@@ -2,9 +2,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { type CIRCLES, encounterPrivate, members, participantCircles } from "../db/schema.ts";
-import { parseOrThrow } from "../encounters/encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { DomainError } from "../shared/errors.ts";
+import { parseOrThrow } from "../shared/validation.ts";
 import {
   PRIVATE_FIELD_NAMES,
   type PrivateFieldsInput,

@@ -11,8 +11,9 @@ import {
 } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { Logger } from "../shared/logger.ts";
+import { htmlToPlainText } from "../shared/sanitize-html.ts";
 import { createAccountLinks } from "./account-links.ts";
-import { htmlToText, type ParsedAnswer, parseAnswer } from "./answer-parser.ts";
+import { type ParsedAnswer, parseAnswer } from "./answer-parser.ts";
 import { languageOf, texts } from "./weekly-question-texts.ts";
 import { weekStartOf } from "./weeks.ts";
 
@@ -219,7 +220,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       noteIri: string;
       content: string;
     }): Promise<ReplyOutcome> {
-      const parsed = parseAnswer(htmlToText(reply.content));
+      const parsed = parseAnswer(htmlToPlainText(reply.content));
       const [question] = await db
         .select()
         .from(weeklyQuestions)

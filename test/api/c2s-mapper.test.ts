@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { activityToCommand, htmlToText, visibilityOf } from "../../src/api/c2s-mapper.ts";
+import { activityToCommand } from "../../src/api/c2s-mapper.ts";
+import { visibilityFromAddressing } from "../../src/federation/mappers/addressing.ts";
 import { isDomainError } from "../../src/shared/errors.ts";
+import { htmlToPlainText } from "../../src/shared/sanitize-html.ts";
 
 const fixture = (path: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/fediverse/${path}`, import.meta.url), "utf8"));
@@ -107,12 +109,17 @@ describe("C2S mapping: activity → command", () => {
   });
 
   it("visibility follows Mastodon's addressing, on the activity or the Note", () => {
-    expect(visibilityOf([PUBLIC], [FOLLOWERS], FOLLOWERS)).toBe("public");
-    expect(visibilityOf(["as:Public"], [], FOLLOWERS)).toBe("public");
-    expect(visibilityOf([FOLLOWERS], [PUBLIC], FOLLOWERS)).toBe("unlisted");
-    expect(visibilityOf([FOLLOWERS], [], FOLLOWERS)).toBe("followers");
-    expect(visibilityOf(["https://b.example/users/antoine"], [], FOLLOWERS)).toBe("participants");
-    expect(visibilityOf([], [], FOLLOWERS)).toBe("participants");
+    const visibilityOf = (to: string[], cc: string[]) =>
+      visibilityFromAddressing(to, cc, (iri) => iri === FOLLOWERS);
+    expect(visibilityOf([PUBLIC], [FOLLOWERS])).toBe("public");
+    expect(visibilityOf(["as:Public"], [])).toBe("public");
+    expect(visibilityOf([FOLLOWERS], [PUBLIC])).toBe("unlisted");
+    expect(visibilityOf([FOLLOWERS], [])).toBe("followers");
+    expect(visibilityOf(["https://b.example/users/antoine"], [])).toBe("participants");
+    expect(visibilityOf([], [])).toBe("participants");
+    // Every spelling of the public audience, as servers send it.
+    expect(visibilityOf(["Public"], [])).toBe("public");
+    expect(visibilityOf([FOLLOWERS], ["as:Public"])).toBe("unlisted");
     const note = {
       type: "Note",
       content: "x",
@@ -220,10 +227,11 @@ describe("C2S mapping: activity → command", () => {
     expect(refusal([{ type: "Note" }])).toMatch(/with a `type`/);
   });
 
-  it("htmlToText decodes entities and keeps line breaks", () => {
-    expect(htmlToText("<p>a &amp; b&nbsp;&lt;c&gt; &#233;&#x1F600;</p><p>d<br>e</p>")).toBe(
-      "a & b <c> é😀\n\nd\ne",
+  it("a Note's HTML is read as text by the one HTML-to-text conversion", () => {
+    expect(htmlToPlainText("<p>a &amp; b&nbsp;&lt;c&gt; &#233;&#x1F600;</p><p>d<br>e</p>")).toBe(
+      "a & b\u00a0<c> é😀\n\nd\ne",
     );
-    expect(htmlToText("&bogus; &#0;")).toBe("&bogus; &#0;");
+    // An unknown entity stays as written; a NUL code point never reaches the text.
+    expect(htmlToPlainText("&bogus; &#0;")).toBe("&bogus; \uFFFD");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { htmlToText, parseAnswer } from "../../src/exposure/answer-parser.ts";
+import { parseAnswer } from "../../src/exposure/answer-parser.ts";
+import { htmlToPlainText } from "../../src/shared/sanitize-html.ts";
 
 describe("parseAnswer: the weekly question's answer, as people type it", () => {
   it.each([
@@ -56,16 +57,16 @@ describe("parseAnswer: the weekly question's answer, as people type it", () => {
   });
 });
 
-describe("htmlToText: a Note's content as the parser reads it", () => {
+describe("a Note's content as the parser reads it (htmlToPlainText)", () => {
   it("drops Mastodon's mention markup and keeps the words", () => {
     const html =
       '<p><span class="h-card" translate="no"><a href="https://a.example/users/instance" class="u-url mention">@<span>instance</span></a></span> Oui, 3 !</p>';
-    expect(parseAnswer(htmlToText(html))).toEqual({ answer: "yes", count: 3 });
+    expect(parseAnswer(htmlToPlainText(html))).toEqual({ answer: "yes", count: 3 });
   });
 
   it("decodes entities and line breaks", () => {
-    expect(htmlToText("<p>oui&nbsp;2<br/>merci &amp; bravo &#233;</p>")).toBe(
-      "oui 2 merci & bravo é ",
+    expect(htmlToPlainText("<p>oui&nbsp;2<br/>merci &amp; bravo &#233;</p>")).toBe(
+      "oui\u00a02\nmerci & bravo é",
     );
   });
 });

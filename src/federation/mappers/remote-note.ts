@@ -7,11 +7,11 @@ import {
   Link,
   Mention,
   type Note,
-  PUBLIC_COLLECTION,
 } from "@fedify/vocab";
 import type { Visibility } from "../../db/schema.ts";
 import type { RemoteEncounterRecord } from "../../encounters/remote-encounter-record.ts";
 import { htmlToPlainText, sanitizeRemoteHtml } from "../../shared/sanitize-html.ts";
+import { visibilityFromAddressing } from "./addressing.ts";
 
 export const SOCIALDAPRES_TAG = "socialdapres";
 
@@ -115,18 +115,15 @@ function sameKeyword(keywords: string[], name: string): boolean {
 }
 
 /**
- * Mastodon's rules read backwards: who the post is addressed to says how
- * visible it is. A followers collection is recognised by its path, as every
- * server we know names it (Mastodon, GoToSocial, Pleroma, Misskey, Lemmy).
+ * A followers collection is recognised by its path, as every server we know names it
+ * (Mastodon, GoToSocial, Pleroma, Misskey, Lemmy).
  */
 function visibilityOf(note: Note): Exclude<Visibility, "private"> {
-  const to = note.toIds.map((u) => u.href);
-  const cc = note.ccIds.map((u) => u.href);
-  if (to.includes(PUBLIC_COLLECTION.href)) return "public";
-  if (cc.includes(PUBLIC_COLLECTION.href)) return "unlisted";
-  const isFollowers = (iri: string) => new URL(iri).pathname.endsWith("/followers");
-  if ([...to, ...cc].some(isFollowers)) return "followers";
-  return "participants";
+  return visibilityFromAddressing(
+    note.toIds.map((u) => u.href),
+    note.ccIds.map((u) => u.href),
+    (iri) => URL.parse(iri)?.pathname.endsWith("/followers") ?? false,
+  );
 }
 
 type Photo = NonNullable<RemoteEncounterRecord["photo"]>;
