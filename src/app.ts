@@ -1,62 +1,42 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { createMembersService, type MembersService } from "./accounts/members-service.ts";
-import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
-import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import type { FastifyInstance } from "fastify";
+import type { ActorsRepository } from "./actors/actors-repository.ts";
+import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
 import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
-import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
-import { createEncounterAccess } from "./encounters/encounter-access.ts";
-import {
-  createEncountersRepository,
-  type EncountersRepository,
-} from "./encounters/encounters-repository.ts";
-import {
-  createEncountersService,
-  type EncountersService,
-} from "./encounters/encounters-service.ts";
-import { createLikesService, type LikesService } from "./encounters/likes-service.ts";
-import { createRemoteEncountersService } from "./encounters/remote-encounters-service.ts";
-import { createInstanceIncidenceStore } from "./exposure/instance-incidence.ts";
-import { createSeriesService } from "./exposure/series-service.ts";
-import { createTrackerDataService } from "./exposure/tracker-data-service.ts";
-import { createTrackerRepository } from "./exposure/tracker-repository.ts";
-import {
-  createTrackerSettingsService,
-  type TrackerSettingsService,
-} from "./exposure/tracker-settings-service.ts";
+import type { EncountersRepository } from "./encounters/encounters-repository.ts";
 import {
   createWeeklyQuestionScheduler,
   type WeeklyQuestionScheduler,
 } from "./exposure/weekly-question-scheduler.ts";
-import {
-  createWeeklyQuestionService,
-  type WeeklyQuestionService,
-} from "./exposure/weekly-question-service.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
+import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
-import { type AppFederation, createAppFederation } from "./federation/federation.ts";
+import {
+  type AppFederation,
+  createAppFederation,
+  registerDispatchers,
+} from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
-import { inboxSenderRefusal } from "./federation/inbox-sender.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, localUrls } from "./federation/local-urls.ts";
+import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
-import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
-import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
-import { registerErrorHandling } from "./http/errors.ts";
-import { registerFedifyBridge } from "./http/fedify-bridge.ts";
-import { registerInputGuards } from "./http/input-guards.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
+import { createHttpServer } from "./http/server.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
-import { createMediaService, type MediaService } from "./media/media-service.ts";
-import { createDiskMediaStorage } from "./media/media-storage.ts";
+import {
+  buildRepositories,
+  buildServices,
+  connectDomainReactions,
+  type Repositories,
+  type Services,
+} from "./services.ts";
 import { createEventBus } from "./shared/events.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
@@ -69,7 +49,8 @@ export const APP_VERSION: string = JSON.parse(
 /** How long a stopping process waits for running jobs (docker stop allows 10 s in all). */
 const SHUTDOWN_GRACE_MS = 8_000;
 
-export interface App {
+/** An instance: its services (src/services.ts), its HTTP server and federation, its lifecycle. */
+export interface App extends Services {
   readonly config: AppConfig;
   readonly logger: Logger;
   readonly database: Database;
@@ -79,18 +60,9 @@ export interface App {
   /** Where outgoing requests may go: every fetch and delivery passes it. */
   readonly egress: Egress;
   readonly remoteLookup: RemoteLookup;
-  readonly members: MembersService;
-  /** scrypt with a bound on the hashes running at once (src/accounts/passwords.ts). */
-  readonly passwords: PasswordHashing;
-  readonly follows: FollowsService;
+  readonly repositories: Repositories;
   readonly actors: ActorsRepository;
-  readonly encounters: EncountersService;
   readonly encounterRepository: EncountersRepository;
-  readonly cosign: CosignService;
-  readonly likes: LikesService;
-  readonly media: MediaService;
-  readonly trackerSettings: TrackerSettingsService;
-  readonly weeklyQuestions: WeeklyQuestionService;
   /** Started by `start()` in roles all and worker. */
   readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
   /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
@@ -100,8 +72,9 @@ export interface App {
 }
 
 /**
- * The composition root: every dependency of the instance is built here and
- * nowhere else, so tests can build as many independent instances as they need.
+ * The composition root: the database, the federation, the services (src/services.ts), what
+ * the federation serves and receives, the HTTP server and its routes, and the lifecycle.
+ * Nothing is wired anywhere else, so tests build as many independent instances as they need.
  */
 export async function buildApp(
   config: AppConfig,
@@ -128,41 +101,10 @@ export async function buildApp(
   const events = createEventBus((error, event) =>
     logger.error({ err: error, event: event.type }, "domain event handler failed"),
   );
+  const repositories = buildRepositories(db);
+  const { actors } = repositories;
 
-  const actors = createActorsRepository(db);
-  const passwords = createPasswordHashing();
-  const members = createMembersService({ db, urls, passwords });
-  const follows = createFollowsService({
-    db,
-    actors,
-    events,
-    newActivityIri: (kind) => urls.newActivity(kind).href,
-  });
-
-  const mediaStorage = createDiskMediaStorage(join(config.dataDir, "media"));
-  const media = createMediaService({
-    storage: mediaStorage,
-    urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
-  });
-  const encounterRepository = createEncountersRepository(db);
-  const cosign = createCosignService({
-    db,
-    repository: encounterRepository,
-    actors,
-    events,
-    newActivityIri: (kind) => urls.newActivity(kind).href,
-  });
-
-  const likes = createLikesService({
-    db,
-    repository: encounterRepository,
-    access: createEncounterAccess({ db, repository: encounterRepository, actors }),
-    actors,
-    cosign,
-    events,
-    newActivityIri: (kind) => urls.newActivity(kind).href,
-  });
-
+  // How the instance reaches other servers: the egress policy, the durable queue, Fedify.
   const egress = createEgress({
     allowPrivateAddress: config.allowPrivateAddress,
     ...options.egress,
@@ -176,170 +118,100 @@ export async function buildApp(
     kv: createKvStore(database),
     queue,
     urls,
-    instanceName: config.instanceName,
     egress,
-    members,
-    follows,
-    actors,
-    encounters: encounterRepository,
     manuallyStartQueue: true,
   });
   const remoteLookup = createRemoteLookup({ federation, urls, egress });
-  const participantResolver = createParticipantResolver({
-    lookup: remoteLookup,
-    urls,
-    members,
-    actors,
-    logger: logger.child({ component: "participants" }),
-  });
-  const encountersService = createEncountersService({
+
+  const services = buildServices({
     db,
-    repository: encounterRepository,
-    actors,
-    resolver: participantResolver,
-    photos: media,
-    events,
     urls,
+    events,
+    logger,
+    dataDir: config.dataDir,
+    repositories,
+    remoteLookup,
+    directMessenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
   });
-  // Before the auto-co-sign below: handlers run in order, so the Create is queued before the
+  const { members } = services;
+
+  // What the federation serves, receives and sends.
+  registerDispatchers(federation, {
+    urls,
+    instanceName: config.instanceName,
+    members,
+    follows: services.follows,
+    access: services.access,
+    actors,
+    encounters: repositories.encounters,
+  });
+  registerInboxListeners(federation, {
+    remoteLookup,
+    follows: services.follows,
+    remoteEncounters: services.remoteEncounters,
+    cosign: services.cosign,
+    weeklyQuestions: services.weeklyQuestions,
+    logger: logger.child({ component: "inbox" }),
+  });
+  // Before the domain reactions: handlers run in order, so a Create is queued before the
   // Announce that co-signs it.
   connectOutboxBridge({
     events,
     federation,
     actors,
     urls,
-    encounters: encounterRepository,
+    encounters: repositories.encounters,
     members,
-    follows,
+    follows: services.follows,
   });
-  // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
-  events.subscribe((event) =>
-    event.type === "encounter.created" ? cosign.autoCosign(event.encounterId) : undefined,
-  );
-  // Remote posts tagged #Socialdapres that concern our members (src/encounters/remote-encounters-service.ts).
-  const remoteEncounters = createRemoteEncountersService({
-    db,
-    repository: encounterRepository,
-    actors,
-    resolver: participantResolver,
-    cosign,
-  });
-  const trackerSettings = createTrackerSettingsService({ db });
-  const weeklyQuestions = createWeeklyQuestionService({
-    db,
-    messenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
-    newNoteIri: (kind) => urls.newActivity(kind).href,
-    async lookupAccount(query) {
-      return actors.upsertRemote(await remoteLookup.lookupActor(query));
-    },
-    isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
-    formUrl: new URL("/tracker", urls.origin).href,
-    handleOf: (username) => `@${username}@${urls.origin.host}`,
-    logger: logger.child({ component: "weekly-question" }),
-  });
+  connectDomainReactions(events, services);
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
-    service: weeklyQuestions,
+    service: services.weeklyQuestions,
     logger: logger.child({ component: "weekly-question" }),
     intervalMs: options.weeklyQuestionIntervalMs,
   });
-  registerInboxListeners(federation, {
-    remoteLookup,
-    follows,
-    remoteEncounters,
-    cosign,
-    weeklyQuestions,
-    logger: logger.child({ component: "inbox" }),
-  });
 
-  const http: FastifyInstance = Fastify({
-    loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
-    // Only the configured proxies may say who the client is (TRUST_PROXY): the failed
-    // log-in and token limits count per client address.
-    trustProxy: config.trustProxy ? [...config.trustProxy] : false,
-    routerOptions: { ignoreTrailingSlash: true },
-    // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
-    forceCloseConnections: true,
-    bodyLimit: 1024 * 1024,
-  });
-  registerErrorHandling(http);
-  // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.
-  registerInputGuards(http);
-  registerFedifyBridge(http, federation, {
-    origin: urls.origin.origin,
-    contextData: () => undefined,
-    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
-    async checkInbox({ headers, activity, params }) {
-      // The inbox of nobody is Fedify's to answer: 404.
-      const owner = params.identifier;
-      const known =
-        !owner ||
-        owner === INSTANCE_ACTOR_IDENTIFIER ||
-        (await members.findByUsername(owner))?.username === owner;
-      if (!known) return undefined;
-      return inboxSenderRefusal(headers, activity, urls.origin.origin);
-    },
-    // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
-    fastifyPaths: ["/.well-known/nodeinfo"],
-    // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,
-    // and the Note at an encounter's permalink `/@bea/<id>` (its `url`).
-    rewriteUrl: (url) => {
-      const username = /^\/@([a-z0-9_]{1,30})$/i.exec(url.pathname)?.[1];
-      if (username) return urls.actor(username.toLowerCase());
-      const note = /^\/@([a-z0-9_]{1,30})\/([0-9a-f-]{36})$/i.exec(url.pathname);
-      return note
-        ? urls.encounter((note[1] as string).toLowerCase(), note[2] as string)
-        : undefined;
-    },
-  });
+  // HTTP: the server (src/http/server.ts), then the routes over the services.
+  const http = createHttpServer({ config, logger, federation, urls, members });
   registerDiscoveryRoutes(http, {
     members,
     urls,
     version: APP_VERSION,
     instanceName: config.instanceName,
   });
-  registerMediaRoutes(http, { storage: mediaStorage });
-  registerEncounterRoutes(http, { encounters: encounterRepository });
+  registerMediaRoutes(http, { storage: services.mediaStorage });
+  registerEncounterRoutes(http, { encounters: repositories.encounters });
   registerApi(http, {
-    db,
-    members,
-    follows,
-    actors,
-    encounters: encountersService,
-    encounterRepository,
-    cosign,
-    likes,
-    photos: media,
-    federation,
-    remoteLookup,
+    services,
+    auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
     urls,
     version: APP_VERSION,
-    trackerSettings,
-    weeklyQuestions,
+    async renderCreate(view) {
+      // The very Create the federation sends and serves, at its fixed, dereferenceable id.
+      const create = await createActivityOf({ members, urls }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return {
+        id: createActivityIri(view).href,
+        json: await create.toJsonLd({ format: "compact", contextLoader }),
+      };
+    },
   });
   registerPages(http, {
     members,
-    follows,
+    follows: services.follows,
     actors,
-    encounters: encounterRepository,
+    encounters: repositories.encounters,
     urls,
     instanceName: config.instanceName,
   });
   // The member's dashboard, behind a web login (src/web/dashboard-page.ts).
   registerDashboard(http, {
-    db,
+    sessions: repositories.webSessions,
     members,
     loginThrottle: createLoginThrottle(options.loginThrottle),
-    series: createSeriesService({
-      repository: createTrackerRepository(db),
-      instanceIncidence: createInstanceIncidenceStore(db),
-    }),
-    trackerData: createTrackerDataService({
-      db,
-      repository: encounterRepository,
-      actors,
-      photos: media,
-    }),
-    checkIn: (memberId, input, source) => weeklyQuestions.checkIn(memberId, input, source),
+    series: services.series,
+    trackerData: services.trackerData,
+    checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
     origin: urls.origin,
     instanceName: config.instanceName,
   });
@@ -349,6 +221,7 @@ export async function buildApp(
   let closed = false;
 
   return {
+    ...services,
     config,
     logger,
     database,
@@ -357,17 +230,9 @@ export async function buildApp(
     urls,
     egress,
     remoteLookup,
-    members,
-    passwords,
-    follows,
+    repositories,
     actors,
-    encounters: encountersService,
-    encounterRepository,
-    cosign,
-    likes,
-    media,
-    trackerSettings,
-    weeklyQuestions,
+    encounterRepository: repositories.encounters,
     weeklyQuestionScheduler,
     async start() {
       if (config.role !== "web") {

@@ -16,6 +16,13 @@ import { generateToken, hashToken } from "./tokens.ts";
 import { normalizeUsername } from "./usernames.ts";
 
 export type Member = typeof members.$inferSelect;
+type ActorRow = typeof actors.$inferSelect;
+
+/** A member and the actor that speaks for them. */
+export interface MemberAndActor {
+  member: Member;
+  actor: ActorRow;
+}
 
 export interface CreateMemberInput {
   username: string;
@@ -27,7 +34,12 @@ export interface CreateMemberInput {
 
 export interface MembersService {
   create(input: CreateMemberInput): Promise<{ member: Member; generatedPassword?: string }>;
+  /** The member with this username, whatever its case and with or without `@`. */
   findByUsername(username: string): Promise<Member | undefined>;
+  /** The member with this username and their actor, or undefined. */
+  findWithActor(username: string): Promise<MemberAndActor | undefined>;
+  /** The member with this username and their actor; a DomainError "not_found" otherwise. */
+  requireByUsername(username: string): Promise<MemberAndActor>;
   /**
    * The member whose password this is, or undefined (unknown username or wrong password,
    * in the same time). Throws `PasswordHashingBusyError` when too many checks are running.
@@ -39,6 +51,8 @@ export interface MembersService {
   list(limit: number): Promise<Member[]>;
   /** Members who chose to be listed, oldest first. */
   listDiscoverable(limit: number): Promise<Member[]>;
+  /** Whether the member co-signs, by themselves, encounters that name them from people they follow. */
+  setAutoCosignFromFollowed(memberId: string, value: boolean): Promise<void>;
   keyPairs(member: Member): Promise<JwkPair[]>;
   instanceKeyPairs(): Promise<JwkPair[]>;
   /** A new bearer token, returned once in clear and stored only as a digest. */
@@ -56,12 +70,21 @@ export function createMembersService(deps: {
 }): MembersService {
   const { db, urls, passwords } = deps;
 
+  const byUsername = (username: string) =>
+    eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase());
+
   async function findByUsername(username: string) {
-    const [member] = await db
-      .select()
-      .from(members)
-      .where(eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase()));
+    const [member] = await db.select().from(members).where(byUsername(username));
     return member;
+  }
+
+  async function findWithActor(username: string): Promise<MemberAndActor | undefined> {
+    const [row] = await db
+      .select({ member: members, actor: actors })
+      .from(members)
+      .innerJoin(actors, eq(actors.memberId, members.id))
+      .where(byUsername(username));
+    return row;
   }
 
   return {
@@ -131,6 +154,14 @@ export function createMembersService(deps: {
 
     findByUsername,
 
+    findWithActor,
+
+    async requireByUsername(username) {
+      const found = await findWithActor(username);
+      if (!found) throw new DomainError("not_found", `No member named "${username}".`);
+      return found;
+    },
+
     async checkPassword(username, password) {
       const member = await findByUsername(username);
       const ok = await passwords.verify(password, member?.passwordHash ?? UNMATCHABLE_HASH);
@@ -156,6 +187,13 @@ export function createMembersService(deps: {
         .where(eq(members.discoverable, true))
         .orderBy(asc(members.createdAt))
         .limit(limit),
+
+    async setAutoCosignFromFollowed(memberId, value) {
+      await db
+        .update(members)
+        .set({ autoCosignFromFollowed: value })
+        .where(eq(members.id, memberId));
+    },
 
     keyPairs: (member) => ensureKeyPairs(db, member.id),
     instanceKeyPairs: () => ensureKeyPairs(db, "instance"),

@@ -21,6 +21,24 @@ export interface RemoteActorRecord {
   manuallyApprovesFollowers: boolean;
 }
 
+/** What we keep of an actor, as the record it was stored from. */
+export function actorRowToRecord(row: ActorRow): RemoteActorRecord {
+  return {
+    iri: row.iri,
+    type: row.type,
+    username: row.username,
+    host: row.host,
+    name: row.name,
+    summary: row.summary,
+    url: row.url,
+    inboxUrl: row.inboxUrl,
+    sharedInboxUrl: row.sharedInboxUrl,
+    followersUrl: row.followersUrl,
+    avatarUrl: row.avatarUrl,
+    manuallyApprovesFollowers: row.manuallyApprovesFollowers,
+  };
+}
+
 export interface ActorsRepository {
   findByIri(iri: string): Promise<ActorRow | undefined>;
   findByMemberId(memberId: string): Promise<ActorRow | undefined>;

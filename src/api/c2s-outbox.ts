@@ -1,16 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
-import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/actors-repository.ts";
 import type { CosignService } from "../encounters/cosign-service.ts";
-import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
 import type { OwnActivities } from "../encounters/own-activities.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
+import { activityToCommand, type C2sCommand } from "../federation/mappers/c2s-activity.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
-import { DomainError } from "../shared/errors.ts";
 import { refuseNul } from "../shared/input.ts";
 import type { BearerAuth } from "./auth.ts";
-import { activityToCommand, type C2sCommand } from "./c2s-mapper.ts";
 import { httpError } from "./encounter-body.ts";
 
 export const C2S_BODY_LIMIT = 1024 * 1024;
@@ -20,16 +18,11 @@ const ACTIVITY_JSON = "application/activity+json";
 export interface C2sOutboxDeps {
   auth: BearerAuth;
   urls: LocalUrls;
-  encounters: EncountersService;
-  encounterRepository: EncountersRepository;
-  cosign: CosignService;
-  likes: LikesService;
-  /** Finds the member's own activity by IRI, for an Undo that names only that. */
-  ownActivities: OwnActivities;
-  follows: FollowsService;
-  actors: ActorsRepository;
-  /** Fetches a remote actor (signed by the instance actor); see federation/remote-lookup.ts. */
-  lookupActor(iri: string): Promise<RemoteActorRecord>;
+  encounters: Pick<EncountersService, "create" | "update" | "delete" | "getOwnByIri">;
+  cosign: Pick<CosignService, "cosign" | "decline" | "namingMember">;
+  likes: Pick<LikesService, "like" | "unlike">;
+  ownActivities: Pick<OwnActivities, "undo">;
+  follows: Pick<FollowsService, "followIri" | "unfollow">;
   /** The `Create(Note)` of a new encounter as the federation sends it: its id and JSON-LD. */
   renderCreate(view: EncounterView): Promise<{ id: string; json: unknown }>;
 }
@@ -119,6 +112,7 @@ function parseJson(body: unknown): unknown {
   return json;
 }
 
+/** Parses nothing and checks nothing: each command is one call to the service that owns it. */
 async function execute(
   deps: C2sOutboxDeps,
   username: string,
@@ -139,33 +133,31 @@ async function execute(
       return { location: create.id, body: create.json };
     }
     case "update": {
-      const own = await ownEncounter(deps, username, command.objectIri);
+      const own = await deps.encounters.getOwnByIri(username, command.objectIri);
       const view = await deps.encounters.update(username, own.id, command.patch);
       return { location: view.iri, body: activity("Update", view.iri) };
     }
     case "delete": {
-      const own = await ownEncounter(deps, username, command.objectIri);
+      const own = await deps.encounters.getOwnByIri(username, command.objectIri);
       await deps.encounters.delete(username, own.id);
       return { body: activity("Delete", own.iri) };
     }
     case "follow": {
-      const known = await deps.actors.findByIri(command.targetIri);
-      const target = known ? rowToRecord(known) : await deps.lookupActor(command.targetIri);
-      const { activityIri } = await deps.follows.follow(username, target);
-      return { location: activityIri, body: activity("Follow", target.iri, activityIri) };
+      const { activityIri } = await deps.follows.followIri(username, command.targetIri);
+      return { location: activityIri, body: activity("Follow", command.targetIri, activityIri) };
     }
     case "unfollow":
       await deps.follows.unfollow(username, command.targetIri);
       return { body: activity("Undo", { type: "Follow", actor, object: command.targetIri }) };
     case "cosign": {
-      const view = await namingMember(deps, username, command.objectIri);
+      const view = await deps.cosign.namingMember(username, command.objectIri);
       const cosigned = await deps.cosign.cosign(username, view.id);
       const mine = cosigned.participants.find((p) => p.actor?.iri === actor);
       const id = mine?.cosignActivityIri ?? undefined;
       return { location: id, body: activity("Announce", view.iri, id) };
     }
     case "decline": {
-      const view = await namingMember(deps, username, command.objectIri);
+      const view = await deps.cosign.namingMember(username, command.objectIri);
       await deps.cosign.decline(username, view.id);
       return { body: activity("Undo", { type: "Announce", actor, object: view.iri }) };
     }
@@ -182,62 +174,13 @@ async function execute(
       return { body: activity("Undo", { ...like, actor, object: undone.objectIri }) };
     }
     case "undo": {
-      const own = await deps.ownActivities.find(username, command.activityIri);
       const id = command.activityIri;
-      switch (own?.kind) {
-        case "follow":
-          await deps.follows.unfollow(username, own.targetIri);
-          return { body: activity("Undo", { id, type: "Follow", actor, object: own.targetIri }) };
-        case "announce":
-          await deps.cosign.decline(username, own.encounterId);
-          return { body: activity("Undo", { id, type: "Announce", actor, object: own.objectIri }) };
-        case "like":
-          await deps.likes.unlike(username, id);
-          return { body: activity("Undo", { id, type: "Like", actor, object: own.objectIri }) };
-        case undefined:
-          throw new DomainError(
-            "not_found",
-            `No Follow, Announce or Like of yours at ${id} to undo: name one of your activities, or embed the activity.`,
-          );
-      }
+      const own = await deps.ownActivities.undo(username, id);
+      const [type, object] =
+        own.kind === "follow"
+          ? ["Follow", own.targetIri]
+          : [own.kind === "announce" ? "Announce" : "Like", own.objectIri];
+      return { body: activity("Undo", { id, type, actor, object }) };
     }
   }
-}
-
-async function ownEncounter(deps: C2sOutboxDeps, username: string, iri: string) {
-  const view = await deps.encounterRepository.findByIri(iri);
-  if (!view || view.deletedAt || view.author.username !== username || !view.author.memberId) {
-    throw new DomainError("not_found", `No encounter of yours at ${iri}.`);
-  }
-  return view;
-}
-
-/** Announce here means co-signing: only encounters of this instance that name the member. */
-async function namingMember(deps: C2sOutboxDeps, username: string, iri: string) {
-  const view = await deps.encounterRepository.findByIri(iri);
-  const actor = deps.urls.actor(username).href;
-  if (!view || view.deletedAt || !view.participants.some((p) => p.actor?.iri === actor)) {
-    throw new DomainError(
-      "invalid",
-      `Announce co-signs an encounter that names you; ${iri} is not one here. Boosting other posts is not supported yet.`,
-    );
-  }
-  return view;
-}
-
-function rowToRecord(row: ActorRow): RemoteActorRecord {
-  return {
-    iri: row.iri,
-    type: row.type,
-    username: row.username,
-    host: row.host,
-    name: row.name,
-    summary: row.summary,
-    url: row.url,
-    inboxUrl: row.inboxUrl,
-    sharedInboxUrl: row.sharedInboxUrl,
-    followersUrl: row.followersUrl,
-    avatarUrl: row.avatarUrl,
-    manuallyApprovesFollowers: row.manuallyApprovesFollowers,
-  };
 }

@@ -12,6 +12,8 @@ import * as schema from "./schema.ts";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** The database, or a transaction on it: what a write inside someone else's transaction takes. */
+export type DbExecutor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /** Where the data lives: embedded PGlite (a folder, or memory when unset) or a PostgreSQL server. */
 export type DatabaseConfig =

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import {
@@ -8,11 +9,12 @@ import {
   encounters,
   follows,
   members,
-  notifications,
 } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EventBus } from "../shared/events.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { NotificationsService } from "./notifications-service.ts";
+import { isPrivateOnly } from "./visibility.ts";
 
 /**
  * Witnessing: a participant co-signs an encounter with an Announce, so their
@@ -22,6 +24,8 @@ export interface CosignService {
   cosign(username: string, encounterId: string): Promise<EncounterView>;
   /** Declines, or withdraws a co-signature already given. */
   decline(username: string, encounterId: string): Promise<EncounterView>;
+  /** The encounter naming the member at this IRI (what ActivityPub clients name), to co-sign or decline. */
+  namingMember(username: string, iri: string): Promise<EncounterView>;
   /** Co-signs for the local participants who asked to, when they follow the author. */
   autoCosign(encounterId: string): Promise<void>;
   /** A remote Announce or Like of an encounter we know. Repeats change nothing. */
@@ -45,6 +49,8 @@ function isCosignable(encounter: EncounterView): boolean {
 
 export function createCosignService(deps: {
   db: Db;
+  members: Pick<MembersService, "findWithActor">;
+  notifications: Pick<NotificationsService, "markEncounterRead">;
   repository: EncountersRepository;
   actors: ActorsRepository;
   events: EventBus;
@@ -53,32 +59,20 @@ export function createCosignService(deps: {
   const { db, repository, events } = deps;
 
   async function participantOf(username: string, encounterId: string) {
-    const [member] = await db
-      .select()
-      .from(members)
-      .where(eq(members.username, username.toLowerCase()));
-    const actor = member && (await deps.actors.findByMemberId(member.id));
+    const found = await deps.members.findWithActor(username);
+    const member = found?.member;
+    const actor = found?.actor;
     const encounter = await repository.findById(encounterId);
     const participant = encounter?.participants.find((p) => actor && p.actorId === actor.id);
     // A private encounter is its author's alone: those it names do not learn of it.
-    if (
-      !member ||
-      !encounter ||
-      encounter.deletedAt ||
-      encounter.visibility === "private" ||
-      !participant
-    ) {
+    if (!member || !encounter || encounter.deletedAt || isPrivateOnly(encounter) || !participant) {
       throw new DomainError("not_found", `No encounter ${encounterId} names ${username}.`);
     }
     return { member, encounter, participant };
   }
 
-  async function markNotificationRead(memberId: string, encounterId: string) {
-    await db
-      .update(notifications)
-      .set({ readAt: new Date() })
-      .where(and(eq(notifications.memberId, memberId), eq(notifications.encounterId, encounterId)));
-  }
+  const markNotificationRead = (memberId: string, encounterId: string) =>
+    deps.notifications.markEncounterRead(memberId, encounterId);
 
   async function cosign(username: string, encounterId: string) {
     const { member, encounter, participant } = await participantOf(username, encounterId);
@@ -107,6 +101,19 @@ export function createCosignService(deps: {
 
   return {
     cosign,
+
+    async namingMember(username, iri) {
+      const found = await deps.members.findWithActor(username);
+      const encounter = await repository.findByIri(iri);
+      const named = encounter?.participants.some((p) => p.actorId === found?.actor.id);
+      if (!found || !encounter || encounter.deletedAt || isPrivateOnly(encounter) || !named) {
+        throw new DomainError(
+          "invalid",
+          `Announce co-signs an encounter that names you; ${iri} is not one here. Boosting other posts is not supported yet.`,
+        );
+      }
+      return encounter;
+    },
 
     async decline(username, encounterId) {
       const { member, participant } = await participantOf(username, encounterId);
@@ -150,7 +157,7 @@ export function createCosignService(deps: {
 
     async recordReaction({ kind, actorIri, objectIri, activityIri }) {
       const encounter = await repository.findByIri(objectIri);
-      if (!encounter || encounter.deletedAt || encounter.visibility === "private") return false;
+      if (!encounter || encounter.deletedAt || isPrivateOnly(encounter)) return false;
       // Boosting shows it to the booster's followers: what is not public stays where it was sent.
       if (kind === "announce" && !isCosignable(encounter)) return false;
       const participant =

@@ -1,56 +1,29 @@
 import { and, eq } from "drizzle-orm";
-import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { follows, members, VISIBILITIES } from "../db/schema.ts";
+import { follows, VISIBILITIES } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import { mayRead, type Reader } from "./visibility.ts";
 
-/** What one member may read of encounters: their own, and others' by their visibility. */
+/** What an actor may read of encounters, by the one rule of src/encounters/visibility.ts. */
 export interface EncounterAccess {
   /** The encounter if this member may see it; 404 otherwise (never 403: its existence is private too). */
   visibleTo(username: string, id: string): Promise<EncounterView>;
+  /** Whether the actor with this IRI (a member here, or a remote actor) may read it. */
+  mayActorRead(encounter: EncounterView, actorIri: string): Promise<boolean>;
   /** The member's own encounters, whatever their visibility, newest first. */
   listOwn(username: string, options: { limit: number; before?: Date }): Promise<EncounterView[]>;
 }
 
-/**
- * The visibility rules, as Mastodon applies them to a status: public and unlisted for
- * anyone, followers-only for accepted followers of the author, participants-only for
- * the people named. The author always sees their own.
- */
-export function canSee(
-  encounter: EncounterView,
-  viewer: { actorId: string; followsAuthor: boolean },
-): boolean {
-  if (encounter.deletedAt) return false;
-  if (encounter.authorId === viewer.actorId) return true;
-  const named = encounter.participants.some((p) => p.actorId === viewer.actorId);
-  switch (encounter.visibility) {
-    case "public":
-    case "unlisted":
-      return true;
-    case "followers":
-      return viewer.followsAuthor || named;
-    case "participants":
-      return named;
-    case "private":
-      return false; // The author's tracker only.
-  }
-}
-
 export function createEncounterAccess(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername">;
   repository: EncountersRepository;
   actors: ActorsRepository;
 }): EncounterAccess {
   const { db, repository } = deps;
-
-  async function actorOf(username: string): Promise<ActorRow> {
-    const [member] = await db.select().from(members).where(eq(members.username, username));
-    const actor = member && (await deps.actors.findByMemberId(member.id));
-    if (!actor) throw new DomainError("not_found", `No member named "${username}".`);
-    return actor;
-  }
 
   async function followsAccepted(followerId: string, followingId: string): Promise<boolean> {
     const [row] = await db
@@ -66,22 +39,37 @@ export function createEncounterAccess(deps: {
     return row !== undefined;
   }
 
+  /** What the rule needs to know of an actor, asking about the follow only when it matters. */
+  async function readerOf(encounter: EncounterView, actorId: string | undefined): Promise<Reader> {
+    if (!actorId) return { isAuthor: false, isNamed: false, followsAuthor: false };
+    const isAuthor = encounter.authorId === actorId;
+    return {
+      isAuthor,
+      isNamed: encounter.participants.some((p) => p.actorId === actorId),
+      followsAuthor:
+        encounter.visibility === "followers" && !isAuthor
+          ? await followsAccepted(actorId, encounter.authorId)
+          : false,
+    };
+  }
+
   return {
     async visibleTo(username, id) {
-      const actor = await actorOf(username);
+      const { actor } = await deps.members.requireByUsername(username);
       const encounter = await repository.findById(id);
-      const followsAuthor =
-        encounter?.visibility === "followers" && encounter.authorId !== actor.id
-          ? await followsAccepted(actor.id, encounter.authorId)
-          : false;
-      if (!encounter || !canSee(encounter, { actorId: actor.id, followsAuthor })) {
+      if (!encounter || !mayRead(encounter, await readerOf(encounter, actor.id))) {
         throw new DomainError("not_found", `No encounter ${id} that you can see.`);
       }
       return encounter;
     },
 
+    async mayActorRead(encounter, actorIri) {
+      const actor = await deps.actors.findByIri(actorIri);
+      return mayRead(encounter, await readerOf(encounter, actor?.id));
+    },
+
     async listOwn(username, { limit, before }) {
-      const actor = await actorOf(username);
+      const { actor } = await deps.members.requireByUsername(username);
       return repository.listByAuthor(actor.id, { limit, before, visibilities: VISIBILITIES });
     },
   };

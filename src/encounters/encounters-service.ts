@@ -1,15 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import {
   type EncounterPhoto,
   encounterParticipants,
-  encounterPrivate,
   encounters,
-  members,
-  notifications,
-  participantCircles,
   type Visibility,
 } from "../db/schema.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
@@ -27,7 +24,9 @@ import {
   type ValidEncounterInput,
 } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { NotificationsService } from "./notifications-service.ts";
 import type { ParticipantResolver, PhotoStore } from "./participants.ts";
+import { isPrivateOnly } from "./visibility.ts";
 
 export interface EncountersService {
   create(username: string, input: EncounterInput, photo?: Buffer): Promise<EncounterView>;
@@ -39,8 +38,15 @@ export interface EncountersService {
     photo?: Buffer | null,
   ): Promise<EncounterView>;
   delete(username: string, id: string): Promise<void>;
+  /**
+   * Erases a member's private-only encounters entirely (never published: nobody to send a
+   * Delete to), photos included; returns how many went.
+   */
+  erasePrivateOnly(actorId: string): Promise<number>;
   /** An encounter the member wrote, whatever its visibility; 404 otherwise. */
   getOwn(username: string, id: string): Promise<EncounterView>;
+  /** The same, found by its IRI (what ActivityPub clients name). */
+  getOwnByIri(username: string, iri: string): Promise<EncounterView>;
 }
 
 const AUDIENCE_SIZE: Record<Visibility, number> = {
@@ -58,6 +64,8 @@ interface ResolvedParticipant {
 
 export function createEncountersService(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername">;
+  notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
   repository: EncountersRepository;
   actors: ActorsRepository;
   resolver: ParticipantResolver;
@@ -69,15 +77,7 @@ export function createEncountersService(deps: {
   const { db, repository, events, urls } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function authorOf(username: string) {
-    const [row] = await db
-      .select()
-      .from(members)
-      .where(eq(members.username, username.toLowerCase()));
-    const actor = row && (await deps.actors.findByMemberId(row.id));
-    if (!row || !actor) throw new DomainError("not_found", `No member named "${username}".`);
-    return { member: row, actor };
-  }
+  const authorOf = (username: string) => deps.members.requireByUsername(username);
 
   async function resolveParticipants(
     references: string[],
@@ -129,18 +129,7 @@ export function createEncountersService(deps: {
 
   async function notifyLocalParticipants(encounterId: string, participants: ResolvedParticipant[]) {
     const local = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
-    if (local.length === 0) return;
-    await db
-      .insert(notifications)
-      .values(
-        local.map((memberId) => ({
-          id: randomUUID(),
-          memberId,
-          kind: "named_in_encounter" as const,
-          encounterId,
-        })),
-      )
-      .onConflictDoNothing();
+    await deps.notifications.notifyNamed(local, encounterId);
   }
 
   async function loadOwn(username: string, id: string) {
@@ -186,7 +175,7 @@ export function createEncountersService(deps: {
         throw error;
       }
       // A private encounter is the author's tracker entry: nobody named hears of it.
-      if (valid.visibility !== "private") await notifyLocalParticipants(id, participants);
+      if (!isPrivateOnly(valid)) await notifyLocalParticipants(id, participants);
       await events.emit({ type: "encounter.created", encounterId: id });
       return (await repository.findById(id)) as EncounterView;
     },
@@ -241,7 +230,7 @@ export function createEncountersService(deps: {
       if (existing.photo && existing.photo.key !== nextPhoto?.key) {
         await deps.photos.deletePhoto(existing.photo).catch(() => {});
       }
-      if (participants && existing.visibility !== "private") {
+      if (participants && !isPrivateOnly(existing)) {
         await notifyLocalParticipants(id, participants);
       }
       await events.emit({ type: "encounter.updated", encounterId: id });
@@ -255,24 +244,32 @@ export function createEncountersService(deps: {
         .update(encounters)
         .set({ deletedAt: now(), text: "", details: {}, keywords: [], photo: null })
         .where(and(eq(encounters.id, id), eq(encounters.authorId, existing.authorId)));
-      await db.delete(notifications).where(eq(notifications.encounterId, id));
-      // Its private side goes with it (the participants' circles with the fields).
-      await db.delete(encounterPrivate).where(eq(encounterPrivate.encounterId, id));
-      await db
-        .delete(participantCircles)
-        .where(
-          inArray(
-            participantCircles.participantId,
-            db
-              .select({ id: encounterParticipants.id })
-              .from(encounterParticipants)
-              .where(eq(encounterParticipants.encounterId, id)),
-          ),
-        );
+      await deps.notifications.forgetEncounter(id);
+      // Its private side goes with it: the tracker reacts to encounter.deleted.
       if (existing.photo) await deps.photos.deletePhoto(existing.photo).catch(() => {});
       await events.emit({ type: "encounter.deleted", encounterId: id });
     },
 
     getOwn: loadOwn,
+
+    async getOwnByIri(username, iri) {
+      const { actor } = await authorOf(username);
+      const encounter = await repository.findByIri(iri);
+      if (!encounter || encounter.authorId !== actor.id || encounter.deletedAt) {
+        throw new DomainError("not_found", `No encounter of yours at ${iri}.`);
+      }
+      return encounter;
+    },
+
+    async erasePrivateOnly(actorId) {
+      const erased = await db
+        .delete(encounters)
+        .where(and(eq(encounters.authorId, actorId), eq(encounters.visibility, "private")))
+        .returning({ photo: encounters.photo });
+      for (const { photo } of erased) {
+        if (photo) await deps.photos.deletePhoto(photo).catch(() => {});
+      }
+      return erased.length;
+    },
   };
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, or } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { memberLikes, members } from "../db/schema.ts";
+import { memberLikes } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EventBus } from "../shared/events.ts";
 import type { CosignService } from "./cosign-service.ts";
@@ -47,6 +48,7 @@ export interface LikesService {
 
 export function createLikesService(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername">;
   repository: EncountersRepository;
   access: EncounterAccess;
   actors: ActorsRepository;
@@ -57,12 +59,7 @@ export function createLikesService(deps: {
   const { db, repository, access, cosign, events } = deps;
 
   async function memberOf(username: string): Promise<{ id: string; actor: ActorRow }> {
-    const [member] = await db
-      .select({ id: members.id })
-      .from(members)
-      .where(eq(members.username, username.toLowerCase()));
-    const actor = member && (await deps.actors.findByMemberId(member.id));
-    if (!member || !actor) throw new DomainError("not_found", `No member named "${username}".`);
+    const { member, actor } = await deps.members.requireByUsername(username);
     return { id: member.id, actor };
   }
 

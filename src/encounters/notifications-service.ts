@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import type { Db } from "../db/database.ts";
-import { members, notifications } from "../db/schema.ts";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { Db, DbExecutor } from "../db/database.ts";
+import { notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -32,24 +34,34 @@ export interface NotificationsService {
   markRead(username: string, id: string): Promise<NotificationView>;
   settings(username: string): Promise<NamedSettings>;
   updateSettings(username: string, patch: Partial<NamedSettings>): Promise<NamedSettings>;
+
+  // Writes: the only place notifications are created or removed. `executor` lets a service
+  // write them inside its own transaction.
+  /** Tells these members they were named in an encounter; twice is once. */
+  notifyNamed(
+    memberIds: readonly string[],
+    encounterId: string,
+    executor?: DbExecutor,
+  ): Promise<void>;
+  /** The weekly question, in the app. */
+  notifyWeeklyQuestion(memberId: string, executor?: DbExecutor): Promise<void>;
+  /** The member answered being named (co-signed or declined): that notification is read. */
+  markEncounterRead(memberId: string, encounterId: string): Promise<void>;
+  /** An encounter is gone: nobody is told of it any more. */
+  forgetEncounter(encounterId: string, executor?: DbExecutor): Promise<void>;
 }
 
 export function createNotificationsService(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
   now?: () => Date;
 }): NotificationsService {
   const { db, repository } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function memberOf(username: string) {
-    const [member] = await db
-      .select()
-      .from(members)
-      .where(eq(sql`lower(${members.username})`, username.toLowerCase()));
-    if (!member) throw new DomainError("not_found", `No member named "${username}".`);
-    return member;
-  }
+  const memberOf = async (username: string) =>
+    (await deps.members.requireByUsername(username)).member;
 
   async function withEncounter(row: NotificationRow): Promise<NotificationView> {
     const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
@@ -103,14 +115,45 @@ export function createNotificationsService(deps: {
     async updateSettings(username, patch) {
       const member = await memberOf(username);
       if (patch.autoCosignFromFollowed !== undefined) {
-        await db
-          .update(members)
-          .set({ autoCosignFromFollowed: patch.autoCosignFromFollowed })
-          .where(eq(members.id, member.id));
+        await deps.members.setAutoCosignFromFollowed(member.id, patch.autoCosignFromFollowed);
       }
       return {
         autoCosignFromFollowed: patch.autoCosignFromFollowed ?? member.autoCosignFromFollowed,
       };
+    },
+
+    async notifyNamed(memberIds, encounterId, executor = db) {
+      if (memberIds.length === 0) return;
+      await executor
+        .insert(notifications)
+        .values(
+          memberIds.map((memberId) => ({
+            id: randomUUID(),
+            memberId,
+            kind: "named_in_encounter" as const,
+            encounterId,
+          })),
+        )
+        .onConflictDoNothing();
+    },
+
+    async notifyWeeklyQuestion(memberId, executor = db) {
+      await executor
+        .insert(notifications)
+        .values({ id: randomUUID(), memberId, kind: "weekly_question" });
+    },
+
+    async markEncounterRead(memberId, encounterId) {
+      await db
+        .update(notifications)
+        .set({ readAt: now() })
+        .where(
+          and(eq(notifications.memberId, memberId), eq(notifications.encounterId, encounterId)),
+        );
+    },
+
+    async forgetEncounter(encounterId, executor = db) {
+      await executor.delete(notifications).where(eq(notifications.encounterId, encounterId));
     },
   };
 }

@@ -1,13 +1,11 @@
 import { and, eq } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { Db } from "../db/database.ts";
-import {
-  actors,
-  encounterParticipants,
-  encounters,
-  follows,
-  memberLikes,
-  members,
-} from "../db/schema.ts";
+import { actors, encounterParticipants, encounters, follows, memberLikes } from "../db/schema.ts";
+import type { FollowsService } from "../follows/follows-service.ts";
+import { DomainError } from "../shared/errors.ts";
+import type { CosignService } from "./cosign-service.ts";
+import type { LikesService } from "./likes-service.ts";
 
 /** An activity a member sent, found by its IRI: what an `Undo` naming only that IRI undoes. */
 export type OwnActivity =
@@ -18,21 +16,25 @@ export type OwnActivity =
 export interface OwnActivities {
   /** The member's Follow, co-signing Announce or Like with this IRI; undefined for anything else. */
   find(username: string, activityIri: string): Promise<OwnActivity | undefined>;
+  /** Takes back the member's Follow, co-signature or Like with this IRI; 404 for anything else. */
+  undo(username: string, activityIri: string): Promise<OwnActivity>;
 }
 
-export function createOwnActivities(deps: { db: Db }): OwnActivities {
+export function createOwnActivities(deps: {
+  db: Db;
+  members: Pick<MembersService, "findWithActor">;
+  follows: Pick<FollowsService, "unfollow">;
+  cosign: Pick<CosignService, "decline">;
+  likes: Pick<LikesService, "unlike">;
+}): OwnActivities {
   const { db } = deps;
 
   async function memberOf(username: string) {
-    const [row] = await db
-      .select({ memberId: members.id, actorId: actors.id })
-      .from(members)
-      .innerJoin(actors, eq(actors.memberId, members.id))
-      .where(eq(members.username, username.toLowerCase()));
-    return row;
+    const found = await deps.members.findWithActor(username);
+    return found && { memberId: found.member.id, actorId: found.actor.id };
   }
 
-  return {
+  const activities: OwnActivities = {
     async find(username, activityIri) {
       const member = await memberOf(username);
       // No such member: nothing of theirs to find either.
@@ -61,5 +63,26 @@ export function createOwnActivities(deps: { db: Db }): OwnActivities {
         .where(and(eq(memberLikes.activityIri, activityIri), eq(memberLikes.memberId, memberId)));
       return like ? { kind: "like", activityIri, objectIri: like.objectIri } : undefined;
     },
+
+    async undo(username, activityIri) {
+      const own = await activities.find(username, activityIri);
+      switch (own?.kind) {
+        case "follow":
+          await deps.follows.unfollow(username, own.targetIri);
+          return own;
+        case "announce":
+          await deps.cosign.decline(username, own.encounterId);
+          return own;
+        case "like":
+          await deps.likes.unlike(username, activityIri);
+          return own;
+        case undefined:
+          throw new DomainError(
+            "not_found",
+            `No Follow, Announce or Like of yours at ${activityIri} to undo: name one of your activities, or embed the activity.`,
+          );
+      }
+    },
   };
+  return activities;
 }

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { actors, encounterParticipants, encounters, follows, notifications } from "../db/schema.ts";
+import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
 import type { CosignService } from "./cosign-service.ts";
 import { PARTICIPANTS_MAX } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { NotificationsService } from "./notifications-service.ts";
 import type { ParticipantResolver } from "./participants.ts";
 import {
   photoOf,
@@ -48,6 +49,7 @@ export function createRemoteEncountersService(deps: {
   /** Finds an actor by IRI: known rows first, a fediverse lookup only for strangers. */
   resolver: ParticipantResolver;
   cosign: Pick<CosignService, "autoCosign">;
+  notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
   now?: () => Date;
 }): RemoteEncountersService {
   const { db, repository } = deps;
@@ -128,18 +130,7 @@ export function createRemoteEncountersService(deps: {
 
   async function notify(encounterId: string, participants: Participant[]) {
     const memberIds = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
-    if (memberIds.length === 0) return;
-    await db
-      .insert(notifications)
-      .values(
-        memberIds.map((memberId) => ({
-          id: randomUUID(),
-          memberId,
-          kind: "named_in_encounter" as const,
-          encounterId,
-        })),
-      )
-      .onConflictDoNothing();
+    await deps.notifications.notifyNamed(memberIds, encounterId);
   }
 
   function contentOf(record: ValidRecord) {
@@ -167,7 +158,7 @@ export function createRemoteEncountersService(deps: {
         photo: null,
       })
       .where(eq(encounters.id, existing.id));
-    await db.delete(notifications).where(eq(notifications.encounterId, existing.id));
+    await deps.notifications.forgetEncounter(existing.id);
     return { status: "deleted", encounterId: existing.id };
   }
 

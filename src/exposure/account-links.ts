@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, gte } from "drizzle-orm";
-import { trackerLinkRequests, trackerSettings } from "../db/schema.ts";
+import { trackerLinkRequests } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { ParsedAnswer } from "./answer-parser.ts";
+import type { TrackerSettingsService } from "./tracker-settings-service.ts";
 import type {
   DirectMessenger,
   ReplyOutcome,
@@ -25,17 +26,14 @@ export function createAccountLinks(
   deps: Pick<
     WeeklyQuestionDeps,
     "db" | "newNoteIri" | "lookupAccount" | "isLocalIri" | "formUrl" | "handleOf"
-  > & { messenger: DirectMessenger; clock: () => Date },
+  > & {
+    messenger: DirectMessenger;
+    clock: () => Date;
+    settings: Pick<TrackerSettingsService, "read" | "setLinkedAccount">;
+  },
 ) {
-  const { db, messenger, clock } = deps;
-
-  async function settingsRow(memberId: string) {
-    const [row] = await db
-      .select()
-      .from(trackerSettings)
-      .where(eq(trackerSettings.memberId, memberId));
-    return row;
-  }
+  const { db, messenger, clock, settings: trackerSettingsOf } = deps;
+  const settingsRow = (memberId: string) => trackerSettingsOf.read(memberId);
 
   return {
     /** A reply to a link request: "oui"/"yes" from the account asked confirms, "non"/"no" drops it. */
@@ -53,14 +51,10 @@ export function createAccountLinks(
         return "ignored";
       if (settings.linkedAccountConfirmedAt || !parsed) return "ignored";
       const confirmed = parsed.answer === "yes";
-      await db
-        .update(trackerSettings)
-        .set(
-          confirmed
-            ? { linkedAccountConfirmedAt: clock(), updatedAt: clock() }
-            : { linkedAccountIri: null, linkedAccountConfirmedAt: null, updatedAt: clock() },
-        )
-        .where(eq(trackerSettings.memberId, request.memberId));
+      await trackerSettingsOf.setLinkedAccount(request.memberId, {
+        iri: confirmed ? reply.actorIri : null,
+        confirmedAt: confirmed ? clock() : null,
+      });
       return confirmed ? "confirmed" : "refused";
     },
 
@@ -104,11 +98,7 @@ export function createAccountLinks(
         noteIri,
         requestedAt: now,
       });
-      const link = { linkedAccountIri: iri, linkedAccountConfirmedAt: null, updatedAt: now };
-      await db
-        .insert(trackerSettings)
-        .values({ memberId: member.id, ...link })
-        .onConflictDoUpdate({ target: trackerSettings.memberId, set: link });
+      await trackerSettingsOf.setLinkedAccount(member.id, { iri, confirmedAt: null });
       const t = texts(languageOf(member.language));
       await messenger.send({
         noteIri,
@@ -121,10 +111,7 @@ export function createAccountLinks(
     },
 
     async unlink(memberId: string): Promise<void> {
-      await db
-        .update(trackerSettings)
-        .set({ linkedAccountIri: null, linkedAccountConfirmedAt: null, updatedAt: clock() })
-        .where(eq(trackerSettings.memberId, memberId));
+      await trackerSettingsOf.setLinkedAccount(memberId, { iri: null, confirmedAt: null });
     },
   };
 }

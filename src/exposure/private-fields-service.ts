@@ -1,7 +1,13 @@
 import { and, eq, inArray } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { type CIRCLES, encounterPrivate, members, participantCircles } from "../db/schema.ts";
+import {
+  type CIRCLES,
+  encounterParticipants,
+  encounterPrivate,
+  participantCircles,
+} from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { DomainError } from "../shared/errors.ts";
 import { parseOrThrow } from "../shared/validation.ts";
@@ -43,6 +49,8 @@ export interface PrivateFieldsService {
   ): Promise<PrivateFieldsView>;
   getPrivateFields(username: string, encounterId: string): Promise<PrivateFieldsView>;
   deletePrivateFields(username: string, encounterId: string): Promise<void>;
+  /** An encounter is gone: its private fields and its participants' circles go with it. */
+  forgetEncounter(encounterId: string): Promise<void>;
 }
 
 export function participantName(p: EncounterView["participants"][number]): string {
@@ -51,6 +59,7 @@ export function participantName(p: EncounterView["participants"][number]): strin
 
 export function createPrivateFieldsService(deps: {
   db: Db;
+  members: Pick<MembersService, "findWithActor">;
   repository: EncountersRepository;
   actors: ActorsRepository;
 }): PrivateFieldsService {
@@ -59,12 +68,9 @@ export function createPrivateFieldsService(deps: {
   /** The encounter if this member wrote it; 404 otherwise (never 403: its existence is theirs). */
   async function ownEncounter(username: string, encounterId: string) {
     const notFound = new DomainError("not_found", `No encounter ${encounterId} of yours.`);
-    const [member] = await db
-      .select({ id: members.id })
-      .from(members)
-      .where(eq(members.username, username.toLowerCase()));
-    const actor = member && (await deps.actors.findByMemberId(member.id));
-    if (!member || !actor) throw notFound;
+    const found = await deps.members.findWithActor(username);
+    if (!found) throw notFound;
+    const { member, actor } = found;
     const encounter = await repository.findById(encounterId);
     if (!encounter?.isLocal || encounter.deletedAt || encounter.authorId !== actor.id) {
       throw notFound;
@@ -180,6 +186,23 @@ export function createPrivateFieldsService(deps: {
               ),
             );
         }
+      });
+    },
+
+    async forgetEncounter(encounterId) {
+      await db.transaction(async (tx) => {
+        await tx.delete(encounterPrivate).where(eq(encounterPrivate.encounterId, encounterId));
+        await tx
+          .delete(participantCircles)
+          .where(
+            inArray(
+              participantCircles.participantId,
+              tx
+                .select({ id: encounterParticipants.id })
+                .from(encounterParticipants)
+                .where(eq(encounterParticipants.encounterId, encounterId)),
+            ),
+          );
       });
     },
   };

@@ -1,18 +1,17 @@
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import {
   encounterPrivate,
   encounters,
-  members,
   participantCircles,
   trackerSettings,
   weeklyCheckins,
   weeklyQuestions,
 } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import type { PhotoStore } from "../encounters/participants.ts";
-import { DomainError } from "../shared/errors.ts";
+import type { EventBus } from "../shared/events.ts";
 import { participantName } from "./private-fields-service.ts";
 import { PRIVATE_FIELD_NAMES } from "./private-input.ts";
 
@@ -67,22 +66,19 @@ const QUESTION_LOCK_MS = 15 * 86_400_000;
 
 export function createTrackerDataService(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername">;
   repository: EncountersRepository;
   actors: ActorsRepository;
-  photos: Pick<PhotoStore, "deletePhoto">;
+  /** tracker.erased: the encounters service erases the member's private-only encounters. */
+  events: EventBus;
   now?: () => Date;
 }): TrackerDataService {
   const { db, repository } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function memberOf(username: string) {
-    const [member] = await db
-      .select({ id: members.id, username: members.username })
-      .from(members)
-      .where(eq(members.username, username.toLowerCase()));
-    const actor = member && (await deps.actors.findByMemberId(member.id));
-    if (!member || !actor) throw new DomainError("not_found", `No member named "${username}".`);
-    return { ...member, actorId: actor.id };
+    const { member, actor } = await deps.members.requireByUsername(username);
+    return { id: member.id, username: member.username, actorId: actor.id };
   }
 
   /** Every encounter the member wrote here, all visibilities, oldest first. */
@@ -160,8 +156,8 @@ export function createTrackerDataService(deps: {
 
     async deleteAll(username) {
       const member = await memberOf(username);
-      const privateOnly = await db
-        .select({ id: encounters.id, photo: encounters.photo })
+      const [privateOnly] = await db
+        .select({ n: sql<number>`count(*)::int` })
         .from(encounters)
         .where(and(eq(encounters.authorId, member.actorId), eq(encounters.visibility, "private")));
       const result = await db.transaction(async (tx) => {
@@ -203,26 +199,15 @@ export function createTrackerDataService(deps: {
             (await count(
               tx.delete(trackerSettings).where(eq(trackerSettings.memberId, member.id)).returning(),
             )) > 0,
-          // Never published, so nobody to send a Delete to: the rows go entirely.
-          privateEncounters:
-            privateOnly.length === 0
-              ? 0
-              : await count(
-                  tx
-                    .delete(encounters)
-                    .where(
-                      inArray(
-                        encounters.id,
-                        privateOnly.map((e) => e.id),
-                      ),
-                    )
-                    .returning({ id: encounters.id }),
-                ),
+          // Erased by the encounters service, which reacts to tracker.erased.
+          privateEncounters: privateOnly?.n ?? 0,
         };
       });
-      for (const { photo } of privateOnly) {
-        if (photo) await deps.photos.deletePhoto(photo).catch(() => {});
-      }
+      await deps.events.emit({
+        type: "tracker.erased",
+        memberId: member.id,
+        actorId: member.actorId,
+      });
       return result;
     },
   };

@@ -51,15 +51,22 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   linkedAccountConfirmedAt: null,
 };
 
+/** A settings row as the member's settings: the defaults where there is no row. */
+export function settingsFromRow(
+  row: typeof trackerSettings.$inferSelect | null | undefined,
+): TrackerSettings {
+  if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
+  const { memberId: _m, updatedAt: _u, ...settings } = row;
+  return settings;
+}
+
 /** A member's tracker settings, or the defaults when they never saved any. */
 export async function readTrackerSettings(db: Db, memberId: string): Promise<TrackerSettings> {
   const [row] = await db
     .select()
     .from(trackerSettings)
     .where(eq(trackerSettings.memberId, memberId));
-  if (!row) return { ...DEFAULT_TRACKER_SETTINGS };
-  const { memberId: _m, updatedAt: _u, ...settings } = row;
-  return settings;
+  return settingsFromRow(row);
 }
 
 export interface TrackerRepository {

@@ -28,6 +28,25 @@ export function createTrackerSettingsService(deps: { db: Db; now?: () => Date })
   });
 
   return {
+    /** The settings as stored (defaults where none), for the services of the tracker. */
+    read: current,
+
+    /** The member's main fediverse account, unconfirmed (confirmedAt null) or confirmed; null unlinks. */
+    async setLinkedAccount(
+      memberId: string,
+      link: { iri: string | null; confirmedAt: Date | null },
+    ): Promise<void> {
+      const values = {
+        linkedAccountIri: link.iri,
+        linkedAccountConfirmedAt: link.iri ? link.confirmedAt : null,
+        updatedAt: clock(),
+      };
+      await db
+        .insert(trackerSettings)
+        .values({ memberId, ...values })
+        .onConflictDoUpdate({ target: trackerSettings.memberId, set: values });
+    },
+
     async get(memberId: string): Promise<TrackerSettingsView> {
       return view(await current(memberId));
     },

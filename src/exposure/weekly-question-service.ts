@@ -2,18 +2,15 @@ import { randomUUID } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
 import { and, arrayContains, desc, eq, gte } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
-import {
-  members,
-  notifications,
-  trackerSettings,
-  weeklyCheckins,
-  weeklyQuestions,
-} from "../db/schema.ts";
+import { members, trackerSettings, weeklyCheckins, weeklyQuestions } from "../db/schema.ts";
+import type { NotificationsService } from "../encounters/notifications-service.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { Logger } from "../shared/logger.ts";
 import { htmlToPlainText } from "../shared/sanitize-html.ts";
 import { createAccountLinks } from "./account-links.ts";
 import { type ParsedAnswer, parseAnswer } from "./answer-parser.ts";
+import { settingsFromRow } from "./tracker-repository.ts";
+import type { TrackerSettingsService } from "./tracker-settings-service.ts";
 import { languageOf, texts } from "./weekly-question-texts.ts";
 import { weekStartOf } from "./weeks.ts";
 
@@ -34,6 +31,10 @@ export interface DirectMessenger {
 export interface WeeklyQuestionDeps {
   db: Db;
   messenger: DirectMessenger;
+  /** The in-app notification of the question. */
+  notifications: Pick<NotificationsService, "notifyWeeklyQuestion">;
+  /** The one reader (and writer of the linked account) of tracker settings. */
+  settings: Pick<TrackerSettingsService, "read" | "setLinkedAccount">;
   /** A fresh IRI for a Note the instance actor writes. */
   newNoteIri(kind: "weekly-question" | "link-request" | "answer"): string;
   /** `@user@host` or an actor URL → the remote actor, stored; throws DomainError when not found. */
@@ -90,13 +91,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
   const clock = deps.now ?? (() => new Date());
   const links = createAccountLinks({ ...deps, clock });
 
-  async function settingsRow(memberId: string) {
-    const [row] = await db
-      .select()
-      .from(trackerSettings)
-      .where(eq(trackerSettings.memberId, memberId));
-    return row;
-  }
+  const settingsRow = (memberId: string) => deps.settings.read(memberId);
 
   async function languageOfMember(memberId: string) {
     const [row] = await db
@@ -150,9 +145,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       .onConflictDoNothing()
       .returning({ id: weeklyQuestions.id });
     if (!inserted) return false;
-    await db
-      .insert(notifications)
-      .values({ id: randomUUID(), memberId: member.id, kind: "weekly_question" });
+    await deps.notifications.notifyWeeklyQuestion(member.id);
     if (remoteNote && member.linkedAccountIri) {
       const t = texts(languageOf(member.language));
       await messenger.send({
@@ -170,16 +163,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     /** Asks every member whose question time has passed this week and who was not asked yet. */
     async askDue(now: Date = clock()): Promise<{ asked: number }> {
       const rows = await db
-        .select({
-          id: members.id,
-          language: members.language,
-          enabled: trackerSettings.questionEnabled,
-          day: trackerSettings.questionDay,
-          hour: trackerSettings.questionHour,
-          timeZone: trackerSettings.timeZone,
-          linkedAccountIri: trackerSettings.linkedAccountIri,
-          confirmedAt: trackerSettings.linkedAccountConfirmedAt,
-        })
+        .select({ id: members.id, language: members.language, settings: trackerSettings })
         .from(members)
         .leftJoin(trackerSettings, eq(trackerSettings.memberId, members.id));
       // Rows of the last two weeks are enough to skip who was already asked without a write.
@@ -190,16 +174,19 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       const done = new Set(recent.map((r) => `${r.memberId} ${r.weekStart}`));
       let asked = 0;
       for (const row of rows) {
-        if (row.enabled === false) continue;
+        const settings = settingsFromRow(row.settings);
+        if (!settings.questionEnabled) continue;
         try {
           const { weekStart, askAt } = questionTimeOf(
             now,
-            row.timeZone ?? "Europe/Paris",
-            row.day ?? 0,
-            row.hour ?? 18,
+            settings.timeZone,
+            settings.questionDay,
+            settings.questionHour,
           );
           if (now < askAt || done.has(`${row.id} ${weekStart}`)) continue;
-          const linkedAccountIri = row.confirmedAt ? row.linkedAccountIri : null;
+          const linkedAccountIri = settings.linkedAccountConfirmedAt
+            ? settings.linkedAccountIri
+            : null;
           if (await ask({ id: row.id, language: row.language, linkedAccountIri }, weekStart, now))
             asked++;
         } catch (error) {
@@ -254,7 +241,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       source: CheckinSource,
     ): Promise<Checkin> {
       const now = clock();
-      const timeZone = (await settingsRow(memberId))?.timeZone ?? "Europe/Paris";
+      const { timeZone } = await settingsRow(memberId);
       const current = weekStartOf(now, timeZone);
       let weekStart = input.weekStart;
       if (weekStart !== undefined) {

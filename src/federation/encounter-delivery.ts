@@ -2,6 +2,7 @@ import type { Context } from "@fedify/fedify";
 import { Announce, Delete, Like, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import { isPrivateOnly } from "../encounters/visibility.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { DomainEvent } from "../shared/events.ts";
 import type { LocalUrls } from "./local-urls.ts";
@@ -192,7 +193,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     async deliver(ctx: Context<void>, event: EncounterEvent): Promise<void> {
       const encounter = await encounters.findById(event.encounterId);
       // A private encounter is the author's tracker entry: nobody is sent anything, ever.
-      if (!encounter || encounter.visibility === "private") return;
+      if (!encounter || isPrivateOnly(encounter)) return;
       switch (event.type) {
         case "encounter.created":
         case "encounter.updated":

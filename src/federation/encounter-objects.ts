@@ -2,8 +2,9 @@ import type { RequestContext } from "@fedify/fedify";
 import { Create, Note } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import type { FollowsService } from "../follows/follows-service.ts";
+import { ANYONE, isPrivateOnly, LISTED, mayRead as readable } from "../encounters/visibility.ts";
 import { isStorableDate } from "../shared/input.ts";
 import { authorLanguage, createActivityOf } from "./encounter-delivery.ts";
 import type { AppFederation } from "./federation.ts";
@@ -14,7 +15,7 @@ import type { TootNote } from "./mappers/toot-terms.ts";
 export interface EncounterObjectsDeps {
   urls: LocalUrls;
   members: MembersService;
-  follows: FollowsService;
+  access: Pick<EncounterAccess, "mayActorRead">;
   actors: ActorsRepository;
   encounters: EncountersRepository;
 }
@@ -35,7 +36,7 @@ export function registerEncounterObjects(
   federation: AppFederation,
   deps: EncounterObjectsDeps,
 ): void {
-  const { urls, members, follows, actors, encounters } = deps;
+  const { urls, members, access, actors, encounters } = deps;
   // The dispatcher and the authorize predicate get the same context: load the encounter once.
   const loaded = new WeakMap<object, EncounterView>();
 
@@ -44,7 +45,7 @@ export function registerEncounterObjects(
     if (
       !encounter?.isLocal ||
       encounter.deletedAt ||
-      encounter.visibility === "private" ||
+      isPrivateOnly(encounter) ||
       encounter.author.username !== identifier
     ) {
       return undefined;
@@ -53,19 +54,13 @@ export function registerEncounterObjects(
     return encounter;
   }
 
-  /** Public and unlisted encounters are for anyone; others need a signed request from an allowed actor. */
+  /** Anyone may read what the rule gives to anyone; others must sign the request as an allowed actor. */
   async function mayRead(ctx: RequestContext<void>, values: { identifier: string; id: string }) {
     const encounter = loaded.get(ctx) ?? (await find(ctx, values.identifier, values.id));
     if (!encounter) return false;
-    if (encounter.visibility === "public" || encounter.visibility === "unlisted") return true;
+    if (readable(encounter, ANYONE)) return true;
     const reader = (await ctx.getSignedKeyOwner())?.id?.href;
-    if (!reader) return false;
-    if (reader === encounter.author.iri) return true;
-    if (encounter.participants.some((p) => p.actor?.iri === reader)) return true;
-    return (
-      encounter.visibility === "followers" &&
-      (await follows.followState(reader, encounter.author.username)) === "accepted"
-    );
+    return reader ? access.mayActorRead(encounter, reader) : false;
   }
 
   federation
@@ -104,7 +99,7 @@ export function registerEncounterObjects(
       const page = await encounters.listByAuthor(author.id, {
         limit,
         before,
-        visibilities: ["public"],
+        visibilities: LISTED,
       });
       const last = page.at(-1);
       return {
@@ -118,7 +113,7 @@ export function registerEncounterObjects(
     .setCounter(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return 0;
       const author = await authorOf(identifier);
-      return author ? encounters.countByAuthor(author.id, ["public"]) : null;
+      return author ? encounters.countByAuthor(author.id, LISTED) : null;
     })
     .setFirstCursor(async (_ctx, identifier) =>
       identifier !== INSTANCE_ACTOR_IDENTIFIER && (await authorOf(identifier)) ? FIRST_PAGE : null,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
+import { isPrivateOnly } from "../encounters/visibility.ts";
 import { encounterToTombstone } from "./mappers/note.ts";
 
 /**
@@ -19,7 +20,7 @@ export function registerEncounterRoutes(
       // A private encounter does not exist for anyone else, not even as a Tombstone.
       if (
         !encounter?.isLocal ||
-        encounter.visibility === "private" ||
+        isPrivateOnly(encounter) ||
         encounter.author.username !== username
       ) {
         return reply.code(404).send({ error: `No encounter ${id} by ${username} here.` });

@@ -8,12 +8,10 @@ import {
 } from "@fedify/fedify";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
-import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Egress } from "../egress/egress.ts";
-import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { createDocumentLoaders } from "./document-loaders.ts";
-import { registerEncounterObjects } from "./encounter-objects.ts";
+import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
@@ -24,34 +22,45 @@ export interface FederationDeps {
   kv: KvStore;
   queue: MessageQueue;
   urls: LocalUrls;
-  instanceName: string;
   /** Where outgoing requests may go (src/egress/egress.ts). */
   egress: Egress;
-  members: MembersService;
-  follows: FollowsService;
-  actors: ActorsRepository;
-  encounters: EncountersRepository;
   /** Only worker processes consume the queue; web processes only enqueue. */
   manuallyStartQueue: boolean;
 }
 
+/** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
+export interface DispatcherDeps extends Omit<EncounterObjectsDeps, "urls"> {
+  urls: LocalUrls;
+  instanceName: string;
+  members: MembersService;
+  follows: FollowsService;
+}
+
 const COLLECTION_PAGE_SIZE = 50;
 
-/** Builds the Fedify federation: actors, keys, collections. Inbox listeners are added by the caller. */
+/**
+ * The Fedify federation: how it fetches, signs and queues. What it serves is registered
+ * once the services exist (`registerDispatchers`), and what it receives by
+ * `registerInboxListeners` (src/federation/inbox-listeners.ts).
+ */
 export function createAppFederation(deps: FederationDeps): AppFederation {
-  const { urls, members, follows } = deps;
   // Many deployed servers drop RFC 9421 signatures silently; start with the one they all read.
   const firstKnock = "draft-cavage-http-signatures-12";
-  const federation = createFederation<void>({
+  return createFederation<void>({
     kv: deps.kv,
     queue: deps.queue,
     manuallyStartQueue: deps.manuallyStartQueue,
-    origin: urls.origin.origin,
+    origin: deps.urls.origin.origin,
     // Our loaders: fetches through the egress policy, keys bound to the actors that list them.
     ...createDocumentLoaders({ kv: deps.kv, egress: deps.egress, firstKnock }),
     firstKnock,
     trailingSlashInsensitive: true,
   });
+}
+
+/** Actors, keys, followers and following, and each encounter's Note (encounter-objects.ts). */
+export function registerDispatchers(federation: AppFederation, deps: DispatcherDeps): void {
+  const { urls, members, follows } = deps;
 
   const keyPairsOf = async (identifier: string): Promise<webcrypto.CryptoKeyPair[]> => {
     if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
@@ -117,8 +126,6 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
 
   // Each encounter's Note (and Create) at its id, and the outbox of public encounters.
   registerEncounterObjects(federation, deps);
-
-  return federation;
 }
 
 /**

@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/actors-repository.ts";
+import type { MembersService } from "../accounts/members-service.ts";
+import {
+  type ActorRow,
+  type ActorsRepository,
+  actorRowToRecord,
+  type RemoteActorRecord,
+} from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { actors, follows, members } from "../db/schema.ts";
+import { actors, follows } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EventBus } from "../shared/events.ts";
 
@@ -33,6 +39,8 @@ export interface FollowsService {
   approveFollower(username: string, followerIri: string): Promise<void>;
   rejectFollower(username: string, followerIri: string): Promise<void>;
   follow(username: string, target: RemoteActorRecord): Promise<{ activityIri: string }>;
+  /** Follows the actor at this IRI: one we know, or one looked up on its server. */
+  followIri(username: string, iri: string): Promise<{ activityIri: string }>;
   unfollow(username: string, targetIri: string): Promise<void>;
   /** A remote actor was deleted: forget it and every follow it had. */
   forgetActor(iri: string): Promise<boolean>;
@@ -45,21 +53,17 @@ export interface FollowsService {
 
 export function createFollowsService(deps: {
   db: Db;
+  members: Pick<MembersService, "requireByUsername">;
   actors: ActorsRepository;
   events: EventBus;
   newActivityIri: (kind: string) => string;
+  /** Finds an actor on its server (src/federation/remote-lookup.ts). */
+  lookupActor: (iri: string) => Promise<RemoteActorRecord>;
 }): FollowsService {
   const { db, events } = deps;
 
-  async function memberActor(username: string): Promise<ActorRow> {
-    const [row] = await db
-      .select({ actor: actors })
-      .from(actors)
-      .innerJoin(members, eq(actors.memberId, members.id))
-      .where(eq(members.username, username.toLowerCase()));
-    if (!row) throw new DomainError("not_found", `No member named "${username}".`);
-    return row.actor;
-  }
+  const memberActor = async (username: string): Promise<ActorRow> =>
+    (await deps.members.requireByUsername(username)).actor;
 
   async function findFollow(followerId: string, followingId: string) {
     const [row] = await db
@@ -116,7 +120,7 @@ export function createFollowsService(deps: {
     return { items: rows.map((r) => r.actor), total: count?.n ?? 0 };
   }
 
-  return {
+  const service: FollowsService = {
     async receiveFollow({ follower, username, activityIri }) {
       const member = await memberActor(username);
       const followerRow = await deps.actors.upsertRemote(follower);
@@ -199,6 +203,14 @@ export function createFollowsService(deps: {
     approveFollower: (username, followerIri) => settleFollower(username, followerIri, true),
     rejectFollower: (username, followerIri) => settleFollower(username, followerIri, false),
 
+    async followIri(username, iri) {
+      const known = await deps.actors.findByIri(iri);
+      return service.follow(
+        username,
+        known ? actorRowToRecord(known) : await deps.lookupActor(iri),
+      );
+    },
+
     async follow(username, target) {
       const member = await memberActor(username);
       if (target.iri === member.iri)
@@ -261,4 +273,5 @@ export function createFollowsService(deps: {
       return follower ? (await findFollow(follower.id, member.id))?.state : undefined;
     },
   };
+  return service;
 }

@@ -8,6 +8,8 @@ export type DomainEvent =
   | { type: "encounter.updated"; encounterId: string }
   /** The row stays as a tombstone (content erased, participants kept to address the Delete). */
   | { type: "encounter.deleted"; encounterId: string }
+  /** A member erased their tracker: their private-only encounters go with it. */
+  | { type: "tracker.erased"; memberId: string; actorId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }
   | {
       type: "encounter.cosign_withdrawn";

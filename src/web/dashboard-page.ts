@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
-import type { Db } from "../db/database.ts";
 import { MAX_ANSWER_COUNT } from "../exposure/answer-parser.ts";
 import type { LastSeenPerson, SeriesService } from "../exposure/series-service.ts";
 import { STATUS_LABELS } from "../exposure/status.ts";
@@ -14,13 +13,7 @@ import { renderLegend, renderWeeklyChart, renderWeeklyTable } from "./dashboard-
 import type { Language } from "./i18n.ts";
 import { logoutForm, registerLoginPages } from "./login-page.ts";
 import { requestLanguage, sendPage } from "./respond.ts";
-import {
-  createWebSessions,
-  isSameOrigin,
-  noStore,
-  sessionMember,
-  type WebSessions,
-} from "./session.ts";
+import { isSameOrigin, noStore, sessionMember, type WebSessions } from "./session.ts";
 
 /*
  * The member's own dashboard: the 12-week chart, this week's status, who they have not
@@ -29,7 +22,8 @@ import {
  */
 
 export interface DashboardDeps {
-  db: Db;
+  /** Web log-in sessions (src/web/session.ts). */
+  sessions: WebSessions;
   members: Pick<MembersService, "checkPassword">;
   /** Limits password guessing on the log-in form (src/http/login-throttle.ts). */
   loginThrottle: LoginThrottle;
@@ -147,7 +141,7 @@ function lastSeenSection(people: LastSeenPerson[], lang: Language): string {
 }
 
 export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): void {
-  const sessions: WebSessions = createWebSessions(deps.db);
+  const { sessions } = deps;
   // Its own scope: the login form parser stays out of the API's JSON and multipart routes.
   http.register(async (scope) => {
     await registerLoginPages(scope, {

@@ -2,8 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
-import type { Visibility } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import { ANYONE, LISTED, mayRead } from "../encounters/visibility.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
 import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
@@ -31,11 +31,6 @@ export interface EncounterPagesDeps {
   urls: LocalUrls;
   instanceName: string;
 }
-
-/** Lists show public encounters only: unlisted ones are reachable by their permalink alone. */
-const LISTED: readonly Visibility[] = ["public"];
-/** What a permalink shows; followers-only and participants-only never reach a public page. */
-const ON_PERMALINK = new Set<Visibility>(["public", "unlisted"]);
 
 const permalinkParams = z.object({
   username: z.string().min(1).max(64),
@@ -87,8 +82,9 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
     const member = await members.findByUsername(username);
     const view = member ? await encounters.findById(id) : undefined;
     if (!member || !view?.isLocal || view.author.memberId !== member.id) return undefined;
-    // Checked before deletion, so a 410 never reveals that a private encounter existed.
-    if (!ON_PERMALINK.has(view.visibility)) return undefined;
+    // What anyone may read, checked as if it were not deleted, so a 410 never reveals that a
+    // followers-only or private encounter existed.
+    if (!mayRead({ ...view, deletedAt: null }, ANYONE)) return undefined;
     return view.deletedAt ? "gone" : view;
   }
 

@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOwnActivities } from "../../src/encounters/own-activities.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 
@@ -111,7 +110,7 @@ describe(`encounters: likes by members (${databaseLabel})`, () => {
   });
 
   it("finds a member's own Like, co-signing Announce and Follow by IRI, and nobody else's", async () => {
-    const own = createOwnActivities({ db: t.app.database.db });
+    const own = t.app.ownActivities;
     const view = await t.app.encounters.create("bea", { text: "Thé", participants: ["@antoine"] });
     const { activityIri: likeIri } = await t.app.likes.like("carol", view.iri);
     const cosigned = await t.app.cosign.cosign("antoine", view.id);

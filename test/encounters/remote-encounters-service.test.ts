@@ -53,6 +53,7 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
       db: t.app.database.db,
       repository: t.app.encounterRepository,
       actors: t.app.actors,
+      notifications: t.app.notifications,
       // The fediverse as seen from here: zoe can be looked up, nobody else.
       resolver: {
         async resolve(iri) {

@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EncounterView } from "../../src/encounters/encounters-repository.ts";
 import { remoteEncounterRecordSchema } from "../../src/encounters/remote-encounter-record.ts";
-import { createPrivateFieldsService } from "../../src/exposure/private-fields-service.ts";
 import { encounterAudience } from "../../src/federation/mappers/note.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
@@ -85,11 +84,7 @@ describe(`private-only encounters in the domain (${databaseLabel})`, () => {
   });
 
   it("its private fields work as for any encounter, for its author only", async () => {
-    const service = createPrivateFieldsService({
-      db: t.app.database.db,
-      repository: t.app.encounterRepository,
-      actors: t.app.actors,
-    });
+    const service = t.app.privateFields;
     const view = await service.setPrivateFields("bea", encounter.id, {
       othersPresent: 1,
       circles: [{ position: 0, circle: "intimate" }],

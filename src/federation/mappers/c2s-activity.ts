@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { EncounterInput, EncounterPatch } from "../encounters/encounter-input.ts";
-import { visibilityFromAddressing } from "../federation/mappers/addressing.ts";
-import { DomainError } from "../shared/errors.ts";
-import { htmlToPlainText } from "../shared/sanitize-html.ts";
+import type { EncounterInput, EncounterPatch } from "../../encounters/encounter-input.ts";
+import { DomainError } from "../../shared/errors.ts";
+import { htmlToPlainText } from "../../shared/sanitize-html.ts";
+import { visibilityFromAddressing } from "./addressing.ts";
 
 /**
  * ActivityPub client-to-server: what a client POSTs to an outbox, turned into one command

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { activityToCommand } from "../../src/api/c2s-mapper.ts";
 import { visibilityFromAddressing } from "../../src/federation/mappers/addressing.ts";
+import { activityToCommand } from "../../src/federation/mappers/c2s-activity.ts";
 import { isDomainError } from "../../src/shared/errors.ts";
 import { htmlToPlainText } from "../../src/shared/sanitize-html.ts";
 

@@ -1,0 +1,66 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { MembersService } from "../accounts/members-service.ts";
+import type { AppConfig } from "../config/config.ts";
+import type { AppFederation } from "../federation/federation.ts";
+import { inboxSenderRefusal } from "../federation/inbox-sender.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../federation/local-urls.ts";
+import type { Logger } from "../shared/logger.ts";
+import { registerErrorHandling } from "./errors.ts";
+import { registerFedifyBridge } from "./fedify-bridge.ts";
+import { registerInputGuards } from "./input-guards.ts";
+
+/**
+ * The Fastify instance before any route: who is the client (TRUST_PROXY), limits, the one
+ * error shape, the edge guards, and the bridge that hands Fedify its routes and inboxes
+ * (with the inbox's first check and the `/@name` addresses people share).
+ */
+export function createHttpServer(deps: {
+  config: Pick<AppConfig, "trustProxy">;
+  logger: Logger;
+  federation: AppFederation;
+  urls: LocalUrls;
+  members: Pick<MembersService, "findByUsername">;
+}): FastifyInstance {
+  const { config, urls, members } = deps;
+  const http: FastifyInstance = Fastify({
+    loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
+    // Only the configured proxies may say who the client is (TRUST_PROXY): the failed
+    // log-in and token limits count per client address.
+    trustProxy: config.trustProxy ? [...config.trustProxy] : false,
+    routerOptions: { ignoreTrailingSlash: true },
+    // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
+    forceCloseConnections: true,
+    bodyLimit: 1024 * 1024,
+  });
+  registerErrorHandling(http);
+  // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.
+  registerInputGuards(http);
+  registerFedifyBridge(http, deps.federation, {
+    origin: urls.origin.origin,
+    contextData: () => undefined,
+    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    async checkInbox({ headers, activity, params }) {
+      // The inbox of nobody is Fedify's to answer: 404.
+      const owner = params.identifier;
+      const known =
+        !owner ||
+        owner === INSTANCE_ACTOR_IDENTIFIER ||
+        (await members.findByUsername(owner))?.username === owner;
+      if (!known) return undefined;
+      return inboxSenderRefusal(headers, activity, urls.origin.origin);
+    },
+    // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
+    fastifyPaths: ["/.well-known/nodeinfo"],
+    // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,
+    // and the Note at an encounter's permalink `/@bea/<id>` (its `url`).
+    rewriteUrl: (url) => {
+      const username = /^\/@([a-z0-9_]{1,30})$/i.exec(url.pathname)?.[1];
+      if (username) return urls.actor(username.toLowerCase());
+      const note = /^\/@([a-z0-9_]{1,30})\/([0-9a-f-]{36})$/i.exec(url.pathname);
+      return note
+        ? urls.encounter((note[1] as string).toLowerCase(), note[2] as string)
+        : undefined;
+    },
+  });
+  return http;
+}

@@ -1,0 +1,245 @@
+import { join } from "node:path";
+import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
+import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import type { Db } from "./db/database.ts";
+import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
+import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
+import {
+  createEncountersRepository,
+  type EncountersRepository,
+} from "./encounters/encounters-repository.ts";
+import {
+  createEncountersService,
+  type EncountersService,
+} from "./encounters/encounters-service.ts";
+import { createLikesService, type LikesService } from "./encounters/likes-service.ts";
+import {
+  createNotificationsService,
+  type NotificationsService,
+} from "./encounters/notifications-service.ts";
+import { createOwnActivities, type OwnActivities } from "./encounters/own-activities.ts";
+import {
+  createRemoteEncountersService,
+  type RemoteEncountersService,
+} from "./encounters/remote-encounters-service.ts";
+import {
+  createInstanceIncidenceStore,
+  type InstanceIncidenceStore,
+} from "./exposure/instance-incidence.ts";
+import {
+  createPrivateFieldsService,
+  type PrivateFieldsService,
+} from "./exposure/private-fields-service.ts";
+import { createSeriesService, type SeriesService } from "./exposure/series-service.ts";
+import {
+  createTrackerDataService,
+  type TrackerDataService,
+} from "./exposure/tracker-data-service.ts";
+import { createTrackerRepository, type TrackerRepository } from "./exposure/tracker-repository.ts";
+import {
+  createTrackerSettingsService,
+  type TrackerSettingsService,
+} from "./exposure/tracker-settings-service.ts";
+import {
+  createWeeklyQuestionService,
+  type DirectMessenger,
+  type WeeklyQuestionService,
+} from "./exposure/weekly-question-service.ts";
+import type { LocalUrls } from "./federation/local-urls.ts";
+import { createParticipantResolver } from "./federation/participant-resolver.ts";
+import type { RemoteLookup } from "./federation/remote-lookup.ts";
+import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
+import { createMediaService, type MediaService } from "./media/media-service.ts";
+import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
+import type { EventBus } from "./shared/events.ts";
+import type { Logger } from "./shared/logger.ts";
+import { createWebSessions, type WebSessions } from "./web/session.ts";
+
+/** The queries of each table, built once per instance. */
+export interface Repositories {
+  actors: ActorsRepository;
+  encounters: EncountersRepository;
+  tracker: TrackerRepository;
+  instanceIncidence: InstanceIncidenceStore;
+  webSessions: WebSessions;
+}
+
+export function buildRepositories(db: Db): Repositories {
+  return {
+    actors: createActorsRepository(db),
+    encounters: createEncountersRepository(db),
+    tracker: createTrackerRepository(db),
+    instanceIncidence: createInstanceIncidenceStore(db),
+    webSessions: createWebSessions(db),
+  };
+}
+
+/** Every domain service of an instance; the HTTP routes and the federation receive them. */
+export interface Services {
+  passwords: PasswordHashing;
+  members: MembersService;
+  follows: FollowsService;
+  mediaStorage: MediaStorage;
+  media: MediaService;
+  notifications: NotificationsService;
+  access: EncounterAccess;
+  cosign: CosignService;
+  likes: LikesService;
+  ownActivities: OwnActivities;
+  encounters: EncountersService;
+  remoteEncounters: RemoteEncountersService;
+  trackerSettings: TrackerSettingsService;
+  weeklyQuestions: WeeklyQuestionService;
+  privateFields: PrivateFieldsService;
+  trackerData: TrackerDataService;
+  series: SeriesService;
+}
+
+export interface ServicesDeps {
+  db: Db;
+  urls: LocalUrls;
+  events: EventBus;
+  logger: Logger;
+  /** Photos live under `<dataDir>/media`. */
+  dataDir: string;
+  repositories: Repositories;
+  /** How participants and linked accounts on other servers are found (src/federation/). */
+  remoteLookup: Pick<RemoteLookup, "lookupActor">;
+  /** How the instance actor writes to a member's linked account (src/federation/). */
+  directMessenger: DirectMessenger;
+}
+
+/**
+ * Every service, built once and in one place: this is the only file that knows how they
+ * depend on each other. `buildApp` (src/app.ts) calls it between the federation's set-up
+ * and the registration of what the federation serves and receives.
+ */
+export function buildServices(deps: ServicesDeps): Services {
+  const { db, urls, events, logger, repositories } = deps;
+  const { actors } = repositories;
+  const repository = repositories.encounters;
+  const newActivityIri = (kind: string) => urls.newActivity(kind).href;
+
+  const passwords = createPasswordHashing();
+  const members = createMembersService({ db, urls, passwords });
+  const follows = createFollowsService({
+    db,
+    members,
+    actors,
+    events,
+    newActivityIri,
+    lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
+  });
+  const mediaStorage = createDiskMediaStorage(join(deps.dataDir, "media"));
+  const media = createMediaService({
+    storage: mediaStorage,
+    urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
+  });
+  const notifications = createNotificationsService({ db, members, repository });
+  const access = createEncounterAccess({ db, members, repository, actors });
+  const cosign = createCosignService({
+    db,
+    members,
+    notifications,
+    repository,
+    actors,
+    events,
+    newActivityIri,
+  });
+  const likes = createLikesService({
+    db,
+    members,
+    repository,
+    access,
+    actors,
+    cosign,
+    events,
+    newActivityIri,
+  });
+  const resolver = createParticipantResolver({
+    lookup: deps.remoteLookup,
+    urls,
+    members,
+    actors,
+    logger: logger.child({ component: "participants" }),
+  });
+  const encounters = createEncountersService({
+    db,
+    members,
+    notifications,
+    repository,
+    actors,
+    resolver,
+    photos: media,
+    events,
+    urls,
+  });
+  const remoteEncounters = createRemoteEncountersService({
+    db,
+    repository,
+    actors,
+    resolver,
+    cosign,
+    notifications,
+  });
+  const trackerSettings = createTrackerSettingsService({ db });
+  const weeklyQuestions = createWeeklyQuestionService({
+    db,
+    messenger: deps.directMessenger,
+    notifications,
+    settings: trackerSettings,
+    newNoteIri: (kind) => urls.newActivity(kind).href,
+    async lookupAccount(query) {
+      return actors.upsertRemote(await deps.remoteLookup.lookupActor(query));
+    },
+    isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
+    formUrl: new URL("/tracker", urls.origin).href,
+    handleOf: (username) => `@${username}@${urls.origin.host}`,
+    logger: logger.child({ component: "weekly-question" }),
+  });
+
+  return {
+    passwords,
+    members,
+    follows,
+    mediaStorage,
+    media,
+    notifications,
+    access,
+    cosign,
+    likes,
+    ownActivities: createOwnActivities({ db, members, follows, cosign, likes }),
+    encounters,
+    remoteEncounters,
+    trackerSettings,
+    weeklyQuestions,
+    privateFields: createPrivateFieldsService({ db, members, repository, actors }),
+    trackerData: createTrackerDataService({ db, members, repository, actors, events }),
+    series: createSeriesService({
+      repository: repositories.tracker,
+      instanceIncidence: repositories.instanceIncidence,
+    }),
+  };
+}
+
+/**
+ * How one domain answers another's events, subscribed after the outbox bridge (handlers run
+ * in order: an encounter's Create is queued before the Announce that co-signs it).
+ */
+export function connectDomainReactions(events: EventBus, services: Services): void {
+  events.subscribe(async (event) => {
+    switch (event.type) {
+      // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
+      case "encounter.created":
+        return services.cosign.autoCosign(event.encounterId);
+      // The tracker keeps the private side of an encounter: it goes with the encounter.
+      case "encounter.deleted":
+        return services.privateFields.forgetEncounter(event.encounterId);
+      // A member erased their tracker: their never-published entries go too.
+      case "tracker.erased":
+        await services.encounters.erasePrivateOnly(event.actorId);
+        return;
+    }
+  });
+}
