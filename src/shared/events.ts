@@ -36,7 +36,11 @@ export type DomainEvent =
 export type DomainEventHandler = (event: DomainEvent) => Promise<void> | void;
 
 export interface EventBus {
-  subscribe(handler: DomainEventHandler): () => void;
+  /**
+   * Handlers run in the order they were subscribed; `first` puts this one before
+   * those already there (e.g. one that must see an event before anything acts on it).
+   */
+  subscribe(handler: DomainEventHandler, options?: { first?: boolean }): () => void;
   /** Resolves when every handler has run; a failing handler does not stop the others. */
   emit(event: DomainEvent): Promise<void>;
 }
@@ -44,11 +48,14 @@ export interface EventBus {
 export function createEventBus(
   onHandlerError: (error: unknown, event: DomainEvent) => void,
 ): EventBus {
-  const handlers = new Set<DomainEventHandler>();
+  let handlers: DomainEventHandler[] = [];
   return {
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
+    subscribe(handler, options) {
+      const others = handlers.filter((h) => h !== handler);
+      handlers = options?.first ? [handler, ...others] : [...others, handler];
+      return () => {
+        handlers = handlers.filter((h) => h !== handler);
+      };
     },
     async emit(event) {
       for (const handler of handlers) {
