@@ -57,7 +57,7 @@ import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-thr
 import { registerMediaRoutes } from "./media/media-routes.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage } from "./media/media-storage.ts";
-import { createEventBus } from "./shared/events.ts";
+import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
 import { registerPages } from "./web/pages.ts";
@@ -93,7 +93,12 @@ export interface App {
   readonly weeklyQuestions: WeeklyQuestionService;
   /** Started by `start()` in roles all and worker. */
   readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
-  /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
+  /** The domain events' outbox (src/outbox/): subscribe to hear them after their commit. */
+  readonly events: Pick<Outbox, "subscribe">;
+  /**
+   * Listens for HTTP (roles all, web); consumes the queue and replays the domain events
+   * whose writer died (roles all, worker).
+   */
   start(): Promise<void>;
   /** Stops taking work, lets running jobs finish, then closes the database. */
   close(): Promise<void>;
@@ -112,6 +117,8 @@ export async function buildApp(
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Tests shorten the outbox's lease and the relay's poll interval. */
+    outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -125,9 +132,7 @@ export async function buildApp(
   }
   const { db } = database;
   const urls = localUrls(config.origin);
-  const events = createEventBus((error, event) =>
-    logger.error({ err: error, event: event.type }, "domain event handler failed"),
-  );
+  const events = createOutbox(database, { logger, ...options.outbox });
 
   const actors = createActorsRepository(db);
   const passwords = createPasswordHashing();
@@ -346,6 +351,7 @@ export async function buildApp(
 
   const queueStop = new AbortController();
   let queueRunning: Promise<void> | undefined;
+  let relayRunning: Promise<void> | undefined;
   let closed = false;
 
   return {
@@ -369,9 +375,11 @@ export async function buildApp(
     trackerSettings,
     weeklyQuestions,
     weeklyQuestionScheduler,
+    events,
     async start() {
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
+        relayRunning = events.relay(queueStop.signal);
         // Ticks at once: a restart that missed someone's hour asks them now.
         weeklyQuestionScheduler.start();
       }
@@ -393,7 +401,8 @@ export async function buildApp(
       const grace = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
       );
-      if ((await Promise.race([queueRunning, grace])) === "timeout") {
+      const running = Promise.all([queueRunning, relayRunning]);
+      if ((await Promise.race([running, grace])) === "timeout") {
         logger.warn(
           { graceMs: SHUTDOWN_GRACE_MS },
           "running jobs did not finish; they run again on the next start",
