@@ -11,7 +11,6 @@ export type RecordedEvent = Readonly<HeldEvent>;
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
 /** The subset of a pino logger the outbox uses. */
 export interface OutboxLogger {
-  info: LogFn;
   warn: LogFn;
   error: LogFn;
 }
@@ -49,7 +48,7 @@ export interface Outbox {
   relay(signal: AbortSignal): Promise<void>;
 }
 
-const silent: OutboxLogger = { info() {}, warn() {}, error() {} };
+const silent: OutboxLogger = { warn() {}, error() {} };
 
 export function createOutbox(database: Database, options: OutboxOptions = {}): Outbox {
   const logger = options.logger ?? silent;
