@@ -30,6 +30,7 @@ import { createWeeklyQuestionDelivery } from "./federation/weekly-question-deliv
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createHttpServer } from "./http/server.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
+import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import {
   buildRepositories,
   buildServices,
@@ -37,7 +38,6 @@ import {
   type Repositories,
   type Services,
 } from "./services.ts";
-import { createEventBus } from "./shared/events.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
 import { registerPages } from "./web/pages.ts";
@@ -65,7 +65,12 @@ export interface App extends Services {
   readonly encounterRepository: EncountersRepository;
   /** Started by `start()` in roles all and worker. */
   readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
-  /** Listens for HTTP (roles all, web) and consumes the queue (roles all, worker). */
+  /** The domain events' outbox (src/outbox/): subscribe to hear them after their commit. */
+  readonly events: Pick<Outbox, "subscribe">;
+  /**
+   * Listens for HTTP (roles all, web); consumes the queue and replays the domain events
+   * whose writer died (roles all, worker).
+   */
   start(): Promise<void>;
   /** Stops taking work, lets running jobs finish, then closes the database. */
   close(): Promise<void>;
@@ -85,6 +90,8 @@ export async function buildApp(
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Tests shorten the outbox's lease and the relay's poll interval. */
+    outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -98,9 +105,7 @@ export async function buildApp(
   }
   const { db } = database;
   const urls = localUrls(config.origin);
-  const events = createEventBus((error, event) =>
-    logger.error({ err: error, event: event.type }, "domain event handler failed"),
-  );
+  const events = createOutbox(database, { logger, ...options.outbox });
   const repositories = buildRepositories(db);
   const { actors } = repositories;
 
@@ -218,6 +223,7 @@ export async function buildApp(
 
   const queueStop = new AbortController();
   let queueRunning: Promise<void> | undefined;
+  let relayRunning: Promise<void> | undefined;
   let closed = false;
 
   return {
@@ -234,9 +240,11 @@ export async function buildApp(
     actors,
     encounterRepository: repositories.encounters,
     weeklyQuestionScheduler,
+    events,
     async start() {
       if (config.role !== "web") {
         queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
+        relayRunning = events.relay(queueStop.signal);
         // Ticks at once: a restart that missed someone's hour asks them now.
         weeklyQuestionScheduler.start();
       }
@@ -258,7 +266,8 @@ export async function buildApp(
       const grace = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
       );
-      if ((await Promise.race([queueRunning, grace])) === "timeout") {
+      const running = Promise.all([queueRunning, relayRunning]);
+      if ((await Promise.race([running, grace])) === "timeout") {
         logger.warn(
           { graceMs: SHUTDOWN_GRACE_MS },
           "running jobs did not finish; they run again on the next start",

@@ -52,7 +52,7 @@ import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
-import type { EventBus } from "./shared/events.ts";
+import type { Outbox } from "./outbox/outbox.ts";
 import type { Logger } from "./shared/logger.ts";
 import { createWebSessions, type WebSessions } from "./web/session.ts";
 
@@ -99,7 +99,8 @@ export interface Services {
 export interface ServicesDeps {
   db: Db;
   urls: LocalUrls;
-  events: EventBus;
+  /** Domain events, recorded with the change they report (src/outbox/). */
+  events: Outbox;
   logger: Logger;
   /** Photos live under `<dataDir>/media`. */
   dataDir: string;
@@ -227,7 +228,10 @@ export function buildServices(deps: ServicesDeps): Services {
  * How one domain answers another's events, subscribed after the outbox bridge (handlers run
  * in order: an encounter's Create is queued before the Announce that co-signs it).
  */
-export function connectDomainReactions(events: EventBus, services: Services): void {
+export function connectDomainReactions(
+  events: Pick<Outbox, "subscribe">,
+  services: Services,
+): void {
   events.subscribe(async (event) => {
     switch (event.type) {
       // Co-signing automatically is a reaction to a new encounter, whoever wrote it.

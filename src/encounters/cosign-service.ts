@@ -10,8 +10,8 @@ import {
   follows,
   members,
 } from "../db/schema.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { EventBus } from "../shared/events.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 import type { NotificationsService } from "./notifications-service.ts";
 import { isPrivateOnly } from "./visibility.ts";
@@ -53,7 +53,8 @@ export function createCosignService(deps: {
   notifications: Pick<NotificationsService, "markEncounterRead">;
   repository: EncountersRepository;
   actors: ActorsRepository;
-  events: EventBus;
+  /** Each event is recorded in the transaction of the change it reports. */
+  events: Pick<Outbox, "record" | "dispatch">;
   newActivityIri: (kind: string) => string;
 }): CosignService {
   const { db, repository, events } = deps;
@@ -84,16 +85,19 @@ export function createCosignService(deps: {
     }
     if (participant.cosignState !== "cosigned") {
       const activityIri = deps.newActivityIri("announce");
-      await db
-        .update(encounterParticipants)
-        .set({ cosignState: "cosigned", cosignActivityIri: activityIri, cosignedAt: new Date() })
-        .where(eq(encounterParticipants.id, participant.id));
-      await events.emit({
-        type: "encounter.cosigned",
-        encounterId,
-        username: member.username,
-        activityIri,
+      const recorded = await db.transaction(async (tx) => {
+        await tx
+          .update(encounterParticipants)
+          .set({ cosignState: "cosigned", cosignActivityIri: activityIri, cosignedAt: new Date() })
+          .where(eq(encounterParticipants.id, participant.id));
+        return events.record(tx, {
+          type: "encounter.cosigned",
+          encounterId,
+          username: member.username,
+          activityIri,
+        });
       });
+      await events.dispatch(recorded);
     }
     await markNotificationRead(member.id, encounterId);
     return (await repository.findById(encounterId)) as EncounterView;
@@ -117,18 +121,22 @@ export function createCosignService(deps: {
 
     async decline(username, encounterId) {
       const { member, participant } = await participantOf(username, encounterId);
-      await db
-        .update(encounterParticipants)
-        .set({ cosignState: "declined", cosignedAt: null })
-        .where(eq(encounterParticipants.id, participant.id));
-      if (participant.cosignState === "cosigned" && participant.cosignActivityIri) {
-        await events.emit({
+      const withdrawn = participant.cosignState === "cosigned" && participant.cosignActivityIri;
+      const recorded = await db.transaction(async (tx) => {
+        await tx
+          .update(encounterParticipants)
+          .set({ cosignState: "declined", cosignedAt: null })
+          .where(eq(encounterParticipants.id, participant.id));
+        if (!withdrawn) return undefined;
+        return events.record(tx, {
           type: "encounter.cosign_withdrawn",
           encounterId,
           username: member.username,
-          activityIri: participant.cosignActivityIri,
+          activityIri: withdrawn,
+          undoActivityIri: deps.newActivityIri("undo"),
         });
-      }
+      });
+      await events.dispatch(recorded);
       await markNotificationRead(member.id, encounterId);
       return (await repository.findById(encounterId)) as EncounterView;
     },

@@ -10,8 +10,8 @@ import {
   type Visibility,
 } from "../db/schema.ts";
 import type { LocalUrls } from "../federation/local-urls.ts";
+import type { Outbox, RecordedEvent } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { EventBus } from "../shared/events.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import {
   checkOccurredOn,
@@ -70,7 +70,8 @@ export function createEncountersService(deps: {
   actors: ActorsRepository;
   resolver: ParticipantResolver;
   photos: PhotoStore;
-  events: EventBus;
+  /** Each event is recorded in the transaction of the change it reports. */
+  events: Pick<Outbox, "record" | "dispatch">;
   urls: LocalUrls;
   now?: () => Date;
 }): EncountersService {
@@ -151,8 +152,9 @@ export function createEncountersService(deps: {
       const participants = await resolveParticipants(valid.participants, actor);
       const storedPhoto = await storePhoto(photo, valid.photoAlt);
       const id = randomUUID();
+      let recorded: RecordedEvent;
       try {
-        await db.transaction(async (tx) => {
+        recorded = await db.transaction(async (tx) => {
           await tx.insert(encounters).values({
             id,
             iri: urls.encounter(member.username, id).href,
@@ -168,6 +170,7 @@ export function createEncountersService(deps: {
             publishedAt: now(),
           });
           await writeParticipants(tx, id, participants);
+          return events.record(tx, { type: "encounter.created", encounterId: id });
         });
       } catch (error) {
         // Nothing half-stored: a photo without its encounter is removed.
@@ -176,7 +179,7 @@ export function createEncountersService(deps: {
       }
       // A private encounter is the author's tracker entry: nobody named hears of it.
       if (!isPrivateOnly(valid)) await notifyLocalParticipants(id, participants);
-      await events.emit({ type: "encounter.created", encounterId: id });
+      await events.dispatch(recorded);
       return (await repository.findById(id)) as EncounterView;
     },
 
@@ -209,7 +212,8 @@ export function createEncountersService(deps: {
       else if (photo) nextPhoto = await storePhoto(photo, valid.photoAlt ?? existing.photo?.alt);
       else if (nextPhoto && valid.photoAlt !== undefined)
         nextPhoto = { ...nextPhoto, alt: valid.photoAlt };
-      await db.transaction(async (tx) => {
+      const updatedAt = now();
+      const recorded = await db.transaction(async (tx) => {
         await tx
           .update(encounters)
           .set({
@@ -219,13 +223,19 @@ export function createEncountersService(deps: {
             visibility: valid.visibility ?? existing.visibility,
             details: patch.details ? valid.details : existing.details,
             photo: nextPhoto,
-            updatedAt: now(),
+            updatedAt,
           })
           .where(eq(encounters.id, id));
         if (participants) {
           await tx.delete(encounterParticipants).where(eq(encounterParticipants.encounterId, id));
           await writeParticipants(tx, id, participants);
         }
+        return events.record(tx, {
+          type: "encounter.updated",
+          encounterId: id,
+          activityIri: urls.newActivity("update").href,
+          updatedAt: updatedAt.toISOString(),
+        });
       });
       if (existing.photo && existing.photo.key !== nextPhoto?.key) {
         await deps.photos.deletePhoto(existing.photo).catch(() => {});
@@ -233,21 +243,28 @@ export function createEncountersService(deps: {
       if (participants && !isPrivateOnly(existing)) {
         await notifyLocalParticipants(id, participants);
       }
-      await events.emit({ type: "encounter.updated", encounterId: id });
+      await events.dispatch(recorded);
       return (await repository.findById(id)) as EncounterView;
     },
 
     async delete(username, id) {
       const existing = await loadOwn(username, id);
-      // A tombstone: the words and the photo go; who was addressed stays, to address the Delete.
-      await db
-        .update(encounters)
-        .set({ deletedAt: now(), text: "", details: {}, keywords: [], photo: null })
-        .where(and(eq(encounters.id, id), eq(encounters.authorId, existing.authorId)));
-      await deps.notifications.forgetEncounter(id);
-      // Its private side goes with it: the tracker reacts to encounter.deleted.
+      const recorded = await db.transaction(async (tx) => {
+        // A tombstone: the words and the photo go; who was addressed stays, to address the Delete.
+        await tx
+          .update(encounters)
+          .set({ deletedAt: now(), text: "", details: {}, keywords: [], photo: null })
+          .where(and(eq(encounters.id, id), eq(encounters.authorId, existing.authorId)));
+        await deps.notifications.forgetEncounter(id, tx);
+        // Its private side goes with it: the tracker reacts to encounter.deleted.
+        return events.record(tx, {
+          type: "encounter.deleted",
+          encounterId: id,
+          activityIri: urls.newActivity("delete").href,
+        });
+      });
       if (existing.photo) await deps.photos.deletePhoto(existing.photo).catch(() => {});
-      await events.emit({ type: "encounter.deleted", encounterId: id });
+      await events.dispatch(recorded);
     },
 
     getOwn: loadOwn,

@@ -3,9 +3,9 @@ import { and, eq, or } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { memberLikes } from "../db/schema.ts";
+import { encounters, memberLikes } from "../db/schema.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { EventBus } from "../shared/events.ts";
 import type { CosignService } from "./cosign-service.ts";
 import type { EncounterAccess } from "./encounter-access.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -53,7 +53,8 @@ export function createLikesService(deps: {
   access: EncounterAccess;
   actors: ActorsRepository;
   cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
-  events: EventBus;
+  /** Each event is recorded in the transaction of the change it reports. */
+  events: Pick<Outbox, "record" | "dispatch">;
   newActivityIri: (kind: string) => string;
 }): LikesService {
   const { db, repository, access, cosign, events } = deps;
@@ -72,16 +73,28 @@ export function createLikesService(deps: {
     if (!found) throw notVisible(objectIri);
     // Throws not_found when the member may not see it (its existence is private too).
     const encounter = await access.visibleTo(member.actor.username, found.id);
-    const inserted = await db
-      .insert(memberLikes)
-      .values({
-        id: randomUUID(),
-        memberId: member.id,
-        objectIri: encounter.iri,
-        activityIri: deps.newActivityIri("like"),
-      })
-      .onConflictDoNothing()
-      .returning();
+    const { inserted, recorded } = await db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(memberLikes)
+        .values({
+          id: randomUUID(),
+          memberId: member.id,
+          objectIri: encounter.iri,
+          activityIri: deps.newActivityIri("like"),
+        })
+        .onConflictDoNothing()
+        .returning();
+      const [like] = inserted;
+      const recorded =
+        like &&
+        (await events.record(tx, {
+          type: "encounter.liked",
+          encounterId: encounter.id,
+          username: member.actor.username,
+          activityIri: like.activityIri,
+        }));
+      return { inserted, recorded };
+    });
     const [row] = inserted.length
       ? inserted
       : await db
@@ -101,12 +114,7 @@ export function createLikesService(deps: {
           activityIri: row.activityIri,
         });
       }
-      await events.emit({
-        type: "encounter.liked",
-        encounterId: encounter.id,
-        username: member.actor.username,
-        activityIri: row.activityIri,
-      });
+      await events.dispatch(recorded);
     }
     return {
       objectIri: encounter.iri,
@@ -118,15 +126,35 @@ export function createLikesService(deps: {
 
   async function unlike(username: string, iri: string): Promise<UnlikeOutcome> {
     const member = await memberOf(username);
-    const [row] = await db
-      .delete(memberLikes)
-      .where(
-        and(
-          eq(memberLikes.memberId, member.id),
-          or(eq(memberLikes.activityIri, iri), eq(memberLikes.objectIri, iri)),
-        ),
-      )
-      .returning();
+    const { row, recorded } = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(memberLikes)
+        .where(
+          and(
+            eq(memberLikes.memberId, member.id),
+            or(eq(memberLikes.activityIri, iri), eq(memberLikes.objectIri, iri)),
+          ),
+        )
+        .returning();
+      // A like of an encounter since deleted can still be taken back; its tombstone row stays.
+      const [liked] = row
+        ? await tx
+            .select({ id: encounters.id })
+            .from(encounters)
+            .where(eq(encounters.iri, row.objectIri))
+        : [];
+      const recorded =
+        row &&
+        liked &&
+        (await events.record(tx, {
+          type: "encounter.unliked",
+          encounterId: liked.id,
+          username: member.actor.username,
+          activityIri: row.activityIri,
+          undoActivityIri: deps.newActivityIri("undo"),
+        }));
+      return { row, recorded };
+    });
     if (!row) {
       // Nothing to undo: fine for an encounter the member can see, unknown otherwise.
       const found = await repository.findByIri(iri);
@@ -134,19 +162,11 @@ export function createLikesService(deps: {
       const encounter = await access.visibleTo(member.actor.username, found.id);
       return { objectIri: encounter.iri, encounter, activityIri: null, changed: false };
     }
-    // A like of an encounter since deleted can still be taken back; its tombstone row stays.
     const encounter = await repository.findByIri(row.objectIri);
-    if (encounter) {
-      if (encounter.isLocal) {
-        await cosign.undoReaction({ actorIri: member.actor.iri, activityIri: row.activityIri });
-      }
-      await events.emit({
-        type: "encounter.unliked",
-        encounterId: encounter.id,
-        username: member.actor.username,
-        activityIri: row.activityIri,
-      });
+    if (encounter?.isLocal) {
+      await cosign.undoReaction({ actorIri: member.actor.iri, activityIri: row.activityIri });
     }
+    await events.dispatch(recorded);
     const visible = encounter
       ? await access.visibleTo(member.actor.username, encounter.id).catch((error: unknown) => {
           if (error instanceof DomainError && error.code === "not_found") return undefined;

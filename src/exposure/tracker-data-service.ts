@@ -11,7 +11,7 @@ import {
   weeklyQuestions,
 } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import type { EventBus } from "../shared/events.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import { participantName } from "./private-fields-service.ts";
 import { PRIVATE_FIELD_NAMES } from "./private-input.ts";
 
@@ -70,7 +70,7 @@ export function createTrackerDataService(deps: {
   repository: EncountersRepository;
   actors: ActorsRepository;
   /** tracker.erased: the encounters service erases the member's private-only encounters. */
-  events: EventBus;
+  events: Pick<Outbox, "record" | "dispatch">;
   now?: () => Date;
 }): TrackerDataService {
   const { db, repository } = deps;
@@ -201,14 +201,16 @@ export function createTrackerDataService(deps: {
             )) > 0,
           // Erased by the encounters service, which reacts to tracker.erased.
           privateEncounters: privateOnly?.n ?? 0,
+          recorded: await deps.events.record(tx, {
+            type: "tracker.erased",
+            memberId: member.id,
+            actorId: member.actorId,
+          }),
         };
       });
-      await deps.events.emit({
-        type: "tracker.erased",
-        memberId: member.id,
-        actorId: member.actorId,
-      });
-      return result;
+      const { recorded, ...deletion } = result;
+      await deps.events.dispatch(recorded);
+      return deletion;
     },
   };
 }

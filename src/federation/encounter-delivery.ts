@@ -17,6 +17,10 @@ import { TootCreate, TootUpdate } from "./mappers/toot-terms.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 
 export type EncounterEvent = Extract<DomainEvent, { type: `encounter.${string}` }>;
+type AuthorEvent = Extract<
+  EncounterEvent,
+  { type: "encounter.created" | "encounter.updated" | "encounter.deleted" }
+>;
 type CosignEvent = Extract<
   EncounterEvent,
   { type: "encounter.cosigned" | "encounter.cosign_withdrawn" }
@@ -96,9 +100,11 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     });
   }
 
-  async function sendAsAuthor(ctx: Context<void>, event: EncounterEvent, encounter: EncounterView) {
+  async function sendAsAuthor(ctx: Context<void>, event: AuthorEvent, encounter: EncounterView) {
     const author = encounter.author;
     if (!author.memberId) return; // Someone else's encounter: theirs to federate.
+    // A Create or Update replayed after the encounter was deleted: its Delete says it all.
+    if (encounter.deletedAt && event.type !== "encounter.deleted") return;
     const recipients = participantActors(encounter).map(actorRowToRecipient);
     // "participants" means nobody else, whoever follows the author.
     if (encounter.visibility !== "participants")
@@ -106,9 +112,9 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     const { to, cc } = encounterAudience(encounter, urls);
     const actor = new URL(author.iri);
     let activity: Parameters<Context<void>["sendActivity"]>[2];
-    if (event.type === "encounter.deleted" || encounter.deletedAt) {
+    if (event.type === "encounter.deleted") {
       activity = new Delete({
-        id: urls.newActivity("delete"),
+        id: new URL(event.activityIri),
         actor,
         object: encounterToTombstone(encounter),
         tos: to,
@@ -118,13 +124,13 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
       activity = await createActivityOf(deps, encounter);
     } else {
       activity = new TootUpdate({
-        id: urls.newActivity("update"),
+        id: new URL(event.activityIri),
         actor,
         object: encounterToNote(encounter, {
           urls,
           language: await authorLanguage(deps.members, encounter),
         }),
-        published: toInstant(encounter.updatedAt ?? new Date()),
+        published: toInstant(new Date(event.updatedAt)),
         tos: to,
         ccs: cc,
       });
@@ -158,7 +164,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
       event.type === "encounter.cosigned"
         ? announce
         : new Undo({
-            id: urls.newActivity("undo"),
+            id: new URL(event.undoActivityIri),
             actor: cosigner,
             object: announce,
             ...audience,
@@ -185,7 +191,12 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
     const activity =
       event.type === "encounter.liked"
         ? like
-        : new Undo({ id: urls.newActivity("undo"), actor: liker, object: like, tos: [author] });
+        : new Undo({
+            id: new URL(event.undoActivityIri),
+            actor: liker,
+            object: like,
+            tos: [author],
+          });
     await send(ctx, event.username, [actorRowToRecipient(encounter.author)], activity, encounter);
   }
 

@@ -8,11 +8,13 @@ import { actorRowToRecipient } from "./recipients.ts";
 
 /**
  * The one place where domain events become outgoing activities. Sending only
- * enqueues: delivery, retries and signatures are the queue worker's job.
+ * enqueues: delivery, retries and signatures are the queue worker's job. Every
+ * activity id comes from the event (decided when it was recorded), so an event
+ * replayed after a crash sends the same activity again, never a new one.
  */
 export function connectOutboxBridge(
   deps: {
-    events: EventBus;
+    events: Pick<EventBus, "subscribe">;
     federation: AppFederation;
     actors: ActorsRepository;
     urls: LocalUrls;
@@ -52,7 +54,7 @@ export function connectOutboxBridge(
           event.type === "follow.requested"
             ? follow
             : new Undo({
-                id: urls.newActivity("undo"),
+                id: new URL(event.undoActivityIri),
                 actor: follow.actorId,
                 object: follow,
               });
@@ -68,7 +70,7 @@ export function connectOutboxBridge(
           object: actor,
         });
         const values = {
-          id: urls.newActivity(event.type === "follower.accepted" ? "accept" : "reject"),
+          id: new URL(event.activityIri),
           actor,
           object: follow,
         };

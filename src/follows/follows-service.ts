@@ -9,8 +9,9 @@ import {
 } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, follows } from "../db/schema.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { EventBus } from "../shared/events.ts";
+import type { DomainEvent } from "../shared/events.ts";
 
 export type FollowState = "pending" | "accepted";
 
@@ -55,7 +56,8 @@ export function createFollowsService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername">;
   actors: ActorsRepository;
-  events: EventBus;
+  /** Each event is recorded in the transaction of the change it reports. */
+  events: Pick<Outbox, "record" | "dispatch">;
   newActivityIri: (kind: string) => string;
   /** Finds an actor on its server (src/federation/remote-lookup.ts). */
   lookupActor: (iri: string) => Promise<RemoteActorRecord>;
@@ -80,20 +82,24 @@ export function createFollowsService(deps: {
     if (!follower || !follow) {
       throw new DomainError("not_found", `${followerIri} has not asked to follow ${username}.`);
     }
-    if (accept) {
-      await db
-        .update(follows)
-        .set({ state: "accepted", acceptedAt: new Date() })
-        .where(eq(follows.id, follow.id));
-    } else {
-      await db.delete(follows).where(eq(follows.id, follow.id));
-    }
-    await events.emit({
-      type: accept ? "follower.accepted" : "follower.rejected",
-      username: member.username,
-      followerIri,
-      followActivityIri: follow.activityIri,
+    const recorded = await db.transaction(async (tx) => {
+      if (accept) {
+        await tx
+          .update(follows)
+          .set({ state: "accepted", acceptedAt: new Date() })
+          .where(eq(follows.id, follow.id));
+      } else {
+        await tx.delete(follows).where(eq(follows.id, follow.id));
+      }
+      return events.record(tx, {
+        type: accept ? "follower.accepted" : "follower.rejected",
+        username: member.username,
+        followerIri,
+        followActivityIri: follow.activityIri,
+        activityIri: deps.newActivityIri(accept ? "accept" : "reject"),
+      });
     });
+    await events.dispatch(recorded);
   }
 
   async function listActors(
@@ -126,37 +132,35 @@ export function createFollowsService(deps: {
       const followerRow = await deps.actors.upsertRemote(follower);
       const existing = await findFollow(followerRow.id, member.id);
       const state: FollowState = member.manuallyApprovesFollowers ? "pending" : "accepted";
+      const accepted = (): DomainEvent => ({
+        type: "follower.accepted",
+        username: member.username,
+        followerIri: followerRow.iri,
+        followActivityIri: activityIri,
+        activityIri: deps.newActivityIri("accept"),
+      });
       if (existing) {
         // A repeated Follow changes nothing, but a lost Accept is worth sending again.
         if (existing.state === "accepted") {
-          await events.emit({
-            type: "follower.accepted",
-            username: member.username,
-            followerIri: followerRow.iri,
-            followActivityIri: activityIri,
-          });
+          await events.dispatch(await events.record(db, accepted()));
         }
         return existing.state;
       }
-      await db
-        .insert(follows)
-        .values({
-          id: randomUUID(),
-          followerId: followerRow.id,
-          followingId: member.id,
-          state,
-          activityIri,
-          acceptedAt: state === "accepted" ? new Date() : null,
-        })
-        .onConflictDoNothing();
-      if (state === "accepted") {
-        await events.emit({
-          type: "follower.accepted",
-          username: member.username,
-          followerIri: followerRow.iri,
-          followActivityIri: activityIri,
-        });
-      }
+      const recorded = await db.transaction(async (tx) => {
+        await tx
+          .insert(follows)
+          .values({
+            id: randomUUID(),
+            followerId: followerRow.id,
+            followingId: member.id,
+            state,
+            activityIri,
+            acceptedAt: state === "accepted" ? new Date() : null,
+          })
+          .onConflictDoNothing();
+        return state === "accepted" ? events.record(tx, accepted()) : undefined;
+      });
+      await events.dispatch(recorded);
       return state;
     },
 
@@ -219,19 +223,22 @@ export function createFollowsService(deps: {
       const existing = await findFollow(member.id, targetRow.id);
       if (existing) return { activityIri: existing.activityIri };
       const activityIri = deps.newActivityIri("follow");
-      await db.insert(follows).values({
-        id: randomUUID(),
-        followerId: member.id,
-        followingId: targetRow.id,
-        state: "pending",
-        activityIri,
+      const recorded = await db.transaction(async (tx) => {
+        await tx.insert(follows).values({
+          id: randomUUID(),
+          followerId: member.id,
+          followingId: targetRow.id,
+          state: "pending",
+          activityIri,
+        });
+        return events.record(tx, {
+          type: "follow.requested",
+          followerUsername: member.username,
+          targetIri: targetRow.iri,
+          activityIri,
+        });
       });
-      await events.emit({
-        type: "follow.requested",
-        followerUsername: member.username,
-        targetIri: targetRow.iri,
-        activityIri,
-      });
+      await events.dispatch(recorded);
       return { activityIri };
     },
 
@@ -242,13 +249,17 @@ export function createFollowsService(deps: {
       if (!target || !follow) {
         throw new DomainError("not_found", `${username} does not follow ${targetIri}.`);
       }
-      await db.delete(follows).where(eq(follows.id, follow.id));
-      await events.emit({
-        type: "follow.undone",
-        followerUsername: member.username,
-        targetIri: target.iri,
-        activityIri: follow.activityIri,
+      const recorded = await db.transaction(async (tx) => {
+        await tx.delete(follows).where(eq(follows.id, follow.id));
+        return events.record(tx, {
+          type: "follow.undone",
+          followerUsername: member.username,
+          targetIri: target.iri,
+          activityIri: follow.activityIri,
+          undoActivityIri: deps.newActivityIri("undo"),
+        });
       });
+      await events.dispatch(recorded);
     },
 
     forgetActor: (iri) => deps.actors.deleteRemote(iri),

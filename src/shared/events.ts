@@ -1,44 +1,75 @@
 /**
  * What happened in the domain that the outside world may need to hear about.
- * Services emit these; the federation's outbox bridge turns them into
+ * Services record these in the transaction of the change they report (the
+ * outbox, src/outbox/); the federation's outbox bridge turns them into
  * activities, so every way of acting federates the same way.
+ *
+ * An event is plain JSON and carries the id of every activity it leads to,
+ * decided when it is recorded: an event replayed after a crash sends the very
+ * activity it would have sent, which receivers recognise by its id.
  */
 export type DomainEvent =
+  /** The `Create`'s id is the Note's IRI + `/activity` (`createActivityIri`). */
   | { type: "encounter.created"; encounterId: string }
-  | { type: "encounter.updated"; encounterId: string }
-  /** The row stays as a tombstone (content erased, participants kept to address the Delete). */
-  | { type: "encounter.deleted"; encounterId: string }
+  /** `activityIri` is the `Update`'s id, `updatedAt` (ISO 8601) its `published`. */
+  | { type: "encounter.updated"; encounterId: string; activityIri: string; updatedAt: string }
+  /**
+   * The row stays as a tombstone (content erased, participants kept to address the Delete);
+   * `activityIri` is the `Delete`'s id.
+   */
+  | { type: "encounter.deleted"; encounterId: string; activityIri: string }
   /** A member erased their tracker: their private-only encounters go with it. */
   | { type: "tracker.erased"; memberId: string; actorId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }
+  /** `activityIri` is the `Announce` withdrawn, `undoActivityIri` the `Undo`'s id. */
   | {
       type: "encounter.cosign_withdrawn";
       encounterId: string;
       username: string;
       activityIri: string;
+      undoActivityIri: string;
     }
   /** A member liked an encounter (local or a stored remote one); `activityIri` is the Like's id. */
   | { type: "encounter.liked"; encounterId: string; username: string; activityIri: string }
-  | { type: "encounter.unliked"; encounterId: string; username: string; activityIri: string }
+  | {
+      type: "encounter.unliked";
+      encounterId: string;
+      username: string;
+      activityIri: string;
+      undoActivityIri: string;
+    }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
-  | { type: "follow.undone"; followerUsername: string; targetIri: string; activityIri: string }
+  | {
+      type: "follow.undone";
+      followerUsername: string;
+      targetIri: string;
+      activityIri: string;
+      undoActivityIri: string;
+    }
+  /** `activityIri` is the `Accept`'s (or `Reject`'s) id, `followActivityIri` the Follow's. */
   | {
       type: "follower.accepted";
       username: string;
       followerIri: string;
       followActivityIri: string;
+      activityIri: string;
     }
   | {
       type: "follower.rejected";
       username: string;
       followerIri: string;
       followActivityIri: string;
+      activityIri: string;
     };
 
 export type DomainEventHandler = (event: DomainEvent) => Promise<void> | void;
 
 export interface EventBus {
-  subscribe(handler: DomainEventHandler): () => void;
+  /**
+   * Handlers run in the order they were subscribed; `first` puts this one before
+   * those already there (e.g. one that must see an event before anything acts on it).
+   */
+  subscribe(handler: DomainEventHandler, options?: { first?: boolean }): () => void;
   /** Resolves when every handler has run; a failing handler does not stop the others. */
   emit(event: DomainEvent): Promise<void>;
 }
@@ -46,11 +77,14 @@ export interface EventBus {
 export function createEventBus(
   onHandlerError: (error: unknown, event: DomainEvent) => void,
 ): EventBus {
-  const handlers = new Set<DomainEventHandler>();
+  let handlers: DomainEventHandler[] = [];
   return {
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => handlers.delete(handler);
+    subscribe(handler, options) {
+      const others = handlers.filter((h) => h !== handler);
+      handlers = options?.first ? [handler, ...others] : [...others, handler];
+      return () => {
+        handlers = handlers.filter((h) => h !== handler);
+      };
     },
     async emit(event) {
       for (const handler of handlers) {

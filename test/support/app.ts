@@ -17,6 +17,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   egress?: BuildOptions["egress"];
   /** Shorter log-in throttle delays, for tests that go through an account's slow lane. */
   loginThrottle?: BuildOptions["loginThrottle"];
+  /** A shorter outbox lease or relay poll interval. */
+  outbox?: BuildOptions["outbox"];
   /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
   logger?: Logger;
 }
@@ -60,11 +62,11 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, egress, loginThrottle, logger, ...configOverrides } = overrides;
+  const { listen = false, egress, loginThrottle, outbox, logger, ...configOverrides } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides, { egress, loginThrottle, logger });
+    const instance = await buildOnce(configOverrides, { egress, loginThrottle, outbox, logger });
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -78,7 +80,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
 
 async function buildOnce(
   overrides: Partial<AppConfig>,
-  options: Pick<BuildOptions, "egress" | "loginThrottle" | "logger">,
+  options: Pick<BuildOptions, "egress" | "loginThrottle" | "outbox" | "logger">,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;

@@ -32,6 +32,12 @@ export interface Recorder {
   origin: string;
   actorIri: string;
   received: Received[];
+  /**
+   * Every POST the inbox accepted (2xx), with the id and type of its body, duplicates
+   * included: Fedify calls the listener once per activity id, so `received` hides a
+   * second delivery of the same activity.
+   */
+  deliveries: Array<{ id: string | undefined; type: string }>;
 }
 
 export interface RecorderOptions {
@@ -73,6 +79,8 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     .setKeyPairsDispatcher((_ctx, identifier) => (identifier === "rita" ? keyPairs : []));
   // Fedify hands listeners its own normalized JSON-LD; keep the bytes as sent, by activity id.
   const bodies = new Map<string, Json>();
+  const posted = new WeakMap<object, Json>();
+  const deliveries: Recorder["deliveries"] = [];
   federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Activity, (ctx, activity) => {
@@ -91,6 +99,16 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     if (request.method !== "POST" || !Buffer.isBuffer(request.body)) return;
     const json = JSON.parse(request.body.toString("utf8")) as Json;
     if (typeof json.id === "string") bodies.set(json.id, json);
+    posted.set(request, json);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const json = posted.get(request);
+    if (json && reply.statusCode < 300) {
+      deliveries.push({
+        id: typeof json.id === "string" ? json.id : undefined,
+        type: String(json.type),
+      });
+    }
   });
   registerFedifyBridge(app, federation, {
     origin,
@@ -98,5 +116,5 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     inboxPaths: ["/users/:identifier/inbox", "/inbox"],
   });
   await app.listen({ port, host: address });
-  return { app, federation, origin, actorIri: `${origin}/users/rita`, received };
+  return { app, federation, origin, actorIri: `${origin}/users/rita`, received, deliveries };
 }
