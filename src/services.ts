@@ -46,6 +46,7 @@ import {
   type DirectMessenger,
   type WeeklyQuestionService,
 } from "./exposure/weekly-question-service.ts";
+import { localDateOf } from "./exposure/weeks.ts";
 import type { LocalUrls } from "./federation/local-urls.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
@@ -165,6 +166,7 @@ export function buildServices(deps: ServicesDeps): Services {
     actors,
     logger: logger.child({ component: "participants" }),
   });
+  const trackerSettings = createTrackerSettingsService({ db });
   const encounters = createEncountersService({
     db,
     members,
@@ -175,6 +177,11 @@ export function buildServices(deps: ServicesDeps): Services {
     photos: media,
     events,
     urls,
+    // An encounter logged without a date happened "today" where the member lives, not in UTC.
+    async localToday(memberId, at) {
+      const { timeZone } = await trackerSettings.read(memberId);
+      return localDateOf(at, timeZone).toString();
+    },
   });
   const remoteEncounters = createRemoteEncountersService({
     db,
@@ -184,7 +191,6 @@ export function buildServices(deps: ServicesDeps): Services {
     cosign,
     notifications,
   });
-  const trackerSettings = createTrackerSettingsService({ db });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
     messenger: deps.directMessenger,

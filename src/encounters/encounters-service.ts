@@ -73,6 +73,8 @@ export function createEncountersService(deps: {
   /** Each event is recorded in the transaction of the change it reports. */
   events: Pick<Outbox, "record" | "dispatch">;
   urls: LocalUrls;
+  /** The member's calendar date at this instant (their time zone); UTC when not given. */
+  localToday?: (memberId: string, at: Date) => Promise<string>;
   now?: () => Date;
 }): EncountersService {
   const { db, repository, events, urls } = deps;
@@ -145,10 +147,12 @@ export function createEncountersService(deps: {
   return {
     async create(username, input, photo) {
       const valid: ValidEncounterInput = parseOrThrow(encounterInputSchema, input);
-      const today = now().toISOString().slice(0, 10);
-      const occurredOn = valid.occurredOn ?? today;
-      checkOccurredOn(occurredOn, now());
+      const at = now();
       const { member, actor } = await authorOf(username);
+      const occurredOn =
+        valid.occurredOn ??
+        (deps.localToday ? await deps.localToday(member.id, at) : at.toISOString().slice(0, 10));
+      checkOccurredOn(occurredOn, at);
       const participants = await resolveParticipants(valid.participants, actor);
       const storedPhoto = await storePhoto(photo, valid.photoAlt);
       const id = randomUUID();

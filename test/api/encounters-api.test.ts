@@ -4,6 +4,7 @@ import {
   meJsonSchema,
   notificationJsonSchema,
 } from "../../src/api/encounter-json.ts";
+import { localDateOf } from "../../src/exposure/weeks.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { API, client, membersWithTokens } from "./helpers.ts";
@@ -53,7 +54,7 @@ describe(`own API: encounters, notifications, me (${databaseLabel})`, () => {
       details: { emotion: "joie", howTheyAre: "Il va bien." },
       author: { username: "bea", local: true },
       photo: null,
-      occurredOn: new Date().toISOString().slice(0, 10),
+      occurredOn: localDateOf(new Date(), "Europe/Paris").toString(),
     });
     expect(
       body.participants.map((p) => [p.name, p.actor?.username ?? null, p.cosignState]),

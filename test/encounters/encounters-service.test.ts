@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countGraphemes } from "../../src/encounters/encounter-input.ts";
+import { localDateOf } from "../../src/exposure/weeks.ts";
 import { isDomainError } from "../../src/shared/errors.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
@@ -38,13 +39,31 @@ describe(`encounters: authoring (${databaseLabel})`, () => {
       "Marie Curie",
     ]);
     expect(view.visibility).toBe("public");
-    expect(view.occurredOn).toBe(new Date().toISOString().slice(0, 10));
+    expect(view.occurredOn).toBe(localDateOf(new Date(), "Europe/Paris").toString());
     expect(view.iri).toBe(t.app.urls.encounter("bea", view.id).href);
     expect(view.url).toBe(t.app.urls.encounterPage("bea", view.id).href);
     const [notification] = await t.app.database.rows<{ kind: string; encounter_id: string }>(
       sql`select n.kind, n.encounter_id from notifications n join members m on m.id = n.member_id where m.username = 'antoine'`,
     );
     expect(notification).toEqual({ kind: "named_in_encounter", encounter_id: view.id });
+  });
+
+  it("dates an undated encounter on the member's own calendar, not UTC's", async () => {
+    // At every hour, one of these zones is on another calendar day than UTC.
+    const zone = new Date().getUTCHours() >= 10 ? "Pacific/Kiritimati" : "Pacific/Pago_Pago";
+    const member = await t.app.members.requireByUsername("bea");
+    await t.app.trackerSettings.update(member.member.id, { timeZone: zone });
+    try {
+      const before = new Date();
+      const view = await t.app.encounters.create("bea", { text: "Tard", participants: ["Léa"] });
+      const after = new Date();
+      expect(view.occurredOn).not.toBe(before.toISOString().slice(0, 10));
+      expect([localDateOf(before, zone).toString(), localDateOf(after, zone).toString()]).toContain(
+        view.occurredOn,
+      );
+    } finally {
+      await t.app.trackerSettings.update(member.member.id, { timeZone: "Europe/Paris" });
+    }
   });
 
   it("counts characters as people do: 280 emoji with modifiers fit, 281 do not", async () => {
