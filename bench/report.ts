@@ -2,7 +2,7 @@
 import type { FanoutResult } from "./fanout.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
-import type { Outcome } from "./run.ts";
+import type { Outcome } from "./outcome.ts";
 
 export interface ReportInput {
   date: Date;

@@ -10,23 +10,9 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import type { FanoutResult } from "./fanout.ts";
-import type { InboxResult } from "./inbox.ts";
-import type { MemoryResult } from "./memory.ts";
+import type { Outcome } from "./outcome.ts";
 import { fanoutTable, inboxTable, memoryTable, renderReport } from "./report.ts";
 import { argument, type DatabaseKind, RESULT_PREFIX } from "./support.ts";
-
-export interface Outcome {
-  name: string;
-  database: DatabaseKind;
-  args: string[];
-  /** Load average (1 min) just before the run: other work on the machine skews the figures. */
-  load: number;
-  wallSeconds: number;
-  result?: FanoutResult | InboxResult | MemoryResult;
-  /** Why there is no result: failed, stopped, or skipped for the time budget. */
-  failure?: string;
-}
 
 interface Plan {
   name: string;

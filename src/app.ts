@@ -12,17 +12,13 @@ import {
   createWeeklyQuestionScheduler,
   type WeeklyQuestionScheduler,
 } from "./exposure/weekly-question-scheduler.ts";
+import type { AppFederation } from "./federation/app-federation.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
-import {
-  type AppFederation,
-  createAppFederation,
-  registerDispatchers,
-} from "./federation/federation.ts";
+import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { type LocalUrls, localUrls } from "./federation/local-urls.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
@@ -38,6 +34,7 @@ import {
   type Repositories,
   type Services,
 } from "./services.ts";
+import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
 import { registerPages } from "./web/pages.ts";

@@ -27,6 +27,7 @@ import {
   createInstanceIncidenceStore,
   type InstanceIncidenceStore,
 } from "./exposure/instance-incidence.ts";
+import { localDateOf } from "./exposure/model/weeks.ts";
 import {
   createPrivateFieldsService,
   type PrivateFieldsService,
@@ -43,17 +44,16 @@ import {
 } from "./exposure/tracker-settings-service.ts";
 import {
   createWeeklyQuestionService,
-  type DirectMessenger,
   type WeeklyQuestionService,
 } from "./exposure/weekly-question-service.ts";
-import { localDateOf } from "./exposure/weeks.ts";
-import type { LocalUrls } from "./federation/local-urls.ts";
+import type { DirectMessenger } from "./exposure/weekly-question-types.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import type { Outbox } from "./outbox/outbox.ts";
+import type { LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
 import { createWebSessions, type WebSessions } from "./web/session.ts";
 

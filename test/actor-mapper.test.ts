@@ -3,8 +3,8 @@ import { importJwk } from "@fedify/fedify";
 import { CryptographicKey, Multikey, type Person } from "@fedify/vocab";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Member } from "../src/accounts/members-service.ts";
-import { type LocalUrls, localUrls } from "../src/federation/local-urls.ts";
 import { type ActorKeys, memberToPerson } from "../src/federation/mappers/actor.ts";
+import { type LocalUrls, localUrls } from "../src/shared/local-urls.ts";
 
 // Generated once with WebCrypto and frozen here, so the snapshot never changes.
 const RSA_PUBLIC_JWK: webcrypto.JsonWebKey = {

@@ -2,9 +2,9 @@ import type { Note, Tombstone } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
 import type { ActorRow } from "../src/actors/actors-repository.ts";
 import type { EncounterView, ParticipantView } from "../src/encounters/encounters-repository.ts";
-import { localUrls } from "../src/federation/local-urls.ts";
 import { encounterToNote, type NoteContext } from "../src/federation/mappers/note.ts";
 import { TootCreate } from "../src/federation/mappers/toot-terms.ts";
+import { localUrls } from "../src/shared/local-urls.ts";
 
 type Json = Record<string, unknown>;
 

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { accessTokens, actors, members } from "../db/schema.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
 import {
   generatePassword,

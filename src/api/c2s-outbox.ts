@@ -4,10 +4,10 @@ import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
 import type { OwnActivities } from "../encounters/own-activities.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import { activityToCommand, type C2sCommand } from "../federation/mappers/c2s-activity.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { refuseNul } from "../shared/input.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import type { BearerAuth } from "./auth.ts";
 import { httpError } from "./encounter-body.ts";
 

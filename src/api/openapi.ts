@@ -17,21 +17,16 @@ import {
   listNotificationsQuerySchema,
   settingsPatchSchema,
 } from "./encounters-routes.ts";
+import { error, type Json, jsonContent, type Operation, ref } from "./openapi-operation.ts";
 import { TRACKER_OPERATIONS, TRACKER_SCHEMAS } from "./tracker-openapi.ts";
 import { TRACKER_SERIES_OPERATIONS } from "./tracker-series-routes.ts";
 import { WEEKLY_QUESTION_OPERATIONS, WEEKLY_QUESTION_SCHEMAS } from "./weekly-question-openapi.ts";
-
-type Json = Record<string, unknown>;
 
 /** A zod schema as OpenAPI 3.1's JSON Schema (draft 2020-12), as a client sends or receives it. */
 function schemaOf(schema: z.ZodType, io: "input" | "output"): Json {
   const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Json;
   return json;
 }
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (name: string) => ({ "application/json": { schema: ref(name) } });
-const error = (description: string) => ({ description, content: jsonContent("Error") });
 
 const list = (item: z.ZodType) =>
   z.object({
@@ -64,15 +59,6 @@ const multipartSchema = (base: Json): Json => ({
     "details[emotion]": { type: "string" },
   },
 });
-
-export interface Operation {
-  method: "get" | "post" | "put" | "patch" | "delete";
-  path: string;
-  summary: string;
-  query?: z.ZodObject;
-  body?: Json;
-  responses: Json;
-}
 
 const idParam = {
   name: "id",

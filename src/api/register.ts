@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import type { Services } from "../services.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import type { BearerAuth } from "./auth.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { privateFieldsInputSchema } from "../exposure/private-input.ts";
-import type { Operation } from "./openapi.ts";
+import { error, jsonContent, type Operation, ref } from "./openapi-operation.ts";
 import {
   exportQuerySchema,
   privateFieldsJsonSchema,
@@ -9,9 +9,6 @@ import {
 
 /* The private tracker's operations in the OpenAPI document (src/api/openapi.ts). */
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (name: string) => ({ "application/json": { schema: ref(name) } });
-const error = (description: string) => ({ description, content: jsonContent("Error") });
 const notYours = error("No encounter of yours with this id (another member's is a 404 too)");
 
 export const TRACKER_OPERATIONS: Operation[] = [

@@ -4,7 +4,7 @@ import { MAX_WEEKS, type SeriesService } from "../exposure/series-service.ts";
 import { DomainError } from "../shared/errors.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
-import type { Operation } from "./openapi.ts";
+import type { Operation } from "./openapi-operation.ts";
 
 /*
  * The weekly series and the last-seen list of the authenticated member. No route takes

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BUDGETS } from "../db/schema.ts";
-import { MAX_ANSWER_COUNT } from "../exposure/answer-parser.ts";
+import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
+import { isValidTimeZone } from "../exposure/model/weeks.ts";
 import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
 import {
-  type Checkin,
   LinkRateLimitedError,
   type WeeklyQuestionService,
 } from "../exposure/weekly-question-service.ts";
-import { isValidTimeZone } from "../exposure/weeks.ts";
+import type { Checkin } from "../exposure/weekly-question-types.ts";
 import { isStorableDate } from "../shared/input.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";

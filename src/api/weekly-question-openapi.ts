@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Operation } from "./openapi.ts";
+import { error, jsonContent, type Operation } from "./openapi-operation.ts";
 import {
   checkinBodySchema,
   checkinHistoryQuerySchema,
@@ -8,10 +8,6 @@ import {
 } from "./tracker-settings-routes.ts";
 
 /* Tracker settings, check-ins and the linked account in the OpenAPI document (src/api/openapi.ts). */
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (name: string) => ({ "application/json": { schema: ref(name) } });
-const error = (description: string) => ({ description, content: jsonContent("Error") });
 
 export const WEEKLY_QUESTION_OPERATIONS: Operation[] = [
   {

@@ -9,9 +9,9 @@ import {
   encounters,
   type Visibility,
 } from "../db/schema.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import type { Outbox, RecordedEvent } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import {
   checkOccurredOn,

@@ -2,14 +2,10 @@ import { randomUUID } from "node:crypto";
 import { and, eq, gte } from "drizzle-orm";
 import { trackerLinkRequests } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { ParsedAnswer } from "./answer-parser.ts";
+import type { ParsedAnswer } from "./model/answer-parser.ts";
 import type { TrackerSettingsService } from "./tracker-settings-service.ts";
-import type {
-  DirectMessenger,
-  ReplyOutcome,
-  WeeklyQuestionDeps,
-} from "./weekly-question-service.ts";
 import { languageOf, texts } from "./weekly-question-texts.ts";
+import type { DirectMessenger, ReplyOutcome, WeeklyQuestionDeps } from "./weekly-question-types.ts";
 
 export const LINK_REQUESTS_PER_DAY = 3;
 

@@ -1,11 +1,11 @@
 import { Temporal } from "@js-temporal/polyfill";
 import type { InstanceIncidenceStore } from "./instance-incidence.ts";
-import { type Circle, lastSeenList } from "./last-seen.ts";
-import { BUDGETS_MICROCOVIDS } from "./model.ts";
-import { buildWeeklySeries, type TrackedEncounter as ModelEncounter } from "./series.ts";
-import { type Band, bandOf, pandemicActive, type Status } from "./status.ts";
+import { type Circle, lastSeenList } from "./model/last-seen.ts";
+import { BUDGETS_MICROCOVIDS } from "./model/model.ts";
+import { buildWeeklySeries, type TrackedEncounter as ModelEncounter } from "./model/series.ts";
+import { type Band, bandOf, pandemicActive, type Status } from "./model/status.ts";
+import { addWeeks, lastWeekStarts, localDateOf } from "./model/weeks.ts";
 import type { TrackedEncounter, TrackerRepository } from "./tracker-repository.ts";
-import { addWeeks, lastWeekStarts, localDateOf } from "./weeks.ts";
 
 /*
  * Reads one member's tracker and hands it to the pure model (series.ts, status.ts,

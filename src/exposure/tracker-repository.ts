@@ -8,7 +8,7 @@ import {
   trackerSettings,
   weeklyCheckins,
 } from "../db/schema.ts";
-import { DEFAULT_BAND } from "./status.ts";
+import { DEFAULT_BAND } from "./model/status.ts";
 
 /*
  * The reads the weekly series needs, always scoped by one member's id: every query

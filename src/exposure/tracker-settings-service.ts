@@ -1,8 +1,8 @@
 import type { Db } from "../db/database.ts";
 import { trackerSettings } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
+import { isValidTimeZone } from "./model/weeks.ts";
 import { readTrackerSettings, type TrackerSettings } from "./tracker-repository.ts";
-import { isValidTimeZone } from "./weeks.ts";
 
 /** What a member may change; the linked account has its own flow (link, confirm, unlink). */
 export type TrackerSettingsPatch = Partial<

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { MembersService } from "../accounts/members-service.ts";
 import { escapeHtml } from "../shared/html.ts";
-import type { LocalUrls } from "./local-urls.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 
 export interface DiscoveryDeps {
   members: MembersService;

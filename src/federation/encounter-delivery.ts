@@ -5,7 +5,7 @@ import type { EncountersRepository, EncounterView } from "../encounters/encounte
 import { isPrivateOnly } from "../encounters/visibility.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { DomainEvent } from "../shared/events.ts";
-import type { LocalUrls } from "./local-urls.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import { toInstant } from "./mappers/instant.ts";
 import {
   encounterAudience,

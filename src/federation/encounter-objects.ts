@@ -6,9 +6,9 @@ import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { ANYONE, isPrivateOnly, LISTED, mayRead as readable } from "../encounters/visibility.ts";
 import { isStorableDate } from "../shared/input.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { authorLanguage, createActivityOf } from "./encounter-delivery.ts";
-import type { AppFederation } from "./federation.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
 import { encounterToNote } from "./mappers/note.ts";
 import type { TootNote } from "./mappers/toot-terms.ts";
 

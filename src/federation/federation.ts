@@ -1,22 +1,15 @@
 import type { webcrypto } from "node:crypto";
-import {
-  createFederation,
-  type Federation,
-  importJwk,
-  type KvStore,
-  type MessageQueue,
-} from "@fedify/fedify";
+import { createFederation, importJwk, type KvStore, type MessageQueue } from "@fedify/fedify";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { Egress } from "../egress/egress.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { createDocumentLoaders } from "./document-loaders.ts";
 import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "./local-urls.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
-
-export type AppFederation = Federation<void>;
 
 export interface FederationDeps {
   kv: KvStore;

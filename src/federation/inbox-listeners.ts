@@ -17,10 +17,10 @@ import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
-import type { AppFederation } from "./federation.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "./local-urls.ts";
 import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
 

@@ -1,9 +1,9 @@
 import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { DomainEvent, EventBus } from "../shared/events.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { createEncounterDelivery, type EncounterDeliveryDeps } from "./encounter-delivery.ts";
-import type { AppFederation } from "./federation.ts";
-import type { LocalUrls } from "./local-urls.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 
 /**

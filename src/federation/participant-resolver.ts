@@ -2,8 +2,8 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { ParticipantResolver } from "../encounters/participants.ts";
 import { DomainError } from "../shared/errors.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
-import type { LocalUrls } from "./local-urls.ts";
 import { ActorLookupError, type RemoteLookup } from "./remote-lookup.ts";
 
 /**

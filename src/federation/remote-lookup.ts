@@ -3,8 +3,8 @@ import { type Actor, getTypeId, isActor } from "@fedify/vocab";
 import type { RemoteActorRecord } from "../actors/actors-repository.ts";
 import type { Egress } from "../egress/egress.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { AppFederation } from "./federation.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { ActorLookupError, explainFetchFailure, webFingerUrl } from "./lookup-failures.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
 

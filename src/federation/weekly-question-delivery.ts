@@ -1,9 +1,9 @@
 import { Create, Mention, Note } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
-import type { DirectMessage, DirectMessenger } from "../exposure/weekly-question-service.ts";
+import type { DirectMessage, DirectMessenger } from "../exposure/weekly-question-types.ts";
 import { escapeHtml } from "../shared/html.ts";
-import type { AppFederation } from "./federation.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
+import type { AppFederation } from "./app-federation.ts";
 import { toInstant } from "./mappers/instant.ts";
 
 /**

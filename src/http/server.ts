@@ -1,9 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { AppConfig } from "../config/config.ts";
-import type { AppFederation } from "../federation/federation.ts";
+import type { AppFederation } from "../federation/app-federation.ts";
 import { inboxSenderRefusal } from "../federation/inbox-sender.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../federation/local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerFedifyBridge } from "./fedify-bridge.ts";

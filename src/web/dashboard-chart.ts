@@ -1,4 +1,4 @@
-import { STATUS_LABELS, STATUSES, type Status } from "../exposure/status.ts";
+import { STATUS_LABELS, STATUSES, type Status } from "../exposure/model/status.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { Language } from "./i18n.ts";
 
@@ -8,7 +8,7 @@ import type { Language } from "./i18n.ts";
  * same weeks give the same bytes, which the snapshot test relies on.
  */
 
-// The statuses are the model's (src/exposure/status.ts), and so are their words.
+// The statuses are the model's (src/exposure/model/status.ts), and so are their words.
 export const CHART_STATUSES = STATUSES;
 export type ChartStatus = Status;
 

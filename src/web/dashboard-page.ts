@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
-import { MAX_ANSWER_COUNT } from "../exposure/answer-parser.ts";
+import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
+import { STATUS_LABELS } from "../exposure/model/status.ts";
 import type { LastSeenPerson, SeriesService } from "../exposure/series-service.ts";
-import { STATUS_LABELS } from "../exposure/status.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";

@@ -4,10 +4,10 @@ import type { Member, MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { ANYONE, LISTED, mayRead } from "../encounters/visibility.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
 import { uuidSchema } from "../shared/input.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import { type Language, translate, translateWithHtml } from "./i18n.ts";
 import {
   actorName,

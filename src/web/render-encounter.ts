@@ -1,10 +1,10 @@
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { EncounterDetails } from "../db/schema.ts";
 import type { EncounterView, ParticipantView } from "../encounters/encounters-repository.ts";
-import type { LocalUrls } from "../federation/local-urls.ts";
 import { stripBidiControls } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml, userTextHtml } from "../shared/html.ts";
 import { dateTimeFormat } from "../shared/intl.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
 import { type Language, LOCALES, type MessageKey, translate, translateWithHtml } from "./i18n.ts";
 
 /** The URLs the renderer needs; a subset of LocalUrls so tests can pass their own. */

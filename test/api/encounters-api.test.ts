@@ -4,7 +4,7 @@ import {
   meJsonSchema,
   notificationJsonSchema,
 } from "../../src/api/encounter-json.ts";
-import { localDateOf } from "../../src/exposure/weeks.ts";
+import { localDateOf } from "../../src/exposure/model/weeks.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { API, client, membersWithTokens } from "./helpers.ts";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { personRisk } from "../../src/exposure/model.ts";
-import { addWeeks, weekBounds, weekStartOf } from "../../src/exposure/weeks.ts";
+import { personRisk } from "../../src/exposure/model/model.ts";
+import { addWeeks, weekBounds, weekStartOf } from "../../src/exposure/model/weeks.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { API, client, membersWithTokens } from "./helpers.ts";

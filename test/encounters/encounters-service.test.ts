@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countGraphemes } from "../../src/encounters/encounter-input.ts";
-import { localDateOf } from "../../src/exposure/weeks.ts";
+import { localDateOf } from "../../src/exposure/model/weeks.ts";
 import { isDomainError } from "../../src/shared/errors.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lastSeenList, personKey, reminders } from "../../src/exposure/last-seen.ts";
+import { lastSeenList, personKey, reminders } from "../../src/exposure/model/last-seen.ts";
 
 const now = new Date("2026-03-31T12:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);

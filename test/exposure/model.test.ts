@@ -10,7 +10,7 @@ import {
   personRisk,
   RCH_CAP_PER_PERSON,
   underreportingFactor,
-} from "../../src/exposure/model.ts";
+} from "../../src/exposure/model/model.ts";
 
 // One hour, one other person, every field at its baseline: 1 RCH.
 const base = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildWeeklySeries, type TrackedEncounter } from "../../src/exposure/series.ts";
+import { buildWeeklySeries, type TrackedEncounter } from "../../src/exposure/model/series.ts";
 
 const alice = { actorIri: "https://example.social/users/alice" };
 const tz = "Europe/Paris";

@@ -5,7 +5,7 @@ import {
   pandemicActive,
   STATUS_LABELS,
   weekStatus,
-} from "../../src/exposure/status.ts";
+} from "../../src/exposure/model/status.ts";
 
 const band = DEFAULT_BAND; // floor 1, target 3, ceiling 10 RCH, 15 people / 14 days
 

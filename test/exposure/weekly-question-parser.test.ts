@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAnswer } from "../../src/exposure/answer-parser.ts";
+import { parseAnswer } from "../../src/exposure/model/answer-parser.ts";
 import { htmlToPlainText } from "../../src/shared/sanitize-html.ts";
 
 describe("parseAnswer: the weekly question's answer, as people type it", () => {

@@ -5,7 +5,7 @@ import {
   lastWeekStarts,
   weekBounds,
   weekStartOf,
-} from "../../src/exposure/weeks.ts";
+} from "../../src/exposure/model/weeks.ts";
 
 const HOUR = 3_600_000;
 const hours = (b: { start: Date; end: Date }) => (b.end.getTime() - b.start.getTime()) / HOUR;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWeeks, weekStartOf } from "../../src/exposure/weeks.ts";
+import { addWeeks, weekStartOf } from "../../src/exposure/model/weeks.ts";
 import { API, client, membersWithTokens } from "../api/helpers.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";

@@ -2,7 +2,7 @@ import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import { Application, Endpoints, Image, Person } from "@fedify/vocab";
 import type { Member } from "../../accounts/members-service.ts";
 import { plainTextToHtml } from "../../shared/html.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../../shared/local-urls.ts";
 import { toInstant } from "./instant.ts";
 
 export interface ActorKeys {

@@ -11,7 +11,7 @@ import type { ActorRow } from "../../actors/actors-repository.ts";
 import type { EncounterDetails } from "../../db/schema.ts";
 import type { EncounterView } from "../../encounters/encounters-repository.ts";
 import { escapeHtml, plainTextToHtml } from "../../shared/html.ts";
-import type { LocalUrls } from "../local-urls.ts";
+import type { LocalUrls } from "../../shared/local-urls.ts";
 import { toInstant } from "./instant.ts";
 import { TootDocument, TootNote } from "./toot-terms.ts";
 

@@ -1,4 +1,4 @@
-import type { CIRCLES } from "../db/schema/tracker.ts";
+import type { CIRCLES } from "../../db/schema/tracker.ts";
 
 /*
  * "Last seen": when the member last met each person, and who of their inner

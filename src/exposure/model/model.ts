@@ -1,4 +1,4 @@
-import type { DISTANCES, MASKS, SETTINGS, VOICES } from "../db/schema/tracker.ts";
+import type { DISTANCES, MASKS, SETTINGS, VOICES } from "../../db/schema/tracker.ts";
 
 /*
  * The exposure model: plain functions over plain data, no database, no I/O.

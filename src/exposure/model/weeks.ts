@@ -1,5 +1,5 @@
 import { Temporal } from "@js-temporal/polyfill";
-import { dateTimeFormat } from "../shared/intl.ts";
+import { dateTimeFormat } from "../../shared/intl.ts";
 
 /*
  * Weeks follow the member's time zone and start on Monday (ISO weeks). A week
