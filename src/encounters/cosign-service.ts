@@ -14,7 +14,7 @@ import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 import type { NotificationsService } from "./notifications-service.ts";
-import { isPrivateOnly } from "./visibility.ts";
+import { isCosignable, isPrivateOnly } from "./visibility.ts";
 
 /**
  * Witnessing: a participant co-signs an encounter with an Announce, so their
@@ -37,14 +37,6 @@ export interface CosignService {
   }): Promise<boolean>;
   /** Undo of an Announce or Like, by the actor who sent it. */
   undoReaction(input: { actorIri: string; activityIri: string }): Promise<boolean>;
-}
-
-/**
- * Co-signing shows an encounter to the co-signer's followers: only what is already public
- * or unlisted may be co-signed, whether from our API or by a remote participant's boost.
- */
-function isCosignable(encounter: EncounterView): boolean {
-  return encounter.visibility === "public" || encounter.visibility === "unlisted";
 }
 
 export function createCosignService(deps: {

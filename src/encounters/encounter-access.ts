@@ -5,7 +5,7 @@ import type { Db } from "../db/database.ts";
 import { follows, VISIBILITIES } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
-import { mayRead, type Reader } from "./visibility.ts";
+import { ANYONE, mayRead, type Reader } from "./visibility.ts";
 
 /** What an actor may read of encounters, by the one rule of src/encounters/visibility.ts. */
 export interface EncounterAccess {
@@ -41,7 +41,7 @@ export function createEncounterAccess(deps: {
 
   /** What the rule needs to know of an actor, asking about the follow only when it matters. */
   async function readerOf(encounter: EncounterView, actorId: string | undefined): Promise<Reader> {
-    if (!actorId) return { isAuthor: false, isNamed: false, followsAuthor: false };
+    if (!actorId) return ANYONE;
     const isAuthor = encounter.authorId === actorId;
     return {
       isAuthor,

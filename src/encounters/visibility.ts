@@ -45,3 +45,10 @@ export const LISTED: readonly Visibility[] = ["public"];
  */
 export const isPrivateOnly = (encounter: { visibility: Visibility }): boolean =>
   encounter.visibility === "private";
+
+/**
+ * Co-signing shows an encounter to the co-signer's followers: only what anyone may already
+ * read (public or unlisted) may be co-signed, from our API or by a remote participant's boost.
+ */
+export const isCosignable = (encounter: { visibility: Visibility }): boolean =>
+  encounter.visibility === "public" || encounter.visibility === "unlisted";

@@ -2,7 +2,7 @@ import type { Context } from "@fedify/fedify";
 import { Announce, Delete, Like, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import { isPrivateOnly } from "../encounters/visibility.ts";
+import { isCosignable, isPrivateOnly } from "../encounters/visibility.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { DomainEvent } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
@@ -141,8 +141,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
   async function sendAsCosigner(ctx: Context<void>, event: CosignEvent, encounter: EncounterView) {
     // Co-signing shows the encounter to one's followers: only public and unlisted ones qualify
     // (a withdrawal is sent whatever the encounter became since).
-    const shown = encounter.visibility === "public" || encounter.visibility === "unlisted";
-    if (!shown && event.type === "encounter.cosigned") return;
+    if (!isCosignable(encounter) && event.type === "encounter.cosigned") return;
     const cosigner = urls.actor(event.username);
     const followers = urls.followers(event.username);
     const author = new URL(encounter.author.iri);
