@@ -117,7 +117,9 @@ describe(`message queue (${databaseLabel})`, () => {
     const controller = new AbortController();
     const received: { message: unknown; at: number }[] = [];
     const enqueuedAt = Date.now();
-    await mq.enqueue("later", { delay: ms(600) });
+    // Longer than two enqueues and a look at the depth take while the concurrent tests load
+    // the database: "later" must still be delayed when the depth is read.
+    await mq.enqueue("later", { delay: ms(2_000) });
     await mq.enqueue("now");
     expect(await mq.getDepth()).toEqual({ queued: 2, ready: 1, delayed: 1 });
     const listening = mq.listen(
@@ -130,7 +132,7 @@ describe(`message queue (${databaseLabel})`, () => {
     controller.abort();
     await listening;
     expect(received.map((r) => r.message)).toEqual(["now", "later"]);
-    expect((received[1]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(590);
+    expect((received[1]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(1_990);
     expect(await mq.getDepth()).toEqual({ queued: 0, ready: 0, delayed: 0 });
   });
 
@@ -185,9 +187,11 @@ describe(`message queue (${databaseLabel})`, () => {
     const mq = queue();
     const controller = new AbortController();
     const seen: string[] = [];
+    // Longer than the three enqueues take while the concurrent tests load the database
+    // (half a second is seen): "free" must be due before "first".
     await mq.enqueue("first", {
       orderingKey: "k",
-      delay: ms(300),
+      delay: ms(2_000),
     });
     await mq.enqueue("second", { orderingKey: "k" });
     await mq.enqueue("free");
