@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./support/app.ts";
+import { freePort } from "./support/free-port.ts";
 import { runNode } from "./support/run-node.ts";
 
 /**

@@ -3,7 +3,7 @@ import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./support/app.ts";
+import { freePort } from "./support/free-port.ts";
 import { runNode } from "./support/run-node.ts";
 
 /**

@@ -2,8 +2,9 @@ import { stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildTestApp, freePort, type TestApp } from "./support/app.ts";
+import { buildTestApp, type TestApp } from "./support/app.ts";
 import { databaseLabel } from "./support/database.ts";
+import { freePort } from "./support/free-port.ts";
 
 /** Whether something accepts TCP connections on the loopback port. */
 function isListening(port: number): Promise<boolean> {

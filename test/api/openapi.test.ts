@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
+import { client, membersWithTokens, postEncounter } from "./helpers.ts";
 
 type Json = Record<string, unknown>;
+type ObjectSchema = { properties: Record<string, Json>; required?: string[] };
+
+/** Every property name a JSON Schema declares, at any depth. */
+function propertyNames(schema: unknown, names = new Set<string>()): Set<string> {
+  if (schema === null || typeof schema !== "object") return names;
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "properties") for (const name of Object.keys(value as Json)) names.add(name);
+    propertyNames(value, names);
+  }
+  return names;
+}
 
 describe(`API documentation (${databaseLabel})`, () => {
   let t: TestApp;
@@ -39,11 +51,34 @@ describe(`API documentation (${databaseLabel})`, () => {
     expect((schemas.EncounterPatch?.properties as Json | undefined)?.removePhoto).toMatchObject({
       type: "boolean",
     });
-    expect(schemas.Encounter?.properties).not.toHaveProperty("passwordHash");
     // Every $ref points at a schema that exists.
     const refs = JSON.stringify(document).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of new Set(refs))
       expect(schemas).toHaveProperty(ref.split("/").at(-1) as string);
+  });
+
+  it("documents the Encounter the API answers: every field it sends, none of the private tracker's", async () => {
+    const schemas = (document.components as { schemas: Record<string, ObjectSchema> }).schemas;
+    const encounter = schemas.Encounter as ObjectSchema;
+    const tokens = await membersWithTokens(t.app, ["bea"]);
+    const answer: Json = await postEncounter(client(t.app, tokens.bea as string), {
+      text: "Café avec Antoine",
+      participants: ["Antoine"],
+    });
+    const fields = Object.keys(encounter.properties).toSorted();
+    expect(Object.keys(answer).toSorted()).toEqual(fields);
+    expect(encounter.required?.toSorted()).toEqual(fields);
+    const author = encounter.properties.author as ObjectSchema;
+    expect(Object.keys(answer.author as Json).toSorted()).toEqual(
+      Object.keys(author.properties).toSorted(),
+    );
+    // The private fields (PrivateFields, read by their owner only) share no name with what
+    // other members read, but for the participants' names and the date of the last change.
+    const readByOthers = propertyNames(encounter);
+    const shared = [...propertyNames(schemas.PrivateFields)].filter((name) =>
+      readByOthers.has(name),
+    );
+    expect(shared.toSorted()).toEqual(["name", "participants", "updatedAt"]);
   });
 
   it("documents operations that exist: each answers 401 without a token, not 404", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { MASKS, SETTINGS } from "../../src/db/schema/tracker.ts";
 import {
-  DEFAULTS,
+  type ExposureFields,
   encounterRch,
   GROUP_SIZE_LABELS,
   groupSizeOf,
@@ -104,16 +105,33 @@ describe("encounterRch multipliers (microCOVID Project)", () => {
 });
 
 describe("defaults for unknown fields", () => {
-  it("are the conservative baseline: indoors, 1 m, normal voice, no masks, one hour", () => {
-    expect(DEFAULTS).toEqual({
-      setting: "indoors",
-      distance: "one_metre",
-      voice: "normal",
-      theirMask: "none",
-      myMask: "none",
-      durationMinutes: 60,
-    });
+  const rchWith = (fields: ExposureFields) => encounterRch({ ...base, ...fields });
+  const riskiest = <F extends "setting" | "theirMask" | "myMask">(
+    field: F,
+    values: ReadonlyArray<NonNullable<ExposureFields[F]>>,
+  ) => Math.max(...values.map((value) => rchWith({ [field]: value })));
+
+  it.each([undefined, null])(
+    "an empty setting or mask (%s) counts as the riskiest one: indoors, unmasked",
+    (empty) => {
+      expect(rchWith({ setting: empty })).toBe(riskiest("setting", SETTINGS));
+      expect(rchWith({ theirMask: empty })).toBe(riskiest("theirMask", MASKS));
+      expect(rchWith({ myMask: empty })).toBe(riskiest("myMask", MASKS));
+    },
+  );
+
+  it.each([undefined, null])(
+    "an empty distance, voice or duration (%s) counts as 1 m, a normal voice, one hour",
+    (empty) => {
+      expect(rchWith({ distance: empty })).toBe(rchWith({ distance: "one_metre" }));
+      expect(rchWith({ voice: empty })).toBe(rchWith({ voice: "normal" }));
+      expect(rchWith({ durationMinutes: empty })).toBe(rchWith({ durationMinutes: 60 }));
+    },
+  );
+
+  it("counts a form left empty as one hour of baseline contact: 1 RCH a person", () => {
     expect(hoursFactor({})).toBe(1);
+    expect(encounterRch({ othersPresent: 1 })).toBe(encounterRch(base));
   });
 
   it("still counts an encounter with no private data as one hour with each participant", () => {

@@ -6,6 +6,7 @@ import { actorRowToRecipient } from "../../src/federation/recipients.ts";
 import { buildTestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { drainQueue } from "../support/queue.ts";
 
 type TestInstance = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -207,7 +208,7 @@ describe(`follows between two instances over real HTTP (${databaseLabel})`, () =
     });
     expect(tampered.status).toBe(401);
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await drainQueue(a.app, b.app);
     expect(await b.app.follows.followState(beaIri, "antoine")).toBeUndefined();
   });
 

@@ -12,6 +12,7 @@ import {
   type QueueLogger,
 } from "../../src/federation/message-queue.ts";
 import { databaseLabel, freshDatabaseConfig } from "../support/database.ts";
+import { eventually } from "../support/eventually.ts";
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
@@ -63,6 +64,17 @@ describe(`message queue (${databaseLabel})`, () => {
     (name: string) =>
     (options: MessageQueueOptions = {}) =>
       createMessageQueue(database, { pollIntervalMs: 50, queueName: name, ...options });
+  /** Waits until queue `name` holds no job, running or not: none is left to run again. */
+  const emptied = (name: string) =>
+    eventually(
+      async () =>
+        (
+          await database.rows<{ n: number }>(
+            sql`select count(*)::int as n from queue_jobs where queue = ${name}`,
+          )
+        )[0]?.n === 0,
+      { what: `queue ${name} to empty` },
+    );
 
   beforeAll(async () => {
     const fresh = await freshDatabaseConfig();
@@ -105,7 +117,9 @@ describe(`message queue (${databaseLabel})`, () => {
     const controller = new AbortController();
     const received: { message: unknown; at: number }[] = [];
     const enqueuedAt = Date.now();
-    await mq.enqueue("later", { delay: ms(600) });
+    // Longer than two enqueues and a look at the depth take while the concurrent tests load
+    // the database: "later" must still be delayed when the depth is read.
+    await mq.enqueue("later", { delay: ms(2_000) });
     await mq.enqueue("now");
     expect(await mq.getDepth()).toEqual({ queued: 2, ready: 1, delayed: 1 });
     const listening = mq.listen(
@@ -118,7 +132,7 @@ describe(`message queue (${databaseLabel})`, () => {
     controller.abort();
     await listening;
     expect(received.map((r) => r.message)).toEqual(["now", "later"]);
-    expect((received[1]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(590);
+    expect((received[1]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(1_990);
     expect(await mq.getDepth()).toEqual({ queued: 0, ready: 0, delayed: 0 });
   });
 
@@ -173,9 +187,11 @@ describe(`message queue (${databaseLabel})`, () => {
     const mq = queue();
     const controller = new AbortController();
     const seen: string[] = [];
+    // Longer than the three enqueues take while the concurrent tests load the database
+    // (half a second is seen): "free" must be due before "first".
     await mq.enqueue("first", {
       orderingKey: "k",
-      delay: ms(300),
+      delay: ms(2_000),
     });
     await mq.enqueue("second", { orderingKey: "k" });
     await mq.enqueue("free");
@@ -192,7 +208,8 @@ describe(`message queue (${databaseLabel})`, () => {
   });
 
   it.concurrent("logs a failing handler and does not run its job again", async ({ expect }) => {
-    const queue = queueFactory(freshQueueName());
+    const name = freshQueueName();
+    const queue = queueFactory(name);
     const { logger, entries } = recordingLogger();
     const mq = queue({ logger });
     const controller = new AbortController();
@@ -208,8 +225,8 @@ describe(`message queue (${databaseLabel})`, () => {
     );
     await waitFor(() => calls === 2);
     await waitFor(() => entries.some((e) => e.level === "error"));
-    // A few more polls: a job left behind would be delivered again.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // No job left behind: none can be delivered again.
+    await emptied(name);
     controller.abort();
     await listening;
     expect(calls).toBe(2);
@@ -258,7 +275,10 @@ describe(`message queue (${databaseLabel})`, () => {
     const controller = new AbortController();
     const release = gate();
     let runs = 0;
-    const handler = async () => {
+    let passed = false;
+    const handler = async (message: string) => {
+      if (message === "after") passed = true;
+      if (message !== "slow") return;
       runs++;
       await release.opened;
     };
@@ -270,6 +290,10 @@ describe(`message queue (${databaseLabel})`, () => {
     await waitFor(() => runs === 1);
     // Well past the lease: without renewal the other queue would have taken the job.
     await new Promise((resolve) => setTimeout(resolve, leaseMs * 2.25));
+    // Jobs are claimed oldest first: once a job queued now has run, the slow one, had it
+    // been claimable again, would have been claimed before it.
+    await mq2.enqueue("after");
+    await waitFor(() => passed);
     const depthDuring = await mq1.getDepth();
     release.open();
     controller.abort();
@@ -295,27 +319,26 @@ describe(`message queue (${databaseLabel})`, () => {
     const busy = new AbortController();
     const release = gate();
     let started = false;
-    let finished = false;
+    const order: string[] = [];
     await mq.enqueue("long");
     const busyListening = mq.listen(
       async () => {
         started = true;
         await release.opened;
-        finished = true;
+        // Still at work well after the abort: listen waits for it all the same.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        order.push("handler finished");
       },
       { signal: busy.signal },
     );
-    let resolved = false;
     void busyListening.then(() => {
-      resolved = true;
+      order.push("listen resolved");
     });
     await waitFor(() => started);
     busy.abort();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(resolved).toBe(false);
     release.open();
     await busyListening;
-    expect(finished).toBe(true);
+    expect(order).toEqual(["handler finished", "listen resolved"]);
     expect(await mq.getDepth()).toMatchObject({ queued: 0 });
   });
 
@@ -393,8 +416,8 @@ describe(`message queue (${databaseLabel})`, () => {
         const total = 300;
         await workers[0]?.enqueueMany(Array.from({ length: total }, (_, n) => n));
         await waitFor(() => runs.size === total, 15_000);
-        // Give a duplicate delivery a chance to show up before judging.
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // No job left, running or not: a duplicate delivery has happened or never will.
+        await emptied(name);
         controller.abort();
         await Promise.all(listening);
         expect([...runs.values()].every((count) => count === 1)).toBe(true);

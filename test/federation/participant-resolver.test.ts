@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParticipantResolver } from "../../src/encounters/participants.ts";
 import { createParticipantResolver } from "../../src/federation/participant-resolver.ts";
 import { API, membersWithTokens } from "../api/helpers.ts";
-import { buildTestApp, freePort, type TestApp } from "../support/app.ts";
+import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
+import { freePort } from "../support/free-port.ts";
 
 interface LogLine {
   level: number;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { drainQueue } from "../support/queue.ts";
 import { type Recorder, startRecorder } from "../support/recording-server.ts";
 
 type Json = Record<string, unknown>;
@@ -90,7 +91,8 @@ describe(`witnessing an encounter across instances (${databaseLabel})`, () => {
     );
     expect(notified[0]?.n).toBe(1);
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Whatever A and B were going to send about it has been sent.
+    await drainQueue(a.app, b.app);
     expect(ritaGot("Create", noteIri)).toHaveLength(0);
     expect(ritaGot("Announce", noteIri)).toHaveLength(0);
   });

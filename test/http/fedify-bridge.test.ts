@@ -1,15 +1,10 @@
-import { createServer } from "node:net";
-import {
-  createFederation,
-  type Federation,
-  generateCryptoKeyPair,
-  MemoryKvStore,
-  signRequest,
-} from "@fedify/fedify";
-import { Endpoints, Follow, Person } from "@fedify/vocab";
+import { type Federation, signRequest } from "@fedify/fedify";
+import { Follow, Person } from "@fedify/vocab";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registerFedifyBridge } from "../../src/http/fedify-bridge.ts";
+import { createTestFederation, TEST_INBOX_PATHS } from "../support/federation.ts";
+import { freePort } from "../support/free-port.ts";
 
 const AP = "application/activity+json";
 const FIREFOX_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -35,46 +30,16 @@ async function readJson<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** A free loopback port, so that the bridge knows its origin before the app listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 /** One Fastify + Fedify instance serving a single member, `username`. */
 async function startInstance(username: string): Promise<Instance> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const received: Received[] = [];
-  const keyPairs = [
-    await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
-    await generateCryptoKeyPair("Ed25519"),
-  ];
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    firstKnock: "draft-cavage-http-signatures-12",
-    allowPrivateAddress: true, // loopback test instances only
+  const { federation, inbox, keyPairs } = await createTestFederation({
+    username,
+    name: username,
   });
-  federation
-    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-      if (identifier !== username) return null;
-      const keys = await ctx.getActorKeyPairs(identifier);
-      return new Person({
-        id: ctx.getActorUri(identifier),
-        preferredUsername: identifier,
-        name: identifier,
-        inbox: ctx.getInboxUri(identifier),
-        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-        publicKey: keys[0]?.cryptographicKey,
-        assertionMethods: keys.map((key) => key.multikey),
-      });
-    })
-    .setKeyPairsDispatcher((_ctx, identifier) => (identifier === username ? keyPairs : []));
-  federation.setInboxListeners("/users/{identifier}/inbox", "/inbox").on(Follow, (ctx, follow) => {
+  inbox.on(Follow, (ctx, follow) => {
     received.push({
       recipient: ctx.recipient,
       id: follow.id?.href,
@@ -86,7 +51,7 @@ async function startInstance(username: string): Promise<Instance> {
   registerFedifyBridge(app, federation, {
     origin,
     contextData: () => undefined,
-    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    inboxPaths: TEST_INBOX_PATHS,
     rewriteUrl: (url) => {
       const handle = /^\/@([^/]+)$/.exec(url.pathname)?.[1];
       return handle === undefined ? undefined : new URL(`/users/${handle}`, url);

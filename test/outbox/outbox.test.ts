@@ -46,10 +46,37 @@ describe(`the outbox of domain events (${databaseLabel})`, () => {
   function outboxOn(database: Database, options: OutboxOptions = {}) {
     const outbox = createOutbox(database, { pollIntervalMs: 20, ...options });
     const seen: DomainEvent[] = [];
+    const barriers: string[] = [];
     outbox.subscribe((event) => {
-      seen.push(event);
+      const id = encounterOf(event);
+      if (id.startsWith("barrier-")) barriers.push(id);
+      else seen.push(event);
     });
-    return { outbox, seen };
+    return { outbox, seen, barriers };
+  }
+
+  let barrierCount = 0;
+  /**
+   * Waits until `relay` has replayed, and finished with, an event left now by a dead
+   * writer. A relay replays one event at a time, oldest first: by then it has replayed
+   * every event it could have replayed before, so what it has not is a fact, not a race.
+   */
+  async function relayPassed(relay: ReturnType<typeof outboxOn>) {
+    const barrier = `barrier-${++barrierCount}`;
+    await first.rows(sql`
+      insert into outbox_events (type, payload, locked_until)
+      values ('encounter.created', ${JSON.stringify({ encounterId: barrier })}::jsonb,
+              now() - interval '1 second')`);
+    await eventually(
+      async () =>
+        relay.barriers.includes(barrier) &&
+        (
+          await first.rows<{ n: number }>(
+            sql`select count(*)::int as n from outbox_events where payload->>'encounterId' = ${barrier}`,
+          )
+        )[0]?.n === 0,
+      { what: "the relay to replay an event left after these" },
+    );
   }
 
   function startRelay(outbox: Outbox) {
@@ -60,16 +87,16 @@ describe(`the outbox of domain events (${databaseLabel})`, () => {
   }
 
   it("writes nothing when the transaction rolls back, and nothing is dispatched", async () => {
-    const { outbox, seen } = outboxOn(first, { leaseMs: 50 });
+    const writer = outboxOn(first, { leaseMs: 50 });
     await expect(
       first.db.transaction(async (tx) => {
-        await outbox.record(tx, created(1));
+        await writer.outbox.record(tx, created(1));
         throw new Error("the change failed");
       }),
     ).rejects.toThrow("the change failed");
-    startRelay(outbox);
-    await sleep(200);
-    expect(seen).toEqual([]);
+    startRelay(writer.outbox);
+    await relayPassed(writer);
+    expect(writer.seen).toEqual([]);
     expect(await rowCount()).toBe(0);
   });
 
@@ -99,12 +126,12 @@ describe(`the outbox of domain events (${databaseLabel})`, () => {
     await first.db.transaction((tx) => writer.outbox.record(tx, created(3)));
     const relay = outboxOn(second);
     startRelay(relay.outbox);
-    await sleep(300);
+    await relayPassed(relay);
     expect(relay.seen).toEqual([]); // the writer's lease still runs
     await eventually(() => relay.seen.length === 1, { what: "the relay to replay the event" });
     expect(relay.seen).toEqual([created(3)]);
     await eventually(async () => (await rowCount()) === 0, { what: "the event to be done" });
-    await sleep(100);
+    await relayPassed(relay);
     expect(relay.seen).toHaveLength(1);
     expect(writer.seen).toEqual([]);
   });
@@ -129,7 +156,7 @@ describe(`the outbox of domain events (${databaseLabel})`, () => {
     const relay = outboxOn(second);
     startRelay(relay.outbox);
     await writer.outbox.dispatch(recorded);
-    await sleep(200);
+    await relayPassed(relay);
     expect(writer.seen).toEqual([created(5)]);
     expect(relay.seen).toEqual([]);
     expect(await rowCount()).toBe(0);

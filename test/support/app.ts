@@ -8,8 +8,6 @@ import { createLogger, type Logger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
 import { freePort } from "./free-port.ts";
 
-export { freePort };
-
 export interface TestAppOptions extends Partial<AppConfig> {
   /** Listen on the port (and consume the queue, for roles all and worker); false by default. */
   listen?: boolean;

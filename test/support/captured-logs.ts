@@ -5,8 +5,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { buildApp } from "../../src/app.ts";
 import { createLogger, type Logger } from "../../src/shared/logger.ts";
-import { freePort } from "./app.ts";
 import { freshDatabaseConfig } from "./database.ts";
+import { freePort } from "./free-port.ts";
 
 /** The app's own logger (its serializers and redaction) at `level`, its lines kept in `logs`. */
 export function capturingLogger(level: string): { logger: Logger; logs: string[] } {

@@ -1,13 +1,9 @@
-import {
-  createFederation,
-  type Federation,
-  generateCryptoKeyPair,
-  MemoryKvStore,
-} from "@fedify/fedify";
-import { Activity, Endpoints, Person } from "@fedify/vocab";
+import type { Federation } from "@fedify/fedify";
+import { Activity } from "@fedify/vocab";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerFedifyBridge } from "../../src/http/fedify-bridge.ts";
-import { freePort } from "./app.ts";
+import { createTestFederation, TEST_INBOX_PATHS } from "./federation.ts";
+import { freePort } from "./free-port.ts";
 
 type Json = Record<string, unknown>;
 
@@ -52,48 +48,25 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
   const address = options.address ?? "127.0.0.1";
   const origin = `http://${address}:${port}`;
   const received: Received[] = [];
-  const keyPairs = [
-    await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
-    await generateCryptoKeyPair("Ed25519"),
-  ];
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    firstKnock: "draft-cavage-http-signatures-12",
-    allowPrivateAddress: true, // loopback test servers only
+  const { federation, inbox } = await createTestFederation({
+    username: "rita",
+    inbox: options.inbox,
   });
-  federation
-    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-      if (identifier !== "rita") return null;
-      const keys = await ctx.getActorKeyPairs(identifier);
-      return new Person({
-        id: ctx.getActorUri(identifier),
-        preferredUsername: identifier,
-        inbox: options.inbox ? new URL(options.inbox) : ctx.getInboxUri(identifier),
-        endpoints: new Endpoints({
-          sharedInbox: options.inbox ? new URL(options.inbox) : ctx.getInboxUri(),
-        }),
-        publicKey: keys[0]?.cryptographicKey,
-        assertionMethods: keys.map((key) => key.multikey),
-      });
-    })
-    .setKeyPairsDispatcher((_ctx, identifier) => (identifier === "rita" ? keyPairs : []));
   // Fedify hands listeners its own normalized JSON-LD; keep the bytes as sent, by activity id.
   const bodies = new Map<string, Json>();
   const posted = new WeakMap<object, Json>();
   const deliveries: Recorder["deliveries"] = [];
-  federation
-    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
-    .on(Activity, (ctx, activity) => {
-      const json = bodies.get(activity.id?.href ?? "");
-      if (!json) throw new Error(`no body recorded for ${activity.id?.href}`);
-      received.push({
-        type: String(json.type),
-        recipient: ctx.recipient,
-        id: activity.id?.href,
-        actor: activity.actorId?.href,
-        json,
-      });
+  inbox.on(Activity, (ctx, activity) => {
+    const json = bodies.get(activity.id?.href ?? "");
+    if (!json) throw new Error(`no body recorded for ${activity.id?.href}`);
+    received.push({
+      type: String(json.type),
+      recipient: ctx.recipient,
+      id: activity.id?.href,
+      actor: activity.actorId?.href,
+      json,
     });
+  });
   const app = Fastify({ logger: false });
   app.addHook("preHandler", async (request) => {
     if (request.method !== "POST" || !Buffer.isBuffer(request.body)) return;
@@ -113,7 +86,7 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
   registerFedifyBridge(app, federation, {
     origin,
     contextData: () => undefined,
-    inboxPaths: ["/users/:identifier/inbox", "/inbox"],
+    inboxPaths: TEST_INBOX_PATHS,
   });
   await app.listen({ port, host: address });
   return { app, federation, origin, actorIri: `${origin}/users/rita`, received, deliveries };

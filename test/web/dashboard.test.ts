@@ -67,7 +67,8 @@ describe(`Dashboard page (${databaseLabel})`, () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers["cache-control"]).toBe("private, no-store");
     const html = response.body;
-    expect(html).toMatch(/Cette semaine : (isolé·e|équilibré·e)/);
+    // The one satisfying encounter was last week: this week is under the floor of 1.
+    expect(html).toContain("Cette semaine : isolé·e.");
     expect(html).toContain('role="img"');
     expect(html.match(/<tr><th scope="row">/g)).toHaveLength(12);
     expect(html).toContain(`<tr><th scope="row">${lastMonday}</th><td>1</td>`);
@@ -86,7 +87,7 @@ describe(`Dashboard page (${databaseLabel})`, () => {
       url: "/tracker",
       headers: { cookie, "accept-language": "en" },
     });
-    expect(response.body).toMatch(/This week: (isolated|balanced)/);
+    expect(response.body).toContain("This week: isolated.");
     expect(response.body).toMatch(/You have not seen <bdi>@dora@[^ <]+<\/bdi> for \d+ days\./);
   });
 

@@ -2,9 +2,9 @@ import { createPublicKey, type webcrypto } from "node:crypto";
 import { importJwk } from "@fedify/fedify";
 import { CryptographicKey, Multikey, type Person } from "@fedify/vocab";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Member } from "../src/accounts/members-service.ts";
-import { type ActorKeys, memberToPerson } from "../src/federation/mappers/actor.ts";
-import { type LocalUrls, localUrls } from "../src/shared/local-urls.ts";
+import type { Member } from "../../../src/accounts/members-service.ts";
+import { type ActorKeys, memberToPerson } from "../../../src/federation/mappers/actor.ts";
+import { type LocalUrls, localUrls } from "../../../src/shared/local-urls.ts";
 
 // Generated once with WebCrypto and frozen here, so the snapshot never changes.
 const RSA_PUBLIC_JWK: webcrypto.JsonWebKey = {
@@ -70,7 +70,7 @@ describe("memberToPerson", () => {
   it("sends exactly the JSON-LD of the snapshot", async () => {
     const json = await jsonOf(memberToPerson(member, urls, keys));
     await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
-      "./__snapshots__/actor-mapper.person.jsonld",
+      "../../__snapshots__/actor-mapper.person.jsonld",
     );
   });
 

@@ -1,10 +1,13 @@
 import type { Note, Tombstone } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
-import type { ActorRow } from "../src/actors/actors-repository.ts";
-import type { EncounterView, ParticipantView } from "../src/encounters/encounters-repository.ts";
-import { encounterToNote, type NoteContext } from "../src/federation/mappers/note.ts";
-import { TootCreate } from "../src/federation/mappers/toot-terms.ts";
-import { localUrls } from "../src/shared/local-urls.ts";
+import type { ActorRow } from "../../../src/actors/actors-repository.ts";
+import type {
+  EncounterView,
+  ParticipantView,
+} from "../../../src/encounters/encounters-repository.ts";
+import { encounterToNote, type NoteContext } from "../../../src/federation/mappers/note.ts";
+import { TootCreate } from "../../../src/federation/mappers/toot-terms.ts";
+import { localUrls } from "../../../src/shared/local-urls.ts";
 
 type Json = Record<string, unknown>;
 
@@ -97,7 +100,7 @@ async function jsonOf(object: Note | Tombstone): Promise<Json> {
 
 const snapshot = async (json: Json, name: string) =>
   expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
-    `./__snapshots__/note-mapper.${name}.jsonld`,
+    `../../__snapshots__/note-mapper.${name}.jsonld`,
   );
 
 describe("encounterToNote: the exact JSON-LD we send", () => {

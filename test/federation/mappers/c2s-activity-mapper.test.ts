@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { visibilityFromAddressing } from "../../src/federation/mappers/addressing.ts";
-import { activityToCommand } from "../../src/federation/mappers/c2s-activity.ts";
-import { isDomainError } from "../../src/shared/errors.ts";
-import { htmlToPlainText } from "../../src/shared/sanitize-html.ts";
+import { visibilityFromAddressing } from "../../../src/federation/mappers/addressing.ts";
+import { activityToCommand } from "../../../src/federation/mappers/c2s-activity.ts";
+import { isDomainError } from "../../../src/shared/errors.ts";
+import { htmlToPlainText } from "../../../src/shared/sanitize-html.ts";
 
 const fixture = (path: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/fediverse/${path}`, import.meta.url), "utf8"));
+  JSON.parse(readFileSync(new URL(`../../fixtures/fediverse/${path}`, import.meta.url), "utf8"));
 const FOLLOWERS = "https://our.example/users/bea/followers";
 const ctx = { followersIri: FOLLOWERS };
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";

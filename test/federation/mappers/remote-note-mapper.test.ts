@@ -2,9 +2,12 @@ import { readFileSync } from "node:fs";
 import { type DocumentLoader, preloadedContexts } from "@fedify/fedify";
 import { Activity, Note } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
-import { isSocialdapres, noteToRemoteEncounter } from "../src/federation/mappers/remote-note.ts";
+import {
+  isSocialdapres,
+  noteToRemoteEncounter,
+} from "../../../src/federation/mappers/remote-note.ts";
 
-const FIXTURES = new URL("./fixtures/fediverse/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/fediverse/", import.meta.url);
 const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, FIXTURES), "utf8"));
 
 // Pleroma names its own context; everything else these payloads use ships with Fedify.
