@@ -28,7 +28,9 @@ export type ActorUpdateOutcome =
  *
  * Keys are never taken from the activity: the keys and documents Fedify cached for the
  * actor are forgotten, so the next signature is checked against a key fetched again from
- * the actor's own server, which must list it there (src/federation/key-binding.ts).
+ * the actor's own server, which must list it there (src/federation/key-binding.ts). Without
+ * that, a key the actor dropped (rotated, leaked) would go on verifying its signatures: Fedify
+ * keeps a cached key until a signature fails with it.
  */
 export async function receiveActorUpdate(
   ctx: InboxContext<void>,
@@ -62,9 +64,10 @@ export async function receiveActorUpdate(
 }
 
 /**
- * Drops Fedify's cached copies of these documents and keys: the fetched documents (kept
- * five minutes, src/federation/document-loaders.ts) and the public keys (kept until a
- * signature fails), so the next use fetches them again through the key-binding check.
+ * Drops Fedify's cached copies of these documents and keys: the public keys (kept until a
+ * signature fails with them) and the fetched documents (kept five minutes,
+ * src/federation/document-loaders.ts), so their next use fetches them again, through the
+ * key-binding check.
  */
 export async function forgetCachedDocuments(
   kv: Pick<KvStore, "delete">,

@@ -1,3 +1,4 @@
+import type { webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { exportSpki } from "@fedify/vocab-runtime";
@@ -10,7 +11,7 @@ import { startHost, type TestHost } from "../support/hosts.ts";
 import { drainQueue } from "../support/queue.ts";
 
 type Json = Record<string, unknown>;
-type KeyPair = CryptoKeyPair;
+type KeyPair = webcrypto.CryptoKeyPair;
 
 const FIXTURES = new URL("../fixtures/fediverse/", import.meta.url);
 const fixture = (path: string) => readFileSync(new URL(path, FIXTURES), "utf8");
