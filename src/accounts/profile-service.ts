@@ -55,6 +55,9 @@ export function profileOf(member: Member): Profile {
 
 type Images = Partial<Record<ProfileImageKind, StoredProfileImage>>;
 
+const sameFields = (a: ProfileField[], b: ProfileField[]) =>
+  a.length === b.length && a.every((f, i) => f.name === b[i]?.name && f.value === b[i]?.value);
+
 /**
  * The owner of a member's profile: the profile columns of `members` and the name, summary
  * and avatar of the member's row in `actors` (which pages and other rows read), changed in
@@ -123,7 +126,7 @@ export function createProfileService(deps: {
           const changed =
             next.displayName !== current.displayName ||
             next.bio !== current.bio ||
-            JSON.stringify(next.fields) !== JSON.stringify(current.fields) ||
+            !sameFields(next.fields, current.fields) ||
             next.avatarUrl !== current.avatarUrl ||
             next.headerUrl !== current.headerUrl;
           if (!changed) return { replaced };
