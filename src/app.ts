@@ -12,6 +12,7 @@ import {
   createWeeklyQuestionScheduler,
   type WeeklyQuestionScheduler,
 } from "./exposure/weekly-question-scheduler.ts";
+import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
 import type { AppFederation } from "./federation/app-federation.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
@@ -57,6 +58,8 @@ export interface App extends Services {
   /** Where outgoing requests may go: every fetch and delivery passes it. */
   readonly egress: Egress;
   readonly remoteLookup: RemoteLookup;
+  /** Remote actors fetched more than a day ago are fetched again, in the background, when used. */
+  readonly actorRefresher: ActorRefresher;
   readonly repositories: Repositories;
   readonly actors: ActorsRepository;
   readonly encounterRepository: EncountersRepository;
@@ -116,14 +119,20 @@ export async function buildApp(
     // Fedify delivers with the global fetch: jobs run inside the egress policy.
     runsIn: egress.run,
   });
+  const kv = createKvStore(database);
   const federation = createAppFederation({
-    kv: createKvStore(database),
+    kv,
     queue,
     urls,
     egress,
     manuallyStartQueue: true,
   });
   const remoteLookup = createRemoteLookup({ federation, urls, egress });
+  const actorRefresher = createActorRefresher({
+    lookup: remoteLookup,
+    actors,
+    logger: logger.child({ component: "actor-refresh" }),
+  });
 
   const services = buildServices({
     db,
@@ -133,6 +142,7 @@ export async function buildApp(
     dataDir: config.dataDir,
     repositories,
     remoteLookup,
+    actorRefresher,
     directMessenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
   });
   const { members } = services;
@@ -153,6 +163,9 @@ export async function buildApp(
     remoteEncounters: services.remoteEncounters,
     cosign: services.cosign,
     weeklyQuestions: services.weeklyQuestions,
+    actors,
+    kv,
+    actorRefresher,
     logger: logger.child({ component: "inbox" }),
   });
   // Before the domain reactions: handlers run in order, so a Create is queued before the
@@ -233,6 +246,7 @@ export async function buildApp(
     urls,
     egress,
     remoteLookup,
+    actorRefresher,
     repositories,
     actors,
     encounterRepository: repositories.encounters,
@@ -263,7 +277,7 @@ export async function buildApp(
       const grace = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
       );
-      const running = Promise.all([queueRunning, relayRunning]);
+      const running = Promise.all([queueRunning, relayRunning, actorRefresher.settle()]);
       if ((await Promise.race([running, grace])) === "timeout") {
         logger.warn(
           { graceMs: SHUTDOWN_GRACE_MS },

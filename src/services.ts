@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
+import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
@@ -47,6 +48,7 @@ import {
   type WeeklyQuestionService,
 } from "./exposure/weekly-question-service.ts";
 import type { DirectMessenger } from "./exposure/weekly-question-types.ts";
+import type { ActorRefresher } from "./federation/actor-refresh.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
@@ -80,6 +82,8 @@ export function buildRepositories(db: Db): Repositories {
 export interface Services {
   passwords: PasswordHashing;
   members: MembersService;
+  /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
+  profiles: ProfileService;
   follows: FollowsService;
   mediaStorage: MediaStorage;
   media: MediaService;
@@ -108,6 +112,8 @@ export interface ServicesDeps {
   repositories: Repositories;
   /** How participants and linked accounts on other servers are found (src/federation/). */
   remoteLookup: Pick<RemoteLookup, "lookupActor">;
+  /** Known remote actors a day old are fetched again, in the background, when named. */
+  actorRefresher?: Pick<ActorRefresher, "refreshIfStale">;
   /** How the instance actor writes to a member's linked account (src/federation/). */
   directMessenger: DirectMessenger;
 }
@@ -138,6 +144,7 @@ export function buildServices(deps: ServicesDeps): Services {
     storage: mediaStorage,
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
   });
+  const profiles = createProfileService({ db, members, media, events, newActivityIri });
   const notifications = createNotificationsService({ db, members, repository });
   const access = createEncounterAccess({ db, members, repository, actors });
   const cosign = createCosignService({
@@ -161,6 +168,7 @@ export function buildServices(deps: ServicesDeps): Services {
   });
   const resolver = createParticipantResolver({
     lookup: deps.remoteLookup,
+    refresher: deps.actorRefresher,
     urls,
     members,
     actors,
@@ -209,6 +217,7 @@ export function buildServices(deps: ServicesDeps): Services {
   return {
     passwords,
     members,
+    profiles,
     follows,
     mediaStorage,
     media,

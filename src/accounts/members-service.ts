@@ -12,6 +12,7 @@ import {
   type PasswordHashing,
   UNMATCHABLE_HASH,
 } from "./passwords.ts";
+import { BIO_MAX, DISPLAY_NAME_MAX } from "./profile-input.ts";
 import { generateToken, hashToken } from "./tokens.ts";
 import { normalizeUsername } from "./usernames.ts";
 
@@ -59,9 +60,6 @@ export interface MembersService {
   createToken(username: string, label?: string): Promise<string>;
   authenticateToken(token: string): Promise<Member | undefined>;
 }
-
-const DISPLAY_NAME_MAX = 100;
-const BIO_MAX = 1000;
 
 export function createMembersService(deps: {
   db: Db;

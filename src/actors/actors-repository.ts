@@ -44,6 +44,11 @@ export interface ActorsRepository {
   findByMemberId(memberId: string): Promise<ActorRow | undefined>;
   /** Inserts or refreshes a remote actor; never touches a local member's actor. */
   upsertRemote(record: RemoteActorRecord): Promise<ActorRow>;
+  /**
+   * Refreshes a remote actor we already keep (an `Update` of it, a fresh fetch); undefined,
+   * with nothing stored, when we keep none or the IRI is a member's.
+   */
+  refreshRemote(record: RemoteActorRecord): Promise<ActorRow | undefined>;
   deleteRemote(iri: string): Promise<boolean>;
 }
 
@@ -68,6 +73,14 @@ export function createActorsRepository(db: Db): ActorsRepository {
         .onConflictDoUpdate({ target: actors.iri, set: values });
       const row = await findByIri(record.iri);
       if (!row) throw new Error(`actor ${record.iri} vanished after upsert`);
+      return row;
+    },
+    async refreshRemote(record) {
+      const [row] = await db
+        .update(actors)
+        .set({ ...record, fetchedAt: new Date() })
+        .where(and(eq(actors.iri, record.iri), isNull(actors.memberId)))
+        .returning();
       return row;
     },
     async deleteRemote(iri) {

@@ -18,6 +18,7 @@ import {
   settingsPatchSchema,
 } from "./encounters-routes.ts";
 import { error, type Json, jsonContent, type Operation, ref } from "./openapi-operation.ts";
+import { PROFILE_OPERATIONS, PROFILE_SCHEMAS } from "./profile-openapi.ts";
 import { TRACKER_OPERATIONS, TRACKER_SCHEMAS } from "./tracker-openapi.ts";
 import { TRACKER_SERIES_OPERATIONS } from "./tracker-series-routes.ts";
 import { WEEKLY_QUESTION_OPERATIONS, WEEKLY_QUESTION_SCHEMAS } from "./weekly-question-openapi.ts";
@@ -201,6 +202,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
     ...TRACKER_OPERATIONS,
     ...TRACKER_SERIES_OPERATIONS,
     ...WEEKLY_QUESTION_OPERATIONS,
+    ...PROFILE_OPERATIONS,
   ]) {
     const path = `${API_PREFIX}${op.path}`;
     const query = op.query ? (schemaOf(op.query, "input").properties as Record<string, Json>) : {};
@@ -288,6 +290,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
         Error: schemaOf(errorJsonSchema, "output"),
         ...TRACKER_SCHEMAS(schemaOf),
         ...WEEKLY_QUESTION_SCHEMAS(schemaOf),
+        ...PROFILE_SCHEMAS(schemaOf),
       },
     },
   };

@@ -6,6 +6,7 @@ import type { BearerAuth } from "./auth.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";
 import { registerEncounterApi } from "./encounters-routes.ts";
+import { registerProfileApi } from "./profile-routes.ts";
 import { registerTrackerApi } from "./tracker-routes.ts";
 import { registerTrackerSeriesApi } from "./tracker-series-routes.ts";
 import { registerTrackerSettingsApi } from "./tracker-settings-routes.ts";
@@ -33,6 +34,8 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     notifications: services.notifications,
     urls,
   });
+  // The member's own profile (src/api/profile-routes.ts).
+  http.register(registerProfileApi, { auth, profiles: services.profiles, urls });
   http.register(registerC2sOutbox, {
     auth,
     urls,

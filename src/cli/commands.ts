@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import type { ProfileImages } from "../accounts/profile-service.ts";
 import type { App } from "../app.ts";
 import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
+import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
 
 export interface CliIo {
@@ -14,6 +17,12 @@ export const USAGE = `Usage: npm run cli -- <command>
   user create <username> [--display-name "Name"] [--manual-approval]
                                    create a member; a password piped on stdin is used,
                                    otherwise one is generated and printed once
+  user edit <username> [--display-name "Name"] [--bio "text" | --bio -]
+            [--field "name=value"]... [--no-fields]
+            [--avatar path] [--header path] [--remove-avatar] [--remove-header]
+                                   change a member's profile (--bio - reads it from stdin;
+                                   --field, repeated up to 4 times, replaces every field);
+                                   their followers receive the new profile
   user list                        list the members
   token create <username> [--label text]
                                    print a new bearer token for the member's API clients
@@ -34,7 +43,19 @@ function option(args: string[], name: string): string | undefined {
 }
 
 /** Options followed by a value; the others (--manual-approval, --pending) are flags. */
-const VALUE_OPTIONS = new Set(["--display-name", "--label"]);
+const VALUE_OPTIONS = new Set([
+  "--display-name",
+  "--label",
+  "--bio",
+  "--field",
+  "--avatar",
+  "--header",
+]);
+
+/** Every value of a repeated option. */
+function options(args: string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === name && i + 1 < args.length ? [args[i + 1] as string] : []));
+}
 
 function positional(args: string[], count: number, usage: string): string[] {
   // A flag must not swallow the argument after it: `user create --manual-approval bea`.
@@ -65,6 +86,8 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         if (generatedPassword) io.out(`Password (shown once): ${generatedPassword}`);
         return 0;
       }
+      case "user edit":
+        return await editProfile(app, rest, io);
       case "user list": {
         for (const member of await app.members.list(10_000)) {
           io.out(
@@ -139,11 +162,70 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
     io.err(USAGE);
     return 2;
   } catch (error) {
-    if (isDomainError(error)) {
+    if (isDomainError(error) || isPhotoRejectedError(error)) {
       io.err(error.message);
       return 1;
     }
     throw error;
+  }
+}
+
+async function editProfile(app: App, args: string[], io: CliIo): Promise<number> {
+  const [username] = positional(args, 1, "user edit <username> [--bio text] [--field name=value]…");
+  const patch: Record<string, unknown> = {};
+  const displayName = option(args, "--display-name");
+  if (displayName !== undefined) patch.displayName = displayName;
+  const bio = option(args, "--bio");
+  if (bio === "-" && io.stdin === undefined) {
+    throw new DomainError("invalid", "--bio - reads the bio from stdin: pipe it in.");
+  }
+  if (bio !== undefined) patch.bio = bio === "-" ? io.stdin : bio;
+  const fields = options(args, "--field");
+  if (args.includes("--no-fields")) patch.fields = [];
+  if (fields.length > 0) {
+    patch.fields = fields.map((field) => {
+      const at = field.indexOf("=");
+      if (at < 0) {
+        throw new DomainError("invalid", `--field "${field}" must be written name=value.`);
+      }
+      return { name: field.slice(0, at), value: field.slice(at + 1) };
+    });
+  }
+  const images: ProfileImages = {};
+  for (const kind of ["avatar", "header"] as const) {
+    const path = option(args, `--${kind}`);
+    if (path !== undefined && args.includes(`--remove-${kind}`)) {
+      throw new DomainError("invalid", `--${kind} and --remove-${kind} cannot go together.`);
+    }
+    if (args.includes(`--remove-${kind}`)) images[kind] = null;
+    if (path !== undefined) images[kind] = await readImage(path, kind);
+  }
+  if (Object.keys(patch).length === 0 && Object.keys(images).length === 0) {
+    throw new DomainError(
+      "invalid",
+      "Say what to change: --display-name, --bio, --field, --no-fields, --avatar, --header, --remove-avatar or --remove-header.",
+    );
+  }
+  const { profile, changed } = await app.profiles.update(username as string, patch, images);
+  if (!changed) {
+    io.out(`@${profile.username}'s profile already was so: nothing was sent.`);
+    return 0;
+  }
+  io.out(`Updated @${profile.username}'s profile; their followers receive it.`);
+  if (profile.avatarUrl) io.out(`Avatar: ${profile.avatarUrl}`);
+  if (profile.headerUrl) io.out(`Header: ${profile.headerUrl}`);
+  return 0;
+}
+
+async function readImage(path: string, kind: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DomainError(
+      "invalid",
+      `The ${kind} ${path} cannot be read${code === "ENOENT" ? ": no such file" : ` (${code ?? "error"})`}.`,
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "../db/data-dir-lock.ts";
@@ -6,7 +7,13 @@ import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
 
-const argv = process.argv.slice(2);
+// Image paths are read by whichever process runs the command (the server, through the control
+// socket): make them absolute here, where they were typed.
+const argv = process.argv
+  .slice(2)
+  .map((arg, i, all) =>
+    (all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "" ? resolve(arg) : arg,
+  );
 if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
   console.log(USAGE);
   process.exit(argv.length === 0 ? 2 : 0);
@@ -18,8 +25,13 @@ if (!result.ok) {
   process.exit(1);
 }
 const { config } = result;
-// Only `user create` reads stdin (a piped password); other commands never wait on it.
-const wantsStdin = argv[0] === "user" && argv[1] === "create" && !process.stdin.isTTY;
+// Only `user create` (a piped password) and `user edit --bio -` read stdin; other commands
+// never wait on it.
+const wantsStdin =
+  argv[0] === "user" &&
+  (argv[1] === "create" ||
+    (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio"))) &&
+  !process.stdin.isTTY;
 const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
 
 // A running server owns the embedded database: hand it the command.

@@ -1,4 +1,4 @@
-import type { InboxContext, InboxListener } from "@fedify/fedify";
+import type { InboxContext, InboxListener, KvStore } from "@fedify/fedify";
 import {
   Accept,
   type Activity,
@@ -13,12 +13,15 @@ import {
   Undo,
   Update,
 } from "@fedify/vocab";
+import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { ActorRefresher } from "./actor-refresh.ts";
+import { receiveActorUpdate } from "./actor-updates.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
 import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
@@ -31,6 +34,12 @@ export interface InboxDeps {
   cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
   /** Replies to the instance actor's direct messages (weekly question, account link). */
   weeklyQuestions?: Pick<WeeklyQuestionService, "receiveReply">;
+  /** Remote actors refreshed by their `Update` (src/federation/actor-updates.ts). */
+  actors: Pick<ActorsRepository, "refreshRemote">;
+  /** Fedify's store: an actor's `Update` drops the keys and documents cached for it. */
+  kv: Pick<KvStore, "delete">;
+  /** A known actor fetched more than a day ago is fetched again after its activity. */
+  actorRefresher?: Pick<ActorRefresher, "refreshIfStale">;
   logger: Logger;
 }
 
@@ -55,6 +64,8 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       }
       try {
         await listener(ctx, activity);
+        // In the background: what we keep of the sender may be a day old.
+        if (activity.actorId) deps.actorRefresher?.refreshIfStale(activity.actorId.href);
       } catch (error) {
         if (!isPermanentFailure(error)) throw error;
         logger.info(
@@ -115,7 +126,12 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     )
     .on(
       Update,
-      listen((ctx, update) => receiveNote(ctx, update)),
+      listen(async (ctx, update) => {
+        // A profile that changed (Update of the actor itself), else a Note.
+        const outcome = await receiveActorUpdate(ctx, update, { ...deps, logger });
+        if (outcome === "not_an_actor") return receiveNote(ctx, update);
+        logger.debug({ activity: update.id?.href, outcome }, "remote actor Update");
+      }),
     )
     .on(
       Announce,

@@ -4,6 +4,7 @@ import type { DomainEvent, EventBus } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { createEncounterDelivery, type EncounterDeliveryDeps } from "./encounter-delivery.ts";
+import { createProfileDelivery } from "./profile-delivery.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 
 /**
@@ -23,6 +24,7 @@ export function connectOutboxBridge(
   const { federation, actors, urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
   const encounters = createEncounterDelivery(deps);
+  const profiles = createProfileDelivery(deps);
 
   async function recipientOf(iri: string) {
     const row = await actors.findByIri(iri);
@@ -41,6 +43,9 @@ export function connectOutboxBridge(
       case "encounter.liked":
       case "encounter.unliked":
         await encounters.deliver(ctx, event);
+        return;
+      case "profile.updated":
+        await profiles.deliver(ctx, event);
         return;
       case "follow.requested":
       case "follow.undone": {

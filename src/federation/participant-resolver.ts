@@ -4,6 +4,7 @@ import type { ParticipantResolver } from "../encounters/participants.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { ActorRefresher } from "./actor-refresh.ts";
 import { ActorLookupError, type RemoteLookup } from "./remote-lookup.ts";
 
 /**
@@ -12,6 +13,8 @@ import { ActorLookupError, type RemoteLookup } from "./remote-lookup.ts";
  */
 export function createParticipantResolver(deps: {
   lookup: Pick<RemoteLookup, "lookupActor">;
+  /** A known actor a day old is used as it is and fetched again in the background. */
+  refresher?: Pick<ActorRefresher, "refreshIfStale">;
   urls: LocalUrls;
   members: MembersService;
   actors: ActorsRepository;
@@ -42,7 +45,10 @@ export function createParticipantResolver(deps: {
         const username = urls.usernameOf(reference);
         if (username) return localActor(username, reference);
         const known = await deps.actors.findByIri(reference);
-        if (known) return known;
+        if (known) {
+          deps.refresher?.refreshIfStale(known);
+          return known;
+        }
       }
       try {
         return await deps.actors.upsertRemote(await deps.lookup.lookupActor(reference));

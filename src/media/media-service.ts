@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { MediaStorage } from "./media-storage.ts";
-import { type PhotoOptions, processPhoto } from "./photo-processor.ts";
+import {
+  type PhotoOptions,
+  type ProfileImageKind,
+  processPhoto,
+  processProfileImage,
+} from "./photo-processor.ts";
 
 /** What an encounter keeps of its photo; everything an ActivityPub `Image` attachment needs. */
 export interface StoredPhoto {
@@ -23,6 +28,22 @@ export interface MediaService {
   storePhoto(input: Buffer): Promise<StoredPhoto>;
   /** Deletes both files; deleting an already deleted photo succeeds. */
   deletePhoto(stored: Pick<StoredPhoto, "key" | "thumbnailKey">): Promise<void>;
+  /**
+   * Cleans, crops and stores an avatar or a header image (`processProfileImage`); throws
+   * `PhotoRejectedError` for a file a person must replace.
+   */
+  storeProfileImage(input: Buffer, kind: ProfileImageKind): Promise<StoredProfileImage>;
+  /** Deletes one stored file; deleting a missing one succeeds. */
+  deleteMedia(key: string): Promise<void>;
+}
+
+/** An avatar or a header image, stored under a fresh key. */
+export interface StoredProfileImage {
+  readonly key: string;
+  readonly url: string;
+  readonly mediaType: string;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface MediaServiceDeps {
@@ -72,5 +93,21 @@ export function createMediaService(deps: MediaServiceDeps): MediaService {
       const failed = results.find((r) => r.status === "rejected");
       if (failed) throw failed.reason;
     },
+
+    async storeProfileImage(input, kind) {
+      const image = await processProfileImage(input, kind, deps.photoOptions);
+      // A fresh key each time: a new avatar never hides behind a cached old one.
+      const key = `profiles/${randomUUID()}.${kind}.webp`;
+      await storage.put(key, image.bytes, image.mediaType);
+      return {
+        key,
+        url: urls.mediaUrl(key).href,
+        mediaType: image.mediaType,
+        width: image.width,
+        height: image.height,
+      };
+    },
+
+    deleteMedia: (key) => storage.delete(key),
   };
 }

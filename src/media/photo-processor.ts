@@ -189,3 +189,55 @@ function formatMiB(bytes: number): string {
   const mib = bytes / MiB;
   return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
 }
+
+/** The shapes of a profile's images, as Mastodon crops them: a square avatar and a 3:1 header. */
+export const PROFILE_IMAGE_SIZES = {
+  avatar: { width: 400, height: 400 },
+  header: { width: 1500, height: 500 },
+} as const;
+
+export type ProfileImageKind = keyof typeof PROFILE_IMAGE_SIZES;
+
+const PROFILE_QUALITY = 85;
+
+/**
+ * An avatar or a header image through the photo pipeline: the type read from the bytes, the
+ * same size and pixel limits, EXIF orientation applied, every piece of metadata dropped, then
+ * cropped around its centre to the exact shape (`PROFILE_IMAGE_SIZES`) as WebP.
+ */
+export async function processProfileImage(
+  input: Buffer,
+  kind: ProfileImageKind,
+  options: PhotoOptions = {},
+): Promise<EncodedImage & { readonly sourceFormat: PhotoSourceFormat }> {
+  const o = { ...DEFAULTS, ...options };
+  const advice = `Send a JPEG, PNG, WebP or AVIF image of at most ${formatMiB(o.maxBytes)}.`;
+  if (input.length > o.maxBytes) {
+    throw new PhotoRejectedError(
+      "too_large",
+      `This image is too large (${formatMiB(input.length)}). ${advice}`,
+    );
+  }
+  const sharpOptions: SharpOptions = { limitInputPixels: o.maxInputPixels, failOn: "error" };
+  const metadata = await run(() => sharp(input, sharpOptions).metadata(), o, advice);
+  const sourceFormat = acceptedFormat(metadata, advice);
+  const { width, height } = PROFILE_IMAGE_SIZES[kind];
+  const { data, info } = await run(
+    () =>
+      sharp(input, sharpOptions)
+        .rotate()
+        .toColourspace("srgb")
+        .resize({ width, height, fit: "cover", position: "centre" })
+        .webp({ quality: PROFILE_QUALITY })
+        .toBuffer({ resolveWithObject: true }),
+    o,
+    advice,
+  );
+  return {
+    bytes: data,
+    mediaType: "image/webp",
+    width: info.width,
+    height: info.height,
+    sourceFormat,
+  };
+}

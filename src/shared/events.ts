@@ -18,6 +18,11 @@ export type DomainEvent =
    * `activityIri` is the `Delete`'s id.
    */
   | { type: "encounter.deleted"; encounterId: string; activityIri: string }
+  /**
+   * A member changed their profile (name, bio, fields, avatar, header); `activityIri` is the
+   * `Update(Person)`'s id. The Person is built from the database when the event is dispatched.
+   */
+  | { type: "profile.updated"; username: string; activityIri: string }
   /** A member erased their tracker: their private-only encounters go with it. */
   | { type: "tracker.erased"; memberId: string; actorId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }

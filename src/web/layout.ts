@@ -12,6 +12,10 @@ header a{text-decoration:none;font-weight:700}
 .meta,.reactions{color:GrayText;font-size:.9rem}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 1rem}dt{font-weight:600}dd{margin:0}
 code{overflow-wrap:anywhere}
+.profile-header{display:block;width:100%;height:auto;aspect-ratio:3/1;object-fit:cover;border-radius:.3rem}
+.avatar{display:block;width:6rem;height:6rem;border-radius:50%;margin-top:-3rem;border:3px solid Canvas;position:relative}
+.profile-header+.avatar{margin-left:1rem}.avatar:first-child{margin-top:0}
+.profile-fields{border-block:1px solid GrayText;padding:.5rem 0}.profile-fields dd{overflow-wrap:anywhere}
 `;
 
 /**

@@ -5,7 +5,12 @@ import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { isolateBidi, stripBidiControls } from "../shared/bidi.ts";
-import { escapeHtml, plainTextToHtml, userTextHtml } from "../shared/html.ts";
+import {
+  escapeHtml,
+  profileFieldValueHtml,
+  profileTextToHtml,
+  userTextHtml,
+} from "../shared/html.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
@@ -75,10 +80,25 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
       profileEncountersSection(deps, member, lang, before),
     ]);
     const name = member.displayName || member.username;
+    const header = member.headerUrl
+      ? `<img class="profile-header" src="${escapeHtml(member.headerUrl)}" alt="${escapeHtml(translate(lang, "headerAlt", { name: stripBidiControls(name) }))}" width="1500" height="500">\n`
+      : "";
+    const avatar = member.avatarUrl
+      ? `<img class="u-photo avatar" src="${escapeHtml(member.avatarUrl)}" alt="${escapeHtml(translate(lang, "avatarAlt", { name: stripBidiControls(name) }))}" width="400" height="400">\n`
+      : "";
+    const fields = member.fields.length
+      ? `<dl class="profile-fields" aria-label="${escapeHtml(translate(lang, "profileFields"))}">${member.fields
+          .map(
+            (field) =>
+              `<dt><bdi>${userTextHtml(field.name)}</bdi></dt><dd><bdi>${profileFieldValueHtml(stripBidiControls(field.value))}</bdi></dd>`,
+          )
+          .join("")}</dl>\n`
+      : "";
     const body = `<article class="h-card">
-<h1 class="p-name">${userTextHtml(name)}</h1>
+${header}${avatar}<h1 class="p-name">${userTextHtml(name)}</h1>
 <p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
-<div class="p-note">${plainTextToHtml(stripBidiControls(member.bio))}</div>
+<div class="p-note">${profileTextToHtml(stripBidiControls(member.bio))}</div>
+${fields}
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
 <p>${escapeHtml(translate(lang, "followFrom", { handle: handle(member.username) }))}</p>

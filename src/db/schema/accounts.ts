@@ -11,6 +11,12 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+/** One profile field as the member wrote it: plain text, shown as a link when the value is a URL. */
+export interface ProfileField {
+  name: string;
+  value: string;
+}
+
 /** A local member of the instance. Their fediverse identity lives in `actors`. */
 export const members = pgTable(
   "members",
@@ -25,6 +31,15 @@ export const members = pgTable(
     indexable: boolean("indexable").notNull().default(true),
     language: text("language").notNull().default("fr"),
     avatarUrl: text("avatar_url"),
+    /** The media key of the avatar (`profiles/<uuid>.webp`), to delete it when replaced. */
+    avatarMediaKey: text("avatar_media_key"),
+    /** The header image (banner), and its media key. */
+    headerUrl: text("header_url"),
+    headerMediaKey: text("header_media_key"),
+    /** Profile fields (Mastodon's `PropertyValue`): at most 4 name/value pairs, plain text. */
+    fields: jsonb("fields").$type<ProfileField[]>().notNull().default([]),
+    /** When the profile was last changed (null: never edited since the account was created). */
+    profileUpdatedAt: timestamp("profile_updated_at", { withTimezone: true, mode: "date" }),
     /** Co-sign at once the encounters that name me, when their author is someone I follow. */
     autoCosignFromFollowed: boolean("auto_cosign_from_followed").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

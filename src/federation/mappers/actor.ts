@@ -1,9 +1,11 @@
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
-import { Application, Endpoints, Image, Person } from "@fedify/vocab";
+import { Application, Endpoints, Image, type Person, PropertyValue } from "@fedify/vocab";
 import type { Member } from "../../accounts/members-service.ts";
-import { plainTextToHtml } from "../../shared/html.ts";
+import { contentTypeOfKey } from "../../media/media-storage.ts";
+import { profileFieldValueHtml, profileTextToHtml } from "../../shared/html.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../../shared/local-urls.ts";
 import { toInstant } from "./instant.ts";
+import { TootPerson } from "./toot-terms.ts";
 
 export interface ActorKeys {
   /** The RSA key: the one `publicKey` every server understands. */
@@ -12,14 +14,27 @@ export interface ActorKeys {
   multikeys: Multikey[];
 }
 
-/** A member as the ActivityPub `Person` Mastodon expects. Pure: same input, same JSON. */
+/** An avatar or header as an `Image`, with the type its file is served with. */
+function imageOf(url: string | null): Image | null {
+  if (!url) return null;
+  const parsed = URL.parse(url);
+  if (!parsed) return null;
+  return new Image({ url: parsed, mediaType: contentTypeOfKey(parsed.pathname) ?? null });
+}
+
+/**
+ * A member as the ActivityPub `Person` Mastodon expects. Pure: same input, same JSON.
+ * The bio is `summary` (escaped HTML paragraphs, URLs as links), the avatar `icon`, the
+ * header `image`, and each profile field a `PropertyValue` in `attachment` whose value is
+ * HTML (a link when it is a URL), as Mastodon writes and reads them.
+ */
 export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys): Person {
   const username = member.username;
-  return new Person({
+  return new TootPerson({
     id: urls.actor(username),
     preferredUsername: username,
     name: member.displayName || username,
-    summary: plainTextToHtml(member.bio),
+    summary: profileTextToHtml(member.bio),
     url: urls.profile(username),
     inbox: urls.inbox(username),
     outbox: urls.outbox(username),
@@ -32,7 +47,11 @@ export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys)
     discoverable: member.discoverable,
     indexable: member.indexable,
     published: toInstant(member.createdAt),
-    icon: member.avatarUrl ? new Image({ url: new URL(member.avatarUrl) }) : null,
+    icon: imageOf(member.avatarUrl),
+    image: imageOf(member.headerUrl),
+    attachments: member.fields.map(
+      (field) => new PropertyValue({ name: field.name, value: profileFieldValueHtml(field.value) }),
+    ),
   });
 }
 

@@ -29,7 +29,7 @@ export async function actorToRecord(
     inboxUrl: actor.inboxId.href,
     sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
     followersUrl: actor.followersId?.href ?? null,
-    avatarUrl: icon?.url instanceof URL ? icon.url.href : (icon?.url?.href?.href ?? null),
+    avatarUrl: httpUrl(icon?.url instanceof URL ? icon.url : (icon?.url?.href ?? null)),
     manuallyApprovesFollowers: actor.manuallyApprovesFollowers ?? false,
   };
 }
@@ -37,6 +37,12 @@ export async function actorToRecord(
 function actorType(actor: Actor): string {
   const typeId = (actor.constructor as { typeId?: URL }).typeId;
   return typeId?.hash.slice(1) || typeId?.pathname.split("/").pop() || "Person";
+}
+
+/** An http(s) URL of a sane length, or null: an avatar is shown, never run. */
+function httpUrl(url: URL | null): string | null {
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return null;
+  return url.href.length <= 2048 ? url.href : null;
 }
 
 function bounded(text: string, max: number): string {

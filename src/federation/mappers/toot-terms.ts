@@ -1,4 +1,4 @@
-import { Create, Document, Note, Update } from "@fedify/vocab";
+import { Create, Document, Note, Person, Update } from "@fedify/vocab";
 
 /**
  * Mastodon's `blurhash` (toot:blurhash), which Fedify's vocabulary does not
@@ -62,6 +62,14 @@ export class TootCreate extends Create {
 }
 
 export class TootUpdate extends Update {
+  override async toJsonLd(options: JsonLdOptions = {}): Promise<unknown> {
+    const json = await super.toJsonLd(options);
+    return options.format === "expand" ? json : withTootTerms(json);
+  }
+}
+
+/** A member's actor: its profile fields are an `attachment` array, whatever their number. */
+export class TootPerson extends Person {
   override async toJsonLd(options: JsonLdOptions = {}): Promise<unknown> {
     const json = await super.toJsonLd(options);
     return options.format === "expand" ? json : withTootTerms(json);

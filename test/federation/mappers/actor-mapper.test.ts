@@ -35,8 +35,30 @@ const member: Member = {
   indexable: true,
   language: "fr",
   avatarUrl: null,
+  avatarMediaKey: null,
+  headerUrl: null,
+  headerMediaKey: null,
+  fields: [],
+  profileUpdatedAt: null,
   autoCosignFromFollowed: false,
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
+};
+
+/** The same member once she filled in her profile. */
+const withProfile: Member = {
+  ...member,
+  bio: "Rencontres & liens <faibles>.\nMon site : https://bea.example/blog.\n\nMembre depuis 2021.",
+  avatarUrl:
+    "https://social.example/media/profiles/7d3c1a52-7a55-4a3d-9c6e-0e2f1d4b5a61.avatar.webp",
+  avatarMediaKey: "profiles/7d3c1a52-7a55-4a3d-9c6e-0e2f1d4b5a61.avatar.webp",
+  headerUrl:
+    "https://social.example/media/profiles/c1b0e2a4-3f5d-4e6a-8b7c-9d0e1f2a3b4c.header.webp",
+  headerMediaKey: "profiles/c1b0e2a4-3f5d-4e6a-8b7c-9d0e1f2a3b4c.header.webp",
+  fields: [
+    { name: "Ville", value: "Lyon <3" },
+    { name: "Site", value: "https://bea.example/" },
+  ],
+  profileUpdatedAt: new Date("2026-05-01T10:00:00.000Z"),
 };
 
 type Json = Record<string, unknown>;
@@ -71,6 +93,13 @@ describe("memberToPerson", () => {
     const json = await jsonOf(memberToPerson(member, urls, keys));
     await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
       "../../__snapshots__/actor-mapper.person.jsonld",
+    );
+  });
+
+  it("sends the whole profile (summary with links, icon, image, PropertyValue fields) exactly as in its snapshot", async () => {
+    const json = await jsonOf(memberToPerson(withProfile, urls, keys));
+    await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
+      "./__snapshots__/actor-mapper.person-profile.jsonld",
     );
   });
 
@@ -178,8 +207,68 @@ describe("memberToPerson", () => {
     const json = await jsonOf(
       memberToPerson({ ...member, avatarUrl: "https://social.example/media/bea.png" }, urls, keys),
     );
-    expect(json.icon).toMatchObject({ type: "Image", url: "https://social.example/media/bea.png" });
+    expect(json.icon).toMatchObject({
+      type: "Image",
+      mediaType: "image/png",
+      url: "https://social.example/media/bea.png",
+    });
     const without = await jsonOf(memberToPerson(member, urls, keys));
     expect(without.icon).toBeUndefined();
+    expect(without.image).toBeUndefined();
+    expect(without.attachment).toBeUndefined();
+  });
+
+  describe("a filled-in profile, as Mastodon reads it", () => {
+    let json: Json;
+    beforeAll(async () => {
+      json = await jsonOf(memberToPerson(withProfile, urls, keys));
+    });
+
+    it("has the bio as escaped HTML with its URL as a link, the trailing full stop left out", () => {
+      expect(json.summary).toBe(
+        '<p>Rencontres &amp; liens &lt;faibles&gt;.<br>Mon site : <a href="https://bea.example/blog" rel="nofollow noopener noreferrer">bea.example/blog</a>.</p><p>Membre depuis 2021.</p>',
+      );
+    });
+
+    it("has the avatar as icon and the header as image, both WebP from our /media", () => {
+      expect(json.icon).toEqual({
+        type: "Image",
+        mediaType: "image/webp",
+        url: withProfile.avatarUrl,
+      });
+      expect(json.image).toEqual({
+        type: "Image",
+        mediaType: "image/webp",
+        url: withProfile.headerUrl,
+      });
+    });
+
+    it("has each field as a PropertyValue with Mastodon's schema.org terms, a URL value as a rel=me link", () => {
+      expect(json.attachment).toEqual([
+        { type: "PropertyValue", name: "Ville", value: "Lyon &lt;3" },
+        {
+          type: "PropertyValue",
+          name: "Site",
+          value:
+            '<a href="https://bea.example/" rel="me nofollow noopener noreferrer">bea.example/</a>',
+        },
+      ]);
+      const terms = (json["@context"] as unknown[]).find(
+        (c): c is Json => typeof c === "object" && c !== null && "PropertyValue" in c,
+      );
+      // Exactly the terms Mastodon's own actors define.
+      expect(terms).toMatchObject({
+        schema: "http://schema.org#",
+        PropertyValue: "schema:PropertyValue",
+        value: "schema:value",
+      });
+    });
+
+    it("keeps a single field an array, as Pixelfed and others read only arrays", async () => {
+      const one = await jsonOf(
+        memberToPerson({ ...withProfile, fields: [{ name: "Ville", value: "Lyon" }] }, urls, keys),
+      );
+      expect(one.attachment).toEqual([{ type: "PropertyValue", name: "Ville", value: "Lyon" }]);
+    });
   });
 });
