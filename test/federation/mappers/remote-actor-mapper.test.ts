@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { type DocumentLoader, preloadedContexts } from "@fedify/fedify";
 import { Person } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
-import { actorToRecord } from "../src/federation/mappers/remote-actor.ts";
+import { actorToRecord } from "../../../src/federation/mappers/remote-actor.ts";
 
-const FIXTURES = new URL("./fixtures/fediverse/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/fediverse/", import.meta.url);
 const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, FIXTURES), "utf8"));
 const contextLoader: DocumentLoader = async (url) => {
   const document = (preloadedContexts as Record<string, unknown>)[url];
