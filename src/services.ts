@@ -19,6 +19,7 @@ import {
   type NotificationsService,
 } from "./encounters/notifications-service.ts";
 import { createOwnActivities, type OwnActivities } from "./encounters/own-activities.ts";
+import { createRemoteMentions } from "./encounters/remote-mentions.ts";
 import {
   createRemoteEncountersService,
   type RemoteEncountersService,
@@ -190,6 +191,12 @@ export function buildServices(deps: ServicesDeps): Services {
     resolver,
     cosign,
     notifications,
+    mentions: createRemoteMentions({
+      db,
+      actors,
+      lookUp: (iri) => resolver.resolve(iri).catch(() => undefined),
+      notifications,
+    }),
   });
   const weeklyQuestions = createWeeklyQuestionService({
     db,

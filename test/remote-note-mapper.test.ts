@@ -252,11 +252,17 @@ describe("remote Note → encounter record", () => {
     expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["Café", "marché"] });
   });
 
-  it("a tag given only by IRI is never fetched", async () => {
+  it("a tag given only by IRI is never fetched; the content's tag links stand in for it", async () => {
     const record = await map("socialdapres/mastodon-create-note-socialdapres.json", (json) => {
       json.object.tag = ["https://elsewhere.example/tags/socialdapres"];
     });
-    expect(record.hasSocialdapresTag).toBe(false);
     expect(record.mentions).toEqual([]);
+    // The content links #BrightMirror and #Socialdapres with rel="tag".
+    expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["BrightMirror"] });
+    const untagged = await map("socialdapres/mastodon-create-note-socialdapres.json", (json) => {
+      json.object.tag = ["https://elsewhere.example/tags/socialdapres"];
+      json.object.content = "<p>No tag link here, only #Socialdapres as plain text</p>";
+    });
+    expect(untagged).toMatchObject({ hasSocialdapresTag: false, keywords: [] });
   });
 });

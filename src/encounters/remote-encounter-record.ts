@@ -5,6 +5,9 @@ import { ALT_TEXT_MAX, KEYWORDS_MAX } from "./encounter-input.ts";
 /** The most plain text kept of a remote post; its sanitized HTML is bounded upstream. */
 export const REMOTE_TEXT_MAX = 10_000;
 
+/** The longest content warning kept (Mastodon allows 500 characters with the text). */
+export const CONTENT_WARNING_MAX = 500;
+
 const iri = z.url({ protocol: /^https?$/ }).max(2048);
 
 /** What we keep of a remote Note, whatever software sent it (see mappers/remote-note.ts). */
@@ -38,6 +41,15 @@ export const remoteEncounterRecordSchema = z.object({
   visibility: z.enum(VISIBILITIES).exclude(["private"]),
   publishedAt: z.date().nullable(),
   updatedAt: z.date().nullable(),
+  /** The content warning (`summary`), plain text; a longer one is cut. */
+  contentWarning: z
+    .string()
+    .transform((t) => t.slice(0, CONTENT_WARNING_MAX))
+    .nullable()
+    .default(null),
+  sensitive: z.boolean().default(false),
+  /** The day the encounter happened, when a Socialdapres instance sent it. */
+  occurredOn: z.iso.date().nullable().default(null),
 });
 
 export type RemoteEncounterRecord = z.input<typeof remoteEncounterRecordSchema>;

@@ -8,6 +8,7 @@ import { PARTICIPANTS_MAX } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 import type { NotificationsService } from "./notifications-service.ts";
 import type { ParticipantResolver } from "./participants.ts";
+import type { RemoteMentions } from "./remote-mentions.ts";
 import {
   photoOf,
   type RemoteEncounterRecord,
@@ -19,7 +20,8 @@ export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
 
 export type RemoteOutcome =
   | { status: "stored" | "updated" | "deleted" | "unchanged"; encounterId: string }
-  | { status: "ignored"; reason: string };
+  | { status: "ignored"; reason: string }
+  | { status: "mentioned"; memberIds: string[] };
 
 /**
  * Remote posts tagged #Socialdapres that reach the instance become encounters
@@ -50,6 +52,8 @@ export function createRemoteEncountersService(deps: {
   resolver: ParticipantResolver;
   cosign: Pick<CosignService, "autoCosign">;
   notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
+  /** Posts that name a member without being encounters; without it they are ignored. */
+  mentions?: RemoteMentions;
   now?: () => Date;
 }): RemoteEncountersService {
   const { db, repository } = deps;
@@ -142,6 +146,9 @@ export function createRemoteEncountersService(deps: {
       visibility: record.visibility,
       photo: photoOf(record.photo),
       inReplyTo: record.inReplyTo,
+      contentWarning: record.contentWarning,
+      sensitive: record.sensitive,
+      occurredOn: record.occurredOn,
     };
   }
 
@@ -177,7 +184,10 @@ export function createRemoteEncountersService(deps: {
   ): Promise<RemoteOutcome> {
     const valid = validate(actorIri, record);
     if (typeof valid === "string") return ignored(valid);
-    if (!valid.hasSocialdapresTag) return ignored("not tagged #Socialdapres");
+    // Not an encounter; naming a member, it is still a mention (mention-notifications.ts).
+    if (!valid.hasSocialdapresTag) {
+      return deps.mentions?.receive(valid) ?? ignored("not tagged #Socialdapres");
+    }
     const existing = await repository.findByIri(valid.iri);
     if (existing) return { status: "unchanged", encounterId: existing.id };
 
