@@ -31,8 +31,13 @@ export const participantJsonSchema = z.object({
 });
 
 export const photoJsonSchema = z.object({
-  url: z.url(),
-  thumbnailUrl: z.url(),
+  url: z.url().meta({
+    description: "The photo; for a remote encounter, the original on its home server",
+  }),
+  thumbnailUrl: z.url().nullable().meta({
+    description:
+      "A thumbnail served here; null for a remote photo this instance could not (yet) copy",
+  }),
   mediaType: z.string(),
   width: z.number().int(),
   height: z.number().int(),
@@ -160,7 +165,8 @@ export function encounterToApiJson(view: EncounterView): EncounterJson {
     photo: photo
       ? {
           url: photo.url,
-          thumbnailUrl: photo.thumbnailUrl,
+          // A remote photo is served here once its thumbnail was made, never from its origin.
+          thumbnailUrl: view.isLocal || photo.thumbnailKey ? photo.thumbnailUrl : null,
           mediaType: photo.mediaType,
           width: photo.width,
           height: photo.height,

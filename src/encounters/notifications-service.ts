@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
-import type { Db, DbExecutor } from "../db/database.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
+import type { Db, DbExecutor } from "../db/database.ts";
 import { actors, notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";

@@ -56,15 +56,16 @@ export type RemoteEncounterRecord = z.input<typeof remoteEncounterRecordSchema>;
 export type ValidRemoteEncounterRecord = z.output<typeof remoteEncounterRecordSchema>;
 
 /**
- * A remote photo is never downloaded: we keep where it lives. It has no files
- * here, hence empty storage keys, and 0 for a size the sender did not give.
+ * A remote photo as received: where it lives, and no file here yet (empty storage keys and
+ * thumbnail URL) until its thumbnail is fetched in the background (remote-photos.ts); 0 for
+ * a size the sender did not give.
  */
 export function photoOf(photo: ValidRemoteEncounterRecord["photo"]): EncounterPhoto | null {
   if (!photo) return null;
   return {
     url: photo.url,
     key: "",
-    thumbnailUrl: photo.url,
+    thumbnailUrl: "",
     thumbnailKey: "",
     mediaType: photo.mediaType,
     width: photo.width ?? 0,

@@ -5,8 +5,8 @@ import { stripBidiControls } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml, userTextHtml } from "../shared/html.ts";
 import { dateTimeFormat } from "../shared/intl.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
-import { remoteText } from "./remote-text.ts";
 import { type Language, LOCALES, type MessageKey, translate, translateWithHtml } from "./i18n.ts";
+import { remoteText } from "./remote-text.ts";
 
 /** The URLs the renderer needs; a subset of LocalUrls so tests can pass their own. */
 export type RenderUrls = Pick<LocalUrls, "origin" | "encounterPage">;
