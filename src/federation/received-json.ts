@@ -13,8 +13,9 @@ import { embeddedObjectJson } from "./mappers/received-tags.ts";
  * sender could fill with its own body under the same id.
  *
  * Undefined when it is not there or is not this activity (an id that differs): callers
- * then read only the parsed object. Pinned by test/federation/received-json.test.ts, so a
- * Fedify upgrade that moves it fails a test rather than silently reading less.
+ * then read only the parsed object. Pinned by test/federation/inbound-fidelity.test.ts (hashtags
+ * that only the JSON as sent carries), so a Fedify upgrade that moves it fails a test rather
+ * than silently reading less.
  */
 export function receivedActivityJson(
   ctx: InboxContext<unknown>,

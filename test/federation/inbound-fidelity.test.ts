@@ -81,6 +81,18 @@ describe(`a small server's posts, as sent (${databaseLabel})`, () => {
     expect(named.map((n) => (n.encounter as Json).iri)).toEqual([note.id]);
   });
 
+  it("its hashtags are read from the JSON as sent, through the queue, when its content links none", async () => {
+    const { create, note } = post((n) => {
+      n.content = `Revu <a href="${a.baseUrl}/users/bea" class="u-url mention">@bea</a> au marché`;
+    });
+    await deliver(create);
+    // JSON-LD alone drops these Hashtags (the bare context does not define them): only the
+    // JSON the listener gets from Fedify's queued message (received-json.ts) has them.
+    expect(await a.app.encounterRepository.findByIri(note.id)).toMatchObject({
+      keywords: ["marché"],
+    });
+  });
+
   it("a post naming bea without #Socialdapres notifies her as a mention, once; it is no encounter", async () => {
     const { create, note } = post((n) => {
       n.content = `Merci <span class="h-card"><a href="${a.baseUrl}/users/bea" class="u-url mention">@bea</a></span> pour hier !`;
