@@ -23,8 +23,10 @@ export const SOCIALDAPRES_TAG = "socialdapres";
 
 export interface RemoteNoteOptions {
   /**
-   * The Note's JSON as received. Fedify's vocabulary has no `blurhash`
-   * (a Mastodon extension), so it is read from here when given.
+   * The Note's JSON as its sender wrote it (src/federation/received-json.ts). What JSON-LD
+   * processing loses is read from here when given: Mastodon's `blurhash` (not in Fedify's
+   * vocabulary), and `Hashtag` tags and `sensitive` sent under a context that does not
+   * define them (received-tags.ts).
    */
   raw?: unknown;
   /** For JSON-LD contexts only; the mapper itself never fetches anything. */
