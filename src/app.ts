@@ -144,6 +144,8 @@ export async function buildApp(
     remoteLookup,
     actorRefresher,
     directMessenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
+    remoteFetch: (url, init) => egress.fetch(url, init),
+    userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
   });
   const { members } = services;
 
@@ -190,6 +192,7 @@ export async function buildApp(
   const http = createHttpServer({ config, logger, federation, urls, members });
   registerDiscoveryRoutes(http, {
     members,
+    encounters: repositories.encounters,
     urls,
     version: APP_VERSION,
     instanceName: config.instanceName,
@@ -277,7 +280,12 @@ export async function buildApp(
       const grace = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
       );
-      const running = Promise.all([queueRunning, relayRunning, actorRefresher.settle()]);
+      const running = Promise.all([
+        queueRunning,
+        relayRunning,
+        actorRefresher.settle(),
+        services.remotePhotos.close(),
+      ]);
       if ((await Promise.race([running, grace])) === "timeout") {
         logger.warn(
           { graceMs: SHUTDOWN_GRACE_MS },

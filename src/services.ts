@@ -24,6 +24,8 @@ import {
   createRemoteEncountersService,
   type RemoteEncountersService,
 } from "./encounters/remote-encounters-service.ts";
+import { createRemoteMentions } from "./encounters/remote-mentions.ts";
+import { createRemotePhotos, type RemotePhotos } from "./encounters/remote-photos.ts";
 import {
   createInstanceIncidenceStore,
   type InstanceIncidenceStore,
@@ -54,6 +56,7 @@ import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
+import { createRemoteMedia } from "./media/remote-media.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import type { LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
@@ -94,6 +97,8 @@ export interface Services {
   ownActivities: OwnActivities;
   encounters: EncountersService;
   remoteEncounters: RemoteEncountersService;
+  /** Thumbnails of remote encounters' photos, fetched in the background; closed by the app. */
+  remotePhotos: RemotePhotos;
   trackerSettings: TrackerSettingsService;
   weeklyQuestions: WeeklyQuestionService;
   privateFields: PrivateFieldsService;
@@ -116,6 +121,10 @@ export interface ServicesDeps {
   actorRefresher?: Pick<ActorRefresher, "refreshIfStale">;
   /** How the instance actor writes to a member's linked account (src/federation/). */
   directMessenger: DirectMessenger;
+  /** Fetches of remote photos: the egress policy's fetch (src/egress/egress.ts). */
+  remoteFetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** The User-Agent of those fetches. */
+  userAgent: string;
 }
 
 /**
@@ -191,6 +200,17 @@ export function buildServices(deps: ServicesDeps): Services {
       return localDateOf(at, timeZone).toString();
     },
   });
+  const remotePhotos = createRemotePhotos({
+    db,
+    repository,
+    media: createRemoteMedia({
+      fetch: deps.remoteFetch,
+      storage: mediaStorage,
+      urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
+      userAgent: deps.userAgent,
+    }),
+    logger: logger.child({ component: "remote-photos" }),
+  });
   const remoteEncounters = createRemoteEncountersService({
     db,
     repository,
@@ -198,6 +218,13 @@ export function buildServices(deps: ServicesDeps): Services {
     resolver,
     cosign,
     notifications,
+    photos: remotePhotos,
+    mentions: createRemoteMentions({
+      db,
+      actors,
+      lookUp: (iri) => resolver.resolve(iri).catch(() => undefined),
+      notifications,
+    }),
   });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
@@ -228,6 +255,7 @@ export function buildServices(deps: ServicesDeps): Services {
     ownActivities: createOwnActivities({ db, members, follows, cosign, likes }),
     encounters,
     remoteEncounters,
+    remotePhotos,
     trackerSettings,
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ActorRow } from "../actors/actors-repository.ts";
-import { COSIGN_STATES, VISIBILITIES } from "../db/schema.ts";
+import { COSIGN_STATES, NOTIFICATION_KINDS, VISIBILITIES } from "../db/schema.ts";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { NotificationView } from "../encounters/notifications-service.ts";
 
@@ -31,8 +31,13 @@ export const participantJsonSchema = z.object({
 });
 
 export const photoJsonSchema = z.object({
-  url: z.url(),
-  thumbnailUrl: z.url(),
+  url: z.url().meta({
+    description: "The photo; for a remote encounter, the original on its home server",
+  }),
+  thumbnailUrl: z.url().nullable().meta({
+    description:
+      "A thumbnail served here; null for a remote photo this instance could not (yet) copy",
+  }),
   mediaType: z.string(),
   width: z.number().int(),
   height: z.number().int(),
@@ -49,6 +54,10 @@ export const encounterJsonSchema = z.object({
   text: z.string(),
   keywords: z.array(z.string()),
   visibility: z.enum(VISIBILITIES),
+  contentWarning: z.string().nullable().meta({
+    description: "A content warning (Mastodon's spoiler text): show the encounter collapsed",
+  }),
+  sensitive: z.boolean().meta({ description: "Marked sensitive: show it collapsed" }),
   details: z.object({
     emotion: z.string().optional(),
     learned: z.string().optional(),
@@ -65,14 +74,29 @@ export const encounterJsonSchema = z.object({
 });
 export type EncounterJson = z.infer<typeof encounterJsonSchema>;
 
+export const mentionJsonSchema = z.object({
+  actor: actorJsonSchema.nullable().meta({ description: "Who wrote the post" }),
+  iri: z.string().meta({ description: "The post's ActivityPub id" }),
+  url: z.string().nullable().meta({ description: "The post's page on its server" }),
+  excerpt: z.string().meta({
+    description: "Its first words, plain text (its content warning when it has one)",
+  }),
+});
+
 export const notificationJsonSchema = z.object({
   id: z.uuid(),
-  kind: z.enum(["named_in_encounter", "weekly_question"]),
+  kind: z.enum(NOTIFICATION_KINDS).meta({
+    description:
+      "named_in_encounter: an encounter names you; mentioned: a post from elsewhere names you without being an encounter; weekly_question",
+  }),
   createdAt: dateTime,
   readAt: dateTime.nullable(),
   encounter: encounterJsonSchema
     .nullable()
-    .meta({ description: "null once it was deleted, and for the weekly question" }),
+    .meta({ description: "null once it was deleted, and for the other kinds" }),
+  mention: mentionJsonSchema
+    .nullable()
+    .meta({ description: "The post that names you, for kind mentioned; null otherwise" }),
 });
 
 export const settingsJsonSchema = z.object({
@@ -128,6 +152,8 @@ export function encounterToApiJson(view: EncounterView): EncounterJson {
     text: view.text,
     keywords: [...view.keywords],
     visibility: view.visibility,
+    contentWarning: view.contentWarning,
+    sensitive: view.sensitive,
     details: {
       emotion: details.emotion,
       learned: details.learned,
@@ -139,7 +165,8 @@ export function encounterToApiJson(view: EncounterView): EncounterJson {
     photo: photo
       ? {
           url: photo.url,
-          thumbnailUrl: photo.thumbnailUrl,
+          // A remote photo is served here once its thumbnail was made, never from its origin.
+          thumbnailUrl: view.isLocal || photo.thumbnailKey ? photo.thumbnailUrl : null,
           mediaType: photo.mediaType,
           width: photo.width,
           height: photo.height,
@@ -171,5 +198,14 @@ export function notificationToApiJson(
     createdAt: view.createdAt.toISOString(),
     readAt: iso(view.readAt),
     encounter: view.encounter ? encounterToApiJson(view.encounter) : null,
+    mention:
+      view.kind === "mentioned" && view.objectIri
+        ? {
+            actor: view.actor ? actorToApiJson(view.actor) : null,
+            iri: view.objectIri,
+            url: view.objectUrl,
+            excerpt: view.excerpt ?? "",
+          }
+        : null,
   };
 }

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { follows, VISIBILITIES } from "../db/schema.ts";
+import { actors, follows, VISIBILITIES } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 import { ANYONE, mayRead, type Reader } from "./visibility.ts";
@@ -11,8 +11,16 @@ import { ANYONE, mayRead, type Reader } from "./visibility.ts";
 export interface EncounterAccess {
   /** The encounter if this member may see it; 404 otherwise (never 403: its existence is private too). */
   visibleTo(username: string, id: string): Promise<EncounterView>;
-  /** Whether the actor with this IRI (a member here, or a remote actor) may read it. */
-  mayActorRead(encounter: EncounterView, actorIri: string): Promise<boolean>;
+  /**
+   * Whether the actor with this IRI (a member here, or a remote actor) may read it.
+   * `instanceActor`: the actor is a server's own (an `Application`, whose signature speaks
+   * for the server), which may read what the server's followers of the author may.
+   */
+  mayActorRead(
+    encounter: EncounterView,
+    actorIri: string,
+    options?: { instanceActor?: boolean },
+  ): Promise<boolean>;
   /** The member's own encounters, whatever their visibility, newest first. */
   listOwn(username: string, options: { limit: number; before?: Date }): Promise<EncounterView[]>;
 }
@@ -39,6 +47,34 @@ export function createEncounterAccess(deps: {
     return row !== undefined;
   }
 
+  /** Whether an accepted follower of the author has its actor on the server at `origin`. */
+  async function serverFollows(origin: string, followingId: string): Promise<boolean> {
+    const prefix = `${origin}/`;
+    const [row] = await db
+      .select({ id: follows.id })
+      .from(follows)
+      .innerJoin(actors, eq(actors.id, follows.followerId))
+      .where(
+        and(
+          eq(follows.followingId, followingId),
+          eq(follows.state, "accepted"),
+          sql`left(${actors.iri}, ${prefix.length}) = ${prefix}`,
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
+  }
+
+  /** A server speaking as itself: what the rule needs to know of it. */
+  async function serverReader(encounter: EncounterView, actorIri: string): Promise<Reader> {
+    const origin = URL.parse(actorIri)?.origin;
+    const asks = encounter.visibility === "followers" && origin !== undefined && origin !== "null";
+    return {
+      ...ANYONE,
+      hostsFollowerOfAuthor: asks ? await serverFollows(origin, encounter.authorId) : false,
+    };
+  }
+
   /** What the rule needs to know of an actor, asking about the follow only when it matters. */
   async function readerOf(encounter: EncounterView, actorId: string | undefined): Promise<Reader> {
     if (!actorId) return ANYONE;
@@ -63,8 +99,12 @@ export function createEncounterAccess(deps: {
       return encounter;
     },
 
-    async mayActorRead(encounter, actorIri) {
+    async mayActorRead(encounter, actorIri, options = {}) {
       const actor = await deps.actors.findByIri(actorIri);
+      // A member's actor is never a remote server's: it reads as itself.
+      if (options.instanceActor && !actor?.memberId) {
+        return mayRead(encounter, await serverReader(encounter, actorIri));
+      }
       return mayRead(encounter, await readerOf(encounter, actor?.id));
     },
 

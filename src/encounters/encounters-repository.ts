@@ -37,6 +37,8 @@ export interface EncountersRepository {
     authorId: string,
     visibilities: readonly EncounterRow["visibility"][],
   ): Promise<number>;
+  /** Encounters written here (not deleted) with one of these visibilities: NodeInfo's posts. */
+  countLocal(visibilities: readonly EncounterRow["visibility"][]): Promise<number>;
 }
 
 export function createEncountersRepository(db: Db): EncountersRepository {
@@ -130,6 +132,19 @@ export function createEncountersRepository(db: Db): EncountersRepository {
         .where(
           and(
             eq(encounters.authorId, authorId),
+            isNull(encounters.deletedAt),
+            inArray(encounters.visibility, [...visibilities]),
+          ),
+        );
+      return row?.n ?? 0;
+    },
+    async countLocal(visibilities) {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(encounters)
+        .where(
+          and(
+            eq(encounters.isLocal, true),
             isNull(encounters.deletedAt),
             inArray(encounters.visibility, [...visibilities]),
           ),

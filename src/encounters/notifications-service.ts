@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
-import { notifications } from "../db/schema.ts";
+import { actors, notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -12,6 +13,17 @@ export type NotificationRow = typeof notifications.$inferSelect;
 /** A notification with the encounter it is about (null once that encounter is gone). */
 export interface NotificationView extends NotificationRow {
   encounter: EncounterView | null;
+  /** `mentioned`: who wrote the post (null for other kinds). */
+  actor: ActorRow | null;
+}
+
+/** A post from elsewhere that names members without being an encounter. */
+export interface Mention {
+  actorId: string;
+  objectIri: string;
+  objectUrl: string | null;
+  /** Plain text. */
+  excerpt: string;
 }
 
 /** How a member answers being named in encounters. */
@@ -43,6 +55,8 @@ export interface NotificationsService {
     encounterId: string,
     executor?: DbExecutor,
   ): Promise<void>;
+  /** Tells these members a post from elsewhere names them; the same post twice is once. */
+  notifyMentioned(memberIds: readonly string[], mention: Mention): Promise<void>;
   /** The weekly question, in the app. */
   notifyWeeklyQuestion(memberId: string, executor?: DbExecutor): Promise<void>;
   /** The member answered being named (co-signed or declined): that notification is read. */
@@ -65,8 +79,15 @@ export function createNotificationsService(deps: {
 
   async function withEncounter(row: NotificationRow): Promise<NotificationView> {
     const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
+    const [actor] = row.actorId
+      ? await db.select().from(actors).where(eq(actors.id, row.actorId))
+      : [];
     // A deleted encounter is a tombstone: nothing of it is worth showing.
-    return { ...row, encounter: encounter && !encounter.deletedAt ? encounter : null };
+    return {
+      ...row,
+      encounter: encounter && !encounter.deletedAt ? encounter : null,
+      actor: actor ?? null,
+    };
   }
 
   return {
@@ -132,6 +153,24 @@ export function createNotificationsService(deps: {
             memberId,
             kind: "named_in_encounter" as const,
             encounterId,
+          })),
+        )
+        .onConflictDoNothing();
+    },
+
+    async notifyMentioned(memberIds, mention) {
+      if (memberIds.length === 0) return;
+      await db
+        .insert(notifications)
+        .values(
+          [...new Set(memberIds)].map((memberId) => ({
+            id: randomUUID(),
+            memberId,
+            kind: "mentioned" as const,
+            actorId: mention.actorId,
+            objectIri: mention.objectIri,
+            objectUrl: mention.objectUrl,
+            excerpt: mention.excerpt,
           })),
         )
         .onConflictDoNothing();

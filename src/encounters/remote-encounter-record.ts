@@ -5,6 +5,9 @@ import { ALT_TEXT_MAX, KEYWORDS_MAX } from "./encounter-input.ts";
 /** The most plain text kept of a remote post; its sanitized HTML is bounded upstream. */
 export const REMOTE_TEXT_MAX = 10_000;
 
+/** The longest content warning kept (Mastodon allows 500 characters with the text). */
+export const CONTENT_WARNING_MAX = 500;
+
 const iri = z.url({ protocol: /^https?$/ }).max(2048);
 
 /** What we keep of a remote Note, whatever software sent it (see mappers/remote-note.ts). */
@@ -38,21 +41,31 @@ export const remoteEncounterRecordSchema = z.object({
   visibility: z.enum(VISIBILITIES).exclude(["private"]),
   publishedAt: z.date().nullable(),
   updatedAt: z.date().nullable(),
+  /** The content warning (`summary`), plain text; a longer one is cut. */
+  contentWarning: z
+    .string()
+    .transform((t) => t.slice(0, CONTENT_WARNING_MAX))
+    .nullable()
+    .default(null),
+  sensitive: z.boolean().default(false),
+  /** The day the encounter happened, when a Socialdapres instance sent it. */
+  occurredOn: z.iso.date().nullable().default(null),
 });
 
 export type RemoteEncounterRecord = z.input<typeof remoteEncounterRecordSchema>;
 export type ValidRemoteEncounterRecord = z.output<typeof remoteEncounterRecordSchema>;
 
 /**
- * A remote photo is never downloaded: we keep where it lives. It has no files
- * here, hence empty storage keys, and 0 for a size the sender did not give.
+ * A remote photo as received: where it lives, and no file here yet (empty storage keys and
+ * thumbnail URL) until its thumbnail is fetched in the background (remote-photos.ts); 0 for
+ * a size the sender did not give.
  */
 export function photoOf(photo: ValidRemoteEncounterRecord["photo"]): EncounterPhoto | null {
   if (!photo) return null;
   return {
     url: photo.url,
     key: "",
-    thumbnailUrl: photo.url,
+    thumbnailUrl: "",
     thumbnailKey: "",
     mediaType: photo.mediaType,
     width: photo.width ?? 0,

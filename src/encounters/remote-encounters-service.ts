@@ -14,12 +14,15 @@ import {
   remoteEncounterRecordSchema,
   type ValidRemoteEncounterRecord as ValidRecord,
 } from "./remote-encounter-record.ts";
+import type { RemoteMentions } from "./remote-mentions.ts";
+import type { RemotePhotos } from "./remote-photos.ts";
 
 export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
 
 export type RemoteOutcome =
   | { status: "stored" | "updated" | "deleted" | "unchanged"; encounterId: string }
-  | { status: "ignored"; reason: string };
+  | { status: "ignored"; reason: string }
+  | { status: "mentioned"; memberIds: string[] };
 
 /**
  * Remote posts tagged #Socialdapres that reach the instance become encounters
@@ -50,6 +53,10 @@ export function createRemoteEncountersService(deps: {
   resolver: ParticipantResolver;
   cosign: Pick<CosignService, "autoCosign">;
   notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
+  /** Thumbnails of remote photos, fetched after the encounter is stored. */
+  photos?: Pick<RemotePhotos, "schedule" | "merge" | "forget">;
+  /** Posts that name a member without being encounters; without it they are ignored. */
+  mentions?: RemoteMentions;
   now?: () => Date;
 }): RemoteEncountersService {
   const { db, repository } = deps;
@@ -142,6 +149,9 @@ export function createRemoteEncountersService(deps: {
       visibility: record.visibility,
       photo: photoOf(record.photo),
       inReplyTo: record.inReplyTo,
+      contentWarning: record.contentWarning,
+      sensitive: record.sensitive,
+      occurredOn: record.occurredOn,
     };
   }
 
@@ -159,6 +169,7 @@ export function createRemoteEncountersService(deps: {
       })
       .where(eq(encounters.id, existing.id));
     await deps.notifications.forgetEncounter(existing.id);
+    await deps.photos?.forget(existing.photo);
     return { status: "deleted", encounterId: existing.id };
   }
 
@@ -177,7 +188,10 @@ export function createRemoteEncountersService(deps: {
   ): Promise<RemoteOutcome> {
     const valid = validate(actorIri, record);
     if (typeof valid === "string") return ignored(valid);
-    if (!valid.hasSocialdapresTag) return ignored("not tagged #Socialdapres");
+    // Not an encounter; naming a member, it is still a mention (mention-notifications.ts).
+    if (!valid.hasSocialdapresTag) {
+      return deps.mentions?.receive(valid) ?? ignored("not tagged #Socialdapres");
+    }
     const existing = await repository.findByIri(valid.iri);
     if (existing) return { status: "unchanged", encounterId: existing.id };
 
@@ -228,6 +242,7 @@ export function createRemoteEncountersService(deps: {
     }
     await notify(id, participants);
     await deps.cosign.autoCosign(id);
+    if (valid.photo) deps.photos?.schedule(id);
     return { status: "stored", encounterId: id };
   }
 
@@ -249,10 +264,13 @@ export function createRemoteEncountersService(deps: {
       if (!valid.hasSocialdapresTag) return tombstone(existing);
 
       const participants = await resolveParticipants(valid, existing.author);
+      const content = contentOf(valid);
+      // The same photo keeps the thumbnail we made of it.
+      const photo = deps.photos ? deps.photos.merge(existing.photo, content.photo) : content.photo;
       const added = await db.transaction(async (tx) => {
         await tx
           .update(encounters)
-          .set({ ...contentOf(valid), updatedAt: valid.updatedAt ?? now() })
+          .set({ ...content, photo, updatedAt: valid.updatedAt ?? now() })
           .where(eq(encounters.id, existing.id));
         // Participants still named keep their row, hence their co-signature.
         const kept = new Set<string>();
@@ -286,6 +304,8 @@ export function createRemoteEncountersService(deps: {
       });
       await notify(existing.id, added);
       if (added.some((p) => p.actor?.memberId)) await deps.cosign.autoCosign(existing.id);
+      await deps.photos?.forget(existing.photo, photo);
+      if (photo && !photo.thumbnailKey) deps.photos?.schedule(existing.id);
       return { status: "updated", encounterId: existing.id };
     },
 

@@ -3,7 +3,8 @@ import type { Visibility } from "../db/schema.ts";
 /**
  * Who may read an encounter: the one rule, applied by the API, the HTML pages, the Note
  * served to other servers and every future client. Mastodon's rules for a status — public
- * and unlisted for anyone, followers-only for the author's accepted followers,
+ * and unlisted for anyone, followers-only for the author's accepted followers (and the
+ * servers that host them, asking as themselves),
  * participants-only for the people named — plus the tracker's private-only entries, which
  * are their author's alone. The author always reads their own; nobody reads a deleted one.
  */
@@ -13,10 +14,21 @@ export interface Reader {
   isNamed: boolean;
   /** The reader follows the author, and the author accepted. */
   followsAuthor: boolean;
+  /**
+   * The reader is a server — its instance actor, as Mastodon signs fetches in authorized-fetch
+   * mode — that hosts at least one of the author's accepted followers. It was sent the
+   * followers-only post already (through its shared inbox); it may fetch it again.
+   */
+  hostsFollowerOfAuthor?: boolean;
 }
 
 /** A reader known to nobody: a visitor of the web pages, an unsigned fetch. */
-export const ANYONE: Reader = { isAuthor: false, isNamed: false, followsAuthor: false };
+export const ANYONE: Reader = {
+  isAuthor: false,
+  isNamed: false,
+  followsAuthor: false,
+  hostsFollowerOfAuthor: false,
+};
 
 type Readable = { visibility: Visibility; deletedAt: Date | null };
 
@@ -28,7 +40,7 @@ export function mayRead(encounter: Readable, reader: Reader): boolean {
     case "unlisted":
       return true;
     case "followers":
-      return reader.followsAuthor || reader.isNamed;
+      return reader.followsAuthor || reader.isNamed || reader.hostsFollowerOfAuthor === true;
     case "participants":
       return reader.isNamed;
     case "private":

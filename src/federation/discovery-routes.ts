@@ -1,10 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { MembersService } from "../accounts/members-service.ts";
+import type { EncountersRepository } from "../encounters/encounters-repository.ts";
+import { LISTED } from "../encounters/visibility.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 
 export interface DiscoveryDeps {
   members: MembersService;
+  encounters: Pick<EncountersRepository, "countLocal">;
   urls: LocalUrls;
   version: string;
   instanceName: string;
@@ -47,6 +50,8 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDep
   for (const version of ["2.0", "2.1"] as const) {
     app.get(`/nodeinfo/${version}`, async (_request, reply) => {
       const users = await deps.members.count();
+      // The encounters anyone may list (public ones), as Mastodon counts its statuses.
+      const localPosts = await deps.encounters.countLocal(LISTED);
       const software: Record<string, string> = { name: "socialdapres", version: deps.version };
       if (version === "2.1") software.homepage = urls.origin.href;
       return reply
@@ -58,7 +63,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDep
           protocols: ["activitypub"],
           services: { inbound: [], outbound: [] },
           openRegistrations: false,
-          usage: { users: { total: users }, localPosts: 0 },
+          usage: { users: { total: users }, localPosts },
           metadata: { nodeName: deps.instanceName },
         });
     });

@@ -1,5 +1,5 @@
 import type { RequestContext } from "@fedify/fedify";
-import { Create, Note } from "@fedify/vocab";
+import { Application, Create, Note } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
@@ -59,8 +59,12 @@ export function registerEncounterObjects(
     const encounter = loaded.get(ctx) ?? (await find(ctx, values.identifier, values.id));
     if (!encounter) return false;
     if (readable(encounter, ANYONE)) return true;
-    const reader = (await ctx.getSignedKeyOwner())?.id?.href;
-    return reader ? access.mayActorRead(encounter, reader) : false;
+    const owner = await ctx.getSignedKeyOwner();
+    const reader = owner?.id?.href;
+    // Mastodon in authorized-fetch mode signs with its instance actor, an Application.
+    return reader
+      ? access.mayActorRead(encounter, reader, { instanceActor: owner instanceof Application })
+      : false;
   }
 
   federation

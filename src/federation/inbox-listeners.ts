@@ -25,6 +25,7 @@ import { receiveActorUpdate } from "./actor-updates.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
 import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
+import { receivedObjectJson } from "./received-json.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
 
 export interface InboxDeps {
@@ -195,7 +196,8 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       if (await receiveDirectReply(activity, note)) return;
     }
     const record = await noteToRemoteEncounter(note, {
-      raw: await receivedJson(activity, note),
+      // As sent, not rebuilt from the parsed object: JSON-LD drops what its context lacks.
+      raw: receivedObjectJson(ctx, activity, note.id),
       contextLoader: ctx.contextLoader,
     });
     const actorIri = activity.actorId.href;
@@ -250,17 +252,6 @@ function refusal(activity: Activity): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * The Note's JSON as the sender wrote it, for what Fedify's vocabulary does not
- * model (Mastodon's `blurhash`). An activity parsed from JSON keeps that JSON.
- */
-async function receivedJson(activity: Activity, note: Note): Promise<unknown> {
-  const json = (await activity.toJsonLd()) as { object?: unknown } | null;
-  const embedded = json?.object as { id?: unknown } | undefined;
-  if (embedded && typeof embedded === "object" && embedded.id === note.id?.href) return embedded;
-  return note.toJsonLd();
 }
 
 function localIdentifier(ctx: InboxContext<void>, iri: URL | null): string | undefined {

@@ -69,7 +69,7 @@ export function registerFedifyBridge<T>(
     // The same URL answers JSON or HTML depending on Accept: caches must keep them apart.
     if (fallThrough === "notAcceptable") reply.header("vary", "Accept");
     if (fallThrough !== undefined) return; // Fastify's routing (HTML pages, 404) takes over.
-    return sendResponse(reply, response);
+    return sendResponse(reply, response, withItemsArray);
   });
 
   // Encapsulated so that the raw-body parser and error handler apply to the inbox routes only.
@@ -158,7 +158,36 @@ function requestHeaders(request: FastifyRequest): Headers {
   return headers;
 }
 
-async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+/**
+ * A collection page always says what it holds, even nothing: JSON-LD compaction drops an
+ * empty `orderedItems`, and some servers read a page without it as malformed. Only our
+ * collection pages (Fedify's output) pass here.
+ */
+function withItemsArray(body: Buffer, contentType: string | null): Buffer {
+  if (!/json/.test(contentType ?? "") || !body.includes("CollectionPage")) return body;
+  let page: unknown;
+  try {
+    page = JSON.parse(body.toString("utf8"));
+  } catch {
+    return body;
+  }
+  if (typeof page !== "object" || page === null || Array.isArray(page)) return body;
+  const record = page as Record<string, unknown>;
+  const key =
+    record.type === "OrderedCollectionPage"
+      ? "orderedItems"
+      : record.type === "CollectionPage"
+        ? "items"
+        : undefined;
+  if (!key || key in record) return body;
+  return Buffer.from(JSON.stringify({ ...record, [key]: [] }));
+}
+
+async function sendResponse(
+  reply: FastifyReply,
+  response: Response,
+  transform?: (body: Buffer, contentType: string | null) => Buffer,
+): Promise<FastifyReply> {
   reply.code(response.status);
   for (const [name, value] of response.headers) {
     // Fastify sets the length of the buffer it sends; a copied length or chunked encoding
@@ -166,6 +195,10 @@ async function sendResponse(reply: FastifyReply, response: Response): Promise<Fa
     if (name === "content-length" || name === "transfer-encoding") continue;
     reply.header(name, value);
   }
-  const body = Buffer.from(await response.arrayBuffer());
+  const received = Buffer.from(await response.arrayBuffer());
+  const body =
+    transform && response.status === 200
+      ? transform(received, response.headers.get("content-type"))
+      : received;
   return reply.send(body.length > 0 ? body : undefined);
 }

@@ -6,6 +6,7 @@ import { bdiHtml, escapeHtml, userTextHtml } from "../shared/html.ts";
 import { dateTimeFormat } from "../shared/intl.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { type Language, LOCALES, type MessageKey, translate, translateWithHtml } from "./i18n.ts";
+import { remoteText } from "./remote-text.ts";
 
 /** The URLs the renderer needs; a subset of LocalUrls so tests can pass their own. */
 export type RenderUrls = Pick<LocalUrls, "origin" | "encounterPage">;
@@ -122,19 +123,36 @@ function contentHtml(view: EncounterView): string {
     .join("");
 }
 
-function photoHtml(view: EncounterView, lang: Language): string {
+/**
+ * The photo: our own files for local encounters; for remote ones, the thumbnail we made of
+ * it (src/media/remote-media.ts), linked to the original. A remote photo we hold no copy of
+ * is only a link: the reader's browser never loads anything from another server by itself.
+ */
+function photoHtml(view: EncounterView, lang: Language, urls: RenderUrls): string {
   const photo = view.photo;
-  const src = safeHttpUrl(photo?.thumbnailUrl) ?? safeHttpUrl(photo?.url);
-  if (!photo || !src) return "";
+  if (!photo) return "";
+  const full = safeHttpUrl(photo.url);
+  const ours = view.isLocal || (photo.thumbnailKey !== "" && isOurs(photo.thumbnailUrl, urls));
+  const src = ours ? (safeHttpUrl(photo.thumbnailUrl) ?? safeHttpUrl(photo.url)) : undefined;
+  if (!src) {
+    if (!full) return "";
+    const alt = photo.alt.trim() ? ` (${userTextHtml(photo.alt)})` : "";
+    return `<p class="photo-link"><a href="${escapeHtml(full)}" rel="nofollow noopener noreferrer">${escapeHtml(translate(lang, "originalPhoto"))}</a>${alt}</p>`;
+  }
   // width/height give the browser the aspect ratio before the image loads (no layout shift).
   const size =
     photo.width > 0 && photo.height > 0 ? ` width="${photo.width}" height="${photo.height}"` : "";
   const img = `<img class="u-photo" src="${escapeHtml(src)}" alt="${userTextHtml(photo.alt)}"${size} loading="lazy" decoding="async">`;
-  const full = safeHttpUrl(photo.url);
+  const title = translate(lang, view.isLocal ? "fullImage" : "originalPhoto");
+  const rel = view.isLocal ? "" : ` rel="nofollow noopener noreferrer"`;
   const linked = full
-    ? `<a href="${escapeHtml(full)}" title="${escapeHtml(translate(lang, "fullImage"))}">${img}</a>`
+    ? `<a href="${escapeHtml(full)}"${rel} title="${escapeHtml(title)}">${img}</a>`
     : img;
   return `<figure>${linked}</figure>`;
+}
+
+function isOurs(url: string | null | undefined, urls: RenderUrls): boolean {
+  return safeHttpUrl(url) !== undefined && new URL(url as string).origin === urls.origin.origin;
 }
 
 function detailsHtml(details: EncounterDetails, lang: Language): string {
@@ -155,21 +173,28 @@ export function renderEncounterHtml(view: EncounterView, lang: Language, urls: R
   const t = (key: MessageKey) => escapeHtml(translate(lang, key));
   const parts: string[] = [];
   parts.push(`<p class="p-author h-card">${personHtml(view.author, "u-url p-name")}</p>`);
-  parts.push(`<div class="e-content">${contentHtml(view)}</div>`);
+  const body: string[] = [`<div class="e-content">${contentHtml(view)}</div>`];
 
-  const named = view.participants.filter((p) => p.actor || p.plainName);
+  // A remote post's text already names people and carries hashtags (a Socialdapres Note
+  // says "Avec …" and lists them): add only who and what it does not show (remote-text.ts).
+  const remote = remoteText(view);
+  const named = view.participants.filter(
+    (p) => (p.actor || p.plainName) && !remote?.names(p.actor, p.plainName),
+  );
   if (named.length > 0) {
-    parts.push(`<p class="with">${t("with")} ${named.map(participantHtml).join(", ")}</p>`);
+    body.push(`<p class="with">${t("with")} ${named.map(participantHtml).join(", ")}</p>`);
   }
-  if (view.keywords.length > 0) {
+  const keywords = view.keywords.filter((k) => !remote?.tags(k));
+  if (keywords.length > 0) {
     // "#" outside the isolate: it stays before the word, as Mastodon shows it.
-    const tags = view.keywords.map(
+    const tags = keywords.map(
       (k) => `<a class="p-category" rel="tag" href="${escapeHtml(tagPath(k))}">#${bdiHtml(k)}</a>`,
     );
-    parts.push(`<p class="tags">${tags.join(" ")}</p>`);
+    body.push(`<p class="tags">${tags.join(" ")}</p>`);
   }
-  parts.push(detailsHtml(view.details ?? {}, lang));
-  parts.push(photoHtml(view, lang));
+  body.push(detailsHtml(view.details ?? {}, lang));
+  body.push(photoHtml(view, lang, urls));
+  parts.push(collapsed(view, lang, body.filter(Boolean).join("\n")));
 
   const cosigners = view.participants.flatMap((p) =>
     p.cosignState === "cosigned" && p.actor ? [personHtml(p.actor, "h-card")] : [],
@@ -195,6 +220,17 @@ export function renderEncounterHtml(view: EncounterView, lang: Language, urls: R
     `<p class="reactions counts"><span><strong>${view.likesCount}</strong> ${t("likes")}</span> <span><strong>${view.announcesCount}</strong> ${t("boosts")}</span></p>`,
   );
   return `<article class="h-entry">\n${parts.filter(Boolean).join("\n")}\n</article>`;
+}
+
+/**
+ * Behind its content warning (or "sensitive content"), closed: the reader opens it. The
+ * warning is the author's plain text.
+ */
+function collapsed(view: EncounterView, lang: Language, html: string): string {
+  const warning = view.contentWarning?.trim();
+  if (!warning && !view.sensitive) return html;
+  const label = warning ? userTextHtml(warning) : escapeHtml(translate(lang, "sensitiveContent"));
+  return `<details class="content-warning"><summary class="p-summary">${label}</summary>\n${html}\n</details>`;
 }
 
 /** A page of encounters, with a link to the older ones when there are more. */

@@ -66,6 +66,10 @@ export const encounters = pgTable(
     details: jsonb("details").$type<EncounterDetails>().notNull().default({}),
     photo: jsonb("photo").$type<EncounterPhoto | null>(),
     inReplyTo: text("in_reply_to"),
+    /** A content warning (Mastodon's `summary`), plain text: the encounter is shown collapsed. */
+    contentWarning: text("content_warning"),
+    /** Marked sensitive (Mastodon's `sensitive`): shown collapsed, even without a warning. */
+    sensitive: boolean("sensitive").notNull().default(false),
     likesCount: integer("likes_count").notNull().default(0),
     announcesCount: integer("announces_count").notNull().default(0),
     publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }).notNull(),
@@ -126,7 +130,11 @@ export const encounterReactions = pgTable(
   ],
 );
 
-export const NOTIFICATION_KINDS = ["named_in_encounter", "weekly_question"] as const;
+/**
+ * `mentioned`: a post from elsewhere names the member without being an encounter (no
+ * #Socialdapres tag): the notification keeps who wrote it, where it is and a few words of it.
+ */
+export const NOTIFICATION_KINDS = ["named_in_encounter", "weekly_question", "mentioned"] as const;
 
 /** In-app notifications of a member. */
 export const notifications = pgTable(
@@ -138,11 +146,20 @@ export const notifications = pgTable(
       .references(() => members.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     encounterId: uuid("encounter_id").references(() => encounters.id, { onDelete: "cascade" }),
+    /** `mentioned`: who wrote the post. */
+    actorId: uuid("actor_id").references(() => actors.id, { onDelete: "cascade" }),
+    /** `mentioned`: the post's id and its page, as its server gave them. */
+    objectIri: text("object_iri"),
+    objectUrl: text("object_url"),
+    /** `mentioned`: the beginning of the post, plain text. */
+    excerpt: text("excerpt"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("notifications_member_idx").on(t.memberId, t.createdAt),
     uniqueIndex("notifications_once_idx").on(t.memberId, t.kind, t.encounterId),
+    // One notification per post that mentions the member, however often it is delivered.
+    uniqueIndex("notifications_object_once_idx").on(t.memberId, t.kind, t.objectIri),
   ],
 );

@@ -79,6 +79,10 @@ export function encounterToNote(encounter: EncounterView, ctx: NoteContext): Not
     url: encounter.url ? new URL(encounter.url) : null,
     published: toInstant(encounter.publishedAt),
     updated: encounter.updatedAt ? toInstant(encounter.updatedAt) : null,
+    // The day of the encounter (the start of that day, UTC): what a Socialdapres reader shows.
+    startTime: encounter.occurredOn
+      ? toInstant(new Date(`${encounter.occurredOn}T00:00:00Z`))
+      : null,
     tos: to,
     ccs: cc,
     sensitive: false,

@@ -12,13 +12,21 @@ import type { Visibility } from "../../db/schema.ts";
 import type { RemoteEncounterRecord } from "../../encounters/remote-encounter-record.ts";
 import { htmlToPlainText, sanitizeRemoteHtml } from "../../shared/sanitize-html.ts";
 import { visibilityFromAddressing } from "./addressing.ts";
+import {
+  hashtagsFromContent,
+  hashtagsFromJson,
+  type ReceivedHashtag,
+  tagNameFromHref,
+} from "./received-tags.ts";
 
 export const SOCIALDAPRES_TAG = "socialdapres";
 
 export interface RemoteNoteOptions {
   /**
-   * The Note's JSON as received. Fedify's vocabulary has no `blurhash`
-   * (a Mastodon extension), so it is read from here when given.
+   * The Note's JSON as its sender wrote it (src/federation/received-json.ts). What JSON-LD
+   * processing loses is read from here when given: Mastodon's `blurhash` (not in Fedify's
+   * vocabulary), and `Hashtag` tags and `sensitive` sent under a context that does not
+   * define them (received-tags.ts).
    */
   raw?: unknown;
   /** For JSON-LD contexts only; the mapper itself never fetches anything. */
@@ -52,16 +60,25 @@ export async function noteToRemoteEncounter(
   let hasSocialdapresTag = false;
   const keywords: string[] = [];
   const mentions: { iri: string; name: string }[] = [];
+  const hashtags: ReceivedHashtag[] = [];
   for await (const tag of note.getTags(loaders)) {
     if (tag instanceof Hashtag) {
-      // NFC: the same word typed on two keyboards is one keyword.
-      const name = tag.name?.toString().trim().replace(/^#/, "").normalize("NFC") ?? "";
-      if (isSocialdapres(name, tag.href)) hasSocialdapresTag = true;
-      else if (/^[\p{L}\p{M}\p{N}_]{1,50}$/u.test(name) && !sameKeyword(keywords, name)) {
-        keywords.push(name);
-      }
+      hashtags.push({ name: tag.name?.toString() ?? "", href: tag.href?.href ?? null });
     } else if (tag instanceof Mention && tag.href && isHttp(tag.href)) {
       mentions.push({ iri: tag.href.href, name: tag.name?.toString().slice(0, 300) ?? "" });
+    }
+  }
+  // JSON-LD drops a Hashtag its context does not define: read the JSON as sent too, and
+  // when neither gives any hashtag, the content's tag links (received-tags.ts).
+  hashtags.push(...hashtagsFromJson(options.raw));
+  if (hashtags.length === 0) hashtags.push(...hashtagsFromContent(html));
+  for (const tag of hashtags) {
+    // NFC: the same word typed on two keyboards is one keyword.
+    const name = tag.name.trim().replace(/^#/, "").normalize("NFC") || tagNameFromHref(tag.href);
+    if (!name) continue;
+    if (isSocialdapres(name, tag.href)) hasSocialdapresTag = true;
+    else if (/^[\p{L}\p{M}\p{N}_]{1,50}$/u.test(name) && !sameKeyword(keywords, name)) {
+      keywords.push(name);
     }
   }
 
@@ -79,30 +96,47 @@ export async function noteToRemoteEncounter(
     visibility: visibilityOf(note),
     publishedAt: note.published ? new Date(note.published.epochMilliseconds) : null,
     updatedAt: note.updated ? new Date(note.updated.epochMilliseconds) : null,
+    ...contentWarningOf(note, options.raw),
+    occurredOn: occurredOnOf(note),
   };
 }
 
 /**
- * `#Socialdapres` by name or by a `/tags/socialdapres` link, ignoring case and
+ * A content warning: Mastodon's `summary` (plain text; an empty one is none) and
+ * `sensitive`. Under the bare ActivityStreams context `sensitive` is not defined, so the
+ * JSON as received is read too.
+ */
+function contentWarningOf(note: Note, raw: unknown) {
+  const summary = note.summary ? htmlToPlainText(note.summary.toString()) : "";
+  const sentSensitive = (raw as { sensitive?: unknown } | null | undefined)?.sensitive === true;
+  return {
+    contentWarning: summary.replace(/\s+/g, " ").trim() || null,
+    sensitive: note.sensitive === true || sentSensitive,
+  };
+}
+
+/**
+ * The day the encounter happened, as a Socialdapres instance sends it (`startTime`, the
+ * start of that day in UTC: src/federation/mappers/note.ts); null for other posts.
+ */
+function occurredOnOf(note: Note): string | null {
+  if (!note.startTime) return null;
+  const day = new Date(note.startTime.epochMilliseconds);
+  const year = day.getUTCFullYear();
+  // A day anyone could have met someone; anything else is junk, not a reason to drop the post.
+  return Number.isNaN(year) || year < 1900 || year > 2200 ? null : day.toISOString().slice(0, 10);
+}
+
+/**
+ * `#Socialdapres` by name or by a link to its tag page, whatever that link's shape
+ * (`/tags/socialdapres`, `?t=socialdapres`, …), ignoring case and
  * accents (`#Socialdaprès` is the movement's own spelling; Mastodon folds
  * accents when it matches hashtags, so do we).
  */
-export function isSocialdapres(name: string, href?: URL | null): boolean {
+export function isSocialdapres(name: string, href?: URL | string | null): boolean {
   if (fold(name.replace(/^#/, "")) === SOCIALDAPRES_TAG) return true;
-  const last = href?.pathname.replace(/\/+$/, "").split("/");
-  return (
-    last !== undefined &&
-    last.at(-2)?.toLowerCase() === "tags" &&
-    fold(safeDecode(last.at(-1) ?? "")) === SOCIALDAPRES_TAG
-  );
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  const linked = tagNameFromHref(href instanceof URL ? href.href : href);
+  return linked !== undefined && fold(linked) === SOCIALDAPRES_TAG;
 }
 
 function fold(text: string): string {

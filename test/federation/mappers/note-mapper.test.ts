@@ -83,6 +83,8 @@ function encounter(overrides: Partial<EncounterView> = {}): EncounterView {
     details: {},
     photo: null,
     inReplyTo: null,
+    contentWarning: null,
+    sensitive: false,
     likesCount: 0,
     announcesCount: 0,
     publishedAt: new Date("2021-03-14T09:26:53.589Z"),

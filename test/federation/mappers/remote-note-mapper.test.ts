@@ -68,6 +68,9 @@ describe("remote Note → encounter record", () => {
       visibility: "public",
       publishedAt: new Date("2024-10-14T16:57:15Z"),
       updatedAt: null,
+      contentWarning: null,
+      sensitive: false,
+      occurredOn: null,
     });
   });
 
@@ -255,11 +258,107 @@ describe("remote Note → encounter record", () => {
     expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["Café", "marché"] });
   });
 
-  it("a tag given only by IRI is never fetched", async () => {
+  it("a tag given only by IRI is never fetched; the content's tag links stand in for it", async () => {
     const record = await map("socialdapres/mastodon-create-note-socialdapres.json", (json) => {
       json.object.tag = ["https://elsewhere.example/tags/socialdapres"];
     });
-    expect(record.hasSocialdapresTag).toBe(false);
     expect(record.mentions).toEqual([]);
+    // The content links #BrightMirror and #Socialdapres with rel="tag".
+    expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["BrightMirror"] });
+    const untagged = await map("socialdapres/mastodon-create-note-socialdapres.json", (json) => {
+      json.object.tag = ["https://elsewhere.example/tags/socialdapres"];
+      json.object.content = "<p>No tag link here, only #Socialdapres as plain text</p>";
+    });
+    expect(untagged).toMatchObject({ hasSocialdapresTag: false, keywords: [] });
+  });
+
+  it("a bare ActivityStreams context: hashtags read from the JSON as sent (a `?t=` link)", async () => {
+    const path = "minimal/create-note-bare-context-hashtag.json";
+    // What JSON-LD alone gives: `Hashtag` is not in the context, so Fedify sees Mentions only.
+    const { note } = await load(path);
+    const parsed = [];
+    for await (const tag of note.getTags(loaders)) parsed.push(tag.constructor.name);
+    expect(parsed).toEqual(["Mention"]);
+
+    expect(await map(path)).toMatchObject({
+      iri: "https://small.example/alice/p/1795976429.617342",
+      hasSocialdapresTag: true,
+      keywords: ["marché"],
+      mentions: [
+        { iri: "https://socialdapres.example/users/bea", name: "@bea@socialdapres.example" },
+      ],
+      // An empty `summary` is no content warning.
+      contentWarning: null,
+      sensitive: false,
+      visibility: "public",
+    });
+    // The JSON as sent is enough: without the content's tag links too.
+    const withoutLinks = await map(path, (json) => {
+      json.object.content = "Quel plaisir de revoir bea au marché ce matin";
+    });
+    expect(withoutLinks).toMatchObject({ hasSocialdapresTag: true, keywords: ["marché"] });
+  });
+
+  it("without the JSON as sent, the content's rel=tag links stand in (any href shape)", async () => {
+    const { note } = await load("minimal/create-note-bare-context-hashtag.json");
+    const record = await noteToRemoteEncounter(note, { contextLoader: documentLoader });
+    expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["Marché"] });
+    const plain = await load("minimal/create-note-bare-context-hashtag.json", (json) => {
+      json.object.content = "Quel plaisir de revoir bea #Socialdapres";
+    });
+    expect(
+      await noteToRemoteEncounter(plain.note, { contextLoader: documentLoader }),
+    ).toMatchObject({ hasSocialdapresTag: false });
+  });
+
+  it("a hostile tag array: junk entries skipped, names bounded, only the first entries read", async () => {
+    const record = await map("minimal/create-note-bare-context-hashtag.json", (json) => {
+      json.object.content = "no links";
+      json.object.tag = [
+        null,
+        42,
+        "https://small.example?t=socialdapres",
+        [{ type: "Hashtag", name: "#nested" }],
+        { type: "Hashtag" },
+        { type: "Hashtag", name: { "@value": "#object" } },
+        { type: "Hashtag", name: `#${"x".repeat(100_000)}` },
+        { type: "Hashtag", href: "javascript:alert(1)" },
+        { type: "Hashtag", href: { href: 7 } },
+        { type: ["Hashtag", "Extra"], name: "#Typed" },
+        { type: "Mention", name: "#NotAHashtag" },
+        { type: "Hashtag", href: "https://small.example/?t=socialdapr%C3%A8s" },
+        ...Array.from({ length: 500 }, () => ({ type: "Hashtag", name: "#" })),
+        { type: "Hashtag", name: "#BeyondTheLimit" },
+      ];
+    });
+    expect(record).toMatchObject({ hasSocialdapresTag: true, keywords: ["Typed"] });
+  });
+
+  it("Mastodon: a content warning and `sensitive` are kept", async () => {
+    expect(await map("mastodon/note-cw-sensitive-reply.json")).toMatchObject({
+      contentWarning: "reading: Punishment and Reward in the Corporate University",
+      sensitive: true,
+    });
+    expect(await map("mastodon/create-note-cw-mention-2018.json")).toMatchObject({
+      contentWarning: "cw",
+      sensitive: true,
+    });
+    // Under the bare context `sensitive` is undefined: the JSON as sent says it.
+    const bare = await map("minimal/create-note-bare-context-hashtag.json", (json) => {
+      json.object.sensitive = true;
+      json.object.summary = "<b>spoiler</b>  ahead";
+    });
+    expect(bare).toMatchObject({ contentWarning: "spoiler ahead", sensitive: true });
+  });
+
+  it("the day of the encounter, from a Socialdapres Note's startTime; junk is no day", async () => {
+    const dated = await map("minimal/create-note-bare-context-hashtag.json", (json) => {
+      json.object.startTime = "2026-11-28T00:00:00Z";
+    });
+    expect(dated.occurredOn).toBe("2026-11-28");
+    const far = await map("minimal/create-note-bare-context-hashtag.json", (json) => {
+      json.object.startTime = "+099999-01-01T00:00:00Z";
+    });
+    expect(far.occurredOn).toBeNull();
   });
 });
