@@ -22,6 +22,7 @@ import { createKvStore } from "./federation/kv-store.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
+import { replyNoteOf } from "./federation/reply-delivery.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createHttpServer } from "./http/server.ts";
@@ -146,11 +147,14 @@ export async function buildApp(
     access: services.access,
     actors,
     encounters: repositories.encounters,
+    replies: repositories.replies,
+    replyAccess: services.replies,
   });
   registerInboxListeners(federation, {
     remoteLookup,
     follows: services.follows,
     remoteEncounters: services.remoteEncounters,
+    replies: services.replies,
     cosign: services.cosign,
     weeklyQuestions: services.weeklyQuestions,
     logger: logger.child({ component: "inbox" }),
@@ -163,6 +167,7 @@ export async function buildApp(
     actors,
     urls,
     encounters: repositories.encounters,
+    replies: repositories.replies,
     members,
     follows: services.follows,
   });
@@ -182,7 +187,10 @@ export async function buildApp(
     instanceName: config.instanceName,
   });
   registerMediaRoutes(http, { storage: services.mediaStorage });
-  registerEncounterRoutes(http, { encounters: repositories.encounters });
+  registerEncounterRoutes(http, {
+    encounters: repositories.encounters,
+    replies: repositories.replies,
+  });
   registerApi(http, {
     services,
     auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
@@ -190,12 +198,17 @@ export async function buildApp(
     version: APP_VERSION,
     async renderCreate(view) {
       // The very Create the federation sends and serves, at its fixed, dereferenceable id.
-      const create = await createActivityOf({ members, urls }, view);
+      const create = await createActivityOf({ members, urls, replies: repositories.replies }, view);
       const { contextLoader } = federation.createContext(urls.origin, undefined);
       return {
         id: createActivityIri(view).href,
         json: await create.toJsonLd({ format: "compact", contextLoader }),
       };
+    },
+    async renderReply(view) {
+      const note = await replyNoteOf({ actors, members, urls }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return note.toJsonLd({ format: "compact", contextLoader });
     },
   });
   registerPages(http, {
@@ -203,6 +216,7 @@ export async function buildApp(
     follows: services.follows,
     actors,
     encounters: repositories.encounters,
+    replies: services.replies,
     urls,
     instanceName: config.instanceName,
   });

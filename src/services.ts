@@ -24,6 +24,11 @@ import {
   type RemoteEncountersService,
 } from "./encounters/remote-encounters-service.ts";
 import {
+  createRepliesRepository,
+  type RepliesRepository,
+} from "./encounters/replies-repository.ts";
+import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
+import {
   createInstanceIncidenceStore,
   type InstanceIncidenceStore,
 } from "./exposure/instance-incidence.ts";
@@ -61,6 +66,7 @@ import { createWebSessions, type WebSessions } from "./web/session.ts";
 export interface Repositories {
   actors: ActorsRepository;
   encounters: EncountersRepository;
+  replies: RepliesRepository;
   tracker: TrackerRepository;
   instanceIncidence: InstanceIncidenceStore;
   webSessions: WebSessions;
@@ -70,6 +76,7 @@ export function buildRepositories(db: Db): Repositories {
   return {
     actors: createActorsRepository(db),
     encounters: createEncountersRepository(db),
+    replies: createRepliesRepository(db),
     tracker: createTrackerRepository(db),
     instanceIncidence: createInstanceIncidenceStore(db),
     webSessions: createWebSessions(db),
@@ -90,6 +97,7 @@ export interface Services {
   ownActivities: OwnActivities;
   encounters: EncountersService;
   remoteEncounters: RemoteEncountersService;
+  replies: RepliesService;
   trackerSettings: TrackerSettingsService;
   weeklyQuestions: WeeklyQuestionService;
   privateFields: PrivateFieldsService;
@@ -138,7 +146,12 @@ export function buildServices(deps: ServicesDeps): Services {
     storage: mediaStorage,
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
   });
-  const notifications = createNotificationsService({ db, members, repository });
+  const notifications = createNotificationsService({
+    db,
+    members,
+    repository,
+    replies: repositories.replies,
+  });
   const access = createEncounterAccess({ db, members, repository, actors });
   const cosign = createCosignService({
     db,
@@ -183,6 +196,18 @@ export function buildServices(deps: ServicesDeps): Services {
       return localDateOf(at, timeZone).toString();
     },
   });
+  const replies = createRepliesService({
+    db,
+    members,
+    access,
+    encounters: repository,
+    replies: repositories.replies,
+    actors,
+    resolver,
+    notifications,
+    events,
+    urls,
+  });
   const remoteEncounters = createRemoteEncountersService({
     db,
     repository,
@@ -190,6 +215,7 @@ export function buildServices(deps: ServicesDeps): Services {
     resolver,
     cosign,
     notifications,
+    replies,
   });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
@@ -219,6 +245,7 @@ export function buildServices(deps: ServicesDeps): Services {
     ownActivities: createOwnActivities({ db, members, follows, cosign, likes }),
     encounters,
     remoteEncounters,
+    replies,
     trackerSettings,
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
@@ -243,9 +270,12 @@ export function connectDomainReactions(
       // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
       case "encounter.created":
         return services.cosign.autoCosign(event.encounterId);
-      // The tracker keeps the private side of an encounter: it goes with the encounter.
+      // What hangs on an encounter goes with it: its private side (the tracker's), its
+      // replies (here only: the encounter's Delete is what other servers hear).
       case "encounter.deleted":
-        return services.privateFields.forgetEncounter(event.encounterId);
+        await services.privateFields.forgetEncounter(event.encounterId);
+        await services.replies.forgetEncounter(event.encounterId);
+        return;
       // A member erased their tracker: their never-published entries go too.
       case "tracker.erased":
         await services.encounters.erasePrivateOnly(event.actorId);

@@ -6,12 +6,15 @@ import { notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { RepliesRepository, ReplyView } from "./replies-repository.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
 /** A notification with the encounter it is about (null once that encounter is gone). */
 export interface NotificationView extends NotificationRow {
   encounter: EncounterView | null;
+  /** The reply an `encounter_reply` notification tells of (null for other kinds, or once deleted). */
+  reply: ReplyView | null;
 }
 
 /** How a member answers being named in encounters. */
@@ -43,18 +46,27 @@ export interface NotificationsService {
     encounterId: string,
     executor?: DbExecutor,
   ): Promise<void>;
+  /** Tells these members of a reply under an encounter (theirs, or answering them); twice is once. */
+  notifyReply(
+    memberIds: readonly string[],
+    reply: { id: string; encounterId: string },
+    executor?: DbExecutor,
+  ): Promise<void>;
   /** The weekly question, in the app. */
   notifyWeeklyQuestion(memberId: string, executor?: DbExecutor): Promise<void>;
   /** The member answered being named (co-signed or declined): that notification is read. */
   markEncounterRead(memberId: string, encounterId: string): Promise<void>;
   /** An encounter is gone: nobody is told of it any more. */
   forgetEncounter(encounterId: string, executor?: DbExecutor): Promise<void>;
+  /** A reply is gone: nobody is told of it any more. */
+  forgetReply(replyId: string, executor?: DbExecutor): Promise<void>;
 }
 
 export function createNotificationsService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
+  replies: Pick<RepliesRepository, "findById">;
   now?: () => Date;
 }): NotificationsService {
   const { db, repository } = deps;
@@ -65,8 +77,13 @@ export function createNotificationsService(deps: {
 
   async function withEncounter(row: NotificationRow): Promise<NotificationView> {
     const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
-    // A deleted encounter is a tombstone: nothing of it is worth showing.
-    return { ...row, encounter: encounter && !encounter.deletedAt ? encounter : null };
+    const reply = row.replyId ? await deps.replies.findById(row.replyId) : undefined;
+    // A deleted encounter (or reply) is a tombstone: nothing of it is worth showing.
+    return {
+      ...row,
+      encounter: encounter && !encounter.deletedAt ? encounter : null,
+      reply: reply && !reply.deletedAt ? reply : null,
+    };
   }
 
   return {
@@ -137,6 +154,22 @@ export function createNotificationsService(deps: {
         .onConflictDoNothing();
     },
 
+    async notifyReply(memberIds, reply, executor = db) {
+      if (memberIds.length === 0) return;
+      await executor
+        .insert(notifications)
+        .values(
+          [...new Set(memberIds)].map((memberId) => ({
+            id: randomUUID(),
+            memberId,
+            kind: "encounter_reply" as const,
+            encounterId: reply.encounterId,
+            replyId: reply.id,
+          })),
+        )
+        .onConflictDoNothing();
+    },
+
     async notifyWeeklyQuestion(memberId, executor = db) {
       await executor
         .insert(notifications)
@@ -148,12 +181,21 @@ export function createNotificationsService(deps: {
         .update(notifications)
         .set({ readAt: now() })
         .where(
-          and(eq(notifications.memberId, memberId), eq(notifications.encounterId, encounterId)),
+          and(
+            eq(notifications.memberId, memberId),
+            eq(notifications.encounterId, encounterId),
+            // Replies under it are news of their own, read one by one.
+            eq(notifications.kind, "named_in_encounter"),
+          ),
         );
     },
 
     async forgetEncounter(encounterId, executor = db) {
       await executor.delete(notifications).where(eq(notifications.encounterId, encounterId));
+    },
+
+    async forgetReply(replyId, executor = db) {
+      await executor.delete(notifications).where(eq(notifications.replyId, replyId));
     },
   };
 }

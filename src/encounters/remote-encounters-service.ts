@@ -14,6 +14,7 @@ import {
   remoteEncounterRecordSchema,
   type ValidRemoteEncounterRecord as ValidRecord,
 } from "./remote-encounter-record.ts";
+import type { RepliesService } from "./replies-service.ts";
 
 export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
 
@@ -50,6 +51,8 @@ export function createRemoteEncountersService(deps: {
   resolver: ParticipantResolver;
   cosign: Pick<CosignService, "autoCosign">;
   notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
+  /** A withdrawn encounter's replies go with it. */
+  replies: Pick<RepliesService, "forgetEncounter">;
   now?: () => Date;
 }): RemoteEncountersService {
   const { db, repository } = deps;
@@ -159,6 +162,7 @@ export function createRemoteEncountersService(deps: {
       })
       .where(eq(encounters.id, existing.id));
     await deps.notifications.forgetEncounter(existing.id);
+    await deps.replies.forgetEncounter(existing.id);
     return { status: "deleted", encounterId: existing.id };
   }
 

@@ -12,6 +12,10 @@ header a{text-decoration:none;font-weight:700}
 .meta,.reactions{color:GrayText;font-size:.9rem}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 1rem}dt{font-weight:600}dd{margin:0}
 code{overflow-wrap:anywhere}
+ol.replies{list-style:none;padding:0}
+.reply{border-top:1px solid GrayText;padding:.5rem 0}
+.avatar{width:3rem;height:3rem;border-radius:.3rem;vertical-align:middle;object-fit:cover}
+.answering{color:GrayText;font-size:.9rem;margin:0}
 `;
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   date,
@@ -126,7 +127,54 @@ export const encounterReactions = pgTable(
   ],
 );
 
-export const NOTIFICATION_KINDS = ["named_in_encounter", "weekly_question"] as const;
+/**
+ * A reply to an encounter: a witness speaking under it, written here by a member or received
+ * from any server (a Note whose `inReplyTo` is the encounter, or one of its replies: a thread
+ * belongs to its encounter). Its visibility is never wider than the encounter's. A deleted
+ * reply stays as a tombstone (words erased) to address its Delete and refuse a late Create;
+ * deleting the encounter removes its replies.
+ */
+export const encounterReplies = pgTable(
+  "encounter_replies",
+  {
+    id: uuid("id").primaryKey(),
+    /** The Note's id: ours (`/users/<replier>/replies/<id>`) or the remote server's. */
+    iri: text("iri").notNull(),
+    /** Where a person reads it (the remote `url`, or the anchor under our encounter page). */
+    url: text("url"),
+    encounterId: uuid("encounter_id")
+      .notNull()
+      .references(() => encounters.id, { onDelete: "cascade" }),
+    /** What it answers: the encounter's IRI, or that of another reply in its thread. */
+    inReplyToIri: text("in_reply_to_iri").notNull(),
+    authorId: uuid("author_id")
+      .notNull()
+      .references(() => actors.id, { onDelete: "cascade" }),
+    isLocal: boolean("is_local").notNull(),
+    /** Plain text as the member typed it (local), or the text of the remote HTML. */
+    text: text("text").notNull(),
+    /** Sanitized HTML as received, for remote replies; local HTML is rendered from `text`. */
+    remoteContentHtml: text("remote_content_html"),
+    visibility: text("visibility", { enum: VISIBILITIES }).notNull(),
+    /** The actors it addresses (Mention tags): who may read it beyond the public. */
+    mentions: text("mentions").array().notNull().default([]),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("encounter_replies_iri_idx").on(t.iri),
+    index("encounter_replies_encounter_idx").on(t.encounterId, t.publishedAt),
+    index("encounter_replies_author_idx").on(t.authorId),
+  ],
+);
+
+export const NOTIFICATION_KINDS = [
+  "named_in_encounter",
+  "weekly_question",
+  "encounter_reply",
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** In-app notifications of a member. */
 export const notifications = pgTable(
@@ -138,11 +186,19 @@ export const notifications = pgTable(
       .references(() => members.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
     encounterId: uuid("encounter_id").references(() => encounters.id, { onDelete: "cascade" }),
+    /** The reply an `encounter_reply` notification is about (its encounter is `encounterId`). */
+    replyId: uuid("reply_id").references(() => encounterReplies.id, { onDelete: "cascade" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("notifications_member_idx").on(t.memberId, t.createdAt),
-    uniqueIndex("notifications_once_idx").on(t.memberId, t.kind, t.encounterId),
+    // Named in an encounter once; told of each reply once (many replies, one encounter).
+    uniqueIndex("notifications_once_idx")
+      .on(t.memberId, t.kind, t.encounterId)
+      .where(sql`${t.replyId} is null`),
+    uniqueIndex("notifications_reply_once_idx")
+      .on(t.memberId, t.replyId)
+      .where(sql`${t.replyId} is not null`),
   ],
 );
