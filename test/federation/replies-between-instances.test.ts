@@ -74,10 +74,13 @@ describe(`replies across instances (${databaseLabel})`, () => {
     replyIri = reply.iri;
     expect(replyIri.startsWith(`${b.baseUrl}/users/antoine/replies/`)).toBe(true);
 
-    const [stored] = await eventually(async () => {
-      const rows = await repliesOnA();
-      return rows.length === 1 && rows;
-    }, { what: "A to store antoine's reply" });
+    const [stored] = await eventually(
+      async () => {
+        const rows = await repliesOnA();
+        return rows.length === 1 && rows;
+      },
+      { what: "A to store antoine's reply" },
+    );
     expect(stored).toMatchObject({ iri: replyIri, deleted: false });
     expect(stored?.text).toContain("Quel plaisir, à bientôt au marché !");
 
@@ -93,10 +96,13 @@ describe(`replies across instances (${databaseLabel})`, () => {
     expect(html.match(/Quel plaisir, à bientôt au marché !/g)).toHaveLength(1);
 
     // In bea's notifications, with the reply.
-    const [notification] = await eventually(async () => {
-      const items = await notificationsOfBea();
-      return items.some((n) => n.kind === "encounter_reply") && items;
-    }, { what: "bea to be told" });
+    const [notification] = await eventually(
+      async () => {
+        const items = await notificationsOfBea();
+        return items.some((n) => n.kind === "encounter_reply") && items;
+      },
+      { what: "bea to be told" },
+    );
     expect(notification).toMatchObject({
       kind: "encounter_reply",
       readAt: null,

@@ -6,6 +6,7 @@ import { AP, API, client, PUBLIC } from "../api/helpers.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { startHost, type TestHost } from "../support/hosts.ts";
 
 type Json = Record<string, unknown>;
 
@@ -57,10 +58,7 @@ describe(`replies coming in over ActivityPub (${databaseLabel})`, () => {
       const [jobs] = await app.database.rows<{ n: number }>(
         sql`select count(*)::int as n from queue_jobs`,
       );
-      if (jobs?.n !== 0) {
-        if (process.env.DBG) console.log(JSON.stringify(await app.database.rows(sql`select message->>'type' as t, message->'activity'->>'id' as id, message->>'inbox' as inbox, message->>'attempt' as attempt, attempts, locked_until, run_at from queue_jobs`)));
-        return false;
-      }
+      if (jobs?.n !== 0) return false;
     }
     return true;
   }
@@ -267,6 +265,15 @@ describe(`replies coming in over ActivityPub (${databaseLabel})`, () => {
   });
 
   describe("a hostile sender", () => {
+    // Another server, on loopback, that knows nothing.
+    let elsewhere: TestHost;
+    beforeAll(async () => {
+      elsewhere = await startHost("127.0.0.1", (_request, response) => {
+        response.writeHead(404).end();
+      });
+    });
+    afterAll(() => elsewhere?.close());
+
     /** Nothing was kept of this Note: neither a reply nor an encounter. */
     async function refused(activity: Json) {
       await post(String(activity.actor).split("/").at(-1) as string, activity);
@@ -274,18 +281,21 @@ describe(`replies coming in over ActivityPub (${databaseLabel})`, () => {
       expect(await encounterAt(noteOf(activity))).toBeUndefined();
     }
 
-    it("a reply claiming another server's author, or an id on another server, is refused", async () => {
-      const stranger = "https://elsewhere.example/users/mallory";
-      const forged = replyJson("carol", encounters.shown.iri, {
-        noteExtra: { attributedTo: stranger },
-      });
-      await refused(forged);
-      // Nobody went to fetch the author it claims.
+    it("a reply claiming another server's author is refused, and that author never looked up", async () => {
+      const stranger = `${elsewhere.origin}/users/mallory`;
+      await refused(
+        replyJson("carol", encounters.shown.iri, { noteExtra: { attributedTo: stranger } }),
+      );
+      expect(elsewhere.requests).toEqual([]);
       expect(await a.app.actors.findByIri(stranger)).toBeUndefined();
+    });
 
-      const elsewhere = replyJson("carol", encounters.shown.iri);
-      (elsewhere.object as Json).id = "https://elsewhere.example/statuses/1";
-      await refused(elsewhere);
+    it("a reply whose id is on another server is fetched from there, not trusted", async () => {
+      const elsewhereReply = replyJson("carol", encounters.shown.iri);
+      (elsewhereReply.object as Json).id = `${elsewhere.origin}/statuses/1`;
+      await refused(elsewhereReply);
+      // That server does not know it (404): nothing to keep.
+      expect(elsewhere.requests.map((r) => r.url)).toContain("/statuses/1");
     });
 
     it("a stranger's reply to a participants-only, followers-only or private encounter is refused", async () => {

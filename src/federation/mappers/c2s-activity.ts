@@ -53,7 +53,8 @@ const noteSchema = z.looseObject({
   id: z.string().optional(),
   content: z.string().optional(),
   source: z.looseObject({ content: z.string(), mediaType: z.string().optional() }).optional(),
-  inReplyTo: ref.optional(),
+  // Mastodon writes `null` for a post that answers nothing.
+  inReplyTo: ref.nullish(),
   tag: oneOrMany(tagSchema).optional(),
   "socialdapres:occurredOn": z.string().optional(),
   "socialdapres:details": z.record(z.string(), z.unknown()).optional(),
@@ -160,7 +161,7 @@ function noteToCommand(
   activity: { to: string[]; cc: string[] },
   context: { followersIri: string },
 ): C2sCommand {
-  if (note.inReplyTo === undefined) {
+  if (note.inReplyTo === undefined || note.inReplyTo === null) {
     return { kind: "create", input: noteToInput(note, activity, context) };
   }
   if (!/^https?:\/\//.test(note.inReplyTo)) {
