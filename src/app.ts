@@ -23,6 +23,7 @@ import { createKvStore } from "./federation/kv-store.ts";
 import { createMessageQueue } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
+import { replyNoteOf } from "./federation/reply-delivery.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createHttpServer } from "./http/server.ts";
@@ -158,11 +159,14 @@ export async function buildApp(
     access: services.access,
     actors,
     encounters: repositories.encounters,
+    replies: repositories.replies,
+    replyAccess: services.replies,
   });
   registerInboxListeners(federation, {
     remoteLookup,
     follows: services.follows,
     remoteEncounters: services.remoteEncounters,
+    replies: services.replies,
     cosign: services.cosign,
     weeklyQuestions: services.weeklyQuestions,
     actors,
@@ -178,6 +182,7 @@ export async function buildApp(
     actors,
     urls,
     encounters: repositories.encounters,
+    replies: repositories.replies,
     members,
     follows: services.follows,
   });
@@ -198,7 +203,10 @@ export async function buildApp(
     instanceName: config.instanceName,
   });
   registerMediaRoutes(http, { storage: services.mediaStorage });
-  registerEncounterRoutes(http, { encounters: repositories.encounters });
+  registerEncounterRoutes(http, {
+    encounters: repositories.encounters,
+    replies: repositories.replies,
+  });
   registerApi(http, {
     services,
     auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
@@ -206,12 +214,17 @@ export async function buildApp(
     version: APP_VERSION,
     async renderCreate(view) {
       // The very Create the federation sends and serves, at its fixed, dereferenceable id.
-      const create = await createActivityOf({ members, urls }, view);
+      const create = await createActivityOf({ members, urls, replies: repositories.replies }, view);
       const { contextLoader } = federation.createContext(urls.origin, undefined);
       return {
         id: createActivityIri(view).href,
         json: await create.toJsonLd({ format: "compact", contextLoader }),
       };
+    },
+    async renderReply(view) {
+      const note = await replyNoteOf({ actors, members, urls }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return note.toJsonLd({ format: "compact", contextLoader });
     },
   });
   registerPages(http, {
@@ -219,6 +232,7 @@ export async function buildApp(
     follows: services.follows,
     actors,
     encounters: repositories.encounters,
+    replies: services.replies,
     urls,
     instanceName: config.instanceName,
   });

@@ -27,6 +27,11 @@ import {
 import { createRemoteMentions } from "./encounters/remote-mentions.ts";
 import { createRemotePhotos, type RemotePhotos } from "./encounters/remote-photos.ts";
 import {
+  createRepliesRepository,
+  type RepliesRepository,
+} from "./encounters/replies-repository.ts";
+import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
+import {
   createInstanceIncidenceStore,
   type InstanceIncidenceStore,
 } from "./exposure/instance-incidence.ts";
@@ -66,6 +71,7 @@ import { createWebSessions, type WebSessions } from "./web/session.ts";
 export interface Repositories {
   actors: ActorsRepository;
   encounters: EncountersRepository;
+  replies: RepliesRepository;
   tracker: TrackerRepository;
   instanceIncidence: InstanceIncidenceStore;
   webSessions: WebSessions;
@@ -75,6 +81,7 @@ export function buildRepositories(db: Db): Repositories {
   return {
     actors: createActorsRepository(db),
     encounters: createEncountersRepository(db),
+    replies: createRepliesRepository(db),
     tracker: createTrackerRepository(db),
     instanceIncidence: createInstanceIncidenceStore(db),
     webSessions: createWebSessions(db),
@@ -99,6 +106,7 @@ export interface Services {
   remoteEncounters: RemoteEncountersService;
   /** Thumbnails of remote encounters' photos, fetched in the background; closed by the app. */
   remotePhotos: RemotePhotos;
+  replies: RepliesService;
   trackerSettings: TrackerSettingsService;
   weeklyQuestions: WeeklyQuestionService;
   privateFields: PrivateFieldsService;
@@ -154,7 +162,12 @@ export function buildServices(deps: ServicesDeps): Services {
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
   });
   const profiles = createProfileService({ db, members, media, events, newActivityIri });
-  const notifications = createNotificationsService({ db, members, repository });
+  const notifications = createNotificationsService({
+    db,
+    members,
+    repository,
+    replies: repositories.replies,
+  });
   const access = createEncounterAccess({ db, members, repository, actors });
   const cosign = createCosignService({
     db,
@@ -211,6 +224,18 @@ export function buildServices(deps: ServicesDeps): Services {
     }),
     logger: logger.child({ component: "remote-photos" }),
   });
+  const replies = createRepliesService({
+    db,
+    members,
+    access,
+    encounters: repository,
+    replies: repositories.replies,
+    actors,
+    resolver,
+    notifications,
+    events,
+    urls,
+  });
   const remoteEncounters = createRemoteEncountersService({
     db,
     repository,
@@ -225,6 +250,7 @@ export function buildServices(deps: ServicesDeps): Services {
       lookUp: (iri) => resolver.resolve(iri).catch(() => undefined),
       notifications,
     }),
+    replies,
   });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
@@ -256,6 +282,7 @@ export function buildServices(deps: ServicesDeps): Services {
     encounters,
     remoteEncounters,
     remotePhotos,
+    replies,
     trackerSettings,
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
@@ -280,9 +307,12 @@ export function connectDomainReactions(
       // Co-signing automatically is a reaction to a new encounter, whoever wrote it.
       case "encounter.created":
         return services.cosign.autoCosign(event.encounterId);
-      // The tracker keeps the private side of an encounter: it goes with the encounter.
+      // What hangs on an encounter goes with it: its private side (the tracker's), its
+      // replies (here only: the encounter's Delete is what other servers hear).
       case "encounter.deleted":
-        return services.privateFields.forgetEncounter(event.encounterId);
+        await services.privateFields.forgetEncounter(event.encounterId);
+        await services.replies.forgetEncounter(event.encounterId);
+        return;
       // A member erased their tracker: their never-published entries go too.
       case "tracker.erased":
         await services.encounters.erasePrivateOnly(event.actorId);

@@ -4,6 +4,8 @@ import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
 import type { OwnActivities } from "../encounters/own-activities.ts";
+import type { ReplyView } from "../encounters/replies-repository.ts";
+import type { RepliesService } from "../encounters/replies-service.ts";
 import { activityToCommand, type C2sCommand } from "../federation/mappers/c2s-activity.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { refuseNul } from "../shared/input.ts";
@@ -19,12 +21,15 @@ export interface C2sOutboxDeps {
   auth: BearerAuth;
   urls: LocalUrls;
   encounters: Pick<EncountersService, "create" | "update" | "delete" | "getOwnByIri">;
+  replies: Pick<RepliesService, "replyToIri" | "findOwnByIri" | "delete">;
   cosign: Pick<CosignService, "cosign" | "decline" | "namingMember">;
   likes: Pick<LikesService, "like" | "unlike">;
   ownActivities: Pick<OwnActivities, "undo">;
   follows: Pick<FollowsService, "followIri" | "unfollow">;
   /** The `Create(Note)` of a new encounter as the federation sends it: its id and JSON-LD. */
   renderCreate(view: EncounterView): Promise<{ id: string; json: unknown }>;
+  /** The `Note` of a reply as the federation sends and serves it (JSON-LD). */
+  renderReply(view: ReplyView): Promise<unknown>;
 }
 
 /** What a C2S POST answers: 201, the IRI to find the result at (if durable) and a body. */
@@ -132,12 +137,21 @@ async function execute(
       const create = await deps.renderCreate(view);
       return { location: create.id, body: create.json };
     }
+    case "reply": {
+      const view = await deps.replies.replyToIri(username, command.inReplyTo, command.input);
+      return { location: view.iri, body: activity("Create", await deps.renderReply(view)) };
+    }
     case "update": {
       const own = await deps.encounters.getOwnByIri(username, command.objectIri);
       const view = await deps.encounters.update(username, own.id, command.patch);
       return { location: view.iri, body: activity("Update", view.iri) };
     }
     case "delete": {
+      const reply = await deps.replies.findOwnByIri(username, command.objectIri);
+      if (reply) {
+        await deps.replies.delete(username, reply.id);
+        return { body: activity("Delete", reply.iri) };
+      }
       const own = await deps.encounters.getOwnByIri(username, command.objectIri);
       await deps.encounters.delete(username, own.id);
       return { body: activity("Delete", own.iri) };

@@ -3,6 +3,9 @@ import type { ActorRow } from "../actors/actors-repository.ts";
 import { COSIGN_STATES, NOTIFICATION_KINDS, VISIBILITIES } from "../db/schema.ts";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { NotificationView } from "../encounters/notifications-service.ts";
+import type { ReplyView } from "../encounters/replies-repository.ts";
+import { REPLY_VISIBILITIES } from "../encounters/reply-input.ts";
+import { replyContentHtml } from "../shared/html.ts";
 
 /*
  * The shapes the own API answers with. They are zod schemas so the OpenAPI document is
@@ -83,11 +86,28 @@ export const mentionJsonSchema = z.object({
   }),
 });
 
+export const replyJsonSchema = z.object({
+  id: z.uuid(),
+  iri: z.url().meta({ description: "The ActivityPub Note's id" }),
+  url: z.string().nullable().meta({ description: "Where a person reads it" }),
+  encounterId: z.uuid().meta({ description: "The encounter whose thread it belongs to" }),
+  inReplyTo: z.url().meta({ description: "What it answers: the encounter's IRI or a reply's" }),
+  author: actorJsonSchema.extend({ avatarUrl: z.string().nullable() }),
+  text: z.string(),
+  contentHtml: z.string().meta({
+    description: "Safe to show as is: sanitized when received, escaped when written here",
+  }),
+  visibility: z.enum(REPLY_VISIBILITIES),
+  publishedAt: dateTime,
+  updatedAt: dateTime.nullable(),
+});
+export type ReplyJson = z.infer<typeof replyJsonSchema>;
+
 export const notificationJsonSchema = z.object({
   id: z.uuid(),
   kind: z.enum(NOTIFICATION_KINDS).meta({
     description:
-      "named_in_encounter: an encounter names you; mentioned: a post from elsewhere names you without being an encounter; weekly_question",
+      "named_in_encounter: an encounter names you; mentioned: a post from elsewhere names you without being an encounter; encounter_reply: someone replied under your encounter; weekly_question",
   }),
   createdAt: dateTime,
   readAt: dateTime.nullable(),
@@ -97,6 +117,9 @@ export const notificationJsonSchema = z.object({
   mention: mentionJsonSchema
     .nullable()
     .meta({ description: "The post that names you, for kind mentioned; null otherwise" }),
+  reply: replyJsonSchema
+    .nullable()
+    .meta({ description: "The reply an encounter_reply tells of; null for the other kinds" }),
 });
 
 export const settingsJsonSchema = z.object({
@@ -189,6 +212,24 @@ export function encounterToApiJson(view: EncounterView): EncounterJson {
   };
 }
 
+/** The one JSON shape of a reply in the own API; every field picked by name. */
+export function replyToApiJson(reply: ReplyView): ReplyJson {
+  return {
+    id: reply.id,
+    iri: reply.iri,
+    url: reply.url,
+    encounterId: reply.encounterId,
+    inReplyTo: reply.inReplyToIri,
+    author: { ...actorToApiJson(reply.author), avatarUrl: reply.author.avatarUrl },
+    text: reply.text,
+    contentHtml: replyContentHtml(reply),
+    // Never private: a reply is at most as wide as its encounter, and private ones take none.
+    visibility: reply.visibility === "private" ? "participants" : reply.visibility,
+    publishedAt: reply.publishedAt.toISOString(),
+    updatedAt: iso(reply.updatedAt),
+  };
+}
+
 export function notificationToApiJson(
   view: NotificationView,
 ): z.infer<typeof notificationJsonSchema> {
@@ -207,5 +248,6 @@ export function notificationToApiJson(
             excerpt: view.excerpt ?? "",
           }
         : null,
+    reply: view.reply ? replyToApiJson(view.reply) : null,
   };
 }

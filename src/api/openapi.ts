@@ -19,6 +19,7 @@ import {
 } from "./encounters-routes.ts";
 import { error, type Json, jsonContent, type Operation, ref } from "./openapi-operation.ts";
 import { PROFILE_OPERATIONS, PROFILE_SCHEMAS } from "./profile-openapi.ts";
+import { REPLY_OPERATIONS, REPLY_SCHEMAS } from "./replies-routes.ts";
 import { TRACKER_OPERATIONS, TRACKER_SCHEMAS } from "./tracker-openapi.ts";
 import { TRACKER_SERIES_OPERATIONS } from "./tracker-series-routes.ts";
 import { WEEKLY_QUESTION_OPERATIONS, WEEKLY_QUESTION_SCHEMAS } from "./weekly-question-openapi.ts";
@@ -199,6 +200,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
   const paths: Json = {};
   for (const op of [
     ...OPERATIONS,
+    ...REPLY_OPERATIONS,
     ...TRACKER_OPERATIONS,
     ...TRACKER_SERIES_OPERATIONS,
     ...WEEKLY_QUESTION_OPERATIONS,
@@ -233,7 +235,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
   paths["/users/{username}/outbox"] = {
     post: {
       summary:
-        "ActivityPub client-to-server: post an activity (Note, Create, Update, Delete, Follow, Undo, Announce, Like)",
+        "ActivityPub client-to-server: post an activity (Note, Create, Update, Delete, Follow, Undo, Announce, Like). A Note with inReplyTo (an encounter's IRI or a reply's) is a reply; Delete of your reply's IRI deletes it",
       operationId: "postOutbox",
       security: [{ bearer: [] }],
       parameters: [{ name: "username", in: "path", required: true, schema: { type: "string" } }],
@@ -288,6 +290,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
         Settings: schemaOf(settingsJsonSchema, "output"),
         SettingsPatch: schemaOf(settingsPatchSchema, "input"),
         Error: schemaOf(errorJsonSchema, "output"),
+        ...REPLY_SCHEMAS(schemaOf),
         ...TRACKER_SCHEMAS(schemaOf),
         ...WEEKLY_QUESTION_SCHEMAS(schemaOf),
         ...PROFILE_SCHEMAS(schemaOf),

@@ -7,7 +7,10 @@ import { idParamsSchema, UUID_EXAMPLE } from "../shared/input.ts";
  * refuse it with an error). Another id names nothing: a 404, as for an id that is not
  * there, that says what an id looks like.
  */
-export function idParam(request: FastifyRequest, what: "encounter" | "notification"): string {
+export function idParam(
+  request: FastifyRequest,
+  what: "encounter" | "notification" | "reply",
+): string {
   const parsed = idParamsSchema.safeParse(request.params);
   if (!parsed.success) {
     const given = String((request.params as { id?: unknown }).id).slice(0, 80);

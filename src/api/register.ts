@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
+import type { ReplyView } from "../encounters/replies-repository.ts";
 import type { Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { BearerAuth } from "./auth.ts";
@@ -7,6 +8,7 @@ import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";
 import { registerEncounterApi } from "./encounters-routes.ts";
 import { registerProfileApi } from "./profile-routes.ts";
+import { registerRepliesApi } from "./replies-routes.ts";
 import { registerTrackerApi } from "./tracker-routes.ts";
 import { registerTrackerSeriesApi } from "./tracker-series-routes.ts";
 import { registerTrackerSettingsApi } from "./tracker-settings-routes.ts";
@@ -19,6 +21,8 @@ export interface ApiDeps {
   version: string;
   /** The `Create(Note)` of a new encounter as the federation sends it (for the C2S answer). */
   renderCreate(view: EncounterView): Promise<{ id: string; json: unknown }>;
+  /** The `Note` of a reply as the federation sends it (for the C2S answer). */
+  renderReply(view: ReplyView): Promise<unknown>;
 }
 
 /** The own JSON API, its documentation and the C2S outbox POST: routes over the services. */
@@ -36,15 +40,18 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
   });
   // The member's own profile (src/api/profile-routes.ts).
   http.register(registerProfileApi, { auth, profiles: services.profiles, urls });
+  http.register(registerRepliesApi, { auth, replies: services.replies });
   http.register(registerC2sOutbox, {
     auth,
     urls,
     encounters: services.encounters,
+    replies: services.replies,
     cosign: services.cosign,
     likes: services.likes,
     ownActivities: services.ownActivities,
     follows: services.follows,
     renderCreate: deps.renderCreate,
+    renderReply: deps.renderReply,
   });
   http.register(registerTrackerSettingsApi, {
     auth,

@@ -7,6 +7,7 @@ import { actors, notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
+import type { RepliesRepository, ReplyView } from "./replies-repository.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
@@ -15,6 +16,8 @@ export interface NotificationView extends NotificationRow {
   encounter: EncounterView | null;
   /** `mentioned`: who wrote the post (null for other kinds). */
   actor: ActorRow | null;
+  /** The reply an `encounter_reply` notification tells of (null for other kinds, or once deleted). */
+  reply: ReplyView | null;
 }
 
 /** A post from elsewhere that names members without being an encounter. */
@@ -57,18 +60,27 @@ export interface NotificationsService {
   ): Promise<void>;
   /** Tells these members a post from elsewhere names them; the same post twice is once. */
   notifyMentioned(memberIds: readonly string[], mention: Mention): Promise<void>;
+  /** Tells these members of a reply under an encounter (theirs, or answering them); twice is once. */
+  notifyReply(
+    memberIds: readonly string[],
+    reply: { id: string; encounterId: string },
+    executor?: DbExecutor,
+  ): Promise<void>;
   /** The weekly question, in the app. */
   notifyWeeklyQuestion(memberId: string, executor?: DbExecutor): Promise<void>;
   /** The member answered being named (co-signed or declined): that notification is read. */
   markEncounterRead(memberId: string, encounterId: string): Promise<void>;
   /** An encounter is gone: nobody is told of it any more. */
   forgetEncounter(encounterId: string, executor?: DbExecutor): Promise<void>;
+  /** A reply is gone: nobody is told of it any more. */
+  forgetReply(replyId: string, executor?: DbExecutor): Promise<void>;
 }
 
 export function createNotificationsService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
+  replies: Pick<RepliesRepository, "findById">;
   now?: () => Date;
 }): NotificationsService {
   const { db, repository } = deps;
@@ -82,11 +94,13 @@ export function createNotificationsService(deps: {
     const [actor] = row.actorId
       ? await db.select().from(actors).where(eq(actors.id, row.actorId))
       : [];
-    // A deleted encounter is a tombstone: nothing of it is worth showing.
+    const reply = row.replyId ? await deps.replies.findById(row.replyId) : undefined;
+    // A deleted encounter (or reply) is a tombstone: nothing of it is worth showing.
     return {
       ...row,
       encounter: encounter && !encounter.deletedAt ? encounter : null,
       actor: actor ?? null,
+      reply: reply && !reply.deletedAt ? reply : null,
     };
   }
 
@@ -158,6 +172,22 @@ export function createNotificationsService(deps: {
         .onConflictDoNothing();
     },
 
+    async notifyReply(memberIds, reply, executor = db) {
+      if (memberIds.length === 0) return;
+      await executor
+        .insert(notifications)
+        .values(
+          [...new Set(memberIds)].map((memberId) => ({
+            id: randomUUID(),
+            memberId,
+            kind: "encounter_reply" as const,
+            encounterId: reply.encounterId,
+            replyId: reply.id,
+          })),
+        )
+        .onConflictDoNothing();
+    },
+
     async notifyMentioned(memberIds, mention) {
       if (memberIds.length === 0) return;
       await db
@@ -187,12 +217,21 @@ export function createNotificationsService(deps: {
         .update(notifications)
         .set({ readAt: now() })
         .where(
-          and(eq(notifications.memberId, memberId), eq(notifications.encounterId, encounterId)),
+          and(
+            eq(notifications.memberId, memberId),
+            eq(notifications.encounterId, encounterId),
+            // Replies under it are news of their own, read one by one.
+            eq(notifications.kind, "named_in_encounter"),
+          ),
         );
     },
 
     async forgetEncounter(encounterId, executor = db) {
       await executor.delete(notifications).where(eq(notifications.encounterId, encounterId));
+    },
+
+    async forgetReply(replyId, executor = db) {
+      await executor.delete(notifications).where(eq(notifications.replyId, replyId));
     },
   };
 }

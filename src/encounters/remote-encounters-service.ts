@@ -16,6 +16,7 @@ import {
 } from "./remote-encounter-record.ts";
 import type { RemoteMentions } from "./remote-mentions.ts";
 import type { RemotePhotos } from "./remote-photos.ts";
+import type { RepliesService } from "./replies-service.ts";
 
 export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
 
@@ -57,6 +58,8 @@ export function createRemoteEncountersService(deps: {
   photos?: Pick<RemotePhotos, "schedule" | "merge" | "forget">;
   /** Posts that name a member without being encounters; without it they are ignored. */
   mentions?: RemoteMentions;
+  /** A withdrawn encounter's replies go with it. */
+  replies: Pick<RepliesService, "forgetEncounter">;
   now?: () => Date;
 }): RemoteEncountersService {
   const { db, repository } = deps;
@@ -170,6 +173,7 @@ export function createRemoteEncountersService(deps: {
       .where(eq(encounters.id, existing.id));
     await deps.notifications.forgetEncounter(existing.id);
     await deps.photos?.forget(existing.photo);
+    await deps.replies.forgetEncounter(existing.id);
     return { status: "deleted", encounterId: existing.id };
   }
 

@@ -64,3 +64,72 @@ export const isPrivateOnly = (encounter: { visibility: Visibility }): boolean =>
  */
 export const isCosignable = (encounter: { visibility: Visibility }): boolean =>
   encounter.visibility === "public" || encounter.visibility === "unlisted";
+
+/** Narrowest first: a reply's audience is compared with its encounter's on this scale. */
+const AUDIENCE_RANK: Record<Visibility, number> = {
+  private: 0,
+  participants: 1,
+  followers: 2,
+  unlisted: 3,
+  public: 4,
+};
+
+/**
+ * The visibility of a reply: what was asked for, never wider than what it answers (the
+ * encounter, and the reply it answers in a thread). A followers-only encounter gets at most
+ * followers-only replies, a participants-only one replies only its author and named people.
+ */
+export function replyVisibility(
+  asked: Exclude<Visibility, "private"> | undefined,
+  ...parents: { visibility: Visibility }[]
+): Visibility {
+  let visibility: Visibility = asked ?? "public";
+  for (const parent of parents) {
+    if (AUDIENCE_RANK[parent.visibility] < AUDIENCE_RANK[visibility]) {
+      visibility = parent.visibility;
+    }
+  }
+  return visibility;
+}
+
+/** Who reads a reply, as the rule below needs to know it. */
+export interface ReplyReader {
+  /** The reader wrote the reply. */
+  isReplier: boolean;
+  /** The reader may read the encounter (`mayRead`). */
+  readsEncounter: boolean;
+  /** The reader wrote the encounter, or is one of the actors the reply addresses. */
+  isAddressed: boolean;
+  /** The reader follows the replier, and the replier accepted. */
+  followsReplier: boolean;
+}
+
+/**
+ * Who may read a reply, by Mastodon's rules for a reply: public and unlisted for whoever
+ * reads the encounter; followers-only for the replier's followers and those it addresses;
+ * participants-only for those it addresses. The encounter's author reads every reply to it,
+ * the replier their own; nobody reads a deleted one, and nobody but the replier reads a
+ * reply to an encounter they may not read.
+ */
+export function mayReadReply(
+  reply: { visibility: Visibility; deletedAt: Date | null },
+  reader: ReplyReader,
+): boolean {
+  if (reply.deletedAt) return false;
+  if (reader.isReplier) return true;
+  if (!reader.readsEncounter) return false;
+  switch (reply.visibility) {
+    case "public":
+    case "unlisted":
+      return true;
+    case "followers":
+      return reader.isAddressed || reader.followsReplier;
+    case "participants":
+      return reader.isAddressed;
+    case "private":
+      return false;
+  }
+}
+
+/** Replies anyone who reads the encounter reads: what the Note counts and the page shows. */
+export const SHOWN_REPLIES: readonly Visibility[] = ["public", "unlisted"];

@@ -2,7 +2,8 @@ import type { Context } from "@fedify/fedify";
 import { Announce, Delete, Like, PUBLIC_COLLECTION, type Recipient, Undo } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import { isCosignable, isPrivateOnly } from "../encounters/visibility.ts";
+import type { RepliesRepository } from "../encounters/replies-repository.ts";
+import { isCosignable, isPrivateOnly, SHOWN_REPLIES } from "../encounters/visibility.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import type { DomainEvent } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
@@ -11,6 +12,7 @@ import {
   encounterAudience,
   encounterToNote,
   encounterToTombstone,
+  type NoteContext,
   participantActors,
 } from "./mappers/note.ts";
 import { TootCreate, TootUpdate } from "./mappers/toot-terms.ts";
@@ -32,6 +34,8 @@ export interface EncounterDeliveryDeps {
   members: MembersService;
   follows: FollowsService;
   urls: LocalUrls;
+  /** How many replies each Note counts. */
+  replies: Pick<RepliesRepository, "countByEncounter">;
 }
 
 /** The id of the `Create` of an encounter: fixed, so the outbox and the delivery agree. */
@@ -48,15 +52,29 @@ export async function authorLanguage(
   return (memberId && (await members.findById(memberId))?.language) || "fr";
 }
 
-/** `Create(Note)` as sent and as listed in the outbox. */
-export async function createActivityOf(
-  deps: Pick<EncounterDeliveryDeps, "members" | "urls">,
+/** What the Note of an encounter needs beside the encounter: its author's language, its replies. */
+export async function noteContextOf(
+  deps: Pick<EncounterDeliveryDeps, "members" | "urls" | "replies">,
   encounter: EncounterView,
-): Promise<TootCreate> {
-  const note = encounterToNote(encounter, {
+  repliesCount?: number,
+): Promise<NoteContext> {
+  const count =
+    repliesCount ??
+    (await deps.replies.countByEncounter([encounter.id], SHOWN_REPLIES)).get(encounter.id);
+  return {
     urls: deps.urls,
     language: await authorLanguage(deps.members, encounter),
-  });
+    repliesCount: count ?? 0,
+  };
+}
+
+/** `Create(Note)` as sent and as listed in the outbox (`repliesCount` when already counted). */
+export async function createActivityOf(
+  deps: Pick<EncounterDeliveryDeps, "members" | "urls" | "replies">,
+  encounter: EncounterView,
+  repliesCount?: number,
+): Promise<TootCreate> {
+  const note = encounterToNote(encounter, await noteContextOf(deps, encounter, repliesCount));
   const { to, cc } = encounterAudience(encounter, deps.urls);
   return new TootCreate({
     id: createActivityIri(encounter),
@@ -126,10 +144,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
       activity = new TootUpdate({
         id: new URL(event.activityIri),
         actor,
-        object: encounterToNote(encounter, {
-          urls,
-          language: await authorLanguage(deps.members, encounter),
-        }),
+        object: encounterToNote(encounter, await noteContextOf(deps, encounter)),
         published: toInstant(new Date(event.updatedAt)),
         tos: to,
         ccs: cc,

@@ -4,11 +4,18 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
-import { ANYONE, isPrivateOnly, LISTED, mayRead as readable } from "../encounters/visibility.ts";
+import type { RepliesRepository } from "../encounters/replies-repository.ts";
+import {
+  ANYONE,
+  isPrivateOnly,
+  LISTED,
+  mayRead as readable,
+  SHOWN_REPLIES,
+} from "../encounters/visibility.ts";
 import { isStorableDate } from "../shared/input.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
-import { authorLanguage, createActivityOf } from "./encounter-delivery.ts";
+import { createActivityOf, noteContextOf } from "./encounter-delivery.ts";
 import { encounterToNote } from "./mappers/note.ts";
 import type { TootNote } from "./mappers/toot-terms.ts";
 
@@ -18,6 +25,8 @@ export interface EncounterObjectsDeps {
   access: Pick<EncounterAccess, "mayActorRead">;
   actors: ActorsRepository;
   encounters: EncountersRepository;
+  /** Each Note counts its replies. */
+  replies: Pick<RepliesRepository, "countByEncounter">;
 }
 
 /** Where the `Create` of an encounter is served; its id is `createActivityIri()`. */
@@ -36,7 +45,7 @@ export function registerEncounterObjects(
   federation: AppFederation,
   deps: EncounterObjectsDeps,
 ): void {
-  const { urls, members, access, actors, encounters } = deps;
+  const { members, access, actors, encounters, replies } = deps;
   // The dispatcher and the authorize predicate get the same context: load the encounter once.
   const loaded = new WeakMap<object, EncounterView>();
 
@@ -71,15 +80,14 @@ export function registerEncounterObjects(
     .setObjectDispatcher(Note, PATHS.encounter, async (ctx, { identifier, id }) => {
       const encounter = await find(ctx, identifier, id);
       if (!encounter) return null;
-      const language = await authorLanguage(members, encounter);
-      return encounterToNote(encounter, { urls, language }) as TootNote;
+      return encounterToNote(encounter, await noteContextOf(deps, encounter)) as TootNote;
     })
     .authorize(mayRead);
 
   federation
     .setObjectDispatcher(Create, ENCOUNTER_ACTIVITY_PATH, async (ctx, { identifier, id }) => {
       const encounter = await find(ctx, identifier, id);
-      return encounter ? createActivityOf({ members, urls }, encounter) : null;
+      return encounter ? createActivityOf(deps, encounter) : null;
     })
     .authorize(mayRead);
 
@@ -106,8 +114,12 @@ export function registerEncounterObjects(
         visibilities: LISTED,
       });
       const last = page.at(-1);
+      const counts = await replies.countByEncounter(
+        page.map((e) => e.id),
+        SHOWN_REPLIES,
+      );
       return {
-        items: await Promise.all(page.map((e) => createActivityOf({ members, urls }, e))),
+        items: await Promise.all(page.map((e) => createActivityOf(deps, e, counts.get(e.id)))),
         nextCursor:
           cursor !== null && last && page.length === OUTBOX_PAGE_SIZE
             ? last.publishedAt.toISOString()

@@ -10,6 +10,7 @@ import { createDocumentLoaders } from "./document-loaders.ts";
 import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
+import { type ReplyObjectsDeps, registerReplyObjects } from "./reply-objects.ts";
 
 export interface FederationDeps {
   kv: KvStore;
@@ -22,7 +23,9 @@ export interface FederationDeps {
 }
 
 /** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
-export interface DispatcherDeps extends Omit<EncounterObjectsDeps, "urls"> {
+export interface DispatcherDeps
+  extends Omit<EncounterObjectsDeps, "urls" | "replies">,
+    Omit<ReplyObjectsDeps, "urls"> {
   urls: LocalUrls;
   instanceName: string;
   members: MembersService;
@@ -119,6 +122,8 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
 
   // Each encounter's Note (and Create) at its id, and the outbox of public encounters.
   registerEncounterObjects(federation, deps);
+  // Each reply written here at its id, and each encounter's replies collection.
+  registerReplyObjects(federation, deps);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
+import type { RepliesService } from "../encounters/replies-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "../shared/local-urls.ts";
@@ -25,6 +26,7 @@ import { receiveActorUpdate } from "./actor-updates.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
 import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
+import { noteToRemoteReply } from "./mappers/remote-reply.ts";
 import { receivedObjectJson } from "./received-json.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
 
@@ -32,6 +34,8 @@ export interface InboxDeps {
   remoteLookup: Pick<RemoteLookup, "readActor">;
   follows: FollowsService;
   remoteEncounters: RemoteEncountersService;
+  /** Replies to our encounters (and to their replies), from any server. */
+  replies: Pick<RepliesService, "receiveCreate" | "receiveUpdate" | "receiveDelete">;
   cosign: Pick<CosignService, "recordReaction" | "undoReaction">;
   /** Replies to the instance actor's direct messages (weekly question, account link). */
   weeklyQuestions?: Pick<WeeklyQuestionService, "receiveReply">;
@@ -53,7 +57,7 @@ export interface InboxDeps {
  * Activities of other types are answered 202 by Fedify and ignored.
  */
 export function registerInboxListeners(federation: AppFederation, deps: InboxDeps): void {
-  const { follows, remoteEncounters, cosign, logger } = deps;
+  const { follows, remoteEncounters, replies, cosign, logger } = deps;
 
   /** The checks every activity passes before its listener runs. */
   function listen<T extends Activity>(listener: InboxListener<void, T>): InboxListener<void, T> {
@@ -114,6 +118,12 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
         // An actor deleting itself: forget it.
         if (del.objectId.href === del.actorId.href) {
           await follows.forgetActor(del.actorId.href);
+          return;
+        }
+        // A reply under one of our encounters, deleted by its author?
+        const reply = await replies.receiveDelete(del.actorId.href, del.objectId.href);
+        if (reply.status !== "not_a_reply") {
+          logger.debug({ activity: del.id?.href, ...reply }, "remote Delete of a reply");
           return;
         }
         // Anything else may be one of the remote encounters we keep (by id or as a Tombstone).
@@ -201,6 +211,19 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       contextLoader: ctx.contextLoader,
     });
     const actorIri = activity.actorId.href;
+    // A reply to one of our encounters (or to a reply under it) joins that thread: tagged
+    // #Socialdapres or not, it is a witness speaking, never an encounter of its own.
+    const reply = noteToRemoteReply(note, record);
+    if (reply) {
+      const answered =
+        activity instanceof Create
+          ? await replies.receiveCreate(actorIri, reply)
+          : await replies.receiveUpdate(actorIri, reply);
+      if (answered.status !== "not_a_reply") {
+        logger.debug({ activity: activity.id?.href, note: note.id.href, ...answered }, "reply");
+        return;
+      }
+    }
     const outcome =
       activity instanceof Create
         ? await remoteEncounters.receiveCreate(actorIri, record)

@@ -1,11 +1,13 @@
 import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { RepliesRepository } from "../encounters/replies-repository.ts";
 import type { DomainEvent, EventBus } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { createEncounterDelivery, type EncounterDeliveryDeps } from "./encounter-delivery.ts";
 import { createProfileDelivery } from "./profile-delivery.ts";
 import { actorRowToRecipient } from "./recipients.ts";
+import { createReplyDelivery } from "./reply-delivery.ts";
 
 /**
  * The one place where domain events become outgoing activities. Sending only
@@ -19,12 +21,14 @@ export function connectOutboxBridge(
     federation: AppFederation;
     actors: ActorsRepository;
     urls: LocalUrls;
+    replies: RepliesRepository;
   } & EncounterDeliveryDeps,
 ): () => void {
   const { federation, actors, urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
   const encounters = createEncounterDelivery(deps);
   const profiles = createProfileDelivery(deps);
+  const replies = createReplyDelivery(deps);
 
   async function recipientOf(iri: string) {
     const row = await actors.findByIri(iri);
@@ -46,6 +50,10 @@ export function connectOutboxBridge(
         return;
       case "profile.updated":
         await profiles.deliver(ctx, event);
+        return;
+      case "reply.created":
+      case "reply.deleted":
+        await replies.deliver(ctx, event);
         return;
       case "follow.requested":
       case "follow.undone": {

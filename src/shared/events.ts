@@ -43,6 +43,13 @@ export type DomainEvent =
       activityIri: string;
       undoActivityIri: string;
     }
+  /**
+   * A member replied to an encounter (or to a reply in its thread); `activityIri` is the
+   * `Create`'s id. The Note is built from the reply as it is when the event is dispatched.
+   */
+  | { type: "reply.created"; replyId: string; activityIri: string }
+  /** The row stays as a tombstone to address the `Delete`, whose id is `activityIri`. */
+  | { type: "reply.deleted"; replyId: string; activityIri: string }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
   | {
       type: "follow.undone";

@@ -95,3 +95,16 @@ export function profileFieldValueHtml(value: string): string {
   const url = wholeHttpUrl(value);
   return url ? linkHtml(url, "me nofollow noopener noreferrer") : escapeHtml(value);
 }
+
+/**
+ * A reply's words as HTML safe to show: the HTML another server sent (sanitized when it
+ * was received), or our rendering of the plain text written here; without bidi controls.
+ */
+export function replyContentHtml(reply: {
+  isLocal: boolean;
+  remoteContentHtml: string | null;
+  text: string;
+}): string {
+  if (!reply.isLocal && reply.remoteContentHtml) return stripBidiControls(reply.remoteContentHtml);
+  return plainTextToHtml(stripBidiControls(reply.text));
+}

@@ -10,6 +10,10 @@ export const PATHS = {
   following: "/users/{identifier}/following",
   sharedInbox: "/inbox",
   encounter: "/users/{identifier}/encounters/{id}",
+  /** The `replies` collection of an encounter's Note. */
+  encounterReplies: "/users/{identifier}/encounters/{id}/replies",
+  /** A reply a member wrote (`identifier` is the replier). */
+  reply: "/users/{identifier}/replies/{id}",
 } as const;
 
 /** The instance actor's identifier: a reserved username, so no member can take it. */
@@ -28,6 +32,10 @@ export interface LocalUrls {
   encounter(username: string, id: string): URL;
   /** The HTML permalink of an encounter. */
   encounterPage(username: string, id: string): URL;
+  /** The `replies` collection of an encounter's Note. */
+  encounterReplies(username: string, id: string): URL;
+  /** The Note of a reply written here, by its replier. */
+  reply(username: string, id: string): URL;
   /** A fresh id for an activity we send (Follow, Accept, Undo…). */
   newActivity(kind: string): URL;
   /** The username of a local actor IRI, or undefined for anything else. */
@@ -50,6 +58,13 @@ export function localUrls(origin: URL): LocalUrls {
       new URL(`${at(PATHS.actor, u).pathname}/encounters/${encodeURIComponent(id)}`, origin),
     encounterPage: (u, id) =>
       new URL(`/@${encodeURIComponent(u)}/${encodeURIComponent(id)}`, origin),
+    encounterReplies: (u, id) =>
+      new URL(
+        `${at(PATHS.actor, u).pathname}/encounters/${encodeURIComponent(id)}/replies`,
+        origin,
+      ),
+    reply: (u, id) =>
+      new URL(`${at(PATHS.actor, u).pathname}/replies/${encodeURIComponent(id)}`, origin),
     // Path ids, not fragments: some software drops the fragment of an embedded object's id.
     newActivity: (kind) =>
       new URL(`/activities/${encodeURIComponent(kind)}/${crypto.randomUUID()}`, origin),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import type { RepliesService } from "../encounters/replies-service.ts";
 import { ANYONE, LISTED, mayRead } from "../encounters/visibility.ts";
 import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
@@ -15,6 +16,7 @@ import {
   renderEncounterList,
   tagPath,
 } from "./render-encounter.ts";
+import { renderRepliesHtml } from "./render-replies.ts";
 import {
   onePage,
   PAGE_SIZE,
@@ -28,6 +30,8 @@ export interface EncounterPagesDeps {
   members: MembersService;
   actors: ActorsRepository;
   encounters: EncountersRepository;
+  /** The replies anyone may read, shown under the encounter. */
+  replies: Pick<RepliesService, "list">;
   urls: LocalUrls;
   instanceName: string;
 }
@@ -73,7 +77,7 @@ ${renderEncounterList(items, lang, deps.urls, olderHref)}
 }
 
 export function registerEncounterPages(app: FastifyInstance, deps: EncounterPagesDeps): void {
-  const { members, encounters, urls, instanceName } = deps;
+  const { members, encounters, replies, urls, instanceName } = deps;
 
   async function findShown(
     username: string,
@@ -113,8 +117,11 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
     const permalink = urls.encounterPage(found.author.username, found.id).href;
     const author = actorName(found.author);
     const excerpt = found.text.length > 80 ? `${found.text.slice(0, 79)}…` : found.text;
+    // What a visitor reads: the replies anyone who reads the encounter may read.
+    const shown = await replies.list(found.id, "anyone");
     const body = `<h1>${translateWithHtml(lang, "encounterBy", "name", bdiHtml(author))}</h1>
 ${renderEncounterHtml(found, lang, urls)}
+${renderRepliesHtml(shown, lang)}
 <section>
 <h2>${escapeHtml(translate(lang, "fromMastodon"))}</h2>
 <p>${escapeHtml(translate(lang, "fromMastodonSteps"))}</p>

@@ -16,6 +16,10 @@ code{overflow-wrap:anywhere}
 .avatar{display:block;width:6rem;height:6rem;border-radius:50%;margin-top:-3rem;border:3px solid Canvas;position:relative}
 .profile-header+.avatar{margin-left:1rem}.avatar:first-child{margin-top:0}
 .profile-fields{border-block:1px solid GrayText;padding:.5rem 0}.profile-fields dd{overflow-wrap:anywhere}
+ol.replies{list-style:none;padding:0}
+.reply{border-top:1px solid GrayText;padding:.5rem 0}
+.reply-avatar{width:3rem;height:3rem;border-radius:.3rem;vertical-align:middle;object-fit:cover}
+.answering{color:GrayText;font-size:.9rem;margin:0}
 `;
 
 /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
+import type { RepliesService } from "../encounters/replies-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { isolateBidi, stripBidiControls } from "../shared/bidi.ts";
 import {
@@ -21,6 +22,7 @@ export interface PagesDeps {
   follows: FollowsService;
   actors: ActorsRepository;
   encounters: EncountersRepository;
+  replies: Pick<RepliesService, "list">;
   urls: LocalUrls;
   instanceName: string;
 }

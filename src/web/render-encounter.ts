@@ -54,14 +54,14 @@ const formatDay = (lang: Language, isoDate: string) =>
   );
 
 // The reader's time zone is unknown without JavaScript: say it is UTC.
-const formatInstant = (lang: Language, date: Date) =>
+export const formatInstant = (lang: Language, date: Date) =>
   `${dateTimeFormat(LOCALES[lang], { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
 
 /**
  * A name, linked when it can be, and the handle: each isolated, so neither a
  * bidi control nor a right-to-left name reorders the words around them.
  */
-function personHtml(actor: ActorRow, classes: string): string {
+export function personHtml(actor: ActorRow, classes: string): string {
   const href = actorHref(actor);
   const name = actorName(actor);
   const person = href

@@ -63,6 +63,7 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
         },
       },
       cosign: t.app.cosign,
+      replies: t.app.replies,
     });
   });
   afterAll(() => t?.close());

@@ -199,7 +199,11 @@ describe(`encounters going out over ActivityPub (${databaseLabel})`, () => {
     expect(response.headers.get("content-type")).toContain(AP);
     const view = await a.app.encounterRepository.findById(encounterId);
     if (!view) throw new Error("encounter gone");
-    const expected = await encounterToNote(view, { urls: a.app.urls, language: "fr" }).toJsonLd();
+    const expected = await encounterToNote(view, {
+      urls: a.app.urls,
+      language: "fr",
+      repliesCount: 0,
+    }).toJsonLd();
     expect(json).toEqual(expected);
     const [create] = receivedFor("Create", encounterIri);
     if (!create) throw new Error("no Create received");

@@ -367,6 +367,7 @@ const FEDIFY_ROUTES: Route[] = [
   { method: "GET", path: "/users/:username/following" },
   { method: "GET", path: "/users/:username/outbox" },
   { method: "GET", path: "/users/:username/encounters/:id/activity" },
+  { method: "GET", path: "/users/:username/encounters/:id/replies" },
   { method: "GET", path: "/.well-known/webfinger" },
 ];
 
@@ -418,7 +419,8 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
       app,
       tokens.antoine as string,
     )({ url: `${API}/notifications` });
-    valid.id = [created.id, notifications.json().items[0].id];
+    const reply = await app.replies.reply("antoine", created.id, { text: "Bravo" });
+    valid.id = [created.id, notifications.json().items[0].id, reply.id];
     valid.username = ["bea", "antoine"];
     valid.identifier = valid.username;
     valid.keyword = ["Parc", "socialdapres"];

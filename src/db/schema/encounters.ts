@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   date,
@@ -131,10 +132,59 @@ export const encounterReactions = pgTable(
 );
 
 /**
+ * A reply to an encounter: a witness speaking under it, written here by a member or received
+ * from any server (a Note whose `inReplyTo` is the encounter, or one of its replies: a thread
+ * belongs to its encounter). Its visibility is never wider than the encounter's. A deleted
+ * reply stays as a tombstone (words erased) to address its Delete and refuse a late Create;
+ * deleting the encounter removes its replies.
+ */
+export const encounterReplies = pgTable(
+  "encounter_replies",
+  {
+    id: uuid("id").primaryKey(),
+    /** The Note's id: ours (`/users/<replier>/replies/<id>`) or the remote server's. */
+    iri: text("iri").notNull(),
+    /** Where a person reads it (the remote `url`, or the anchor under our encounter page). */
+    url: text("url"),
+    encounterId: uuid("encounter_id")
+      .notNull()
+      .references(() => encounters.id, { onDelete: "cascade" }),
+    /** What it answers: the encounter's IRI, or that of another reply in its thread. */
+    inReplyToIri: text("in_reply_to_iri").notNull(),
+    authorId: uuid("author_id")
+      .notNull()
+      .references(() => actors.id, { onDelete: "cascade" }),
+    isLocal: boolean("is_local").notNull(),
+    /** Plain text as the member typed it (local), or the text of the remote HTML. */
+    text: text("text").notNull(),
+    /** Sanitized HTML as received, for remote replies; local HTML is rendered from `text`. */
+    remoteContentHtml: text("remote_content_html"),
+    visibility: text("visibility", { enum: VISIBILITIES }).notNull(),
+    /** The actors it addresses (Mention tags): who may read it beyond the public. */
+    mentions: text("mentions").array().notNull().default([]),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("encounter_replies_iri_idx").on(t.iri),
+    index("encounter_replies_encounter_idx").on(t.encounterId, t.publishedAt),
+    index("encounter_replies_author_idx").on(t.authorId),
+  ],
+);
+
+/**
  * `mentioned`: a post from elsewhere names the member without being an encounter (no
  * #Socialdapres tag): the notification keeps who wrote it, where it is and a few words of it.
+ * `encounter_reply`: someone replied under the member's encounter.
  */
-export const NOTIFICATION_KINDS = ["named_in_encounter", "weekly_question", "mentioned"] as const;
+export const NOTIFICATION_KINDS = [
+  "named_in_encounter",
+  "weekly_question",
+  "mentioned",
+  "encounter_reply",
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** In-app notifications of a member. */
 export const notifications = pgTable(
@@ -153,12 +203,20 @@ export const notifications = pgTable(
     objectUrl: text("object_url"),
     /** `mentioned`: the beginning of the post, plain text. */
     excerpt: text("excerpt"),
+    /** The reply an `encounter_reply` notification is about (its encounter is `encounterId`). */
+    replyId: uuid("reply_id").references(() => encounterReplies.id, { onDelete: "cascade" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("notifications_member_idx").on(t.memberId, t.createdAt),
-    uniqueIndex("notifications_once_idx").on(t.memberId, t.kind, t.encounterId),
+    // Named in an encounter once; told of each reply once (many replies, one encounter).
+    uniqueIndex("notifications_once_idx")
+      .on(t.memberId, t.kind, t.encounterId)
+      .where(sql`${t.replyId} is null`),
+    uniqueIndex("notifications_reply_once_idx")
+      .on(t.memberId, t.replyId)
+      .where(sql`${t.replyId} is not null`),
     // One notification per post that mentions the member, however often it is delivered.
     uniqueIndex("notifications_object_once_idx").on(t.memberId, t.kind, t.objectIri),
   ],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EncounterInput, EncounterPatch } from "../../encounters/encounter-input.ts";
+import type { ReplyInput } from "../../encounters/reply-input.ts";
 import { DomainError } from "../../shared/errors.ts";
 import { htmlToPlainText } from "../../shared/sanitize-html.ts";
 import { visibilityFromAddressing } from "./addressing.ts";
@@ -12,6 +13,8 @@ import { visibilityFromAddressing } from "./addressing.ts";
  */
 export type C2sCommand =
   | { kind: "create"; input: EncounterInput }
+  /** A Note with `inReplyTo`: a reply to an encounter (or to one of its replies) at that IRI. */
+  | { kind: "reply"; inReplyTo: string; input: Omit<ReplyInput, "inReplyTo"> }
   | { kind: "update"; objectIri: string; patch: EncounterPatch }
   | { kind: "delete"; objectIri: string }
   | { kind: "follow"; targetIri: string }
@@ -50,6 +53,8 @@ const noteSchema = z.looseObject({
   id: z.string().optional(),
   content: z.string().optional(),
   source: z.looseObject({ content: z.string(), mediaType: z.string().optional() }).optional(),
+  // Mastodon writes `null` for a post that answers nothing.
+  inReplyTo: ref.nullish(),
   tag: oneOrMany(tagSchema).optional(),
   "socialdapres:occurredOn": z.string().optional(),
   "socialdapres:details": z.record(z.string(), z.unknown()).optional(),
@@ -76,14 +81,14 @@ export function activityToCommand(json: unknown, context: { followersIri: string
   }
   const activity = parsed.data;
   if (is(activity, "Note")) {
-    return { kind: "create", input: noteToInput(parseNote(json), { to: [], cc: [] }, context) };
+    return noteToCommand(parseNote(json), { to: [], cc: [] }, context);
   }
   const [type] = activity.type.filter((t) => KNOWN.has(t));
   switch (type) {
     case "Create": {
       const note = parseNote(activity.object);
       const address = { to: activity.to ?? [], cc: activity.cc ?? [] };
-      return { kind: "create", input: noteToInput(note, address, context) };
+      return noteToCommand(note, address, context);
     }
     case "Update": {
       const note = parseNote(activity.object);
@@ -148,6 +153,36 @@ function objectIri(value: unknown, what: string): string {
     throw invalid(`${what} needs an \`object\`: the IRI (https://…) of what it is about.`);
   }
   return parsed.data;
+}
+
+/** A Note answering something is a reply; any other Note is an encounter. */
+function noteToCommand(
+  note: NoteJson,
+  activity: { to: string[]; cc: string[] },
+  context: { followersIri: string },
+): C2sCommand {
+  if (note.inReplyTo === undefined || note.inReplyTo === null) {
+    return { kind: "create", input: noteToInput(note, activity, context) };
+  }
+  if (!/^https?:\/\//.test(note.inReplyTo)) {
+    throw invalid(
+      "inReplyTo must be the IRI (https://…) of an encounter, or of one of its replies.",
+    );
+  }
+  const to = [...activity.to, ...(note.to ?? [])];
+  const cc = [...activity.cc, ...(note.cc ?? [])];
+  return {
+    kind: "reply",
+    inReplyTo: note.inReplyTo,
+    input: {
+      text: textOf(note),
+      // Unaddressed: as wide as what it answers. Addressed: as asked, never wider than that.
+      visibility:
+        to.length + cc.length > 0
+          ? visibilityFromAddressing(to, cc, (iri) => iri === context.followersIri)
+          : undefined,
+    },
+  };
 }
 
 /** Addressing may sit on the activity, on the Note, or both: together they decide. */

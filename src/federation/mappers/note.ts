@@ -1,4 +1,5 @@
 import {
+  Collection,
   Hashtag,
   LanguageString,
   Mention,
@@ -22,6 +23,11 @@ export interface NoteContext {
   urls: LocalUrls;
   /** The author's language (`members.language`): labels of the details, and `contentMap`. */
   language: string;
+  /**
+   * How many replies anyone who reads the encounter may read (`SHOWN_REPLIES`): the
+   * `totalItems` of its `replies` collection. Without it, the Note has no `replies`.
+   */
+  repliesCount?: number;
 }
 
 export interface Audience {
@@ -88,6 +94,13 @@ export function encounterToNote(encounter: EncounterView, ctx: NoteContext): Not
     sensitive: false,
     contents: [content, new LanguageString(content, ctx.language)],
     source: new Source({ content: encounter.text, mediaType: "text/plain" }),
+    replies:
+      ctx.repliesCount === undefined
+        ? null
+        : new Collection({
+            id: urls.encounterReplies(encounter.author.username, encounter.id),
+            totalItems: ctx.repliesCount,
+          }),
     tags: [
       hashtag(urls, SOCIALDAPRES_TAG),
       ...keywords.map((keyword) => hashtag(urls, keyword)),
@@ -200,7 +213,7 @@ function renderContent(encounter: EncounterView, ctx: NoteContext): string {
 }
 
 /** Mastodon's mention markup: its clients turn it into a link to the account. */
-function mentionLink(actor: ActorRow): string {
+export function mentionLink(actor: ActorRow): string {
   const href = escapeHtml(actor.url ?? actor.iri);
   return `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${escapeHtml(actor.username)}</span></a></span>`;
 }

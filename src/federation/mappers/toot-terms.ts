@@ -126,3 +126,15 @@ function defineBlurhash(context: unknown): unknown {
   }
   return list;
 }
+
+/**
+ * The Note of a reply written here: in JSON the very same `Note` (with `blurhash` terms like
+ * `TootNote`). Fedify keeps one object dispatcher per type, and encounters already have the
+ * `Note` one: this subclass's own type id gives replies a route of their own. Nothing is
+ * serialized from the type id (Fedify writes `"type": "Note"`).
+ */
+export class ReplyNote extends TootNote {
+  static override get typeId(): URL {
+    return new URL("urn:socialdapres:ReplyNote");
+  }
+}

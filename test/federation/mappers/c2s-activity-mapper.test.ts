@@ -22,6 +22,35 @@ function refusal(json: unknown): string {
 }
 
 describe("C2S mapping: activity → command", () => {
+  it("a Note with inReplyTo is a reply, as wide as what it answers unless addressed", () => {
+    expect(activityToCommand(fixture("gotosocial/note-reply-mention.json"), ctx)).toEqual({
+      kind: "reply",
+      inReplyTo: "http://localhost:8080/users/the_mighty_zork/statuses/01F8MHAMCHF6Y650WCRSCP4WMY",
+      input: { text: "hi @the_mighty_zork welcome to the instance!", visibility: "public" },
+    });
+    const reply = {
+      type: "Create",
+      object: {
+        type: "Note",
+        inReplyTo: { id: "https://our.example/users/antoine/encounters/1", type: "Note" },
+        content: '<p><a href="https://our.example/@antoine">@antoine</a> Bravo</p>',
+        tag: [{ type: "Mention", href: "https://our.example/users/antoine", name: "@antoine" }],
+      },
+    };
+    // No addressing, no visibility asked: the service takes the encounter's.
+    expect(activityToCommand(reply, ctx)).toEqual({
+      kind: "reply",
+      inReplyTo: "https://our.example/users/antoine/encounters/1",
+      input: { text: "Bravo", visibility: undefined },
+    });
+    expect(activityToCommand({ ...reply, to: [FOLLOWERS] }, ctx)).toMatchObject({
+      input: { visibility: "followers" },
+    });
+    expect(refusal({ ...reply, object: { ...reply.object, inReplyTo: "urn:x:1" } })).toMatch(
+      /inReplyTo must be the IRI/,
+    );
+  });
+
   it("reads a real Mastodon Note: mention, hashtags, the words without the tag words", () => {
     const command = activityToCommand(fixture("mastodon/note-public-mention-hashtags.json"), ctx);
     expect(command.kind).toBe("create");
@@ -46,7 +75,9 @@ describe("C2S mapping: activity → command", () => {
   });
 
   it("reads GoToSocial's bare values: tag and to as single objects/strings", () => {
-    const command = activityToCommand(fixture("gotosocial/note-reply-mention.json"), ctx);
+    // Without its inReplyTo: as it is, it is a reply (below).
+    const { inReplyTo: _, ...note } = fixture("gotosocial/note-reply-mention.json");
+    const command = activityToCommand(note, ctx);
     expect(command).toMatchObject({
       kind: "create",
       input: {

@@ -282,6 +282,17 @@ describe("what Mastodon relies on", () => {
     expect(JSON.stringify(sent["@context"])).toContain('"blurhash":"toot:blurhash"');
   });
 
+  it("counts the replies anyone may read in its replies collection", async () => {
+    const json = await jsonOf(encounterToNote(encounter(), { ...fr, repliesCount: 3 }));
+    expect(json.replies).toEqual({
+      id: `${urls.encounter("bea", ID).href}/replies`,
+      type: "Collection",
+      totalItems: 3,
+    });
+    // Without a count (a mapper used on its own), no collection is claimed.
+    expect(await jsonOf(encounterToNote(encounter(), fr))).not.toHaveProperty("replies");
+  });
+
   it("is pure: the same encounter gives the same JSON", async () => {
     expect(await jsonOf(encounterToNote(encounter(), fr))).toEqual(
       await jsonOf(encounterToNote(encounter(), fr)),
