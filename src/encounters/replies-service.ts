@@ -19,6 +19,7 @@ import {
   remoteReplyRecordSchema,
   replyInputSchema,
   type ValidRemoteReplyRecord,
+  type ValidReplyInput,
 } from "./reply-input.ts";
 import {
   ANYONE,
@@ -136,7 +137,7 @@ export function createRepliesService(deps: {
   async function readerOf(
     reader: ActorRow | undefined,
     encounter: EncounterView,
-    replies: readonly ReplyView[],
+    replies: readonly Pick<ReplyView, "authorId" | "visibility">[],
   ): Promise<(reply: Pick<ReplyView, "authorId" | "mentions">) => ReplyReader> {
     const reads = await readsEncounter(encounter, reader);
     // Whom the reader follows matters only for followers-only replies.
@@ -177,7 +178,7 @@ export function createRepliesService(deps: {
       if (!actor?.memberId || actor.id === reply.authorId || memberIds.has(actor.memberId)) {
         continue;
       }
-      const facts = await readerOf(actor, encounter, []);
+      const facts = await readerOf(actor, encounter, [reply]);
       if (mayReadReply(reply, facts(reply))) {
         memberIds.add(actor.memberId);
       }
@@ -202,9 +203,8 @@ export function createRepliesService(deps: {
   async function write(
     username: string,
     thread: Thread,
-    input: Omit<ReplyInput, "inReplyTo">,
+    valid: ValidReplyInput,
   ): Promise<ReplyView> {
-    const valid = parseOrThrow(replyInputSchema, input);
     const { member, actor } = await deps.members.requireByUsername(username);
     const { encounter, parent } = thread;
     const unseen = () =>
@@ -338,8 +338,9 @@ export function createRepliesService(deps: {
 
   return {
     async reply(username, encounterId, input) {
+      const valid = parseOrThrow(replyInputSchema, input);
       const encounter = await deps.access.visibleTo(username, encounterId);
-      const parentId = input.inReplyTo;
+      const parentId = valid.inReplyTo;
       const parent = parentId ? await repository.findById(parentId) : undefined;
       if (parentId && (!parent || parent.encounterId !== encounter.id || parent.deletedAt)) {
         throw new DomainError(
@@ -347,11 +348,11 @@ export function createRepliesService(deps: {
           `No reply ${parentId} under encounter ${encounterId} that you can see.`,
         );
       }
-      const { inReplyTo: _, ...rest } = input;
-      return write(username, { encounter, parent }, rest);
+      return write(username, { encounter, parent }, valid);
     },
 
     async replyToIri(username, iri, input) {
+      const valid = parseOrThrow(replyInputSchema, input);
       const thread = await threadOf(iri);
       if (!thread || thread.parent?.deletedAt) {
         throw new DomainError(
@@ -359,7 +360,7 @@ export function createRepliesService(deps: {
           `No encounter or reply at ${iri} that you can reply to: inReplyTo names an encounter known here, or one of its replies.`,
         );
       }
-      return write(username, thread, input);
+      return write(username, thread, valid);
     },
 
     async delete(username, replyId) {

@@ -36,6 +36,7 @@ export const replyInputSchema = z
   .strict();
 
 export type ReplyInput = z.input<typeof replyInputSchema>;
+export type ValidReplyInput = z.output<typeof replyInputSchema>;
 
 const iri = z.url({ protocol: /^https?$/ }).max(2048);
 
