@@ -99,7 +99,7 @@ describe("memberToPerson", () => {
   it("sends the whole profile (summary with links, icon, image, PropertyValue fields) exactly as in its snapshot", async () => {
     const json = await jsonOf(memberToPerson(withProfile, urls, keys));
     await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
-      "./__snapshots__/actor-mapper.person-profile.jsonld",
+      "../../__snapshots__/actor-mapper.person-profile.jsonld",
     );
   });
 

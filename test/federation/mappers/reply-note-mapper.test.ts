@@ -1,9 +1,9 @@
 import type { Note, Tombstone } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
-import type { ActorRow } from "../src/actors/actors-repository.ts";
-import type { ReplyView } from "../src/encounters/replies-repository.ts";
-import { replyAudience, replyToNote } from "../src/federation/mappers/reply-note.ts";
-import { localUrls } from "../src/shared/local-urls.ts";
+import type { ActorRow } from "../../../src/actors/actors-repository.ts";
+import type { ReplyView } from "../../../src/encounters/replies-repository.ts";
+import { replyAudience, replyToNote } from "../../../src/federation/mappers/reply-note.ts";
+import { localUrls } from "../../../src/shared/local-urls.ts";
 
 type Json = Record<string, unknown>;
 

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { type DocumentLoader, preloadedContexts } from "@fedify/fedify";
 import { Activity, Note } from "@fedify/vocab";
 import { describe, expect, it } from "vitest";
-import { remoteReplyRecordSchema } from "../src/encounters/reply-input.ts";
-import { noteToRemoteEncounter } from "../src/federation/mappers/remote-note.ts";
-import { noteToRemoteReply } from "../src/federation/mappers/remote-reply.ts";
+import { remoteReplyRecordSchema } from "../../../src/encounters/reply-input.ts";
+import { noteToRemoteEncounter } from "../../../src/federation/mappers/remote-note.ts";
+import { noteToRemoteReply } from "../../../src/federation/mappers/remote-reply.ts";
 
-const FIXTURES = new URL("./fixtures/fediverse/", import.meta.url);
+const FIXTURES = new URL("../../fixtures/fediverse/", import.meta.url);
 const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, FIXTURES), "utf8"));
 
 /** No network in tests: Fedify's preloaded contexts, and nothing else. */
