@@ -92,7 +92,9 @@ describe(`replies across instances (${databaseLabel})`, () => {
     const html = await page();
     expect(html).toContain('class="replies"');
     expect(html).toContain(`<a class="u-url p-name" href="${b.baseUrl}/@antoine">antoine</a>`);
-    expect(html).toContain('<img class="u-photo reply-avatar" src="https://cdn.b.example/antoine.png"');
+    expect(html).toContain(
+      '<img class="u-photo reply-avatar" src="https://cdn.b.example/antoine.png"',
+    );
     expect(html.match(/Quel plaisir, à bientôt au marché !/g)).toHaveLength(1);
 
     // In bea's notifications, with the reply.
