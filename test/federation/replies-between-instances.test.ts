@@ -5,6 +5,7 @@ import { AP, API, client, PUBLIC } from "../api/helpers.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { drainQueue } from "../support/queue.ts";
 
 type Json = Record<string, unknown>;
 
@@ -39,6 +40,8 @@ describe(`replies across instances (${databaseLabel})`, () => {
     });
   });
   afterAll(async () => {
+    // A delivery still on its way from one to the other would meet a closed database.
+    if (a && b) await drainQueue(a.app, b.app);
     await Promise.all([a?.close(), b?.close()]);
   });
 
