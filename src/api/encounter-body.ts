@@ -170,16 +170,22 @@ function parseDataField(value: unknown): Record<string, unknown> {
 }
 
 /** @fastify/multipart's terse errors, reworded for the person sending the form. */
-function multipartError(error: unknown): unknown {
+export function multipartError(
+  error: unknown,
+  files: { one: string; limit: string } = {
+    one: "The photo is",
+    limit: 'Send at most one file, the part "photo".',
+  },
+): unknown {
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case "FST_REQ_FILE_TOO_LARGE":
       return httpError(
         413,
-        `The photo is larger than ${PHOTO_MAX_BYTES / 1024 / 1024} MiB: send a smaller one.`,
+        `${files.one} larger than ${PHOTO_MAX_BYTES / 1024 / 1024} MiB: send a smaller one.`,
       );
     case "FST_FILES_LIMIT":
-      return httpError(413, 'Send at most one file, the part "photo".');
+      return httpError(413, files.limit);
     case "FST_FIELDS_LIMIT":
     case "FST_PARTS_LIMIT":
       return httpError(413, "Too many form fields.");

@@ -7,7 +7,7 @@ import { refuseNul } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import type { BearerAuth } from "./auth.ts";
-import { httpError, PHOTO_MAX_BYTES } from "./encounter-body.ts";
+import { httpError, multipartError, PHOTO_MAX_BYTES } from "./encounter-body.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
 export interface ProfileApiDeps {
@@ -183,7 +183,10 @@ async function readMultipart(
       }
     }
   } catch (error) {
-    throw multipartError(error);
+    throw multipartError(error, {
+      one: "An image is",
+      limit: 'Send at most two files, the parts "avatar" and "header".',
+    });
   }
   // Rows in the order of their numbers; a number skipped is no row.
   if (profileFields.length > 0) fields.fields = profileFields.filter(Boolean);
@@ -202,26 +205,4 @@ function parseDataField(value: string): Record<string, unknown> {
     throw httpError(400, 'The field "data" must hold a JSON object.');
   }
   return parsed as Record<string, unknown>;
-}
-
-function multipartError(error: unknown): unknown {
-  switch ((error as { code?: string } | null)?.code) {
-    case "FST_REQ_FILE_TOO_LARGE":
-      return httpError(
-        413,
-        `An image is larger than ${PHOTO_MAX_BYTES / 1024 / 1024} MiB: send a smaller one.`,
-      );
-    case "FST_FILES_LIMIT":
-      return httpError(413, 'Send at most two files, the parts "avatar" and "header".');
-    case "FST_FIELDS_LIMIT":
-    case "FST_PARTS_LIMIT":
-      return httpError(413, "Too many form fields.");
-    case "FST_PROTO_VIOLATION":
-      return httpError(400, "A form field has a forbidden name.");
-  }
-  if ((error as { statusCode?: number } | null)?.statusCode !== undefined) return error;
-  return httpError(
-    400,
-    `The multipart/form-data body could not be read (${(error as Error | null)?.message ?? "malformed"}): send the whole body, its parts separated by the boundary given in Content-Type.`,
-  );
 }
