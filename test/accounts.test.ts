@@ -429,7 +429,9 @@ describe(`members and tokens (${databaseLabel})`, () => {
 
     it("authenticates a good token as its member and refuses bad ones", async () => {
       const token = await app.members.createToken("@BEA");
-      expect((await app.members.authenticateToken(token))?.id).toBe(bea.id);
+      const grant = await app.members.authenticateToken(token);
+      expect(grant?.member.id).toBe(bea.id);
+      expect(grant?.scopes).toEqual(["read", "write", "follow"]);
       const flipped = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
       for (const bad of ["", "x", flipped, token.slice(1), `${token}x`, token.toUpperCase()]) {
         expect(await app.members.authenticateToken(bad)).toBeUndefined();
@@ -441,7 +443,7 @@ describe(`members and tokens (${databaseLabel})`, () => {
       const tokens = await Promise.all([1, 2, 3].map(() => app.members.createToken("bea")));
       expect(new Set(tokens).size).toBe(3);
       for (const token of tokens) {
-        expect((await app.members.authenticateToken(token))?.username).toBe("bea");
+        expect((await app.members.authenticateToken(token))?.member.username).toBe("bea");
       }
     });
 

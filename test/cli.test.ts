@@ -165,7 +165,7 @@ describe(`CLI commands (${databaseLabel})`, () => {
       expect(result.code).toBe(0);
       expect(result.out).toHaveLength(1);
       const token = result.out[0] as string;
-      expect((await app.members.authenticateToken(token))?.username).toBe("alice");
+      expect((await app.members.authenticateToken(token))?.member.username).toBe("alice");
       const rows = await app.database.rows<{ label: string }>(
         sql`select label from access_tokens order by created_at desc limit 1`,
       );

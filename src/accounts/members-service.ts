@@ -13,6 +13,7 @@ import {
   UNMATCHABLE_HASH,
 } from "./passwords.ts";
 import { BIO_MAX, DISPLAY_NAME_MAX } from "./profile-input.ts";
+import { parseScopes } from "./scopes.ts";
 import { generateToken, hashToken } from "./tokens.ts";
 import { normalizeUsername } from "./usernames.ts";
 
@@ -58,7 +59,8 @@ export interface MembersService {
   instanceKeyPairs(): Promise<JwkPair[]>;
   /** A new bearer token, returned once in clear and stored only as a digest. */
   createToken(username: string, label?: string): Promise<string>;
-  authenticateToken(token: string): Promise<Member | undefined>;
+  /** The member a bearer token belongs to, with the scopes the token was granted. */
+  authenticateToken(token: string): Promise<{ member: Member; scopes: string[] } | undefined>;
 }
 
 export function createMembersService(deps: {
@@ -209,11 +211,11 @@ export function createMembersService(deps: {
     async authenticateToken(token) {
       if (token.length < 20 || token.length > 200) return undefined;
       const [row] = await db
-        .select({ member: members })
+        .select({ member: members, scopes: accessTokens.scopes })
         .from(accessTokens)
         .innerJoin(members, eq(accessTokens.memberId, members.id))
         .where(eq(accessTokens.tokenHash, hashToken(token)));
-      return row?.member;
+      return row ? { member: row.member, scopes: parseScopes(row.scopes) } : undefined;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Member, MembersService } from "../accounts/members-service.ts";
+import { grantsScope } from "../accounts/scopes.ts";
 
 /**
  * Counts failed token attempts per client address in a fixed window. One per app
@@ -63,6 +64,10 @@ export interface BearerAuth {
   hook(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** The member the request authenticated as; only call it behind `hook`. */
   memberOf(request: FastifyRequest): Member;
+  /** The scopes the request's token was granted; only call it behind `hook`. */
+  scopesOf(request: FastifyRequest): readonly string[];
+  /** A `preHandler` hook answering 403 when the token lacks `scope` (after `hook`). */
+  requireScope(scope: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -73,7 +78,13 @@ export function createBearerAuth(deps: {
   limiter: FailedAttemptLimiter;
 }): BearerAuth {
   // Per instance, keyed by the request object itself: nothing outlives the request.
-  const authenticated = new WeakMap<FastifyRequest, Member>();
+  const authenticated = new WeakMap<FastifyRequest, { member: Member; scopes: string[] }>();
+
+  const grantOf = (request: FastifyRequest) => {
+    const grant = authenticated.get(request);
+    if (!grant) throw new Error("called on a route without the bearer auth hook");
+    return grant;
+  };
 
   const unauthorized = (reply: FastifyReply, error: string, challenge: string) =>
     reply.status(401).header("WWW-Authenticate", challenge).send({ error });
@@ -98,8 +109,8 @@ export function createBearerAuth(deps: {
           });
       }
       const token = BEARER.exec(header)?.[1];
-      const member = token ? await deps.members.authenticateToken(token) : undefined;
-      if (!member) {
+      const grant = token ? await deps.members.authenticateToken(token) : undefined;
+      if (!grant) {
         deps.limiter.recordFailure(request.ip);
         return unauthorized(
           reply,
@@ -109,13 +120,24 @@ export function createBearerAuth(deps: {
           'Bearer realm="socialdapres", error="invalid_token"',
         );
       }
-      authenticated.set(request, member);
+      authenticated.set(request, grant);
     },
 
     memberOf(request) {
-      const member = authenticated.get(request);
-      if (!member) throw new Error("memberOf() called on a route without the bearer auth hook");
-      return member;
+      return grantOf(request).member;
+    },
+
+    scopesOf(request) {
+      return grantOf(request).scopes;
+    },
+
+    requireScope(scope) {
+      return async (request, reply) => {
+        if (grantsScope(grantOf(request).scopes, scope)) return;
+        return reply.status(403).send({
+          error: `This action needs the \`${scope}\` scope, which your access token was not granted: authorize the app again with that scope.`,
+        });
+      };
     },
   };
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { grantsScope, parseScopes } from "../../src/accounts/scopes.ts";
+
+describe("OAuth scopes", () => {
+  it("parses space- and plus-separated lists without duplicates", () => {
+    expect(parseScopes("read  write+read follow")).toEqual(["read", "write", "follow"]);
+    expect(parseScopes("")).toEqual([]);
+  });
+
+  it("lets a top-level scope grant its granular forms, never the reverse", () => {
+    expect(grantsScope(["read"], "read:statuses")).toBe(true);
+    expect(grantsScope(["read:statuses"], "read")).toBe(false);
+    expect(grantsScope(["read:statuses"], "read:accounts")).toBe(false);
+    expect(grantsScope(["write"], "read:statuses")).toBe(false);
+    expect(grantsScope(["profile"], "profile")).toBe(true);
+  });
+
+  it("keeps the legacy follow umbrella for follow-related scopes only", () => {
+    expect(grantsScope(["follow"], "write:follows")).toBe(true);
+    expect(grantsScope(["follow"], "read:blocks")).toBe(true);
+    expect(grantsScope(["follow"], "write:statuses")).toBe(false);
+  });
+});
