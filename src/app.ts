@@ -156,7 +156,6 @@ export async function buildApp(
     repositories,
     remoteLookup,
     actorRefresher,
-    directMessenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
   });
@@ -197,6 +196,7 @@ export async function buildApp(
     replies: repositories.replies,
     members,
     follows: services.follows,
+    directMessages: createWeeklyQuestionDelivery({ federation, urls, actors }),
   });
   connectDomainReactions(events, services);
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
