@@ -263,6 +263,7 @@ export async function buildApp(
     series: services.series,
     trackerData: services.trackerData,
     checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
+    askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
     origin: urls.origin,
     instanceName: config.instanceName,
   });
