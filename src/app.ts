@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
 import { registerApi } from "./api/register.ts";
-import type { AppConfig } from "./config/config.ts";
+import { type AppConfig, DEFAULT_DELIVERY } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
@@ -14,13 +14,18 @@ import {
 } from "./exposure/weekly-question-scheduler.ts";
 import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
 import type { AppFederation } from "./federation/app-federation.ts";
+import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
 import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { createMessageQueue } from "./federation/message-queue.ts";
+import {
+  createMessageQueue,
+  deliveryHost,
+  type MessageQueueOptions,
+} from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { replyNoteOf } from "./federation/reply-delivery.ts";
@@ -93,6 +98,15 @@ export async function buildApp(
     loginThrottle?: LoginThrottleOptions;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
     outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
+    /** Tests shorten the queue's waits between retries. */
+    queue?: Pick<
+      MessageQueueOptions,
+      | "retryBaseDelayMs"
+      | "retryMaxDelayMs"
+      | "maxAttempts"
+      | "maxRescheduleDelayMs"
+      | "pollIntervalMs"
+    >;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -111,14 +125,22 @@ export async function buildApp(
   const { actors } = repositories;
 
   // How the instance reaches other servers: the egress policy, the durable queue, Fedify.
+  const delivery = config.delivery ?? DEFAULT_DELIVERY;
   const egress = createEgress({
     allowPrivateAddress: config.allowPrivateAddress,
+    connectTimeoutMs: delivery.connectTimeoutMs,
+    responseTimeoutMs: delivery.requestTimeoutMs,
+    totalTimeoutMs: delivery.requestTimeoutMs,
     ...options.egress,
   });
   const queue = createMessageQueue(database, {
     logger: logger.child({ component: "queue" }),
     // Fedify delivers with the global fetch: jobs run inside the egress policy.
     runsIn: egress.run,
+    concurrency: delivery.concurrency,
+    perHostConcurrency: delivery.perHostConcurrency,
+    hostOf: deliveryHost,
+    ...options.queue,
   });
   const kv = createKvStore(database);
   const federation = createAppFederation({
@@ -185,6 +207,12 @@ export async function buildApp(
     replies: repositories.replies,
     members,
     follows: services.follows,
+  });
+  registerDeliveryFailures(federation, {
+    follows: services.follows,
+    actors,
+    deadLetterCurrentJob: queue.deadLetterCurrentJob,
+    logger: logger.child({ component: "delivery" }),
   });
   connectDomainReactions(events, services);
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
