@@ -18,7 +18,11 @@ import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
-import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
+import {
+  createAppFederation,
+  type FederationDeps,
+  registerDispatchers,
+} from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
 import {
@@ -98,6 +102,8 @@ export async function buildApp(
     loginThrottle?: LoginThrottleOptions;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
     outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
+    /** Tests shorten the circuit breaker's waits (src/federation/federation.ts). */
+    circuitBreaker?: FederationDeps["circuitBreaker"];
     /** Tests shorten the queue's waits between retries. */
     queue?: Pick<
       MessageQueueOptions,
@@ -149,6 +155,7 @@ export async function buildApp(
     urls,
     egress,
     manuallyStartQueue: true,
+    circuitBreaker: options.circuitBreaker,
   });
   const remoteLookup = createRemoteLookup({ federation, urls, egress });
   const actorRefresher = createActorRefresher({

@@ -1,5 +1,11 @@
 import type { webcrypto } from "node:crypto";
-import { createFederation, importJwk, type KvStore, type MessageQueue } from "@fedify/fedify";
+import {
+  type CircuitBreakerOptions,
+  createFederation,
+  importJwk,
+  type KvStore,
+  type MessageQueue,
+} from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
@@ -21,6 +27,8 @@ export interface FederationDeps {
   egress: Egress;
   /** Only worker processes consume the queue; web processes only enqueue. */
   manuallyStartQueue: boolean;
+  /** Tests shorten the circuit breaker's waits; Fedify's defaults otherwise. */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 /** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
@@ -63,6 +71,7 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     // 404 and 410 are not retried (src/federation/delivery-failures.ts says what they mean);
     // the circuit breaker holds a failing host's deliveries for 7 days (heldActivityTtl).
     permanentFailureStatusCodes: [404, 410],
+    ...(deps.circuitBreaker ? { circuitBreaker: deps.circuitBreaker } : {}),
   });
 }
 

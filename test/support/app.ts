@@ -19,6 +19,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   outbox?: BuildOptions["outbox"];
   /** Shorter waits between the retries of failed jobs. */
   queue?: BuildOptions["queue"];
+  /** Shorter circuit-breaker waits. */
+  circuitBreaker?: BuildOptions["circuitBreaker"];
   /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
   logger?: Logger;
 }
@@ -68,6 +70,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
     loginThrottle,
     outbox,
     queue,
+    circuitBreaker,
     logger,
     ...configOverrides
   } = overrides;
@@ -79,6 +82,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
       loginThrottle,
       outbox,
       queue,
+      circuitBreaker,
       logger,
     });
     if (!listen) return instance;
@@ -94,7 +98,10 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
 
 async function buildOnce(
   overrides: Partial<AppConfig>,
-  options: Pick<BuildOptions, "egress" | "loginThrottle" | "outbox" | "queue" | "logger">,
+  options: Pick<
+    BuildOptions,
+    "egress" | "loginThrottle" | "outbox" | "queue" | "circuitBreaker" | "logger"
+  >,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
