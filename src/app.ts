@@ -104,7 +104,7 @@ export async function buildApp(
     outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
     /** Tests shorten the circuit breaker's waits (src/federation/federation.ts). */
     circuitBreaker?: FederationDeps["circuitBreaker"];
-    /** Tests shorten the queue's waits between retries. */
+    /** Tests shorten the queue's waits between retries, and its lease. */
     queue?: Pick<
       MessageQueueOptions,
       | "retryBaseDelayMs"
@@ -112,6 +112,7 @@ export async function buildApp(
       | "maxAttempts"
       | "maxRescheduleDelayMs"
       | "pollIntervalMs"
+      | "leaseMs"
     >;
   } = {},
 ): Promise<App> {
