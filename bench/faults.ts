@@ -129,7 +129,7 @@ async function scenario(name: string, kill: Kill, silentServer: boolean): Promis
       timeoutMs: TIMEOUT_MS,
     });
     if (silentBase) {
-      // One more follower, on the silent server, followed first: its delivery is queued first.
+      // Followers on the silent server too, one per path, as many as there are origins.
       const extra = { ...receiver, bases: [silentBase] };
       await seedFollowers({ app } as BenchApp, extra, bea.id, {
         followers: origins,
