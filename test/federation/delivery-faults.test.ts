@@ -1,4 +1,5 @@
 import { Temporal } from "@js-temporal/polyfill";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDeadJobs } from "../../src/federation/dead-letters.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
@@ -180,6 +181,25 @@ describe(`delivery to misbehaving peers (${databaseLabel})`, () => {
     expect(content(gone.recorder)).toHaveLength(1);
     expect(received(healthy.recorder)).toHaveLength(2);
     expect(await listDeadJobs(a.app.database)).toEqual([]);
+  });
+
+  it("keeps a follower whose server answers 404 at its shared inbox, and does not retry", async () => {
+    afresh();
+    const username = await memberFollowedBy(faulty);
+    faulty.fault = (post) => (CONTENT.has(post.type) ? { status: 404 } : undefined);
+
+    await a.app.encounters.create(username, { text: "Au lac", participants: ["Zoé"] });
+    await drainQueue(a.app);
+    // A 404 from a shared inbox says nothing of one actor: only a 410, or a 404 from the
+    // actor's own inbox, does.
+    expect(content(faulty.recorder).map((p) => `${p.type} ${p.status}`)).toEqual(["Create 404"]);
+    const followers = await a.app.follows.followers(username, { offset: 0, limit: 10 });
+    expect(followers.items.map((actor) => actor.iri)).toEqual([faulty.recorder.actorIri]);
+    // No retry waiting either: the job is gone.
+    const [left] = await a.app.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from queue_jobs`,
+    );
+    expect(left?.n).toBe(0);
   });
 
   it("lets a peer that never answers hold one slot: the healthy peer gets everything meanwhile", async () => {
