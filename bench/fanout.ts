@@ -69,7 +69,7 @@ export interface FanoutResult {
 const BATCH = 1_000;
 
 /** Remote followers and their accepted follows of `followingId`, inserted in batches. */
-async function seedFollowers(
+export async function seedFollowers(
   bench: BenchApp,
   receiver: Receiver,
   followingId: string,

@@ -173,7 +173,12 @@ async function main() {
   process.stdout.write(
     `\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n\n${memoryTable(outcomes)}\n`,
   );
-  await writeFile(new URL("../docs/BENCHMARKS.md", import.meta.url), report);
+  // The section bench/faults.ts writes (a run of its own, on PostgreSQL) is kept as it is.
+  const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
+  const faults = (await readFile(file, "utf8").catch(() => "")).match(
+    /<!-- faults:start -->[\s\S]*<!-- faults:end -->/,
+  )?.[0];
+  await writeFile(file, faults ? `${report.trimEnd()}\n\n${faults}\n` : report);
   process.stderr.write("[bench] wrote docs/BENCHMARKS.md\n");
   if (outcomes.some((o) => o.failure && !o.failure.startsWith("skipped"))) process.exitCode = 1;
 }

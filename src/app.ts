@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
 import { registerApi } from "./api/register.ts";
-import type { AppConfig } from "./config/config.ts";
+import { type AppConfig, DEFAULT_DELIVERY } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
@@ -14,13 +14,22 @@ import {
 } from "./exposure/weekly-question-scheduler.ts";
 import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
 import type { AppFederation } from "./federation/app-federation.ts";
+import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
 import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
 import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
-import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
+import {
+  createAppFederation,
+  type FederationDeps,
+  registerDispatchers,
+} from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { createMessageQueue } from "./federation/message-queue.ts";
+import {
+  createMessageQueue,
+  deliveryHost,
+  type MessageQueueOptions,
+} from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { replyNoteOf } from "./federation/reply-delivery.ts";
@@ -94,6 +103,18 @@ export async function buildApp(
     loginThrottle?: LoginThrottleOptions;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
     outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
+    /** Tests shorten the circuit breaker's waits (src/federation/federation.ts). */
+    circuitBreaker?: FederationDeps["circuitBreaker"];
+    /** Tests shorten the queue's waits between retries, and its lease. */
+    queue?: Pick<
+      MessageQueueOptions,
+      | "retryBaseDelayMs"
+      | "retryMaxDelayMs"
+      | "maxAttempts"
+      | "maxRescheduleDelayMs"
+      | "pollIntervalMs"
+      | "leaseMs"
+    >;
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -122,8 +143,12 @@ export async function buildApp(
   const { actors } = repositories;
 
   // How the instance reaches other servers: the egress policy, the durable queue, Fedify.
+  const delivery = config.delivery ?? DEFAULT_DELIVERY;
   const egress = createEgress({
     allowPrivateAddress: config.allowPrivateAddress,
+    connectTimeoutMs: delivery.connectTimeoutMs,
+    responseTimeoutMs: delivery.requestTimeoutMs,
+    totalTimeoutMs: delivery.requestTimeoutMs,
     ...options.egress,
   });
   const queue = createMessageQueue(database, {
@@ -131,6 +156,10 @@ export async function buildApp(
     // Fedify delivers with the global fetch: jobs run inside the egress policy, and in this
     // app's log scope.
     runsIn: (handler) => fedifyLogs.run(() => egress.run(handler)),
+    concurrency: delivery.concurrency,
+    perHostConcurrency: delivery.perHostConcurrency,
+    hostOf: deliveryHost,
+    ...options.queue,
   });
   const kv = createKvStore(database);
   const federation = createAppFederation({
@@ -139,6 +168,7 @@ export async function buildApp(
     urls,
     egress,
     manuallyStartQueue: true,
+    circuitBreaker: options.circuitBreaker,
   });
   const remoteLookup = createRemoteLookup({ federation, urls, egress });
   const actorRefresher = createActorRefresher({
@@ -197,6 +227,12 @@ export async function buildApp(
     members,
     follows: services.follows,
     directMessages: createWeeklyQuestionDelivery({ federation, urls, actors }),
+  });
+  registerDeliveryFailures(federation, {
+    follows: services.follows,
+    actors,
+    deadLetterCurrentJob: queue.deadLetterCurrentJob,
+    logger: logger.child({ component: "delivery" }),
   });
   connectDomainReactions(events, services);
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({

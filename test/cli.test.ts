@@ -238,6 +238,54 @@ describe(`CLI commands (${databaseLabel})`, () => {
     expect(result.err[0]).toContain("does not follow");
   });
 
+  describe("queue", () => {
+    it("lists the dead jobs with where they went and why, and queues one or all again", async () => {
+      expect(await run(["queue", "dead"])).toEqual({
+        code: 0,
+        out: ["No dead job: every failed delivery is still being retried."],
+        err: [],
+      });
+      // Two deliveries that ran out of attempts, as the queue leaves them.
+      const rows = await app.database.rows<{ id: string }>(sql`
+        insert into queue_jobs (message, attempts, dead_at, last_error) values
+          (${JSON.stringify({ type: "outbox", activityType: "https://www.w3.org/ns/activitystreams#Create", inbox: "https://down.example/inbox" })}::jsonb,
+           15, now(), 'FetchError: connect ECONNREFUSED'),
+          (${JSON.stringify({ type: "outbox", activityType: "https://www.w3.org/ns/activitystreams#Update", inbox: "https://down.example/inbox" })}::jsonb,
+           15, now(), 'SendActivityError: 500')
+        returning id::text`);
+      const [first, second] = rows.map((row) => row.id);
+      const listed = await run(["queue", "dead"]);
+      expect(listed.code).toBe(0);
+      expect(listed.out).toHaveLength(2);
+      expect(listed.out[0]).toMatch(
+        new RegExp(
+          `^${first}\t\\S+\t15 attempts\t.*#Create → https://down.example/inbox\tFetchError: connect ECONNREFUSED$`,
+        ),
+      );
+
+      expect(await run(["queue", "retry", first as string])).toEqual({
+        code: 0,
+        out: ["1 job queued again; a worker runs them now."],
+        err: [],
+      });
+      expect((await run(["queue", "dead"])).out).toHaveLength(1);
+      const revived = await app.database.rows<{ attempts: number; dead: boolean }>(
+        sql`select attempts, dead_at is not null as dead from queue_jobs where id = ${first}`,
+      );
+      expect(revived).toEqual([{ attempts: 0, dead: false }]);
+
+      expect((await run(["queue", "retry", first as string])).err).toEqual([
+        `No dead job ${first}.`,
+      ]);
+      expect((await run(["queue", "retry"])).code).toBe(1);
+      expect(await run(["queue", "retry", "--all"])).toMatchObject({
+        code: 0,
+        out: ["1 job queued again; a worker runs them now."],
+      });
+      await app.database.rows(sql`delete from queue_jobs where id in (${first}, ${second})`);
+    });
+  });
+
   it("runs migrations again without harm", async () => {
     expect(await run(["db", "migrate"])).toEqual({
       code: 0,

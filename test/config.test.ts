@@ -48,6 +48,10 @@ describe("loadConfig", () => {
       INSTANCE_NAME: "Les rencontres",
       FEDERATION_ALLOW_PRIVATE_ADDRESS: "true",
       TRUST_PROXY: "127.0.0.1, 172.16.0.0/12",
+      FEDERATION_CONNECT_TIMEOUT_SECONDS: "5",
+      FEDERATION_REQUEST_TIMEOUT_SECONDS: "20",
+      QUEUE_CONCURRENCY: "16",
+      QUEUE_PER_HOST_CONCURRENCY: "3",
     });
     expect(config).toEqual({
       origin: new URL("https://social.example"),
@@ -60,6 +64,12 @@ describe("loadConfig", () => {
       instanceName: "Les rencontres",
       allowPrivateAddress: true,
       trustProxy: ["127.0.0.1", "172.16.0.0/12"],
+      delivery: {
+        connectTimeoutMs: 5_000,
+        requestTimeoutMs: 20_000,
+        concurrency: 16,
+        perHostConcurrency: 3,
+      },
     });
   });
 

@@ -69,46 +69,62 @@ describe("the server process on the embedded database", () => {
   const webfinger = () =>
     fetch(`http://127.0.0.1:${port}/.well-known/webfinger?resource=acct:bea@localhost:${port}`);
 
-  it("serves, takes CLI commands while running, refuses a second server, and stops cleanly on SIGTERM", async () => {
-    const server = startServer();
-    await server.ready;
-    expect((await fetch(`http://127.0.0.1:${port}/nodeinfo/2.1`)).status).toBe(200);
+  it(
+    "serves, takes CLI commands while running, refuses a second server, and stops cleanly on SIGTERM",
+    async () => {
+      const server = startServer();
+      await server.ready;
+      expect((await fetch(`http://127.0.0.1:${port}/nodeinfo/2.1`)).status).toBe(200);
 
-    const created = await run("src/cli/main.ts", ["user", "create", "bea"], "a long passphrase\n");
-    expect(created.stdout).toContain(`Created @bea@localhost:${port}`);
-    expect(created.stdout).not.toContain("Password (shown once)");
-    expect(created.code).toBe(0);
-    expect((await webfinger()).status).toBe(200);
+      const created = await run(
+        "src/cli/main.ts",
+        ["user", "create", "bea"],
+        "a long passphrase\n",
+      );
+      expect(created.stdout).toContain(`Created @bea@localhost:${port}`);
+      expect(created.stdout).not.toContain("Password (shown once)");
+      expect(created.code).toBe(0);
+      expect((await webfinger()).status).toBe(200);
 
-    const second = await run("src/main.ts", []);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/already uses/);
+      const second = await run("src/main.ts", []);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/already uses/);
 
-    server.child.kill("SIGTERM");
-    expect(await server.exited).toBe(0);
-    expect(existsSync(join(dataDir, "socialdapres.pid"))).toBe(false);
-  }, PROCESS_TEST_TIMEOUT);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      expect(existsSync(join(dataDir, "socialdapres.pid"))).toBe(false);
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
 
-  it("keeps its data across a restart", async () => {
-    const server = startServer();
-    await server.ready;
-    const response = await webfinger();
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { subject: string }).subject).toBe(
-      `acct:bea@localhost:${port}`,
-    );
-    server.child.kill("SIGTERM");
-    expect(await server.exited).toBe(0);
-  }, PROCESS_TEST_TIMEOUT);
+  it(
+    "keeps its data across a restart",
+    async () => {
+      const server = startServer();
+      await server.ready;
+      const response = await webfinger();
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { subject: string }).subject).toBe(
+        `acct:bea@localhost:${port}`,
+      );
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
 
-  it("lets the CLI open the database itself when no server runs, under the same origin only", async () => {
-    const listed = await run("src/cli/main.ts", ["user", "list"]);
-    expect(listed.stdout).toContain("@bea");
-    expect(listed.code).toBe(0);
-    const wrongOrigin = await runNode("src/cli/main.ts", ["user", "list"], {
-      env: { ...env, PORT: String(port + 1) },
-    });
-    expect(wrongOrigin.code).toBe(1);
-    expect(wrongOrigin.stderr).toContain(`set ORIGIN=http://localhost:${port}`);
-  }, PROCESS_TEST_TIMEOUT);
+  it(
+    "lets the CLI open the database itself when no server runs, under the same origin only",
+    async () => {
+      const listed = await run("src/cli/main.ts", ["user", "list"]);
+      expect(listed.stdout).toContain("@bea");
+      expect(listed.code).toBe(0);
+      const wrongOrigin = await runNode("src/cli/main.ts", ["user", "list"], {
+        env: { ...env, PORT: String(port + 1) },
+      });
+      expect(wrongOrigin.code).toBe(1);
+      expect(wrongOrigin.stderr).toContain(`set ORIGIN=http://localhost:${port}`);
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
 });

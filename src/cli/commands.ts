@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { ProfileImages } from "../accounts/profile-service.ts";
 import type { App } from "../app.ts";
 import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
+import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
 
@@ -34,6 +35,8 @@ export const USAGE = `Usage: npm run cli -- <command>
   tracker incidence <cases per 100,000 a week> [test positivity 0–1]
                                    the local epidemic figures for pandemic mode, for every member
                                    who set none ("tracker incidence clear" removes them)
+  queue dead                       list the deliveries (and other jobs) that ran out of attempts
+  queue retry <id|--all>           give one dead job, or all of them, a fresh set of attempts
   db migrate                       apply database migrations (start does it too)
 `;
 
@@ -126,6 +129,32 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         io.out(
           `Weekly incidence ${incidence} per 100,000${positivity ? `, test positivity ${positivity}` : ""}.`,
         );
+        return 0;
+      }
+      case "queue dead": {
+        const jobs = await listDeadJobs(app.database);
+        if (jobs.length === 0) io.out("No dead job: every failed delivery is still being retried.");
+        for (const job of jobs) {
+          const what =
+            job.kind === "outbox" ? `${job.activityType ?? "?"} → ${job.inbox}` : job.kind;
+          io.out(
+            `${job.id}\t${job.deadAt.toISOString()}\t${job.attempts} attempts\t${what}\t${job.lastError ?? ""}`,
+          );
+        }
+        return 0;
+      }
+      case "queue retry": {
+        const [which] = rest;
+        const all = rest.includes("--all");
+        if (!all && !(which && /^\d{1,18}$/.test(which))) {
+          throw new DomainError(
+            "invalid",
+            "Usage: npm run cli -- queue retry <id|--all> (the ids are listed by `queue dead`).",
+          );
+        }
+        const count = await retryDeadJobs(app.database, all ? "all" : Number(which));
+        if (!all && count === 0) throw new DomainError("invalid", `No dead job ${which}.`);
+        io.out(`${count} job${count === 1 ? "" : "s"} queued again; a worker runs them now.`);
         return 0;
       }
       case "db migrate": {

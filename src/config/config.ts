@@ -22,7 +22,27 @@ export interface AppConfig {
    * `X-Forwarded-For` is believed; false (the default, also when unset) uses the socket address.
    */
   readonly trustProxy?: false | readonly string[];
+  /** How deliveries are bounded and shared out; defaults when unset (see `DEFAULT_DELIVERY`). */
+  readonly delivery?: DeliverySettings;
 }
+
+export interface DeliverySettings {
+  /** Time to open a connection to another server. */
+  readonly connectTimeoutMs: number;
+  /** Time for a whole request to another server. */
+  readonly requestTimeoutMs: number;
+  /** Jobs a worker process runs at once. */
+  readonly concurrency: number;
+  /** Jobs of one host leased at once, across the worker processes. */
+  readonly perHostConcurrency: number;
+}
+
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  concurrency: 8,
+  perHostConcurrency: 2,
+};
 
 /** proxy-addr's names for address ranges, accepted by Fastify's `trustProxy`. */
 const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
@@ -102,7 +122,23 @@ const environmentSchema = z.object({
   INSTANCE_NAME: z.string().max(100, "must be at most 100 characters").default("Socialdapres"),
   FEDERATION_ALLOW_PRIVATE_ADDRESS: booleanFlag.default(false),
   TRUST_PROXY: trustProxySetting.optional(),
+  FEDERATION_CONNECT_TIMEOUT_SECONDS: wholeNumber(1, 600).default(
+    DEFAULT_DELIVERY.connectTimeoutMs / 1000,
+  ),
+  FEDERATION_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 600).default(
+    DEFAULT_DELIVERY.requestTimeoutMs / 1000,
+  ),
+  QUEUE_CONCURRENCY: wholeNumber(1, 256).default(DEFAULT_DELIVERY.concurrency),
+  QUEUE_PER_HOST_CONCURRENCY: wholeNumber(1, 64).default(DEFAULT_DELIVERY.perHostConcurrency),
 });
+
+function wholeNumber(min: number, max: number) {
+  return z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`);
+}
 
 /** Checked with the other variables, so that every problem is reported at once. */
 function isBareOrigin(value: string): boolean {
@@ -156,6 +192,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       instanceName: e.INSTANCE_NAME,
       allowPrivateAddress: e.FEDERATION_ALLOW_PRIVATE_ADDRESS,
       trustProxy: e.TRUST_PROXY ?? false,
+      delivery: {
+        connectTimeoutMs: e.FEDERATION_CONNECT_TIMEOUT_SECONDS * 1000,
+        requestTimeoutMs: e.FEDERATION_REQUEST_TIMEOUT_SECONDS * 1000,
+        concurrency: e.QUEUE_CONCURRENCY,
+        perHostConcurrency: e.QUEUE_PER_HOST_CONCURRENCY,
+      },
     },
   };
 }

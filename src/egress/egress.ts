@@ -26,7 +26,10 @@ export interface Egress {
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
   /**
    * Runs `fn` so that the global `fetch` calls it makes (Fedify's deliveries and WebFinger
-   * look-ups, which offer no way to pass a dispatcher) go through this policy too.
+   * look-ups, which offer no way to pass a dispatcher) go through this policy too: each
+   * bounded by the total timeout, and a POST whose URL already answered a server error,
+   * 404, 410 or 429 in this run is not sent again (Fedify's second knock with the other
+   * signature format would only hit a failing server twice): the first answer is repeated.
    */
   run<T>(fn: () => T): T;
   /** Refuses a URL whose host is, or resolves to, an address the policy forbids. */
@@ -44,6 +47,8 @@ export interface EgressOptions {
   connectTimeoutMs?: number;
   /** Time to the response headers, and between two chunks of the body. */
   responseTimeoutMs?: number;
+  /** Time for a whole request, connection, answer and body included. */
+  totalTimeoutMs?: number;
   /** Largest response body read, in bytes. */
   maxResponseBytes?: number;
 }
@@ -59,6 +64,7 @@ export class EgressRefusedError extends Error {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 30_000;
 // A photo is at most 10 MiB; documents are far smaller.
 const DEFAULT_MAX_RESPONSE_BYTES = 12 * 1024 * 1024;
 
@@ -122,13 +128,18 @@ export function createEgress(options: EgressOptions): Egress {
     bodyTimeout: responseTimeout,
     maxResponseSize: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   });
+  const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
   const scope = installScopedDispatcher();
 
   return {
     dispatcher,
     fetch: (input, init) =>
-      undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
-    run: (fn) => scope.run(dispatcher, fn),
+      undiciFetch(input, {
+        ...(init as object),
+        signal: bounded(init?.signal, totalTimeoutMs),
+        dispatcher,
+      }) as unknown as Promise<Response>,
+    run: (fn) => scope.run({ dispatcher, totalTimeoutMs, failedPosts: new Map() }, fn),
     async check(url) {
       if (!guard) return;
       const { hostname, protocol } = new URL(url);
@@ -148,29 +159,76 @@ export function createEgress(options: EgressOptions): Egress {
   };
 }
 
+/** What a run inside the policy carries (see `Egress.run`). */
+interface EgressScope {
+  dispatcher: Dispatcher;
+  totalTimeoutMs: number;
+  /** POSTs of this run that failed in a way a second signature cannot fix, by URL. */
+  failedPosts: Map<string, { status: number; statusText: string; headers: Headers }>;
+}
+
+/** The caller's signal, if any, and a deadline. */
+function bounded(signal: AbortSignal | null | undefined, timeoutMs: number): AbortSignal {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, deadline]) : deadline;
+}
+
+/** Answers that another knock with the other signature format would not change. */
+const isFinalFailure = (status: number) =>
+  status >= 500 || status === 404 || status === 410 || status === 429;
+
 /**
  * The process's global dispatcher becomes one that hands each request to the egress policy
  * of the code that made it (an AsyncLocalStorage scope), and to the previous global
- * dispatcher outside any scope. Installed once per process, on the first `createEgress`:
- * several instances in one process (tests) each keep their own policy.
+ * dispatcher outside any scope; the global `fetch` bounds each request made in a scope and
+ * does not repeat a failed POST there. Installed once per process, on the first
+ * `createEgress`: several instances in one process (tests) each keep their own policy.
  */
-function installScopedDispatcher(): AsyncLocalStorage<Dispatcher> {
+function installScopedDispatcher(): AsyncLocalStorage<EgressScope> {
   const slot = Symbol.for("socialdapres.egress.scope");
-  const holder = globalThis as Record<symbol, AsyncLocalStorage<Dispatcher> | undefined>;
+  const holder = globalThis as Record<symbol, AsyncLocalStorage<EgressScope> | undefined>;
   const existing = holder[slot];
   if (existing) return existing;
-  const scope = new AsyncLocalStorage<Dispatcher>();
+  const scope = new AsyncLocalStorage<EgressScope>();
   const fallback = getGlobalDispatcher();
   setGlobalDispatcher(new ScopedDispatcher(scope, fallback));
+  const unscopedFetch = globalThis.fetch;
+  globalThis.fetch = async function scopedFetch(input, init) {
+    const current = scope.getStore();
+    if (!current) return unscopedFetch(input, init);
+    const request = input instanceof Request ? input : undefined;
+    const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
+    const url = request?.url ?? String(input);
+    const failed = method === "POST" ? current.failedPosts.get(url) : undefined;
+    if (failed) {
+      return new Response(null, {
+        status: failed.status,
+        statusText: failed.statusText,
+        headers: failed.headers,
+      });
+    }
+    const response = await unscopedFetch(input, {
+      ...init,
+      signal: bounded(init?.signal ?? request?.signal, current.totalTimeoutMs),
+    });
+    if (method === "POST" && isFinalFailure(response.status)) {
+      current.failedPosts.set(url, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: new Headers(response.headers),
+      });
+    }
+    return response;
+  };
   holder[slot] = scope;
   return scope;
 }
 
 class ScopedDispatcher extends Dispatcher {
-  readonly #scope: AsyncLocalStorage<Dispatcher>;
+  readonly #scope: AsyncLocalStorage<EgressScope>;
   readonly #fallback: Dispatcher;
 
-  constructor(scope: AsyncLocalStorage<Dispatcher>, fallback: Dispatcher) {
+  constructor(scope: AsyncLocalStorage<EgressScope>, fallback: Dispatcher) {
     super();
     this.#scope = scope;
     this.#fallback = fallback;
@@ -180,7 +238,7 @@ class ScopedDispatcher extends Dispatcher {
     options: Dispatcher.DispatchOptions,
     handler: Dispatcher.DispatchHandler,
   ): boolean {
-    return (this.#scope.getStore() ?? this.#fallback).dispatch(options, handler);
+    return (this.#scope.getStore()?.dispatcher ?? this.#fallback).dispatch(options, handler);
   }
 
   // The fallback is shared by everything outside a scope: closing it is not ours to do.

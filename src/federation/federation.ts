@@ -1,5 +1,12 @@
 import type { webcrypto } from "node:crypto";
-import { createFederation, importJwk, type KvStore, type MessageQueue } from "@fedify/fedify";
+import {
+  type CircuitBreakerOptions,
+  createFederation,
+  importJwk,
+  type KvStore,
+  type MessageQueue,
+} from "@fedify/fedify";
+import { Temporal } from "@js-temporal/polyfill";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { Egress } from "../egress/egress.ts";
@@ -20,6 +27,8 @@ export interface FederationDeps {
   egress: Egress;
   /** Only worker processes consume the queue; web processes only enqueue. */
   manuallyStartQueue: boolean;
+  /** Tests shorten the circuit breaker's waits; Fedify's defaults otherwise. */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 /** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
@@ -33,6 +42,10 @@ export interface DispatcherDeps
 }
 
 const COLLECTION_PAGE_SIZE = 50;
+/** Read by Fedify only when a 429/503 carried no usable Retry-After. */
+const RETRY_AFTER_FALLBACK = Temporal.Duration.from({
+  minutes: 1,
+}) as unknown as globalThis.Temporal.Duration;
 
 /**
  * The Fedify federation: how it fetches, signs and queues. What it serves is registered
@@ -51,6 +64,14 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     ...createDocumentLoaders({ kv: deps.kv, egress: deps.egress, firstKnock }),
     firstKnock,
     trailingSlashInsensitive: true,
+    // Our queue retries a failed delivery in place (nativeRetrial) and dead-letters it in the
+    // end. Fedify asks for a later run itself only when the peer said when (429 or 503 with
+    // Retry-After) or its host is held by the circuit breaker: that must never be "give up".
+    outboxRetryPolicy: () => RETRY_AFTER_FALLBACK,
+    // 404 and 410 are not retried (src/federation/delivery-failures.ts says what they mean);
+    // the circuit breaker holds a failing host's deliveries for 7 days (heldActivityTtl).
+    permanentFailureStatusCodes: [404, 410],
+    ...(deps.circuitBreaker ? { circuitBreaker: deps.circuitBreaker } : {}),
   });
 }
 

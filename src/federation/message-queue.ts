@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type {
   MessageQueue,
   MessageQueueDepth,
   MessageQueueEnqueueOptions,
   MessageQueueListenOptions,
 } from "@fedify/fedify";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
@@ -26,19 +27,44 @@ export interface MessageQueueOptions {
   queueName?: string;
   /** Handlers run at once by one `listen()`. */
   concurrency?: number;
-  /** A job claimed this many times without finishing (its workers died) is dropped. */
+  /**
+   * Jobs of one host (see `hostOf`) leased at once, across processes: a slow or dead
+   * host holds at most this many slots, the others serve everyone else.
+   */
+  perHostConcurrency?: number;
+  /** The host a message goes to, if it is a delivery. */
+  hostOf?: (message: unknown) => string | null;
+  /**
+   * A job that failed (or whose worker died) this many times is dead-lettered: kept,
+   * with its last error, for the admin to list and retry (`queue dead`, `queue retry`).
+   */
   maxAttempts?: number;
+  /** The wait before the second run of a failed job; it doubles with each failure. */
+  retryBaseDelayMs?: number;
+  /** The longest wait between two runs of a failed job. */
+  retryMaxDelayMs?: number;
+  /**
+   * The longest a job may ask to run again later without failing (a peer's Retry-After,
+   * a host held by the circuit breaker): longer asks are shortened to this.
+   */
+  maxRescheduleDelayMs?: number;
   /** Runs each handler call, e.g. inside the instance's egress policy. */
   runsIn?: <T>(handler: () => T) => T;
 }
 
 export interface DatabaseMessageQueue extends MessageQueue {
-  readonly nativeRetrial: false;
+  /** Failed jobs are retried here, in place: Fedify throws instead of enqueueing a copy. */
+  readonly nativeRetrial: true;
   enqueueMany: (
     messages: readonly unknown[],
     options?: MessageQueueEnqueueOptions,
   ) => Promise<void>;
   getDepth(): Promise<MessageQueueDepth>;
+  /**
+   * Called from inside a running handler: when the handler returns, its job is
+   * dead-lettered with this reason instead of being done. False outside a handler.
+   */
+  deadLetterCurrentJob(reason: string): boolean;
 }
 
 interface ClaimedJob extends Record<string, unknown> {
@@ -46,6 +72,48 @@ interface ClaimedJob extends Record<string, unknown> {
   message: unknown;
   ordering_key: string | null;
   attempts: number;
+}
+
+/** What a running handler did besides its own work; applied with the job's completion. */
+interface JobScope {
+  job: ClaimedJob;
+  /** Messages it queued: inserted in the transaction that finishes the job, never twice. */
+  queued: Row[];
+  /** It asked for this very job to run again later (a Retry-After, a held host). */
+  again?: { message: unknown; delayMs: number };
+  /** It asked for the job to be dead-lettered. */
+  dead?: string;
+}
+
+interface Row {
+  message: unknown;
+  orderingKey: string | null;
+  delayMs: number;
+}
+
+/** Rows per insert statement: well under PostgreSQL's limit on parameters. */
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Fedify asks for a job to run again later by enqueueing a copy of its message
+ * (same `id`, a later attempt or a hold mark): that copy is this job, not a new one.
+ */
+function isCopyOf(job: ClaimedJob, message: unknown): boolean {
+  const id = (job.message as { id?: unknown } | null)?.id;
+  return typeof id === "string" && (message as { id?: unknown } | null)?.id === id;
+}
+
+/** Message of an error, bounded: never a payload. */
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 500);
+}
+
+/** The host a Fedify delivery (an outbox job) goes to; null for other jobs. */
+export function deliveryHost(message: unknown): string | null {
+  const { type, inbox } = (message ?? {}) as { type?: unknown; inbox?: unknown };
+  if (type !== "outbox" || typeof inbox !== "string") return null;
+  return URL.parse(inbox)?.host ?? null;
 }
 
 const silent: QueueLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -89,26 +157,59 @@ export function createMessageQueue(
   const leaseMs = options.leaseMs ?? 60_000;
   const queue = options.queueName ?? "fedify";
   const concurrency = Math.max(1, options.concurrency ?? 4);
-  const maxAttempts = options.maxAttempts ?? 5;
+  const perHost = Math.max(1, options.perHostConcurrency ?? 2);
+  const hostOf = options.hostOf ?? (() => null);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 15);
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? 10_000;
+  const retryMaxDelayMs = options.retryMaxDelayMs ?? 12 * 3_600_000;
+  const maxRescheduleDelayMs = options.maxRescheduleDelayMs ?? 3_600_000;
   const runsIn = options.runsIn ?? (<T>(handler: () => T) => handler());
   const leaseSeconds = leaseMs / 1000;
+  const running = new AsyncLocalStorage<JobScope>();
   // Ordering keys this process is running: never claim a second job for them,
   // whatever the database says.
   const busyKeys = new Set<string>();
   const bell: Doorbell = { generation: 0, sleepers: new Set() };
 
+  const secondsFromNow = (ms: number) =>
+    sql`now() + make_interval(secs => ${Math.max(0, ms) / 1000}::double precision)`;
+
+  /** One statement per chunk: ids follow the array order, which is what ordering relies on. */
+  function insertStatements(rows: readonly Row[]): SQL[] {
+    const statements: SQL[] = [];
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const values = rows.slice(start, start + INSERT_CHUNK).map(
+        (row) => sql`(${queue}, ${JSON.stringify(row.message)}::jsonb, ${row.orderingKey},
+          ${secondsFromNow(row.delayMs)}, ${hostOf(row.message)})`,
+      );
+      statements.push(sql`
+        insert into queue_jobs (queue, message, ordering_key, run_at, host)
+        values ${sql.join(values, sql`, `)}`);
+    }
+    return statements;
+  }
+
   async function insert(messages: readonly unknown[], enqueueOptions?: MessageQueueEnqueueOptions) {
     if (messages.length === 0) return;
     const delayMs = Math.max(0, enqueueOptions?.delay?.total({ unit: "millisecond" }) ?? 0);
-    const runAt = sql`now() + make_interval(secs => ${delayMs / 1000}::double precision)`;
     const orderingKey = enqueueOptions?.orderingKey ?? null;
-    // One statement: ids follow the array order, which is what ordering relies on.
-    const rows = messages.map(
-      (message) => sql`(${queue}, ${JSON.stringify(message)}::jsonb, ${orderingKey}, ${runAt})`,
-    );
-    await database.rows(sql`
-      insert into queue_jobs (queue, message, ordering_key, run_at)
-      values ${sql.join(rows, sql`, `)}`);
+    const scope = running.getStore();
+    if (scope) {
+      const [only] = messages;
+      if (messages.length === 1 && isCopyOf(scope.job, only)) {
+        scope.again = { message: only, delayMs: Math.min(delayMs, maxRescheduleDelayMs) };
+      } else {
+        // Queued by a running job (a fan-out's deliveries): they exist once the job is done,
+        // in the same transaction, so a job re-run after a crash queues nothing twice.
+        scope.queued.push(...messages.map((message) => ({ message, orderingKey, delayMs })));
+      }
+      return;
+    }
+    for (const statement of insertStatements(
+      messages.map((message) => ({ message, orderingKey, delayMs })),
+    )) {
+      await database.rows(statement);
+    }
     ring(bell);
   }
 
@@ -118,7 +219,9 @@ export function createMessageQueue(
    * as taken, so the handler runs with no lock held. A keyed job is eligible
    * only when it is the oldest job of its key and no other job of that key is
    * leased: a key runs one job at a time, in enqueue order, and a delayed job
-   * holds back the jobs of its key enqueued after it.
+   * (a failed one waiting for its retry too) holds back the jobs of its key
+   * enqueued after it. A dead job holds back nothing. A job of a host that
+   * already has `perHostConcurrency` jobs leased waits for one of them.
    */
   async function claim(): Promise<ClaimedJob | undefined> {
     const busy =
@@ -135,12 +238,18 @@ export function createMessageQueue(
       where id = (
         select j.id from queue_jobs j
         where j.queue = ${queue}
+          and j.dead_at is null
           and j.run_at <= now()
           and (j.locked_until is null or j.locked_until <= now())
           and (j.ordering_key is null or (${busy} not exists (
             select 1 from queue_jobs p
             where p.queue = j.queue and p.ordering_key = j.ordering_key and p.id <> j.id
+              and p.dead_at is null
               and (p.id < j.id or p.locked_until > now()))))
+          and (j.host is null or (
+            select count(*) from queue_jobs h
+            where h.queue = j.queue and h.host = j.host and h.locked_until > now()
+          ) < ${perHost})
         order by j.run_at, j.id
         limit 1
         for update of j skip locked)
@@ -148,18 +257,52 @@ export function createMessageQueue(
     return rows[0];
   }
 
-  async function remove(id: string): Promise<void> {
-    await database.rows(sql`delete from queue_jobs where id = ${id}`);
+  /** Done: what the handler queued is inserted and the job removed (or rescheduled), at once. */
+  async function complete(id: string, scope: JobScope): Promise<void> {
+    await database.db.transaction(async (tx) => {
+      for (const statement of insertStatements(scope.queued)) await tx.execute(statement);
+      if (scope.dead !== undefined) {
+        await tx.execute(sql`update queue_jobs set dead_at = now(), locked_until = null,
+          last_error = ${scope.dead} where id = ${id}`);
+      } else if (scope.again) {
+        // Asked to wait, not failed: the attempt is given back. Same row, same place in its key.
+        await tx.execute(sql`update queue_jobs
+          set message = ${JSON.stringify(scope.again.message)}::jsonb,
+              run_at = ${secondsFromNow(scope.again.delayMs)}, locked_until = null,
+              attempts = greatest(attempts - 1, 0)
+          where id = ${id}`);
+      } else {
+        await tx.execute(sql`delete from queue_jobs where id = ${id}`);
+      }
+    });
+    if (scope.queued.length > 0 || scope.again) ring(bell);
+  }
+
+  /** Failed: run again later in place, or dead-lettered once out of attempts. */
+  async function fail(job: ClaimedJob, error: unknown): Promise<void> {
+    const id = String(job.id);
+    const reason = errorText(error);
+    if (job.attempts >= maxAttempts) {
+      logger.error({ jobId: id, attempts: job.attempts, error: reason }, "Job dead-lettered");
+      await database.rows(sql`update queue_jobs set dead_at = now(), locked_until = null,
+        last_error = ${reason} where id = ${id}`);
+      return;
+    }
+    const backoff = Math.min(retryBaseDelayMs * 2 ** (job.attempts - 1), retryMaxDelayMs);
+    // ±25%: jobs that failed together do not all come back at the same instant.
+    const delayMs = Math.round(backoff * (0.75 + Math.random() * 0.5));
+    logger.warn(
+      { jobId: id, attempts: job.attempts, delayMs, error: reason },
+      "Job failed; retrying later",
+    );
+    await database.rows(sql`update queue_jobs set run_at = ${secondsFromNow(delayMs)},
+      locked_until = null, last_error = ${reason} where id = ${id}`);
   }
 
   async function run(job: ClaimedJob, handler: (message: unknown) => Promise<void> | void) {
     const id = String(job.id);
     if (job.attempts > maxAttempts) {
-      logger.error(
-        { jobId: id, attempts: job.attempts },
-        "Dropping a job whose workers kept dying",
-      );
-      await remove(id);
+      await fail(job, new Error("its workers kept dying while running it"));
       return;
     }
     if (job.attempts > 1) logger.warn({ jobId: id, attempts: job.attempts }, "Re-running a job");
@@ -170,15 +313,17 @@ export function createMessageQueue(
           secs => ${leaseSeconds}::double precision) where id = ${id}`)
         .catch((error) => logger.warn({ err: error, jobId: id }, "Could not renew a job lease"));
     }, leaseMs / 3);
+    const scope: JobScope = { job, queued: [] };
+    let failure: { error: unknown } | undefined;
     try {
-      await runsIn(() => handler(job.message));
+      await running.run(scope, () => runsIn(() => handler(job.message)));
     } catch (error) {
-      // Fedify retries by enqueueing again (nativeRetrial is false): just record it.
-      logger.error({ err: error, jobId: id }, "Queue handler failed");
+      failure = { error };
     } finally {
       clearInterval(heartbeat);
     }
-    await remove(id);
+    if (failure) await fail(job, failure.error);
+    else await complete(id, scope);
   }
 
   async function listen(
@@ -219,7 +364,7 @@ export function createMessageQueue(
   }
 
   return {
-    nativeRetrial: false,
+    nativeRetrial: true,
     enqueue: (message, enqueueOptions) => insert([message], enqueueOptions),
     enqueueMany: (messages, enqueueOptions) => insert(messages, enqueueOptions),
     listen,
@@ -229,8 +374,15 @@ export function createMessageQueue(
                (count(*) filter (where run_at <= now()))::int as ready,
                (count(*) filter (where run_at > now()))::int as delayed
         from queue_jobs
-        where queue = ${queue} and (locked_until is null or locked_until <= now())`);
+        where queue = ${queue} and dead_at is null
+          and (locked_until is null or locked_until <= now())`);
       return { queued: row?.queued ?? 0, ready: row?.ready ?? 0, delayed: row?.delayed ?? 0 };
+    },
+    deadLetterCurrentJob(reason) {
+      const scope = running.getStore();
+      if (!scope) return false;
+      scope.dead = reason.slice(0, 500);
+      return true;
     },
   };
 }

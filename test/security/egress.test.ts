@@ -172,4 +172,66 @@ describe("the egress policy", () => {
       await slow.close();
     }
   });
+
+  it("bounds a whole request, a body that trickles in included", async () => {
+    const trickle = await startHost("127.0.0.1", (_request, response) => {
+      response.writeHead(200);
+      // A byte every 100 ms: never a gap long enough for the idle timeouts.
+      const timer = setInterval(() => response.write("."), 100);
+      response.on("close", () => clearInterval(timer));
+    });
+    const bounded = createEgress({
+      allowPrivateAddress: true,
+      responseTimeoutMs: 5_000,
+      totalTimeoutMs: 400,
+    });
+    try {
+      const startedAt = Date.now();
+      const outside = bounded.fetch(`${trickle.origin}/`).then((r) => r.text());
+      expect(await refusalOf(outside)).toMatch(/abort|timeout/i);
+      const inside = bounded.run(() => fetch(`${trickle.origin}/`).then((r) => r.text()));
+      expect(await refusalOf(inside)).toMatch(/abort|timeout/i);
+      expect(Date.now() - startedAt).toBeLessThan(4_000);
+    } finally {
+      await bounded.close();
+      await trickle.close();
+    }
+  });
+
+  it("inside run(), repeats a POST's server error instead of sending the POST again", async () => {
+    let status = 503;
+    const failing = await startHost("127.0.0.1", (_request, response) => {
+      response.writeHead(status, { "retry-after": "120" }).end("busy");
+    });
+    const egress = createEgress({ allowPrivateAddress: true });
+    const post = (body: string) => fetch(`${failing.origin}/inbox`, { method: "POST", body });
+    try {
+      const answers = await egress.run(async () => {
+        const first = await post("signed one way");
+        const second = await post("signed the other way");
+        // A GET is not concerned: it goes out.
+        const get = await fetch(`${failing.origin}/actor`);
+        return [first, second, get];
+      });
+      expect(answers.map((r) => r.status)).toEqual([503, 503, 503]);
+      expect(answers[1]?.headers.get("retry-after")).toBe("120");
+      expect(failing.requests.map((r) => `${r.method} ${r.body}`)).toEqual([
+        "POST signed one way",
+        "GET ",
+      ]);
+      // A 401 (a signature the peer did not take) lets the second format through; so does
+      // a new run (the next attempt).
+      status = 401;
+      await egress.run(async () => {
+        await post("a");
+        await post("b");
+      });
+      status = 503;
+      await egress.run(() => post("next attempt"));
+      expect(failing.requests.map((r) => r.body).slice(2)).toEqual(["a", "b", "next attempt"]);
+    } finally {
+      await egress.close();
+      await failing.close();
+    }
+  });
 });

@@ -17,6 +17,10 @@ export interface TestAppOptions extends Partial<AppConfig> {
   loginThrottle?: BuildOptions["loginThrottle"];
   /** A shorter outbox lease or relay poll interval. */
   outbox?: BuildOptions["outbox"];
+  /** Shorter waits between the retries of failed jobs. */
+  queue?: BuildOptions["queue"];
+  /** Shorter circuit-breaker waits. */
+  circuitBreaker?: BuildOptions["circuitBreaker"];
   /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
   logger?: Logger;
 }
@@ -60,11 +64,27 @@ const isAddressInUse = (error: unknown) =>
  * took it in between), otherwise use `app.http.inject()`.
  */
 export async function buildTestApp(overrides: TestAppOptions = {}): Promise<TestApp> {
-  const { listen = false, egress, loginThrottle, outbox, logger, ...configOverrides } = overrides;
+  const {
+    listen = false,
+    egress,
+    loginThrottle,
+    outbox,
+    queue,
+    circuitBreaker,
+    logger,
+    ...configOverrides
+  } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
   const attempts = listen && configOverrides.port === undefined ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const instance = await buildOnce(configOverrides, { egress, loginThrottle, outbox, logger });
+    const instance = await buildOnce(configOverrides, {
+      egress,
+      loginThrottle,
+      outbox,
+      queue,
+      circuitBreaker,
+      logger,
+    });
     if (!listen) return instance;
     try {
       await instance.app.start();
@@ -78,7 +98,10 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
 
 async function buildOnce(
   overrides: Partial<AppConfig>,
-  options: Pick<BuildOptions, "egress" | "loginThrottle" | "outbox" | "logger">,
+  options: Pick<
+    BuildOptions,
+    "egress" | "loginThrottle" | "outbox" | "queue" | "circuitBreaker" | "logger"
+  >,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;

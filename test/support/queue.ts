@@ -4,7 +4,7 @@ import { eventually } from "./eventually.ts";
 
 /**
  * Work an instance still has to do now: jobs due or running (a retry planned for later
- * is not pending yet), and domain events not yet dispatched (dispatching one queues its
+ * is not pending yet, a dead-lettered job never is), and domain events not yet dispatched (dispatching one queues its
  * activities). An event whose writer died waits for the relay of a worker: with role
  * web alone it stays pending.
  */
@@ -12,7 +12,7 @@ const pending = async (app: App) =>
   (
     await app.database.rows<{ n: number }>(
       sql`select (select count(*)::int from queue_jobs
-                  where run_at <= now() or locked_until > now())
+                  where dead_at is null and (run_at <= now() or locked_until > now()))
                + (select count(*)::int from outbox_events) as n`,
     )
   )[0]?.n ?? 0;

@@ -34,13 +34,37 @@ export interface Recorder {
    * second delivery of the same activity.
    */
   deliveries: Array<{ id: string | undefined; type: string }>;
+  /**
+   * Every POST, answered or not, in arrival order: its activity, the answer's status (or
+   * "abandoned" when the sender gave up waiting), when, and which signature it carried.
+   */
+  posts: Post[];
+  /** Cuts the connections of the POSTs left hanging by a "hang" fault. */
+  releaseHanging(): void;
 }
+
+export interface Post {
+  id: string | undefined;
+  type: string;
+  status: number | "abandoned" | "pending";
+  at: number;
+  /** draft-cavage (a `Signature` header) or rfc9421 (`Signature-Input`). */
+  signature: "cavage" | "rfc9421" | "none";
+}
+
+/** What a misbehaving peer does with a POST instead of (or before) handling it. */
+export type Fault =
+  | { status: number; headers?: Record<string, string> }
+  | { delayMs: number }
+  | "hang";
 
 export interface RecorderOptions {
   /** The loopback address it listens on; 127.0.0.1 by default. */
   address?: string;
   /** Where rita says her inbox (and shared inbox) is, when it is not on this server. */
   inbox?: string;
+  /** Decides, POST by POST, how this peer misbehaves (nothing: it answers normally). */
+  fault?: (post: { id: string | undefined; type: string }) => Fault | undefined;
 }
 
 export async function startRecorder(options: RecorderOptions = {}): Promise<Recorder> {
@@ -56,6 +80,9 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
   const bodies = new Map<string, Json>();
   const posted = new WeakMap<object, Json>();
   const deliveries: Recorder["deliveries"] = [];
+  const posts: Post[] = [];
+  const postOf = new WeakMap<object, Post>();
+  const hanging = new Set<import("node:net").Socket>();
   inbox.on(Activity, (ctx, activity) => {
     const json = bodies.get(activity.id?.href ?? "");
     if (!json) throw new Error(`no body recorded for ${activity.id?.href}`);
@@ -67,14 +94,48 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       json,
     });
   });
-  const app = Fastify({ logger: false });
-  app.addHook("preHandler", async (request) => {
+  // A hanging POST must not keep close() waiting.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  app.addHook("preHandler", async (request, reply) => {
     if (request.method !== "POST" || !Buffer.isBuffer(request.body)) return;
     const json = JSON.parse(request.body.toString("utf8")) as Json;
     if (typeof json.id === "string") bodies.set(json.id, json);
     posted.set(request, json);
+    const post: Post = {
+      id: typeof json.id === "string" ? json.id : undefined,
+      type: String(json.type),
+      status: "pending",
+      at: Date.now(),
+      signature: request.headers["signature-input"]
+        ? "rfc9421"
+        : request.headers.signature
+          ? "cavage"
+          : "none",
+    };
+    posts.push(post);
+    postOf.set(request, post);
+    const fault = options.fault?.({ id: post.id, type: post.type });
+    if (fault === "hang") {
+      const socket = request.raw.socket;
+      hanging.add(socket);
+      socket.once("close", () => {
+        hanging.delete(socket);
+        if (post.status === "pending") post.status = "abandoned";
+      });
+      return reply.hijack();
+    }
+    if (fault && "delayMs" in fault) {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    } else if (fault) {
+      return reply
+        .code(fault.status)
+        .headers(fault.headers ?? {})
+        .send("");
+    }
   });
   app.addHook("onResponse", async (request, reply) => {
+    const post = postOf.get(request);
+    if (post) post.status = reply.statusCode;
     const json = posted.get(request);
     if (json && reply.statusCode < 300) {
       deliveries.push({
@@ -89,5 +150,16 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     inboxPaths: TEST_INBOX_PATHS,
   });
   await app.listen({ port, host: address });
-  return { app, federation, origin, actorIri: `${origin}/users/rita`, received, deliveries };
+  return {
+    app,
+    federation,
+    origin,
+    actorIri: `${origin}/users/rita`,
+    received,
+    deliveries,
+    posts,
+    releaseHanging() {
+      for (const socket of hanging) socket.destroy();
+    },
+  };
 }

@@ -17,8 +17,9 @@ export const kvEntries = pgTable(
 
 /**
  * Fedify's durable message queue. A job is claimed by setting `lockedUntil`
- * (a lease), run, then deleted; a crashed worker's lease runs out and the job
- * is claimed again.
+ * (a lease), run, then deleted; a failed job stays in its row with a later
+ * `runAt` (retried in place) until it runs out of attempts and gets a
+ * `deadAt`; a crashed worker's lease runs out and the job is claimed again.
  */
 export const queueJobs = pgTable(
   "queue_jobs",
@@ -30,6 +31,12 @@ export const queueJobs = pgTable(
     runAt: timestamp("run_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
     attempts: integer("attempts").notNull().default(0),
+    /** The host a delivery goes to: at most a few of its jobs run at once. */
+    host: text("host"),
+    /** Set when the job ran out of attempts: kept for the admin to look at and retry. */
+    deadAt: timestamp("dead_at", { withTimezone: true, mode: "date" }),
+    /** Why its last run failed (an error message, never a payload). */
+    lastError: text("last_error"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [
@@ -37,5 +44,7 @@ export const queueJobs = pgTable(
     // The claim looks for an older or leased job of the same key for every candidate:
     // without this index that check scans the table (quadratic as the queue grows).
     index("queue_jobs_ordering_idx").on(t.queue, t.orderingKey, t.id),
+    // The per-host cap counts a host's leased jobs for every candidate.
+    index("queue_jobs_host_idx").on(t.queue, t.host, t.lockedUntil),
   ],
 );
