@@ -144,7 +144,12 @@ export async function buildApp(
     repositories,
     remoteLookup,
     actorRefresher,
-    directMessenger: createWeeklyQuestionDelivery({ federation, urls, actors }),
+    directMessenger: createWeeklyQuestionDelivery({
+      federation,
+      urls,
+      actors,
+      messages: repositories.directMessages,
+    }),
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
   });
@@ -154,6 +159,8 @@ export async function buildApp(
   registerDispatchers(federation, {
     urls,
     instanceName: config.instanceName,
+    instanceLanguage: config.instanceLanguage,
+    directMessages: repositories.directMessages,
     members,
     follows: services.follows,
     access: services.access,

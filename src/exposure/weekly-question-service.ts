@@ -8,7 +8,7 @@ import { createAccountLinks } from "./account-links.ts";
 import { type ParsedAnswer, parseAnswer } from "./model/answer-parser.ts";
 import { weekStartOf } from "./model/weeks.ts";
 import { settingsFromRow } from "./tracker-repository.ts";
-import { languageOf, texts } from "./weekly-question-texts.ts";
+import { languageOf, type MessageLanguage, texts } from "./weekly-question-texts.ts";
 import type {
   Checkin,
   CheckinSource,
@@ -40,8 +40,6 @@ export type WeeklyQuestionService = ReturnType<typeof createWeeklyQuestionServic
 export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
   const { db, messenger, logger } = deps;
   const clock = deps.now ?? (() => new Date());
-  const links = createAccountLinks({ ...deps, clock });
-
   const settingsRow = (memberId: string) => deps.settings.read(memberId);
 
   async function languageOfMember(memberId: string) {
@@ -50,6 +48,28 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       .from(members)
       .where(eq(members.id, memberId));
     return languageOf(row?.language);
+  }
+
+  const links = createAccountLinks({ ...deps, clock, languageOfMember });
+
+  /** A short direct answer to the member's Note `inReplyTo`, in the same thread. */
+  async function answer(
+    memberId: string,
+    reply: { actorIri: string; noteIri: string },
+    paragraphs: string[],
+    link: { label: string; href: string },
+    language: MessageLanguage,
+  ) {
+    await messenger.send({
+      kind: "answer",
+      noteIri: deps.newNoteIri("answer"),
+      memberId,
+      toActorIri: reply.actorIri,
+      language,
+      paragraphs,
+      link,
+      inReplyTo: reply.noteIri,
+    });
   }
 
   async function upsertCheckin(
@@ -77,7 +97,12 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
 
   /** Asks one member, unless another process or an earlier run already did: the row is the lock. */
   async function ask(
-    member: { id: string; language: string; linkedAccountIri: string | null },
+    member: {
+      id: string;
+      language: string;
+      linkedAccountIri: string | null;
+      linkedAccountThreadIri: string | null;
+    },
     weekStart: string,
     now: Date,
   ): Promise<boolean> {
@@ -98,13 +123,18 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     if (!inserted) return false;
     await deps.notifications.notifyWeeklyQuestion(member.id);
     if (remoteNote && member.linkedAccountIri) {
-      const t = texts(languageOf(member.language));
+      const language = languageOf(member.language);
+      const t = texts(language);
       await messenger.send({
+        kind: "weekly-question",
         noteIri: remoteNote,
+        memberId: member.id,
         toActorIri: member.linkedAccountIri,
-        text: t.question,
-        linkLabel: t.formLabel,
-        link: deps.formUrl,
+        language,
+        paragraphs: [t.question],
+        link: { label: t.formLabel, href: deps.formUrl },
+        // In the thread the member started: Mastodon then shows it as a reply to them.
+        inReplyTo: member.linkedAccountThreadIri ?? undefined,
       });
     }
     return true;
@@ -135,11 +165,14 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
             settings.questionHour,
           );
           if (now < askAt || done.has(`${row.id} ${weekStart}`)) continue;
-          const linkedAccountIri = settings.linkedAccountConfirmedAt
-            ? settings.linkedAccountIri
-            : null;
-          if (await ask({ id: row.id, language: row.language, linkedAccountIri }, weekStart, now))
-            asked++;
+          const linked = settings.linkedAccountConfirmedAt !== null;
+          const member = {
+            id: row.id,
+            language: row.language,
+            linkedAccountIri: linked ? settings.linkedAccountIri : null,
+            linkedAccountThreadIri: linked ? settings.linkedAccountThreadIri : null,
+          };
+          if (await ask(member, weekStart, now)) asked++;
         } catch (error) {
           // One member's failure must not keep the others from being asked.
           logger.error({ err: error, memberId: row.id }, "weekly question failed");
@@ -150,39 +183,59 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
 
     /**
      * A Note replying to one of ours. Only the member's confirmed linked account is
-     * heard; "not_ours" tells the caller the Note answers none of our messages.
+     * heard; "not_ours" tells the caller the Note answers none of our messages. A Note
+     * others could see (`private` false: public, unlisted or followers-only) is never
+     * recorded, as keeping it would make a public post of the member's tracker.
      */
     async receiveReply(reply: {
       actorIri: string;
       inReplyTo: string;
       noteIri: string;
       content: string;
+      private: boolean;
     }): Promise<ReplyOutcome> {
       const parsed = parseAnswer(htmlToPlainText(reply.content));
       const [question] = await db
         .select()
         .from(weeklyQuestions)
         .where(arrayContains(weeklyQuestions.noteIris, [reply.inReplyTo]));
-      if (question) {
-        const settings = await settingsRow(question.memberId);
-        if (!settings?.linkedAccountConfirmedAt || settings.linkedAccountIri !== reply.actorIri)
-          return "ignored";
-        if (parsed) {
-          await upsertCheckin(question.memberId, question.weekStart, parsed, "direct_message");
-          return "recorded";
-        }
-        const t = texts(await languageOfMember(question.memberId));
-        await messenger.send({
-          noteIri: deps.newNoteIri("answer"),
-          toActorIri: reply.actorIri,
-          text: t.notUnderstood,
-          linkLabel: "",
-          link: deps.formUrl,
-          inReplyTo: reply.noteIri,
-        });
+      if (!question) return links.receiveReply(reply, parsed);
+      const memberId = question.memberId;
+      const settings = await settingsRow(memberId);
+      if (!settings?.linkedAccountConfirmedAt || settings.linkedAccountIri !== reply.actorIri)
+        return "ignored";
+      const language = await languageOfMember(memberId);
+      const t = texts(language);
+      if (!reply.private) {
+        await answer(memberId, reply, [t.notPrivate], { label: "", href: deps.formUrl }, language);
+        return "not_private";
+      }
+      // The member's latest private Note to us: the next question answers it.
+      await deps.settings.setThread(memberId, reply.noteIri);
+      if (!parsed) {
+        await answer(
+          memberId,
+          reply,
+          [t.notUnderstood],
+          { label: "", href: deps.formUrl },
+          language,
+        );
         return "answered";
       }
-      return links.receiveReply(reply, parsed);
+      const checkin = await upsertCheckin(memberId, question.weekStart, parsed, "direct_message");
+      const paragraphs: string[] = [t.recorded(checkin)];
+      if (settings.acknowledgeWithStatus) {
+        const status = await deps.statusOf(memberId, question.weekStart);
+        if (status) paragraphs.push(t.status(status));
+      }
+      await answer(
+        memberId,
+        reply,
+        paragraphs,
+        { label: t.changeLabel, href: deps.formUrl },
+        language,
+      );
+      return "recorded";
     },
 
     /** An answer from the web form or the API, for `weekStart` or the week last asked about. */
