@@ -251,6 +251,12 @@ export async function buildApp(
     series: services.series,
     trackerData: services.trackerData,
     checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
+    async linkedAccount(memberId) {
+      const { linkedAccountIri, linkedAccountConfirmed } =
+        await services.trackerSettings.get(memberId);
+      return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
+    },
+    senderHandle: `@instance@${urls.origin.host}`,
     origin: urls.origin,
     instanceName: config.instanceName,
   });

@@ -73,7 +73,7 @@ export function createAccountLinks(
         language,
         paragraphs: [t.linked(deps.senderHandle)],
         mentions: [{ handle: deps.senderHandle, username: deps.senderUsername }],
-        link: { label: t.linkFormLabel, href: deps.formUrl },
+        link: { label: t.linkFormLabel, href: `${deps.formUrl}#linked-account` },
         inReplyTo: reply.noteIri,
       });
       return "confirmed";
@@ -131,7 +131,7 @@ export function createAccountLinks(
         language,
         paragraphs: [t.linkRequest(handle)],
         mentions: [{ handle, username: member.username }],
-        link: { label: t.linkFormLabel, href: deps.formUrl },
+        link: { label: t.linkFormLabel, href: `${deps.formUrl}#linked-account` },
       });
       return { linkedAccountIri: iri, confirmed: false };
     },

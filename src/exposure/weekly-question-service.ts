@@ -132,7 +132,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
         toActorIri: member.linkedAccountIri,
         language,
         paragraphs: [t.question],
-        link: { label: t.formLabel, href: deps.formUrl },
+        link: { label: t.formLabel, href: `${deps.formUrl}#question` },
         // In the thread the member started: Mastodon then shows it as a reply to them.
         inReplyTo: member.linkedAccountThreadIri ?? undefined,
       });
@@ -207,7 +207,13 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       const language = await languageOfMember(memberId);
       const t = texts(language);
       if (!reply.private) {
-        await answer(memberId, reply, [t.notPrivate], { label: "", href: deps.formUrl }, language);
+        await answer(
+          memberId,
+          reply,
+          [t.notPrivate],
+          { label: "", href: `${deps.formUrl}#question` },
+          language,
+        );
         return "not_private";
       }
       // The member's latest private Note to us: the next question answers it.
@@ -217,7 +223,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
           memberId,
           reply,
           [t.notUnderstood],
-          { label: "", href: deps.formUrl },
+          { label: "", href: `${deps.formUrl}#question` },
           language,
         );
         return "answered";
@@ -232,7 +238,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
         memberId,
         reply,
         paragraphs,
-        { label: t.changeLabel, href: deps.formUrl },
+        { label: t.changeLabel, href: `${deps.formUrl}#question` },
         language,
       );
       return "recorded";

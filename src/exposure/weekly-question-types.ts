@@ -44,7 +44,10 @@ export interface WeeklyQuestionDeps {
   /** `@user@host` or an actor URL → the remote actor, stored; throws DomainError when not found. */
   lookupAccount(query: string): Promise<{ iri: string }>;
   isLocalIri(iri: string): boolean;
-  /** The check-in form (ORIGIN + "/tracker") and the settings page. */
+  /**
+   * The member's tracker page (ORIGIN + "/tracker"), behind the web log-in, which comes back
+   * to it: its `#question` form answers the question, its `#linked-account` section shows the link.
+   */
   formUrl: string;
   /** "@bea@example.org": how a linked account is told who asks. */
   handleOf(username: string): string;

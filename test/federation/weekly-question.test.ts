@@ -133,15 +133,16 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       ],
       content: html,
       contentMap: { fr: html },
-      url: `${a.baseUrl}/tracker`,
+      url: shape.link.match(/href="([^"]+)"/)?.[1],
     });
     expect(String(note.id)).toMatch(
       new RegExp(`^${a.baseUrl}/activities/(weekly-question|link-request|answer)/[0-9a-f-]{36}$`),
     );
   }
 
-  const formLink = (label: string) =>
-    `${label ? `${label} ` : ""}<a href="${a.baseUrl}/tracker">${a.baseUrl}/tracker</a>`;
+  /** The last paragraph: the tracker's question form, or its linked-account section. */
+  const formLink = (label: string, anchor = "question") =>
+    `${label ? `${label} ` : ""}<a href="${a.baseUrl}/tracker#${anchor}">${a.baseUrl}/tracker#${anchor}</a>`;
 
   const checkins = () => a.app.weeklyQuestions.checkins(beaId, 10);
 
@@ -159,7 +160,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       paragraphs: [
         `Le compte <span class="h-card"><a href="${a.baseUrl}/@bea" class="u-url mention">@<span>bea@${new URL(a.baseUrl).host}</span></a></span> demande à relier ce compte-ci pour y recevoir la question de la semaine. Si c’est bien vous, répondez « oui » à ce message, en mention privée. Sinon, ignorez-le : vous ne recevrez rien d’autre.`,
       ],
-      link: formLink("Réglages, après connexion :"),
+      link: formLink("Réglages, après connexion :", "linked-account"),
       mentions: [{ type: "Mention", href: `${a.baseUrl}/users/bea`, name: bea }],
     });
     expect(request.inReplyTo).toBeUndefined();
@@ -178,7 +179,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       paragraphs: [
         `C’est relié : la question de la semaine arrivera ici, dans cette conversation. Pour qu’elle apparaisse toujours dans vos notifications, abonnez-vous à <span class="h-card"><a href="${a.baseUrl}/" class="u-url mention">@<span>instance@${host}</span></a></span>.`,
       ],
-      link: formLink("Réglages, après connexion :"),
+      link: formLink("Réglages, après connexion :", "linked-account"),
       mentions: [{ type: "Mention", href: instanceIri, name: `@instance@${host}` }],
     });
     await drainQueue(a.app);
@@ -316,7 +317,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       content: question.content,
       contentMap: question.contentMap,
       inReplyTo: question.inReplyTo,
-      url: `${a.baseUrl}/tracker`,
+      url: `${a.baseUrl}/tracker#question`,
     });
 
     const strangerCtx = stranger.federation.createContext(new URL(stranger.origin), undefined);
@@ -334,6 +335,28 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(browser.headers.get("location")).toBe("/tracker");
     const login = await fetch(`${a.baseUrl}/tracker`, { redirect: "manual" });
     expect(login.headers.get("location")).toBe("/login?next=%2Ftracker");
+    // The log-in page says what comes after, and comes back to the tracker.
+    const page = await (await fetch(`${a.baseUrl}/login?next=%2Ftracker`)).text();
+    expect(page).toContain("Vous reviendrez ensuite sur votre suivi");
+    expect(page).toContain('<input type="hidden" name="next" value="/tracker">');
+    const elsewhere = await (await fetch(`${a.baseUrl}/login?next=https://evil.example/`)).text();
+    expect(elsewhere).toContain('<input type="hidden" name="next" value="/tracker">');
+
+    // Logged in, the tracker shows where the links lead: the form and the linked account.
+    const login2 = await a.app.http.inject({
+      method: "POST",
+      url: "/login",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: a.baseUrl },
+      payload: "username=bea&password=bea-password-123&next=%2Ftracker",
+    });
+    expect(login2.headers.location).toBe("/tracker");
+    const cookie = `sdp_session=${/sdp_session=([^;]+)/.exec(String(login2.headers["set-cookie"]))?.[1]}`;
+    const tracker = await a.app.http.inject({ url: "/tracker", headers: { cookie } });
+    expect(tracker.body).toContain('id="question"');
+    expect(tracker.body).toMatch(
+      new RegExp(`<section id="linked-account">.*${rita.actorIri}</a> : relié\\.`, "s"),
+    );
+    expect(tracker.body).toContain(`abonnez-vous à @instance@${new URL(a.baseUrl).host}`);
   });
 
   it("the sender has a name, a French bio and an avatar, and accepts rita's follow", async () => {
