@@ -23,7 +23,8 @@ export function registerInstancePages(app: FastifyInstance): void {
   );
 
   app.get("/activities/:kind/:id", async (request, reply) => {
-    const wantsHtml = /text\/html|\*\/\*/.test(request.headers.accept ?? "");
+    // A browser; a server asking for JSON (Fedify found no message it may read) gets 404.
+    const wantsHtml = (request.headers.accept ?? "").includes("text/html");
     if (!directMessageParams.safeParse(request.params).success || !wantsHtml) {
       return reply.status(404).send({ error: "No such message here." });
     }

@@ -303,6 +303,17 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(question.inReplyTo).toBe(ritaLatest);
   });
 
+  it("a member who speaks English is answered in English, with contentMap.en", async () => {
+    // The member's language is chosen at sign-up; the test changes it in place.
+    await a.app.database.rows(sql`update members set language = 'en' where id = ${beaId}`);
+    const question = String(noteOf(creates(rita)[7] as Received).id);
+    const yes = await reply(rita, question, "Yes!");
+    const ack = await nthCreate(9, "the English acknowledgement");
+    const html = `<p>${ritaMention()} Noted: satisfying encounters this week.</p><p>To correct it or see your tracker: <a href="${a.baseUrl}/tracker#question">${a.baseUrl}/tracker#question</a></p>`;
+    expect(ack).toMatchObject({ inReplyTo: yes, content: html, contentMap: { en: html } });
+    await a.app.database.rows(sql`update members set language = 'fr' where id = ${beaId}`);
+  });
+
   it("each message's id answers its addressee's signed fetch only; a browser goes to the tracker", async () => {
     const question = noteOf(creates(rita)[2] as Received);
     const id = String(question.id);
