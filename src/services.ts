@@ -276,6 +276,7 @@ export function buildServices(deps: ServicesDeps): Services {
     handleOf: (username) => `@${username}@${urls.origin.host}`,
     senderHandle: `@${INSTANCE_ACTOR_IDENTIFIER}@${urls.origin.host}`,
     senderUsername: INSTANCE_ACTOR_IDENTIFIER,
+    directMessages: repositories.directMessages,
     async statusOf(memberId, weekStart) {
       // The last two weeks are enough: an answer is about this week or the one before.
       const { weeks } = await series.series(memberId, 2);

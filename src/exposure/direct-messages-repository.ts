@@ -19,9 +19,15 @@ export function createDirectMessagesRepository(db: Db) {
       await db.insert(directMessages).values(message).onConflictDoNothing();
     },
 
-    async find(iri: string): Promise<{ recipientIri: string; note: unknown } | undefined> {
+    async find(
+      iri: string,
+    ): Promise<{ memberId: string; recipientIri: string; note: unknown } | undefined> {
       const [row] = await db
-        .select({ recipientIri: directMessages.recipientIri, note: directMessages.note })
+        .select({
+          memberId: directMessages.memberId,
+          recipientIri: directMessages.recipientIri,
+          note: directMessages.note,
+        })
         .from(directMessages)
         .where(eq(directMessages.iri, iri));
       return row;

@@ -52,6 +52,22 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
 
   const links = createAccountLinks({ ...deps, clock, languageOfMember });
 
+  /**
+   * The latest question of the member one of our other direct messages (an answer, the link
+   * request) was about: undefined when `iri` is none of ours, null when that member was never asked.
+   */
+  async function latestQuestionOfThread(iri: string) {
+    const message = await deps.directMessages.find(iri);
+    if (!message) return undefined;
+    const [latest] = await db
+      .select()
+      .from(weeklyQuestions)
+      .where(eq(weeklyQuestions.memberId, message.memberId))
+      .orderBy(desc(weeklyQuestions.askedAt))
+      .limit(1);
+    return latest ?? null;
+  }
+
   /** A short direct answer to the member's Note `inReplyTo`, in the same thread. */
   async function answer(
     memberId: string,
@@ -195,11 +211,17 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       private: boolean;
     }): Promise<ReplyOutcome> {
       const parsed = parseAnswer(htmlToPlainText(reply.content));
-      const [question] = await db
+      const [asked] = await db
         .select()
         .from(weeklyQuestions)
         .where(arrayContains(weeklyQuestions.noteIris, [reply.inReplyTo]));
-      if (!question) return links.receiveReply(reply, parsed);
+      const outcome = asked ? undefined : await links.receiveReply(reply, parsed);
+      if (outcome && outcome !== "not_ours") return outcome;
+      // In the thread, a member answers the latest message, often our answer to their last
+      // one: that is an answer to the latest question they were asked.
+      const question = asked ?? (await latestQuestionOfThread(reply.inReplyTo));
+      if (question === null) return "ignored";
+      if (!question) return "not_ours";
       const memberId = question.memberId;
       const settings = await settingsRow(memberId);
       if (!settings?.linkedAccountConfirmedAt || settings.linkedAccountIri !== reply.actorIri)

@@ -1,6 +1,7 @@
 import type { Db } from "../db/database.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { DirectMessagesRepository } from "./direct-messages-repository.ts";
 import type { Status } from "./model/status.ts";
 import type { TrackerSettingsService } from "./tracker-settings-service.ts";
 import type { MessageLanguage } from "./weekly-question-texts.ts";
@@ -37,6 +38,8 @@ export interface WeeklyQuestionDeps {
   notifications: Pick<NotificationsService, "notifyWeeklyQuestion">;
   /** The one reader (and writer of the linked account) of tracker settings. */
   settings: Pick<TrackerSettingsService, "read" | "setLinkedAccount" | "setThread">;
+  /** The direct messages sent, as kept: a reply to any of them is in the member's thread. */
+  directMessages: Pick<DirectMessagesRepository, "find">;
   /** This week's status of the member's tracker, for an acknowledgement that may tell it. */
   statusOf(memberId: string, weekStart: string): Promise<Status | undefined>;
   /** A fresh IRI for a Note the instance actor writes. */

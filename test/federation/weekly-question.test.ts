@@ -314,6 +314,18 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     await a.app.database.rows(sql`update members set language = 'fr' where id = ${beaId}`);
   });
 
+  it("« oui 5 » in reply to our last answer counts for the latest question asked", async () => {
+    const lastAnswer = String(noteOf(creates(rita)[8] as Received).id);
+    expect(lastAnswer).toContain("/activities/answer/");
+    const five = await reply(rita, lastAnswer, "oui 5");
+    const ack = await nthCreate(10, "the acknowledgement of « oui 5 »");
+    expect(ack.inReplyTo).toBe(five);
+    expect(String(ack.content)).toContain("Noté : 5 rencontres satisfaisantes cette semaine.");
+    // Asked last on `lastSunday` (the April question was asked "earlier", by its clock).
+    const rows = await checkins();
+    expect(rows.find((c) => c.weekStart === lastWeek)).toMatchObject({ answer: "yes", count: 5 });
+  });
+
   it("each message's id answers its addressee's signed fetch only; a browser goes to the tracker", async () => {
     const question = noteOf(creates(rita)[2] as Received);
     const id = String(question.id);
