@@ -73,7 +73,7 @@ const W = {
     linkedConfirmed:
       "{account} : relié. La question de la semaine y arrive aussi, en message privé ; vos réponses privées y sont notées.",
     linkedPending:
-      "{account} : en attente. Répondez « oui », en mention privée, au message reçu sur ce compte.",
+      "{account} : en attente. Répondez « oui », en mention privée, au message reçu sur ce compte (sur Mastodon, cherchez-le dans les notifications filtrées si vous ne suivez pas encore {sender}).",
     linkedFollow:
       "Pour que nos messages arrivent dans vos notifications Mastodon (et non dans les notifications filtrées), abonnez-vous à {sender} depuis ce compte.",
   },
