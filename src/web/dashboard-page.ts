@@ -109,7 +109,7 @@ const W = {
     linkedConfirmed:
       "{account}: linked. The weekly question arrives there too, as a private message; your private answers there are recorded.",
     linkedPending:
-      "{account}: waiting. Reply “yes”, as a private mention, to the message that account received.",
+      "{account}: waiting. Reply “yes”, as a private mention, to the message that account received (on Mastodon, look for it in the filtered notifications if you do not follow {sender} yet).",
     linkedFollow:
       "For our messages to reach your Mastodon notifications (not the filtered ones), follow {sender} from that account.",
   },
@@ -135,7 +135,7 @@ function linkedAccountSection(
     : "";
   const state = !linked.iri ? w.linkedNone : linked.confirmed ? w.linkedConfirmed : w.linkedPending;
   return `<section id="linked-account"><h2>${escapeHtml(w.linkedTitle)}</h2>
-<p>${fill(state, { account })}</p>
+<p>${fill(state, { account, sender })}</p>
 ${linked.iri ? `<p>${fill(w.linkedFollow, { sender })}</p>` : ""}</section>`;
 }
 
