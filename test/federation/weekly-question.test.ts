@@ -146,6 +146,18 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
 
   const checkins = () => a.app.weeklyQuestions.checkins(beaId, 10);
 
+  /** bea's web session, through the log-in form and back to the tracker. */
+  async function webLogin(): Promise<string> {
+    const response = await a.app.http.inject({
+      method: "POST",
+      url: "/login",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: a.baseUrl },
+      payload: "username=bea&password=bea-password-123&next=%2Ftracker",
+    });
+    expect(response.headers.location).toBe("/tracker");
+    return `sdp_session=${/sdp_session=([^;]+)/.exec(String(response.headers["set-cookie"]))?.[1]}`;
+  }
+
   it("a link request sends rita one direct message naming @bea as a mention; her private « oui » confirms it and gets an answer in her thread", async () => {
     const response = await api({
       method: "POST",
@@ -366,15 +378,10 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(elsewhere).toContain('<input type="hidden" name="next" value="/tracker">');
 
     // Logged in, the tracker shows where the links lead: the form and the linked account.
-    const login2 = await a.app.http.inject({
-      method: "POST",
-      url: "/login",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: a.baseUrl },
-      payload: "username=bea&password=bea-password-123&next=%2Ftracker",
+    const tracker = await a.app.http.inject({
+      url: "/tracker",
+      headers: { cookie: await webLogin() },
     });
-    expect(login2.headers.location).toBe("/tracker");
-    const cookie = `sdp_session=${/sdp_session=([^;]+)/.exec(String(login2.headers["set-cookie"]))?.[1]}`;
-    const tracker = await a.app.http.inject({ url: "/tracker", headers: { cookie } });
     expect(tracker.body).toContain('id="question"');
     expect(tracker.body).toMatch(
       new RegExp(`<section id="linked-account">.*${rita.actorIri}</a> : relié\\.`, "s"),
@@ -430,6 +437,14 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error).toMatch(/3 link requests a day/);
     await eventually(() => creates(rita).length === before + 2, { what: "two more link requests" });
+    // Waiting again: the tracker says where Mastodon files the request.
+    const tracker = await a.app.http.inject({
+      url: "/tracker",
+      headers: { cookie: await webLogin() },
+    });
+    expect(tracker.body).toContain(
+      `cherchez-le dans les notifications filtrées si vous ne suivez pas encore @instance@${new URL(a.baseUrl).host}`,
+    );
 
     const bad = await api({
       method: "POST",
