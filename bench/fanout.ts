@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
 import { actors, follows } from "../src/db/schema.ts";
-import { routeFedifyLogsToPino } from "../src/shared/fedify-logging.ts";
 import { type Receiver, startReceiver } from "./receiver.ts";
 import {
   argument,
@@ -116,7 +115,6 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     throw new Error("followers must be a multiple of servers");
   }
   const { logger, problems } = countingLogger();
-  await routeFedifyLogsToPino(logger);
   const receiver = await startReceiver(options.origins === "each" ? options.servers : 1);
   const bench = await startBenchOrClose(options, logger, receiver);
   try {

@@ -9,7 +9,6 @@ import { Create, Hashtag, Mention, Note, PUBLIC_COLLECTION } from "@fedify/vocab
 import { Temporal } from "@js-temporal/polyfill";
 import { sql } from "drizzle-orm";
 import { actorRowToRecipient } from "../src/federation/recipients.ts";
-import { routeFedifyLogsToPino } from "../src/shared/fedify-logging.ts";
 import {
   argument,
   type BenchApp,
@@ -62,7 +61,6 @@ async function storedCount(a: BenchApp): Promise<number> {
 
 export async function runInbox(options: InboxOptions): Promise<InboxResult> {
   const { logger, problems } = countingLogger();
-  await routeFedifyLogsToPino(logger);
   const started: BenchApp[] = [];
   try {
     // One after the other: on PGlite, two initdb at once only compete for the same two cores.

@@ -36,6 +36,7 @@ import {
   type Repositories,
   type Services,
 } from "./services.ts";
+import { routeFedifyLogs } from "./shared/fedify-logging.ts";
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
@@ -96,12 +97,22 @@ export async function buildApp(
   } = {},
 ): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const database = await openDatabase(config.database);
+  // Fedify's records go to this app's logger, filtered (src/shared/fedify-logging.ts): they
+  // are made in the scope `fedifyLogs.run` opens around requests, queue jobs and loops.
+  const fedifyLogs = await routeFedifyLogs(logger);
+  let database: Database;
+  try {
+    database = await openDatabase(config.database);
+  } catch (error) {
+    fedifyLogs.close();
+    throw error;
+  }
   try {
     await database.migrate();
     await bindDatabaseToOrigin(database.db, config.origin);
   } catch (error) {
     await database.close();
+    fedifyLogs.close();
     throw error;
   }
   const { db } = database;
@@ -117,8 +128,9 @@ export async function buildApp(
   });
   const queue = createMessageQueue(database, {
     logger: logger.child({ component: "queue" }),
-    // Fedify delivers with the global fetch: jobs run inside the egress policy.
-    runsIn: egress.run,
+    // Fedify delivers with the global fetch: jobs run inside the egress policy, and in this
+    // app's log scope.
+    runsIn: (handler) => fedifyLogs.run(() => egress.run(handler)),
   });
   const kv = createKvStore(database);
   const federation = createAppFederation({
@@ -144,12 +156,6 @@ export async function buildApp(
     repositories,
     remoteLookup,
     actorRefresher,
-    directMessenger: createWeeklyQuestionDelivery({
-      federation,
-      urls,
-      actors,
-      messages: repositories.directMessages,
-    }),
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
   });
@@ -192,6 +198,12 @@ export async function buildApp(
     replies: repositories.replies,
     members,
     follows: services.follows,
+    directMessages: createWeeklyQuestionDelivery({
+      federation,
+      urls,
+      actors,
+      messages: repositories.directMessages,
+    }),
   });
   connectDomainReactions(events, services);
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
@@ -201,7 +213,14 @@ export async function buildApp(
   });
 
   // HTTP: the server (src/http/server.ts), then the routes over the services.
-  const http = createHttpServer({ config, logger, federation, urls, members });
+  const http = createHttpServer({
+    config,
+    logger,
+    federation,
+    urls,
+    members,
+    inScope: fedifyLogs.run,
+  });
   registerDiscoveryRoutes(http, {
     members,
     encounters: repositories.encounters,
@@ -257,6 +276,7 @@ export async function buildApp(
       return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
     },
     senderHandle: `@instance@${urls.origin.host}`,
+    askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
     origin: urls.origin,
     instanceName: config.instanceName,
   });
@@ -284,13 +304,16 @@ export async function buildApp(
     events,
     async start() {
       if (config.role !== "web") {
-        queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
-        relayRunning = events.relay(queueStop.signal);
-        // Ticks at once: a restart that missed someone's hour asks them now.
-        weeklyQuestionScheduler.start();
+        // In the app's log scope: the loops and everything they start log to this app.
+        fedifyLogs.run(() => {
+          queueRunning = federation.startQueue(undefined, { signal: queueStop.signal });
+          relayRunning = events.relay(queueStop.signal);
+          // Ticks at once: a restart that missed someone's hour asks them now.
+          weeklyQuestionScheduler.start();
+        });
       }
       if (config.role !== "worker") {
-        await http.listen({ host: config.host, port: config.port });
+        await fedifyLogs.run(() => http.listen({ host: config.host, port: config.port }));
       } else {
         await http.ready();
       }
@@ -321,6 +344,7 @@ export async function buildApp(
       }
       await database.close();
       await egress.close();
+      fedifyLogs.close();
     },
   };
 }

@@ -4,7 +4,6 @@ import { controlSocketPath, serveControlSocket } from "./cli/control-socket.ts";
 import { loadConfig } from "./config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "./db/data-dir-lock.ts";
 import { explainDatabaseError } from "./db/database-errors.ts";
-import { routeFedifyLogsToPino } from "./shared/fedify-logging.ts";
 import { createLogger } from "./shared/logger.ts";
 
 const result = loadConfig(process.env);
@@ -14,7 +13,6 @@ if (!result.ok) {
 }
 const { config } = result;
 const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
-await routeFedifyLogsToPino(logger);
 if (config.allowPrivateAddress && config.origin.protocol === "https:") {
   logger.warn(
     "FEDERATION_ALLOW_PRIVATE_ADDRESS is on: the server may fetch private addresses. Use it only for local tests.",

@@ -31,6 +31,7 @@ import {
   type RepliesRepository,
 } from "./encounters/replies-repository.ts";
 import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
+import { createQueuedMessenger } from "./exposure/direct-messages.ts";
 import {
   createDirectMessagesRepository,
   type DirectMessagesRepository,
@@ -58,7 +59,6 @@ import {
   createWeeklyQuestionService,
   type WeeklyQuestionService,
 } from "./exposure/weekly-question-service.ts";
-import type { DirectMessenger } from "./exposure/weekly-question-types.ts";
 import type { ActorRefresher } from "./federation/actor-refresh.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
@@ -133,8 +133,6 @@ export interface ServicesDeps {
   remoteLookup: Pick<RemoteLookup, "lookupActor">;
   /** Known remote actors a day old are fetched again, in the background, when named. */
   actorRefresher?: Pick<ActorRefresher, "refreshIfStale">;
-  /** How the instance actor writes to a member's linked account (src/federation/). */
-  directMessenger: DirectMessenger;
   /** Fetches of remote photos: the egress policy's fetch (src/egress/egress.ts). */
   remoteFetch: (url: string, init: RequestInit) => Promise<Response>;
   /** The User-Agent of those fetches. */
@@ -264,7 +262,9 @@ export function buildServices(deps: ServicesDeps): Services {
   });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
-    messenger: deps.directMessenger,
+    // The instance actor's direct messages go through the outbox (src/exposure/direct-messages.ts).
+    messenger: createQueuedMessenger({ db, events }),
+    events,
     notifications,
     settings: trackerSettings,
     newNoteIri: (kind) => urls.newActivity(kind).href,

@@ -5,6 +5,7 @@ import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
 import { isValidTimeZone } from "../exposure/model/weeks.ts";
 import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
 import {
+  AskAgainTooSoonError,
   LinkRateLimitedError,
   type WeeklyQuestionService,
 } from "../exposure/weekly-question-service.ts";
@@ -152,6 +153,18 @@ export async function registerTrackerSettingsApi(
       api.delete("/tracker/link", async (request, reply) => {
         await weeklyQuestions.unlink(me(request).id);
         return reply.status(204).send();
+      });
+
+      api.post("/tracker/question", async (request, reply) => {
+        try {
+          return reply.status(202).send(await weeklyQuestions.askAgain(me(request).id));
+        } catch (error) {
+          if (!(error instanceof AskAgainTooSoonError)) throw error;
+          return reply
+            .status(429)
+            .header("Retry-After", String(error.retryAfterSeconds))
+            .send({ error: error.message });
+        }
       });
     },
     { prefix: API_PREFIX },

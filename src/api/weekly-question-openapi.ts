@@ -64,6 +64,16 @@ export const WEEKLY_QUESTION_OPERATIONS: Operation[] = [
     summary: "Unlink your main fediverse account",
     responses: { 204: { description: "Unlinked" } },
   },
+  {
+    method: "post",
+    path: "/tracker/question",
+    summary:
+      "Ask me the weekly question again: in the app and on my confirmed linked account, at most once an hour",
+    responses: {
+      202: { description: "Sent again", content: jsonContent("QuestionAskedAgain") },
+      429: error("Sent less than an hour ago; Retry-After says when to ask again"),
+    },
+  },
 ];
 
 export function WEEKLY_QUESTION_SCHEMAS(
@@ -90,5 +100,12 @@ export function WEEKLY_QUESTION_SCHEMAS(
     Checkin: checkin,
     CheckinList: { type: "object", properties: { items: { type: "array", items: checkin } } },
     LinkInput: schemaOf(linkBodySchema, "input"),
+    QuestionAskedAgain: {
+      type: "object",
+      properties: {
+        weekStart: { type: "string", format: "date", description: "The week asked about" },
+        channels: { type: "array", items: { enum: ["app", "linked_account"] } },
+      },
+    },
   };
 }

@@ -1,13 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
-import { and, arrayContains, desc, eq, gte } from "drizzle-orm";
-import { members, trackerSettings, weeklyCheckins, weeklyQuestions } from "../db/schema.ts";
+import { arrayContains, desc, eq } from "drizzle-orm";
+import { members, weeklyCheckins, weeklyQuestions } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { htmlToPlainText } from "../shared/sanitize-html.ts";
 import { createAccountLinks } from "./account-links.ts";
 import { type ParsedAnswer, parseAnswer } from "./model/answer-parser.ts";
 import { weekStartOf } from "./model/weeks.ts";
-import { settingsFromRow } from "./tracker-repository.ts";
+import { createQuestionAsking, lastQuestion } from "./weekly-question-asking.ts";
 import { languageOf, type MessageLanguage, texts } from "./weekly-question-texts.ts";
 import type {
   Checkin,
@@ -17,29 +16,16 @@ import type {
 } from "./weekly-question-types.ts";
 
 export { LINK_REQUESTS_PER_DAY, LinkRateLimitedError } from "./account-links.ts";
+export { AskAgainTooSoonError } from "./weekly-question-asking.ts";
 
-/**
- * When this week's question is due: the Monday of the local week and the local
- * `day` (0 = Sunday … 6 = Saturday) at `hour` in it. An hour skipped by DST
- * moves forward (02:00 → 03:00), as Temporal's "compatible" disambiguation does.
- */
-export function questionTimeOf(
-  now: Date,
-  timeZone: string,
-  day: number,
-  hour: number,
-): { weekStart: string; askAt: Date } {
-  const weekStart = weekStartOf(now, timeZone);
-  const askDay = Temporal.PlainDate.from(weekStart).add({ days: (day + 6) % 7 });
-  const askAt = askDay.toZonedDateTime({ timeZone, plainTime: new Temporal.PlainTime(hour) });
-  return { weekStart, askAt: new Date(askAt.epochMilliseconds) };
-}
+export { questionTimeOf } from "./weekly-question-time.ts";
 
 export type WeeklyQuestionService = ReturnType<typeof createWeeklyQuestionService>;
 
 export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
-  const { db, messenger, logger } = deps;
+  const { db, messenger } = deps;
   const clock = deps.now ?? (() => new Date());
+  const asking = createQuestionAsking({ ...deps, clock });
   const settingsRow = (memberId: string) => deps.settings.read(memberId);
 
   async function languageOfMember(memberId: string) {
@@ -111,91 +97,11 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     return row as Checkin & { memberId: string };
   }
 
-  /** Asks one member, unless another process or an earlier run already did: the row is the lock. */
-  async function ask(
-    member: {
-      id: string;
-      language: string;
-      linkedAccountIri: string | null;
-      linkedAccountThreadIri: string | null;
-    },
-    weekStart: string,
-    now: Date,
-  ): Promise<boolean> {
-    // The member is local: the in-app notification is the delivery of the DM to their own actor.
-    const localNote = deps.newNoteIri("weekly-question");
-    const remoteNote = member.linkedAccountIri ? deps.newNoteIri("weekly-question") : undefined;
-    const [inserted] = await db
-      .insert(weeklyQuestions)
-      .values({
-        id: randomUUID(),
-        memberId: member.id,
-        weekStart,
-        noteIris: remoteNote ? [localNote, remoteNote] : [localNote],
-        askedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ id: weeklyQuestions.id });
-    if (!inserted) return false;
-    await deps.notifications.notifyWeeklyQuestion(member.id);
-    if (remoteNote && member.linkedAccountIri) {
-      const language = languageOf(member.language);
-      const t = texts(language);
-      await messenger.send({
-        kind: "weekly-question",
-        noteIri: remoteNote,
-        memberId: member.id,
-        toActorIri: member.linkedAccountIri,
-        language,
-        paragraphs: [t.question],
-        link: { label: t.formLabel, href: `${deps.formUrl}#question` },
-        // In the thread the member started: Mastodon then shows it as a reply to them.
-        inReplyTo: member.linkedAccountThreadIri ?? undefined,
-      });
-    }
-    return true;
-  }
-
   return {
-    /** Asks every member whose question time has passed this week and who was not asked yet. */
-    async askDue(now: Date = clock()): Promise<{ asked: number }> {
-      const rows = await db
-        .select({ id: members.id, language: members.language, settings: trackerSettings })
-        .from(members)
-        .leftJoin(trackerSettings, eq(trackerSettings.memberId, members.id));
-      // Rows of the last two weeks are enough to skip who was already asked without a write.
-      const recent = await db
-        .select({ memberId: weeklyQuestions.memberId, weekStart: weeklyQuestions.weekStart })
-        .from(weeklyQuestions)
-        .where(gte(weeklyQuestions.askedAt, new Date(now.getTime() - 15 * 86_400_000)));
-      const done = new Set(recent.map((r) => `${r.memberId} ${r.weekStart}`));
-      let asked = 0;
-      for (const row of rows) {
-        const settings = settingsFromRow(row.settings);
-        if (!settings.questionEnabled) continue;
-        try {
-          const { weekStart, askAt } = questionTimeOf(
-            now,
-            settings.timeZone,
-            settings.questionDay,
-            settings.questionHour,
-          );
-          if (now < askAt || done.has(`${row.id} ${weekStart}`)) continue;
-          const linked = settings.linkedAccountConfirmedAt !== null;
-          const member = {
-            id: row.id,
-            language: row.language,
-            linkedAccountIri: linked ? settings.linkedAccountIri : null,
-            linkedAccountThreadIri: linked ? settings.linkedAccountThreadIri : null,
-          };
-          if (await ask(member, weekStart, now)) asked++;
-        } catch (error) {
-          // One member's failure must not keep the others from being asked.
-          logger.error({ err: error, memberId: row.id }, "weekly question failed");
-        }
-      }
-      return { asked };
-    },
+    /** Asks everyone due; an account linked after the question is asked too (weekly-question-asking.ts). */
+    askDue: asking.askDue,
+    /** The member asks for the question again, at most once an hour. */
+    askAgain: asking.askAgain,
 
     /**
      * A Note replying to one of ours. Only the member's confirmed linked account is
@@ -289,18 +195,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
           );
         }
       } else {
-        const [last] = await db
-          .select({ weekStart: weeklyQuestions.weekStart })
-          .from(weeklyQuestions)
-          .where(
-            and(
-              eq(weeklyQuestions.memberId, memberId),
-              gte(weeklyQuestions.askedAt, new Date(now.getTime() - 7 * 86_400_000)),
-            ),
-          )
-          .orderBy(desc(weeklyQuestions.askedAt))
-          .limit(1);
-        weekStart = last?.weekStart ?? current;
+        weekStart = (await lastQuestion(db, memberId, now))?.weekStart ?? current;
       }
       const parsed: ParsedAnswer =
         input.answer === "yes" ? { answer: "yes", count: input.count } : { answer: "no" };

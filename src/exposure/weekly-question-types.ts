@@ -1,5 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { NotificationsService } from "../encounters/notifications-service.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { DirectMessagesRepository } from "./direct-messages-repository.ts";
 import type { Status } from "./model/status.ts";
@@ -34,6 +35,8 @@ export interface DirectMessenger {
 export interface WeeklyQuestionDeps {
   db: Db;
   messenger: DirectMessenger;
+  /** The outbox: the question's direct message is recorded with the question's row. */
+  events: Pick<Outbox, "record" | "dispatch">;
   /** The in-app notification of the question. */
   notifications: Pick<NotificationsService, "notifyWeeklyQuestion">;
   /** The one reader (and writer of the linked account) of tracker settings. */

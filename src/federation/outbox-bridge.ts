@@ -1,6 +1,7 @@
 import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { RepliesRepository } from "../encounters/replies-repository.ts";
+import type { DirectMessage, DirectMessenger } from "../exposure/weekly-question-types.ts";
 import type { DomainEvent, EventBus } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
@@ -22,6 +23,8 @@ export function connectOutboxBridge(
     actors: ActorsRepository;
     urls: LocalUrls;
     replies: RepliesRepository;
+    /** Direct messages of the instance actor (weekly-question-delivery.ts). */
+    directMessages: DirectMessenger;
   } & EncounterDeliveryDeps,
 ): () => void {
   const { federation, actors, urls } = deps;
@@ -54,6 +57,10 @@ export function connectOutboxBridge(
       case "reply.created":
       case "reply.deleted":
         await replies.deliver(ctx, event);
+        return;
+      case "direct_message.sent":
+        // The service recorded a whole DirectMessage (src/exposure/direct-messages.ts).
+        await deps.directMessages.send(event.message as DirectMessage);
         return;
       case "follow.requested":
       case "follow.undone": {

@@ -20,6 +20,8 @@ export function createHttpServer(deps: {
   federation: AppFederation;
   urls: LocalUrls;
   members: Pick<MembersService, "findByUsername">;
+  /** Runs a request's work in the app's scope (its Fedify log route, src/shared/fedify-logging.ts). */
+  inScope?: <T>(fn: () => T) => T;
 }): FastifyInstance {
   const { config, urls, members } = deps;
   const http: FastifyInstance = Fastify({
@@ -32,6 +34,13 @@ export function createHttpServer(deps: {
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
   });
+  const { inScope } = deps;
+  if (inScope) {
+    // First of all hooks, so that Fedify's records about this request reach this app's log.
+    // Entered again once the body is read: a request stream's events run outside the scope.
+    http.addHook("onRequest", (_request, _reply, done) => inScope(() => done()));
+    http.addHook("preValidation", (_request, _reply, done) => inScope(() => done()));
+  }
   registerErrorHandling(http);
   // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.
   registerInputGuards(http);

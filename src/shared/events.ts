@@ -50,6 +50,12 @@ export type DomainEvent =
   | { type: "reply.created"; replyId: string; activityIri: string }
   /** The row stays as a tombstone to address the `Delete`, whose id is `activityIri`. */
   | { type: "reply.deleted"; replyId: string; activityIri: string }
+  /**
+   * The instance actor writes to one actor (the weekly question, a link request, an answer):
+   * a `Create(Note)` whose id is the Note's IRI + `/activity`. `message` is the whole
+   * DirectMessage of src/exposure/weekly-question-types.ts, as plain JSON.
+   */
+  | { type: "direct_message.sent"; message: { noteIri: string; toActorIri: string } }
   | { type: "follow.requested"; followerUsername: string; targetIri: string; activityIri: string }
   | {
       type: "follow.undone";

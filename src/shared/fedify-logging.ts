@@ -1,5 +1,9 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { configure, type LogRecord } from "@logtape/logtape";
-import { type Logger, withoutQueryValues } from "./logger.ts";
+import { fedifyRecordToPino } from "./fedify-log-filter.ts";
+import type { Logger } from "./logger.ts";
+
+export { fedifyRecordToPino, LOG_VALUE_MAX_CHARS } from "./fedify-log-filter.ts";
 
 const LEVELS = {
   trace: "trace",
@@ -10,32 +14,94 @@ const LEVELS = {
   fatal: "fatal",
 } as const;
 
-/**
- * Fedify logs through LogTape; this sends those records to the instance's
- * pino logger so there is one structured log stream. LogTape's configuration
- * is process-wide, so only the process entry point calls this, never buildApp.
+/** Where one app's Fedify records go: its own pino logger. */
+export interface FedifyLogRoute {
+  /** Runs `fn` (and everything it starts: timers, queue jobs, requests) in this app's scope. */
+  run<T>(fn: () => T): T;
+  /** The app closed: records made outside any app's scope no longer reach its logger. */
+  close(): void;
+}
+
+/*
+ * Fedify logs through LogTape, whose configuration is process-wide, while one process may
+ * hold several apps (the tests build two instances that federate with each other). So
+ * LogTape is configured ONCE per process, with one sink that writes each record to the
+ * logger of the app in whose scope it was made: an AsyncLocalStorage that `buildApp` enters
+ * around its queue consumer, its outbox relay, its scheduler and every HTTP request
+ * (src/http/server.ts). Fedify's records follow the async context of the code that made
+ * them, so A's deliveries are written to A's log and B's inbox to B's, in one process as in
+ * two. A record made outside any scope (a test or a CLI calling a service directly) goes to
+ * every open app's logger: in a server process, the one app. Each target applies its own
+ * level and the body filter of src/shared/fedify-log-filter.ts.
+ *
+ * The router lives on globalThis (like the egress dispatcher, src/egress/egress.ts) so that
+ * two copies of this module in one process (test files re-importing it) share one sink.
  */
-export async function routeFedifyLogsToPino(logger: Logger): Promise<void> {
-  const fedifyLogger = logger.child({ component: "fedify" });
-  await configure({
-    reset: true,
-    sinks: {
-      pino(record: LogRecord) {
-        const [fields, message] = fedifyRecordToPino(record);
-        fedifyLogger[pinoLevelOf(record)](fields, message);
+interface Router {
+  scope: AsyncLocalStorage<Logger>;
+  open: Set<Logger>;
+  configured: Promise<void>;
+}
+
+const ROUTER = Symbol.for("socialdapres.fedify-log-router");
+
+function router(): Router {
+  const holder = globalThis as Record<symbol, Router | undefined>;
+  const existing = holder[ROUTER];
+  if (existing) return existing;
+  const scope = new AsyncLocalStorage<Logger>();
+  const open = new Set<Logger>();
+  const created: Router = {
+    scope,
+    open,
+    configured: configure({
+      reset: true,
+      sinks: {
+        apps(record: LogRecord) {
+          const own = scope.getStore();
+          if (own) writeFedifyRecord(own, record);
+          else for (const target of open) writeFedifyRecord(target, record);
+        },
       },
+      loggers: [
+        { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+        // Fastify already logs every request; Fedify's per-request lines would double them.
+        { category: ["fedify", "federation", "http"], sinks: [], lowestLevel: "error" },
+        // Each app's own level decides what is written (writeFedifyRecord).
+        { category: "fedify", sinks: ["apps"], lowestLevel: "debug" },
+      ],
+    }),
+  };
+  holder[ROUTER] = created;
+  return created;
+}
+
+/**
+ * Sends Fedify's records made in this app's scope to `logger` (as component "fedify"),
+ * filtered: activity bodies only when the logger writes debug, and never the words of a
+ * message that is not public. Called by the composition root (buildApp), once per app.
+ */
+export async function routeFedifyLogs(logger: Logger): Promise<FedifyLogRoute> {
+  const { scope, open, configured } = router();
+  await configured;
+  const target = logger.child({ component: "fedify" });
+  open.add(target);
+  return {
+    run: (fn) => scope.run(target, fn),
+    close: () => {
+      open.delete(target);
     },
-    loggers: [
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-      // Fastify already logs every request; Fedify's per-request lines would double them.
-      { category: ["fedify", "federation", "http"], sinks: [], lowestLevel: "error" },
-      {
-        category: "fedify",
-        sinks: ["pino"],
-        lowestLevel: logger.levelVal <= 20 ? "debug" : "info",
-      },
-    ],
+  };
+}
+
+/** Writes one record to `target` at its level, if that level is on; bodies only at debug. */
+export function writeFedifyRecord(target: Logger, record: LogRecord): void {
+  const level = pinoLevelOf(record);
+  if (!target.isLevelEnabled(level)) return;
+  const [fields, message] = fedifyRecordToPino(record, {
+    bodies: target.isLevelEnabled("debug"),
   });
+  target[level](fields, message);
 }
 
 /**
@@ -49,53 +115,4 @@ const NOT_OUR_ERRORS = new Set(["fedify.webfinger.lookup"]);
 export function pinoLevelOf(record: LogRecord): (typeof LEVELS)[keyof typeof LEVELS] {
   const level = LEVELS[record.level];
   return level === "error" && NOT_OUR_ERRORS.has(record.category.join(".")) ? "info" : level;
-}
-
-/**
- * The most characters one value of a record (and its message) keeps in a log line. Fedify
- * puts whole activities in its records — an unsigned 1 MB POST to an inbox would be logged
- * whole — so strings, objects and error messages are cut to this length.
- */
-export const LOG_VALUE_MAX_CHARS = 2048;
-
-/** A LogTape record as pino's fields and message: values capped, errors without query values. */
-export function fedifyRecordToPino(record: LogRecord): [Record<string, unknown>, string] {
-  const fields: Record<string, unknown> = { category: record.category.join(".") };
-  for (const [key, value] of Object.entries(record.properties)) fields[key] = capped(value);
-  const message = record.message
-    .map((part) => (typeof part === "string" ? part : safeString(part)))
-    .join("");
-  return [fields, truncate(message)];
-}
-
-function truncate(text: string): string {
-  return text.length <= LOG_VALUE_MAX_CHARS
-    ? text
-    : `${text.slice(0, LOG_VALUE_MAX_CHARS)}… [${text.length - LOG_VALUE_MAX_CHARS} more characters not logged]`;
-}
-
-function capped(value: unknown): unknown {
-  if (typeof value === "string") return truncate(value);
-  if (value instanceof Error) {
-    // Kept an Error, for pino's error serializer (src/shared/logger.ts).
-    const error = withoutQueryValues(value) as Error;
-    error.message = truncate(error.message);
-    if (error.stack) error.stack = truncate(error.stack);
-    return error;
-  }
-  if (typeof value !== "object" || value === null) return value;
-  const json = safeString(value);
-  return json.length <= LOG_VALUE_MAX_CHARS ? value : truncate(json);
-}
-
-function safeString(value: unknown): string {
-  if (value instanceof Error) return (withoutQueryValues(value) as Error).message;
-  if (typeof value === "object" && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
 }

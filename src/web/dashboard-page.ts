@@ -5,7 +5,10 @@ import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
 import { STATUS_LABELS } from "../exposure/model/status.ts";
 import type { LastSeenPerson, SeriesService } from "../exposure/series-service.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
-import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
+import {
+  AskAgainTooSoonError,
+  type WeeklyQuestionService,
+} from "../exposure/weekly-question-service.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";
 import { DomainError } from "../shared/errors.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
@@ -35,6 +38,8 @@ export interface DashboardDeps {
   linkedAccount(memberId: string): Promise<{ iri: string | null; confirmed: boolean }>;
   /** "@instance@example.org": the sender of the direct messages. */
   senderHandle: string;
+  /** Sends the weekly question again (at most once an hour), from the button on the page. */
+  askAgain: WeeklyQuestionService["askAgain"];
   origin: URL;
   instanceName: string;
 }
@@ -76,6 +81,10 @@ const W = {
       "{account} : en attente. Répondez « oui », en mention privée, au message reçu sur ce compte (sur Mastodon, cherchez-le dans les notifications filtrées si vous ne suivez pas encore {sender}).",
     linkedFollow:
       "Pour que nos messages arrivent dans vos notifications Mastodon (et non dans les notifications filtrées), abonnez-vous à {sender} depuis ce compte.",
+    askAgain: "Me reposer la question",
+    askAgainHelp:
+      "Dans l'application et sur votre compte relié, s'il est confirmé ; au plus une fois par heure.",
+    askedAgain: "La question vous a été reposée.",
   },
   en: {
     title: "My tracker",
@@ -112,6 +121,10 @@ const W = {
       "{account}: waiting. Reply “yes”, as a private mention, to the message that account received (on Mastodon, look for it in the filtered notifications if you do not follow {sender} yet).",
     linkedFollow:
       "For our messages to reach your Mastodon notifications (not the filtered ones), follow {sender} from that account.",
+    askAgain: "Ask me the question again",
+    askAgainHelp:
+      "In the app and on your linked account, if it is confirmed; at most once an hour.",
+    askedAgain: "The question was sent again.",
   },
 } as const;
 
@@ -148,6 +161,14 @@ function questionForm(lang: Language): string {
 <label>${escapeHtml(w.howMany)} <input type="number" name="count" min="1" max="${MAX_ANSWER_COUNT}" inputmode="numeric"></label>
 <button type="submit">${escapeHtml(w.answer)}</button>
 </fieldset></form>`;
+}
+
+/** The button that asks for the question again; `asked`: it was just sent. */
+function askAgainForm(lang: Language, asked: boolean): string {
+  const w = W[lang];
+  return `${asked ? `<p role="status">${escapeHtml(w.askedAgain)}</p>` : ""}<form method="post" action="/tracker/question" class="ask-again">
+<button type="submit">${escapeHtml(w.askAgain)}</button> <small>${escapeHtml(w.askAgainHelp)}</small>
+</form>`;
 }
 
 /**
@@ -189,14 +210,10 @@ export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): v
       instanceName: deps.instanceName,
       throttle: deps.loginThrottle,
     });
-    // In the login scope: the only other form of these pages, parsed by the same parser.
+    // In the login scope: the other forms of these pages, parsed by the same parser.
     scope.post("/tracker/checkin", async (request, reply) => {
-      const member = await memberOr(request, reply);
+      const member = await formMember(request, reply);
       if (!member) return reply;
-      noStore(reply);
-      if (!isSameOrigin(request, deps.origin)) {
-        return reply.status(403).type("text/plain").send("This form must come from this site.");
-      }
       const lang = requestLanguage(request);
       const parsed = checkinForm.safeParse(request.body ?? {});
       if (!parsed.success) {
@@ -215,7 +232,38 @@ export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): v
       }
       return reply.redirect("/tracker", 303);
     });
+
+    scope.post("/tracker/question", async (request, reply) => {
+      const member = await formMember(request, reply);
+      if (!member) return reply;
+      try {
+        await deps.askAgain(member.id);
+      } catch (error) {
+        if (!(error instanceof AskAgainTooSoonError)) throw error;
+        return reply
+          .status(429)
+          .header("Retry-After", String(error.retryAfterSeconds))
+          .type("text/plain; charset=utf-8")
+          .send(error.message);
+      }
+      return reply.redirect("/tracker?asked=1", 303);
+    });
   });
+
+  /**
+   * The member posting a form of these pages: a session, and a form posted from this site
+   * (CSRF); otherwise the redirect or the 403 is sent (and undefined).
+   */
+  async function formMember(request: FastifyRequest, reply: FastifyReply) {
+    const member = await memberOr(request, reply);
+    if (!member) return undefined;
+    noStore(reply);
+    if (!isSameOrigin(request, deps.origin)) {
+      reply.status(403).type("text/plain").send("This form must come from this site.");
+      return undefined;
+    }
+    return member;
+  }
 
   /** The logged-in member, or a redirect to the login form (and undefined). */
   async function memberOr(request: FastifyRequest, reply: FastifyReply) {
@@ -273,6 +321,7 @@ ${renderWeeklyChart(chartWeeks, band, lang)}
 ${renderWeeklyTable(chartWeeks, band, lang)}
 ${questionForm(lang)}
 ${linkedAccountSection(linked, deps.senderHandle, lang)}
+${askAgainForm(lang, (request.query as { asked?: unknown }).asked === "1")}
 <h2>${escapeHtml(w.lastSeen)}</h2>
 ${lastSeenSection(people, lang)}
 <h2>${escapeHtml(w.caveatsTitle)}</h2>

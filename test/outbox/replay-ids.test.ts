@@ -20,6 +20,8 @@ function activityIdOf(event: DomainEvent, noteIri: (encounterId: string) => stri
       return event.undoActivityIri;
     case "tracker.erased":
       throw new Error("the tracker's events send no activity");
+    case "direct_message.sent":
+      return `${event.message.noteIri}/activity`;
     default:
       return event.activityIri;
   }
@@ -117,6 +119,9 @@ describe(`a replayed event sends the same activity (${databaseLabel})`, () => {
       const ritas = await insertRemoteEncounter(a.app, ritaRow);
       await a.app.likes.likeEncounter("bea", ritas);
       await a.app.likes.unlikeEncounter("bea", ritas);
+      const bea = await a.app.members.findByUsername("bea");
+      if (!bea) throw new Error("no bea");
+      await a.app.weeklyQuestions.requestLink(bea, rec.actorIri);
     });
     expect(new Set(captured.map((e) => e.type))).toEqual(
       new Set([
@@ -130,6 +135,7 @@ describe(`a replayed event sends the same activity (${databaseLabel})`, () => {
         "encounter.cosign_withdrawn",
         "encounter.liked",
         "encounter.unliked",
+        "direct_message.sent",
       ]),
     );
     expect(ids(first)).toEqual(captured.map((e) => activityIdOf(e, noteIri)).toSorted());

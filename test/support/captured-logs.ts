@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import pino from "pino";
 import { buildApp } from "../../src/app.ts";
+import type { AppConfig } from "../../src/config/config.ts";
 import { createLogger, type Logger } from "../../src/shared/logger.ts";
 import { freshDatabaseConfig } from "./database.ts";
 import { freePort } from "./free-port.ts";
@@ -20,15 +20,13 @@ export function capturingLogger(level: string): { logger: Logger; logs: string[]
   return { logger: createLogger({ level, destination }), logs };
 }
 
-/** An instance that listens, with every log line at "trace" kept in `logs`. */
-export async function instanceWithCapturedLogs() {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+/**
+ * An instance that listens, with every log line at `level` ("trace" unless told) kept in
+ * `logs`: the app's own logger (createLogger), Fedify's records routed to it by buildApp
+ * exactly as in production.
+ */
+export async function instanceWithCapturedLogs(level: AppConfig["logLevel"] = "trace") {
+  const { logger, logs } = capturingLogger(level);
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-privacy-"));
   const fresh = await freshDatabaseConfig();
@@ -37,14 +35,14 @@ export async function instanceWithCapturedLogs() {
       host: "localhost",
       port,
       dataDir,
-      logLevel: "trace",
+      logLevel: level,
       role: "all",
       instanceName: "Privacy test",
       allowPrivateAddress: true,
       origin: new URL(`http://localhost:${port}`),
       database: fresh.config,
     },
-    { logger: pino({ level: "trace" }, stream) },
+    { logger },
   );
   await app.start();
   return {

@@ -159,6 +159,46 @@ describe(`Dashboard page (${databaseLabel})`, () => {
     expect(page.body).toContain('action="/tracker/checkin"');
   });
 
+  it("asks the question again from the button, at most once an hour, refusing other sites", async () => {
+    const press = (headers: Record<string, string> = {}) =>
+      t.app.http.inject({
+        method: "POST",
+        url: "/tracker/question",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: t.baseUrl,
+          cookie,
+          ...headers,
+        },
+        payload: "",
+      });
+    const asked = async () =>
+      (
+        await t.app.database.rows<{ n: number }>(
+          sql`select count(*)::int as n from notifications where kind = 'weekly_question'`,
+        )
+      )[0]?.n;
+    const before = await asked();
+    expect((await press({ origin: "https://evil.example" })).statusCode).toBe(403);
+    expect((await press({ cookie: "" })).statusCode).toBe(302);
+    expect(await asked()).toBe(before);
+    const ok = await press();
+    expect(ok.statusCode, ok.body).toBe(303);
+    expect(ok.headers.location).toBe("/tracker?asked=1");
+    expect(await asked()).toBe((before ?? 0) + 1);
+    const page = await t.app.http.inject({
+      method: "GET",
+      url: "/tracker?asked=1",
+      headers: { cookie },
+    });
+    expect(page.body).toContain("La question vous a été reposée.");
+    expect(page.body).toContain('action="/tracker/question"');
+    const again = await press();
+    expect(again.statusCode).toBe(429);
+    expect(again.body).toContain("redemande-la");
+    expect(await asked()).toBe((before ?? 0) + 1);
+  });
+
   it("explains the model on /exposure", async () => {
     const response = await t.app.http.inject({ method: "GET", url: "/exposure" });
     expect(response.statusCode).toBe(200);

@@ -118,6 +118,13 @@ export const weeklyQuestions = pgTable(
     /** The direct messages sent, so a reply can be matched to its question. */
     noteIris: text("note_iris").array().notNull().default([]),
     askedAt: timestamp("asked_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /**
+     * The linked account this week's question went to, if any: an account linked (or
+     * changed) after the question is asked too, once.
+     */
+    linkedAccountIri: text("linked_account_iri"),
+    /** When the member last asked for the question again (at most once an hour). */
+    reaskedAt: timestamp("reasked_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [uniqueIndex("weekly_questions_once_idx").on(t.memberId, t.weekStart)],
 );
