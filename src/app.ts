@@ -195,6 +195,8 @@ export async function buildApp(
   registerDispatchers(federation, {
     urls,
     instanceName: config.instanceName,
+    instanceLanguage: config.instanceLanguage,
+    directMessages: repositories.directMessages,
     members,
     follows: services.follows,
     access: services.access,
@@ -226,7 +228,12 @@ export async function buildApp(
     replies: repositories.replies,
     members,
     follows: services.follows,
-    directMessages: createWeeklyQuestionDelivery({ federation, urls, actors }),
+    directMessages: createWeeklyQuestionDelivery({
+      federation,
+      urls,
+      actors,
+      messages: repositories.directMessages,
+    }),
   });
   registerDeliveryFailures(federation, {
     follows: services.follows,
@@ -299,6 +306,12 @@ export async function buildApp(
     series: services.series,
     trackerData: services.trackerData,
     checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
+    async linkedAccount(memberId) {
+      const { linkedAccountIri, linkedAccountConfirmed } =
+        await services.trackerSettings.get(memberId);
+      return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
+    },
+    senderHandle: `@instance@${urls.origin.host}`,
     askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
     origin: urls.origin,
     instanceName: config.instanceName,

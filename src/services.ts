@@ -33,6 +33,10 @@ import {
 import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
 import { createQueuedMessenger } from "./exposure/direct-messages.ts";
 import {
+  createDirectMessagesRepository,
+  type DirectMessagesRepository,
+} from "./exposure/direct-messages-repository.ts";
+import {
   createInstanceIncidenceStore,
   type InstanceIncidenceStore,
 } from "./exposure/instance-incidence.ts";
@@ -63,7 +67,7 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
 import type { Outbox } from "./outbox/outbox.ts";
-import type { LocalUrls } from "./shared/local-urls.ts";
+import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
 import { createWebSessions, type WebSessions } from "./web/session.ts";
 
@@ -75,6 +79,7 @@ export interface Repositories {
   tracker: TrackerRepository;
   instanceIncidence: InstanceIncidenceStore;
   webSessions: WebSessions;
+  directMessages: DirectMessagesRepository;
 }
 
 export function buildRepositories(db: Db): Repositories {
@@ -85,6 +90,7 @@ export function buildRepositories(db: Db): Repositories {
     tracker: createTrackerRepository(db),
     instanceIncidence: createInstanceIncidenceStore(db),
     webSessions: createWebSessions(db),
+    directMessages: createDirectMessagesRepository(db),
   };
 }
 
@@ -250,6 +256,10 @@ export function buildServices(deps: ServicesDeps): Services {
     }),
     replies,
   });
+  const series = createSeriesService({
+    repository: repositories.tracker,
+    instanceIncidence: repositories.instanceIncidence,
+  });
   const weeklyQuestions = createWeeklyQuestionService({
     db,
     // The instance actor's direct messages go through the outbox (src/exposure/direct-messages.ts).
@@ -264,6 +274,14 @@ export function buildServices(deps: ServicesDeps): Services {
     isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
     formUrl: new URL("/tracker", urls.origin).href,
     handleOf: (username) => `@${username}@${urls.origin.host}`,
+    senderHandle: `@${INSTANCE_ACTOR_IDENTIFIER}@${urls.origin.host}`,
+    senderUsername: INSTANCE_ACTOR_IDENTIFIER,
+    directMessages: repositories.directMessages,
+    async statusOf(memberId, weekStart) {
+      // The last two weeks are enough: an answer is about this week or the one before.
+      const { weeks } = await series.series(memberId, 2);
+      return weeks.find((week) => week.weekStart === weekStart)?.status;
+    },
     logger: logger.child({ component: "weekly-question" }),
   });
 
@@ -287,10 +305,7 @@ export function buildServices(deps: ServicesDeps): Services {
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
     trackerData: createTrackerDataService({ db, members, repository, actors, events }),
-    series: createSeriesService({
-      repository: repositories.tracker,
-      instanceIncidence: repositories.instanceIncidence,
-    }),
+    series,
   };
 }
 

@@ -28,6 +28,7 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("info");
     expect(config.role).toBe("all");
     expect(config.instanceName).toBe("Socialdapres");
+    expect(config.instanceLanguage).toBe("fr");
     expect(config.allowPrivateAddress).toBe(false);
     expect(config.trustProxy).toBe(false);
   });
@@ -46,6 +47,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       ROLE: "worker",
       INSTANCE_NAME: "Les rencontres",
+      INSTANCE_LANGUAGE: "en",
       FEDERATION_ALLOW_PRIVATE_ADDRESS: "true",
       TRUST_PROXY: "127.0.0.1, 172.16.0.0/12",
       FEDERATION_CONNECT_TIMEOUT_SECONDS: "5",
@@ -62,6 +64,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       role: "worker",
       instanceName: "Les rencontres",
+      instanceLanguage: "en",
       allowPrivateAddress: true,
       trustProxy: ["127.0.0.1", "172.16.0.0/12"],
       delivery: {

@@ -61,6 +61,10 @@ export const trackerDeletionJsonSchema = z.object({
     description:
       "Questions of the last 15 days, kept (their messages forgotten) so you are not asked twice the same week",
   }),
+  directMessages: z.number().int().meta({
+    description:
+      "The instance actor's direct messages to your linked account (question, answers), forgotten",
+  }),
   settingsReset: z.boolean(),
   privateEncounters: z
     .number()

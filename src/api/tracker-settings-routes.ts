@@ -31,6 +31,7 @@ const bool = (name: string) => z.boolean({ error: `${name} must be true or false
 export const trackerSettingsPatchSchema = z
   .object({
     questionEnabled: bool("questionEnabled"),
+    acknowledgeWithStatus: bool("acknowledgeWithStatus"),
     questionDay: int("questionDay (0 = Sunday … 6 = Saturday)", 0, 6),
     questionHour: int("questionHour", 0, 23),
     timeZone: z

@@ -15,6 +15,8 @@ export interface AppConfig {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly role: Role;
   readonly instanceName: string;
+  /** The language the instance speaks to the fediverse as a whole (its own actor's name and bio). */
+  readonly instanceLanguage?: "fr" | "en";
   /** Lets Fedify fetch private and loopback addresses: tests and local multi-instance setups only. */
   readonly allowPrivateAddress: boolean;
   /**
@@ -120,6 +122,7 @@ const environmentSchema = z.object({
     .default("info"),
   ROLE: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
   INSTANCE_NAME: z.string().max(100, "must be at most 100 characters").default("Socialdapres"),
+  INSTANCE_LANGUAGE: z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr"),
   FEDERATION_ALLOW_PRIVATE_ADDRESS: booleanFlag.default(false),
   TRUST_PROXY: trustProxySetting.optional(),
   FEDERATION_CONNECT_TIMEOUT_SECONDS: wholeNumber(1, 600).default(
@@ -190,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       logLevel: e.LOG_LEVEL,
       role: e.ROLE,
       instanceName: e.INSTANCE_NAME,
+      instanceLanguage: e.INSTANCE_LANGUAGE,
       allowPrivateAddress: e.FEDERATION_ALLOW_PRIVATE_ADDRESS,
       trustProxy: e.TRUST_PROXY ?? false,
       delivery: {

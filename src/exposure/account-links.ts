@@ -4,7 +4,7 @@ import { trackerLinkRequests } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { ParsedAnswer } from "./model/answer-parser.ts";
 import type { TrackerSettingsService } from "./tracker-settings-service.ts";
-import { languageOf, texts } from "./weekly-question-texts.ts";
+import { languageOf, type MessageLanguage, texts } from "./weekly-question-texts.ts";
 import type { DirectMessenger, ReplyOutcome, WeeklyQuestionDeps } from "./weekly-question-types.ts";
 
 export const LINK_REQUESTS_PER_DAY = 3;
@@ -21,11 +21,19 @@ export class LinkRateLimitedError extends Error {}
 export function createAccountLinks(
   deps: Pick<
     WeeklyQuestionDeps,
-    "db" | "newNoteIri" | "lookupAccount" | "isLocalIri" | "formUrl" | "handleOf"
+    | "db"
+    | "newNoteIri"
+    | "lookupAccount"
+    | "isLocalIri"
+    | "formUrl"
+    | "handleOf"
+    | "senderHandle"
+    | "senderUsername"
   > & {
     messenger: DirectMessenger;
     clock: () => Date;
     settings: Pick<TrackerSettingsService, "read" | "setLinkedAccount">;
+    languageOfMember(memberId: string): Promise<MessageLanguage>;
   },
 ) {
   const { db, messenger, clock, settings: trackerSettingsOf } = deps;
@@ -34,7 +42,7 @@ export function createAccountLinks(
   return {
     /** A reply to a link request: "oui"/"yes" from the account asked confirms, "non"/"no" drops it. */
     async receiveReply(
-      reply: { actorIri: string; inReplyTo: string },
+      reply: { actorIri: string; inReplyTo: string; noteIri: string; private: boolean },
       parsed: ParsedAnswer | null,
     ): Promise<ReplyOutcome> {
       const [request] = await db
@@ -50,8 +58,25 @@ export function createAccountLinks(
       await trackerSettingsOf.setLinkedAccount(request.memberId, {
         iri: confirmed ? reply.actorIri : null,
         confirmedAt: confirmed ? clock() : null,
+        // Only a private Note starts a thread Mastodon's notification policy lets through.
+        threadIri: reply.private ? reply.noteIri : null,
       });
-      return confirmed ? "confirmed" : "refused";
+      // A « non » gets nothing more, as the request promised.
+      if (!confirmed) return "refused";
+      const language = await deps.languageOfMember(request.memberId);
+      const t = texts(language);
+      await messenger.send({
+        kind: "answer",
+        noteIri: deps.newNoteIri("answer"),
+        memberId: request.memberId,
+        toActorIri: reply.actorIri,
+        language,
+        paragraphs: [t.linked(deps.senderHandle)],
+        mentions: [{ handle: deps.senderHandle, username: deps.senderUsername }],
+        link: { label: t.linkFormLabel, href: `${deps.formUrl}#linked-account` },
+        inReplyTo: reply.noteIri,
+      });
+      return "confirmed";
     },
 
     /** Sends ONE direct message asking `account` to confirm; the link stays unconfirmed until it does. */
@@ -95,13 +120,18 @@ export function createAccountLinks(
         requestedAt: now,
       });
       await trackerSettingsOf.setLinkedAccount(member.id, { iri, confirmedAt: null });
-      const t = texts(languageOf(member.language));
+      const language = languageOf(member.language);
+      const t = texts(language);
+      const handle = deps.handleOf(member.username);
       await messenger.send({
+        kind: "link-request",
         noteIri,
+        memberId: member.id,
         toActorIri: iri,
-        text: t.linkRequest(deps.handleOf(member.username)),
-        linkLabel: t.linkFormLabel,
-        link: deps.formUrl,
+        language,
+        paragraphs: [t.linkRequest(handle)],
+        mentions: [{ handle, username: member.username }],
+        link: { label: t.linkFormLabel, href: `${deps.formUrl}#linked-account` },
       });
       return { linkedAccountIri: iri, confirmed: false };
     },

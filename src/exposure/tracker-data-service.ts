@@ -3,6 +3,7 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import {
+  directMessages,
   encounterPrivate,
   encounters,
   participantCircles,
@@ -46,6 +47,8 @@ export interface TrackerDeletion {
   questions: number;
   /** Questions of the last 15 days: kept, without their messages, so nobody is asked twice a week. */
   questionsKept: number;
+  /** The instance actor's direct messages about the tracker, kept to serve them at their ids. */
+  directMessages: number;
   settingsReset: boolean;
   privateEncounters: number;
 }
@@ -194,6 +197,10 @@ export function createTrackerDataService(deps: {
               .set({ noteIris: [] })
               .where(eq(weeklyQuestions.memberId, member.id))
               .returning(),
+          ),
+          // The instance actor's messages to the linked account repeat the answers.
+          directMessages: await count(
+            tx.delete(directMessages).where(eq(directMessages.memberId, member.id)).returning(),
           ),
           settingsReset:
             (await count(

@@ -49,6 +49,8 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   timeZone: "Europe/Paris",
   linkedAccountIri: null,
   linkedAccountConfirmedAt: null,
+  linkedAccountThreadIri: null,
+  acknowledgeWithStatus: false,
 };
 
 /** A settings row as the member's settings: the defaults where there is no row. */

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { trackerSettings } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -6,10 +7,11 @@ import { readTrackerSettings, type TrackerSettings } from "./tracker-repository.
 
 /** What a member may change; the linked account has its own flow (link, confirm, unlink). */
 export type TrackerSettingsPatch = Partial<
-  Omit<TrackerSettings, "linkedAccountIri" | "linkedAccountConfirmedAt">
+  Omit<TrackerSettings, "linkedAccountIri" | "linkedAccountConfirmedAt" | "linkedAccountThreadIri">
 >;
 
-export interface TrackerSettingsView extends Omit<TrackerSettings, "linkedAccountConfirmedAt"> {
+export interface TrackerSettingsView
+  extends Omit<TrackerSettings, "linkedAccountConfirmedAt" | "linkedAccountThreadIri"> {
   linkedAccountConfirmed: boolean;
 }
 
@@ -22,7 +24,11 @@ export function createTrackerSettingsService(deps: { db: Db; now?: () => Date })
 
   const current = (memberId: string): Promise<TrackerSettings> => readTrackerSettings(db, memberId);
 
-  const view = ({ linkedAccountConfirmedAt, ...rest }: TrackerSettings): TrackerSettingsView => ({
+  const view = ({
+    linkedAccountConfirmedAt,
+    linkedAccountThreadIri: _thread,
+    ...rest
+  }: TrackerSettings): TrackerSettingsView => ({
     ...rest,
     linkedAccountConfirmed: linkedAccountConfirmedAt !== null,
   });
@@ -31,20 +37,32 @@ export function createTrackerSettingsService(deps: { db: Db; now?: () => Date })
     /** The settings as stored (defaults where none), for the services of the tracker. */
     read: current,
 
-    /** The member's main fediverse account, unconfirmed (confirmedAt null) or confirmed; null unlinks. */
+    /**
+     * The member's main fediverse account, unconfirmed (confirmedAt null) or confirmed; null
+     * unlinks. `threadIri`: the account's Note that confirmed it, which the next question answers.
+     */
     async setLinkedAccount(
       memberId: string,
-      link: { iri: string | null; confirmedAt: Date | null },
+      link: { iri: string | null; confirmedAt: Date | null; threadIri?: string | null },
     ): Promise<void> {
       const values = {
         linkedAccountIri: link.iri,
         linkedAccountConfirmedAt: link.iri ? link.confirmedAt : null,
+        linkedAccountThreadIri: link.iri && link.confirmedAt ? (link.threadIri ?? null) : null,
         updatedAt: clock(),
       };
       await db
         .insert(trackerSettings)
         .values({ memberId, ...values })
         .onConflictDoUpdate({ target: trackerSettings.memberId, set: values });
+    },
+
+    /** The linked account's latest direct Note to us: the next message replies to it. */
+    async setThread(memberId: string, threadIri: string): Promise<void> {
+      await db
+        .update(trackerSettings)
+        .set({ linkedAccountThreadIri: threadIri })
+        .where(eq(trackerSettings.memberId, memberId));
     },
 
     async get(memberId: string): Promise<TrackerSettingsView> {

@@ -51,6 +51,8 @@ interface Member {
   language: string;
   /** The confirmed linked account, or null. */
   linkedAccountIri: string | null;
+  /** That account's latest private Note to us: the question answers it (its thread). */
+  linkedAccountThreadIri: string | null;
 }
 
 /**
@@ -72,13 +74,18 @@ export function createQuestionAsking(
 
   /** The question, as a direct message to the linked account. */
   function questionMessage(member: Member, toActorIri: string): DirectMessage {
-    const t = texts(languageOf(member.language));
+    const language = languageOf(member.language);
+    const t = texts(language);
     return {
+      kind: "weekly-question",
       noteIri: deps.newNoteIri("weekly-question"),
+      memberId: member.id,
       toActorIri,
-      text: t.question,
-      linkLabel: t.formLabel,
-      link: deps.formUrl,
+      language,
+      paragraphs: [t.question],
+      link: { label: t.formLabel, href: `${deps.formUrl}#question` },
+      // In the thread the member started: Mastodon then shows it as a reply to them.
+      inReplyTo: member.linkedAccountThreadIri ?? undefined,
     };
   }
 
@@ -184,10 +191,12 @@ export function createQuestionAsking(
             settings.questionHour,
           );
           if (now < askAt) continue;
+          const linked = settings.linkedAccountConfirmedAt !== null;
           const member = {
             id: row.id,
             language: row.language,
-            linkedAccountIri: settings.linkedAccountConfirmedAt ? settings.linkedAccountIri : null,
+            linkedAccountIri: linked ? settings.linkedAccountIri : null,
+            linkedAccountThreadIri: linked ? settings.linkedAccountThreadIri : null,
           };
           const question = done.get(`${row.id} ${weekStart}`);
           if (!question) {
@@ -223,10 +232,12 @@ export function createQuestionAsking(
         .select({ language: members.language })
         .from(members)
         .where(eq(members.id, memberId));
+      const linked = settings.linkedAccountConfirmedAt !== null;
       const member: Member = {
         id: memberId,
         language: row?.language ?? "fr",
-        linkedAccountIri: settings.linkedAccountConfirmedAt ? settings.linkedAccountIri : null,
+        linkedAccountIri: linked ? settings.linkedAccountIri : null,
+        linkedAccountThreadIri: linked ? settings.linkedAccountThreadIri : null,
       };
       const channels: AskedAgain["channels"] = member.linkedAccountIri
         ? ["app", "linked_account"]

@@ -7,7 +7,7 @@ import { createAccountLinks } from "./account-links.ts";
 import { type ParsedAnswer, parseAnswer } from "./model/answer-parser.ts";
 import { weekStartOf } from "./model/weeks.ts";
 import { createQuestionAsking, lastQuestion } from "./weekly-question-asking.ts";
-import { languageOf, texts } from "./weekly-question-texts.ts";
+import { languageOf, type MessageLanguage, texts } from "./weekly-question-texts.ts";
 import type {
   Checkin,
   CheckinSource,
@@ -25,9 +25,7 @@ export type WeeklyQuestionService = ReturnType<typeof createWeeklyQuestionServic
 export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
   const { db, messenger } = deps;
   const clock = deps.now ?? (() => new Date());
-  const links = createAccountLinks({ ...deps, clock });
   const asking = createQuestionAsking({ ...deps, clock });
-
   const settingsRow = (memberId: string) => deps.settings.read(memberId);
 
   async function languageOfMember(memberId: string) {
@@ -36,6 +34,44 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       .from(members)
       .where(eq(members.id, memberId));
     return languageOf(row?.language);
+  }
+
+  const links = createAccountLinks({ ...deps, clock, languageOfMember });
+
+  /**
+   * The latest question of the member one of our other direct messages (an answer, the link
+   * request) was about: undefined when `iri` is none of ours, null when that member was never asked.
+   */
+  async function latestQuestionOfThread(iri: string) {
+    const message = await deps.directMessages.find(iri);
+    if (!message) return undefined;
+    const [latest] = await db
+      .select()
+      .from(weeklyQuestions)
+      .where(eq(weeklyQuestions.memberId, message.memberId))
+      .orderBy(desc(weeklyQuestions.askedAt))
+      .limit(1);
+    return latest ?? null;
+  }
+
+  /** A short direct answer to the member's Note `inReplyTo`, in the same thread. */
+  async function answer(
+    memberId: string,
+    reply: { actorIri: string; noteIri: string },
+    paragraphs: string[],
+    link: { label: string; href: string },
+    language: MessageLanguage,
+  ) {
+    await messenger.send({
+      kind: "answer",
+      noteIri: deps.newNoteIri("answer"),
+      memberId,
+      toActorIri: reply.actorIri,
+      language,
+      paragraphs,
+      link,
+      inReplyTo: reply.noteIri,
+    });
   }
 
   async function upsertCheckin(
@@ -69,39 +105,71 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
 
     /**
      * A Note replying to one of ours. Only the member's confirmed linked account is
-     * heard; "not_ours" tells the caller the Note answers none of our messages.
+     * heard; "not_ours" tells the caller the Note answers none of our messages. A Note
+     * others could see (`private` false: public, unlisted or followers-only) is never
+     * recorded, as keeping it would make a public post of the member's tracker.
      */
     async receiveReply(reply: {
       actorIri: string;
       inReplyTo: string;
       noteIri: string;
       content: string;
+      private: boolean;
     }): Promise<ReplyOutcome> {
       const parsed = parseAnswer(htmlToPlainText(reply.content));
-      const [question] = await db
+      const [asked] = await db
         .select()
         .from(weeklyQuestions)
         .where(arrayContains(weeklyQuestions.noteIris, [reply.inReplyTo]));
-      if (question) {
-        const settings = await settingsRow(question.memberId);
-        if (!settings?.linkedAccountConfirmedAt || settings.linkedAccountIri !== reply.actorIri)
-          return "ignored";
-        if (parsed) {
-          await upsertCheckin(question.memberId, question.weekStart, parsed, "direct_message");
-          return "recorded";
-        }
-        const t = texts(await languageOfMember(question.memberId));
-        await messenger.send({
-          noteIri: deps.newNoteIri("answer"),
-          toActorIri: reply.actorIri,
-          text: t.notUnderstood,
-          linkLabel: "",
-          link: deps.formUrl,
-          inReplyTo: reply.noteIri,
-        });
+      const outcome = asked ? undefined : await links.receiveReply(reply, parsed);
+      if (outcome && outcome !== "not_ours") return outcome;
+      // In the thread, a member answers the latest message, often our answer to their last
+      // one: that is an answer to the latest question they were asked.
+      const question = asked ?? (await latestQuestionOfThread(reply.inReplyTo));
+      if (question === null) return "ignored";
+      if (!question) return "not_ours";
+      const memberId = question.memberId;
+      const settings = await settingsRow(memberId);
+      if (!settings?.linkedAccountConfirmedAt || settings.linkedAccountIri !== reply.actorIri)
+        return "ignored";
+      const language = await languageOfMember(memberId);
+      const t = texts(language);
+      if (!reply.private) {
+        await answer(
+          memberId,
+          reply,
+          [t.notPrivate],
+          { label: "", href: `${deps.formUrl}#question` },
+          language,
+        );
+        return "not_private";
+      }
+      // The member's latest private Note to us: the next question answers it.
+      await deps.settings.setThread(memberId, reply.noteIri);
+      if (!parsed) {
+        await answer(
+          memberId,
+          reply,
+          [t.notUnderstood],
+          { label: "", href: `${deps.formUrl}#question` },
+          language,
+        );
         return "answered";
       }
-      return links.receiveReply(reply, parsed);
+      const checkin = await upsertCheckin(memberId, question.weekStart, parsed, "direct_message");
+      const paragraphs: string[] = [t.recorded(checkin)];
+      if (settings.acknowledgeWithStatus) {
+        const status = await deps.statusOf(memberId, question.weekStart);
+        if (status) paragraphs.push(t.status(status));
+      }
+      await answer(
+        memberId,
+        reply,
+        paragraphs,
+        { label: t.changeLabel, href: `${deps.formUrl}#question` },
+        language,
+      );
+      return "recorded";
     },
 
     /** An answer from the web form or the API, for `weekStart` or the week last asked about. */

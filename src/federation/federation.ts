@@ -10,6 +10,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { Egress } from "../egress/egress.ts";
+import type { DirectMessagesRepository } from "../exposure/direct-messages-repository.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
@@ -18,6 +19,7 @@ import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 import { type ReplyObjectsDeps, registerReplyObjects } from "./reply-objects.ts";
+import { registerDirectMessageObjects } from "./weekly-question-delivery.ts";
 
 export interface FederationDeps {
   kv: KvStore;
@@ -37,7 +39,11 @@ export interface DispatcherDeps
     Omit<ReplyObjectsDeps, "urls"> {
   urls: LocalUrls;
   instanceName: string;
+  /** The instance actor's language (its bio). */
+  instanceLanguage?: "fr" | "en";
   members: MembersService;
+  /** The instance actor's direct messages, served at their ids to their addressee. */
+  directMessages: DirectMessagesRepository;
   follows: FollowsService;
 }
 
@@ -94,7 +100,7 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
       if (!rsa) return null;
       const keys = { rsa: rsa.cryptographicKey, multikeys: pairs.map((p) => p.multikey) };
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
-        return instanceApplication(urls, deps.instanceName, keys);
+        return instanceApplication(urls, deps.instanceName, keys, deps.instanceLanguage);
       }
       const member = await members.findByUsername(identifier);
       return member && member.username === identifier ? memberToPerson(member, urls, keys) : null;
@@ -145,6 +151,8 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
   registerEncounterObjects(federation, deps);
   // Each reply written here at its id, and each encounter's replies collection.
   registerReplyObjects(federation, deps);
+  // The instance actor's direct messages, each to its addressee only.
+  registerDirectMessageObjects(federation, { urls, messages: deps.directMessages });
 }
 
 /**

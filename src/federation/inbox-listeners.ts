@@ -25,10 +25,11 @@ import type { ActorRefresher } from "./actor-refresh.ts";
 import { receiveActorUpdate } from "./actor-updates.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
-import { noteToRemoteEncounter } from "./mappers/remote-note.ts";
+import { noteToRemoteEncounter, visibilityOf } from "./mappers/remote-note.ts";
 import { noteToRemoteReply } from "./mappers/remote-reply.ts";
 import { receivedObjectJson } from "./received-json.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
+import { acceptInstanceFollow } from "./weekly-question-delivery.ts";
 
 export interface InboxDeps {
   remoteLookup: Pick<RemoteLookup, "readActor">;
@@ -88,10 +89,16 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     .on(
       Follow,
       listen(async (ctx, follow) => {
+        if (!follow.id || !follow.actorId) return;
+        const target = ctx.parseUri(follow.objectId);
+        const toInstance =
+          target?.type === "actor" && target.identifier === INSTANCE_ACTOR_IDENTIFIER;
         const username = localIdentifier(ctx, follow.objectId);
-        if (!follow.id || !follow.actorId || !username) return;
+        if (!username && !toInstance) return;
         const follower = await follow.getActor(ctx);
         if (!isActor(follower) || follower.id?.href !== follow.actorId.href) return;
+        // The instance actor accepts every follow: it is how a Mastodon user sees its messages.
+        if (!username) return acceptInstanceFollow(ctx, follow, follower);
         await follows.receiveFollow({
           follower: await deps.remoteLookup.readActor(follower, ctx),
           username,
@@ -241,6 +248,8 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       inReplyTo: note.replyTargetId.href,
       noteIri: note.id.href,
       content: note.content?.toString() ?? "",
+      // Only the people it names may see it: no public, no followers (Mastodon's "direct").
+      private: visibilityOf(note) === "participants",
     });
     logger.debug({ activity: create.id?.href, outcome }, "reply to a direct message");
     return outcome !== "not_ours";

@@ -2,6 +2,9 @@
  * Where the instance's own objects live. The Fedify dispatchers are registered
  * on these same templates, so an IRI built here is always one Fedify serves.
  */
+/** The instance actor's avatar (a PNG: Mastodon shows no SVG avatar). */
+export const INSTANCE_AVATAR_PATH = "/instance-avatar.png";
+
 export const PATHS = {
   actor: "/users/{identifier}",
   inbox: "/users/{identifier}/inbox",

@@ -34,6 +34,10 @@ export interface DashboardDeps {
   trackerData: Pick<TrackerDataService, "exportData">;
   /** Records this week's answer to the weekly question, from the form on the page. */
   checkIn: WeeklyQuestionService["checkIn"];
+  /** The member's linked fediverse account, shown where the direct messages' links lead. */
+  linkedAccount(memberId: string): Promise<{ iri: string | null; confirmed: boolean }>;
+  /** "@instance@example.org": the sender of the direct messages. */
+  senderHandle: string;
   /** Sends the weekly question again (at most once an hour), from the button on the page. */
   askAgain: WeeklyQuestionService["askAgain"];
   origin: URL;
@@ -68,6 +72,15 @@ const W = {
     howMany: "Combien (facultatif)",
     answer: "Répondre",
     badCheckin: "Réponse invalide : choisissez oui ou non, et un nombre entre 1 et {max}.",
+    linkedTitle: "Compte relié",
+    linkedNone:
+      "Aucun compte relié. Reliez votre compte Mastodon (ou d'un autre logiciel du fédiverse) depuis votre application pour y recevoir aussi la question de la semaine, en message privé.",
+    linkedConfirmed:
+      "{account} : relié. La question de la semaine y arrive aussi, en message privé ; vos réponses privées y sont notées.",
+    linkedPending:
+      "{account} : en attente. Répondez « oui », en mention privée, au message reçu sur ce compte (sur Mastodon, cherchez-le dans les notifications filtrées si vous ne suivez pas encore {sender}).",
+    linkedFollow:
+      "Pour que nos messages arrivent dans vos notifications Mastodon (et non dans les notifications filtrées), abonnez-vous à {sender} depuis ce compte.",
     askAgain: "Me reposer la question",
     askAgainHelp:
       "Dans l'application et sur votre compte relié, s'il est confirmé ; au plus une fois par heure.",
@@ -99,6 +112,15 @@ const W = {
     howMany: "How many (optional)",
     answer: "Answer",
     badCheckin: "Invalid answer: choose yes or no, and a number from 1 to {max}.",
+    linkedTitle: "Linked account",
+    linkedNone:
+      "No linked account. Link your Mastodon account (or another fediverse account) from your app to receive the weekly question there too, as a private message.",
+    linkedConfirmed:
+      "{account}: linked. The weekly question arrives there too, as a private message; your private answers there are recorded.",
+    linkedPending:
+      "{account}: waiting. Reply “yes”, as a private mention, to the message that account received (on Mastodon, look for it in the filtered notifications if you do not follow {sender} yet).",
+    linkedFollow:
+      "For our messages to reach your Mastodon notifications (not the filtered ones), follow {sender} from that account.",
     askAgain: "Ask me the question again",
     askAgainHelp:
       "In the app and on your linked account, if it is confirmed; at most once an hour.",
@@ -114,9 +136,25 @@ const checkinForm = z.object({
     .transform((n) => (n === "" ? undefined : n)),
 });
 
+/** Where the link request and its answer lead: the linked account, and what to do. */
+function linkedAccountSection(
+  linked: { iri: string | null; confirmed: boolean },
+  sender: string,
+  lang: Language,
+): string {
+  const w = W[lang];
+  const account = linked.iri
+    ? { html: `<a href="${escapeHtml(linked.iri)}">${escapeHtml(linked.iri)}</a>` }
+    : "";
+  const state = !linked.iri ? w.linkedNone : linked.confirmed ? w.linkedConfirmed : w.linkedPending;
+  return `<section id="linked-account"><h2>${escapeHtml(w.linkedTitle)}</h2>
+<p>${fill(state, { account, sender })}</p>
+${linked.iri ? `<p>${fill(w.linkedFollow, { sender })}</p>` : ""}</section>`;
+}
+
 function questionForm(lang: Language): string {
   const w = W[lang];
-  return `<form method="post" action="/tracker/checkin" class="checkin">
+  return `<form method="post" action="/tracker/checkin" class="checkin" id="question">
 <fieldset><legend>${escapeHtml(w.question)}</legend>
 <label><input type="radio" name="answer" value="yes" required> ${escapeHtml(w.yes)}</label>
 <label><input type="radio" name="answer" value="no"> ${escapeHtml(w.no)}</label>
@@ -241,9 +279,10 @@ export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): v
     if (!member) return reply;
     const lang = requestLanguage(request);
     const w = W[lang];
-    const [view, people] = await Promise.all([
+    const [view, people, linked] = await Promise.all([
       deps.series.series(member.id, 12),
       deps.series.lastSeen(member.id),
+      deps.linkedAccount(member.id),
     ]);
     const exposureOf = (week: (typeof view.weeks)[number]) =>
       view.unit === "microcovids" ? (week.microcovids ?? 0) : week.rch;
@@ -281,6 +320,7 @@ ${renderWeeklyChart(chartWeeks, band, lang)}
 </figure>
 ${renderWeeklyTable(chartWeeks, band, lang)}
 ${questionForm(lang)}
+${linkedAccountSection(linked, deps.senderHandle, lang)}
 ${askAgainForm(lang, (request.query as { asked?: unknown }).asked === "1")}
 <h2>${escapeHtml(w.lastSeen)}</h2>
 ${lastSeenSection(people, lang)}

@@ -42,6 +42,9 @@ const WORDS = {
     badOrigin: "Ce formulaire doit être envoyé depuis une page de cette instance.",
     invalid: "Indiquez un nom d'utilisateur·ice et un mot de passe.",
     logout: "Se déconnecter",
+    toTracker:
+      "Connectez-vous avec votre compte de cette instance (pas celui de Mastodon). Vous reviendrez ensuite sur votre suivi : le formulaire de la question de la semaine et votre compte relié y sont.",
+    toPage: "Après connexion, vous reviendrez à la page demandée.",
   },
   en: {
     title: "Log in",
@@ -56,6 +59,9 @@ const WORDS = {
     badOrigin: "This form must be sent from a page of this instance.",
     invalid: "Give a username and a password.",
     logout: "Log out",
+    toTracker:
+      "Log in with your account on this instance (not your Mastodon one). You will then be back on your tracker: the weekly question's form and your linked account are there.",
+    toPage: "After logging in, you will be back on the page you asked for.",
   },
 } as const;
 
@@ -86,10 +92,14 @@ export async function registerLoginPages(scope: FastifyInstance, deps: LoginDeps
     opts: { status?: number; error?: string; username?: string; next?: string },
   ) => {
     const w = WORDS[lang];
+    const next = safeNext(opts.next);
+    // What the member came for, and that the log-in brings them back there.
+    const hint = next === "/tracker" || next.startsWith("/tracker#") ? w.toTracker : w.toPage;
     const body = `<h1>${escapeHtml(w.title)}</h1>
+${opts.next ? `<p class="next">${escapeHtml(hint)}</p>` : ""}
 ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : ""}
 <form method="post" action="/login">
-<input type="hidden" name="next" value="${escapeHtml(safeNext(opts.next))}">
+<input type="hidden" name="next" value="${escapeHtml(next)}">
 <p><label>${escapeHtml(w.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(w.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(w.submit)}</button></p>
@@ -104,9 +114,10 @@ ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : "
 
   scope.get("/login", async (request, reply) => {
     const lang = requestLanguage(request);
-    const next = safeNext((request.query as { next?: unknown } | undefined)?.next);
+    const asked = (request.query as { next?: unknown } | undefined)?.next;
+    const next = safeNext(asked);
     if (await sessionMember(deps.sessions, request)) return reply.redirect(next, 303);
-    return form(reply, lang, { next });
+    return form(reply, lang, { next: asked === undefined ? undefined : next });
   });
 
   scope.post("/login", async (request, reply) => {

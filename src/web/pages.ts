@@ -15,6 +15,7 @@ import {
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
+import { registerInstancePages } from "./instance-pages.ts";
 import { parseBefore, requestLanguage, sendMessagePage, sendPage } from "./respond.ts";
 
 export interface PagesDeps {
@@ -32,6 +33,7 @@ const profileParams = z.object({ username: z.string().min(1).max(64) });
 export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
   const { members, follows, urls, instanceName } = deps;
   const handle = (username: string) => `@${username}@${urls.origin.host}`;
+  registerInstancePages(app);
 
   app.get("/", async (request, reply) => {
     const lang = requestLanguage(request);

@@ -162,6 +162,7 @@ describe(`API: export and delete of the tracker (${databaseLabel})`, () => {
       checkins: 1,
       questions: 1,
       questionsKept: 1,
+      directMessages: 0,
       settingsReset: true,
       privateEncounters: 1,
     });

@@ -94,6 +94,14 @@ export const trackerSettings = pgTable("tracker_settings", {
     withTimezone: true,
     mode: "date",
   }),
+  /**
+   * The linked account's latest direct Note to the instance actor (its confirmation, then
+   * its latest answer): the next question replies to it, so Mastodon's notification policy
+   * sees an answer in a thread the member started rather than an unsolicited private mention.
+   */
+  linkedAccountThreadIri: text("linked_account_thread_iri"),
+  /** Whether the acknowledgement of a direct answer also tells this week's status (private). */
+  acknowledgeWithStatus: boolean("acknowledge_with_status").notNull().default(false),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
 

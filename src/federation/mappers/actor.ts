@@ -2,8 +2,12 @@ import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import { Application, Endpoints, Image, type Person, PropertyValue } from "@fedify/vocab";
 import type { Member } from "../../accounts/members-service.ts";
 import { contentTypeOfKey } from "../../media/media-storage.ts";
-import { profileFieldValueHtml, profileTextToHtml } from "../../shared/html.ts";
-import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../../shared/local-urls.ts";
+import { escapeHtml, profileFieldValueHtml, profileTextToHtml } from "../../shared/html.ts";
+import {
+  INSTANCE_ACTOR_IDENTIFIER,
+  INSTANCE_AVATAR_PATH,
+  type LocalUrls,
+} from "../../shared/local-urls.ts";
 import { toInstant } from "./instant.ts";
 import { TootPerson } from "./toot-terms.ts";
 
@@ -55,18 +59,34 @@ export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys)
   });
 }
 
+/** The instance actor's bio, in the instance's language: what it sends and why to follow it. */
+const INSTANCE_BIO = {
+  fr: "Le compte de l’instance {name}. Il n’écrit qu’en message privé : la question de la semaine aux membres qui y ont relié leur compte, et ses réponses à leurs réponses. Abonnez-vous-y pour voir ses messages dans vos notifications.",
+  en: "The account of the {name} instance. It writes only private messages: the weekly question to the members who linked their account to it, and its answers to their answers. Follow it to see its messages in your notifications.",
+} as const;
+
 /**
  * The instance's own actor: it signs the fetches the instance makes on its
  * own behalf (servers with authorized fetch refuse unsigned ones) and will
  * send the weekly question.
  */
-export function instanceApplication(urls: LocalUrls, instanceName: string, keys: ActorKeys) {
+export function instanceApplication(
+  urls: LocalUrls,
+  instanceName: string,
+  keys: ActorKeys,
+  language: "fr" | "en" = "fr",
+) {
   const id = INSTANCE_ACTOR_IDENTIFIER;
+  const bio = INSTANCE_BIO[language];
   return new Application({
     id: urls.actor(id),
     preferredUsername: id,
     name: instanceName,
-    summary: "<p>The Socialdapres instance itself.</p>",
+    summary: `<p>${escapeHtml(bio.replaceAll("{name}", instanceName))}</p>`,
+    icon: new Image({
+      url: new URL(INSTANCE_AVATAR_PATH, urls.origin),
+      mediaType: "image/png",
+    }),
     url: urls.origin,
     inbox: urls.inbox(id),
     outbox: urls.outbox(id),
@@ -75,7 +95,8 @@ export function instanceApplication(urls: LocalUrls, instanceName: string, keys:
     endpoints: new Endpoints({ sharedInbox: urls.sharedInbox() }),
     publicKey: keys.rsa,
     assertionMethods: keys.multikeys,
-    manuallyApprovesFollowers: true,
+    // Every follow is accepted: a follower sees its direct messages whatever its filters.
+    manuallyApprovesFollowers: false,
     discoverable: false,
     indexable: false,
   });

@@ -152,7 +152,7 @@ function sameKeyword(keywords: string[], name: string): boolean {
  * A followers collection is recognised by its path, as every server we know names it
  * (Mastodon, GoToSocial, Pleroma, Misskey, Lemmy).
  */
-function visibilityOf(note: Note): Exclude<Visibility, "private"> {
+export function visibilityOf(note: Note): Exclude<Visibility, "private"> {
   return visibilityFromAddressing(
     note.toIds.map((u) => u.href),
     note.ccIds.map((u) => u.href),

@@ -138,3 +138,14 @@ export class ReplyNote extends TootNote {
     return new URL("urn:socialdapres:ReplyNote");
   }
 }
+
+/**
+ * The Note of one of the instance actor's direct messages (src/federation/weekly-question-
+ * delivery.ts): like `ReplyNote`, a type id of its own only for Fedify's one object
+ * dispatcher per type; in JSON a plain `Note`.
+ */
+export class DirectNote extends Note {
+  static override get typeId(): URL {
+    return new URL("urn:socialdapres:DirectNote");
+  }
+}
