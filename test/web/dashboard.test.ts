@@ -195,7 +195,7 @@ describe(`Dashboard page (${databaseLabel})`, () => {
     expect(page.body).toContain('action="/tracker/question"');
     const again = await press();
     expect(again.statusCode).toBe(429);
-    expect(again.body).toContain("redemande-la");
+    expect(again.body).toContain("redemandez-la");
     expect(await asked()).toBe((before ?? 0) + 1);
   });
 
