@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
+import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
+import { createOAuthServer } from "./api/oauth/oauth-server.ts";
 import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -39,6 +41,7 @@ import {
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
+import { registerAuthorizePage } from "./web/oauth-authorize-page.ts";
 import { registerPages } from "./web/pages.ts";
 
 export const APP_VERSION: string = JSON.parse(
@@ -207,9 +210,23 @@ export async function buildApp(
     encounters: repositories.encounters,
     replies: repositories.replies,
   });
+  const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
+  const loginThrottle = createLoginThrottle(options.loginThrottle);
+  // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
+  const oauthServer = createOAuthServer({ oauth: services.oauth });
+  http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
+  http.register(registerAuthorizePage, {
+    oauth: services.oauth,
+    server: oauthServer,
+    sessions: repositories.webSessions,
+    members,
+    throttle: loginThrottle,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
   registerApi(http, {
     services,
-    auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
+    auth,
     urls,
     version: APP_VERSION,
     async renderCreate(view) {
@@ -240,7 +257,7 @@ export async function buildApp(
   registerDashboard(http, {
     sessions: repositories.webSessions,
     members,
-    loginThrottle: createLoginThrottle(options.loginThrottle),
+    loginThrottle,
     series: services.series,
     trackerData: services.trackerData,
     checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
@@ -94,6 +95,8 @@ export interface Services {
   members: MembersService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
+  /** OAuth apps, authorization codes and the tokens they lead to (src/accounts/oauth-service.ts). */
+  oauth: OAuthService;
   follows: FollowsService;
   mediaStorage: MediaStorage;
   media: MediaService;
@@ -269,6 +272,7 @@ export function buildServices(deps: ServicesDeps): Services {
 
   return {
     passwords,
+    oauth: createOAuthService({ db }),
     members,
     profiles,
     follows,
