@@ -6,7 +6,8 @@ import { codeOf, consentInBrowser, pkcePair } from "../support/oauth.ts";
 import { API } from "./helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field.
-const jsonOf = async (response: Response): Promise<Record<string, any>> => response.json();
+type Json = Record<string, any>;
+const jsonOf = async (response: Response): Promise<Json> => (await response.json()) as Json;
 
 const REDIRECT = "com.example.app://oauth-callback";
 const PASSWORD = "bea-password-123";
