@@ -7,7 +7,7 @@ import {
   OOB_REDIRECT_URI,
 } from "../../accounts/oauth-service.ts";
 import { parseScopes, SUPPORTED_SCOPES } from "../../accounts/scopes.ts";
-import type { LocalUrls } from "../../shared/local-urls.ts";
+import { type LocalUrls, OAUTH_PATHS } from "../../shared/local-urls.ts";
 import type { BearerAuth } from "../auth.ts";
 import type { OAuthServer } from "./oauth-server.ts";
 
@@ -23,14 +23,6 @@ export interface OAuthRoutesDeps {
   auth: BearerAuth;
   urls: LocalUrls;
 }
-
-/** The OAuth endpoints' paths, for the metadata, the actor's `endpoints` and the docs. */
-export const OAUTH_PATHS = {
-  authorize: "/oauth/authorize",
-  token: "/oauth/token",
-  revoke: "/oauth/revoke",
-  apps: "/api/v1/apps",
-} as const;
 
 const field = z.string().max(2048);
 
@@ -182,13 +174,13 @@ export async function registerOAuthRoutes(
 
   // RFC 8414 server metadata, with Mastodon's app registration endpoint.
   scope.get("/.well-known/oauth-authorization-server", async (_request, reply) => {
-    const at = (path: string) => new URL(path, urls.origin).href;
+    const endpoint = (name: keyof typeof OAUTH_PATHS) => urls.oauth(name).href;
     return reply.header("cache-control", "public, max-age=3600").send({
-      issuer: at("/"),
-      authorization_endpoint: at(OAUTH_PATHS.authorize),
-      token_endpoint: at(OAUTH_PATHS.token),
-      revocation_endpoint: at(OAUTH_PATHS.revoke),
-      app_registration_endpoint: at(OAUTH_PATHS.apps),
+      issuer: new URL("/", urls.origin).href,
+      authorization_endpoint: endpoint("authorize"),
+      token_endpoint: endpoint("token"),
+      revocation_endpoint: endpoint("revoke"),
+      app_registration_endpoint: endpoint("apps"),
       scopes_supported: SUPPORTED_SCOPES,
       response_types_supported: ["code"],
       response_modes_supported: ["query"],
@@ -196,7 +188,7 @@ export async function registerOAuthRoutes(
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       code_challenge_methods_supported: ["S256"],
-      service_documentation: at("/api/docs"),
+      service_documentation: new URL("/api/docs", urls.origin).href,
     });
   });
 }
