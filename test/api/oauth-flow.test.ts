@@ -380,6 +380,40 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
     expect(await jsonOf(verified)).toMatchObject({ scopes: ["read", "write", "follow"] });
   });
 
+  it("lists the apps a member authorized and withdraws one: its tokens stop working", async () => {
+    const { app, verifier, code } = await codeFor();
+    const token = await jsonOf(await exchange(app, code, verifier));
+    const cli = await t.app.members.createToken("bea", "cli");
+    const listed = await jsonOf(
+      await fetch(`${base}${API}/authorized_apps`, { headers: bearer(cli) }),
+    );
+    const appId = (await t.app.oauth.findApp(app.client_id as string))?.id;
+    const mine = (listed as unknown as Json[]).find((a) => a.id === appId);
+    expect(mine).toMatchObject({ name: "Test app", website: "https://app.example" });
+    expect(mine?.scopes).toEqual(["read", "write"]);
+    expect(
+      (await fetch(`${base}${API}/profile`, { headers: bearer(token.access_token) })).status,
+    ).toBe(200);
+    const withdrawn = await fetch(`${base}${API}/authorized_apps/${appId}`, {
+      method: "DELETE",
+      headers: bearer(cli),
+    });
+    expect(withdrawn.status).toBe(204);
+    expect(
+      (await fetch(`${base}${API}/profile`, { headers: bearer(token.access_token) })).status,
+    ).toBe(401);
+    const again = await fetch(`${base}${API}/authorized_apps/${appId}`, {
+      method: "DELETE",
+      headers: bearer(cli),
+    });
+    expect(again.status).toBe(404);
+    // Nobody else's list shows it.
+    await t.app.members.create({ username: "other", password: "other-password-1" });
+    const other = await t.app.members.createToken("other", "cli");
+    const theirs = await fetch(`${base}${API}/authorized_apps`, { headers: bearer(other) });
+    expect(await theirs.json()).toEqual([]);
+  });
+
   it("answers RFC 8414 metadata with PKCE S256", async () => {
     const response = await fetch(`${base}/.well-known/oauth-authorization-server`);
     expect(response.status).toBe(200);
