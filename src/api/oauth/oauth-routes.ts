@@ -1,4 +1,5 @@
 import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
@@ -90,6 +91,11 @@ export async function registerOAuthRoutes(
 ): Promise<void> {
   const { oauth, server, auth, urls } = deps;
   await scope.register(formbody, { bodyLimit: 16 * 1024 });
+  // masto.js sends its token and revoke requests as multipart forms: fields only, small.
+  await scope.register(multipart, {
+    attachFieldsToBody: "keyValues",
+    limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 },
+  });
   scope.removeContentTypeParser("text/plain");
   scope.addHook("onSend", async (_request, reply) => {
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
