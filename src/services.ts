@@ -22,6 +22,10 @@ import {
 } from "./encounters/notifications-service.ts";
 import { createOwnActivities, type OwnActivities } from "./encounters/own-activities.ts";
 import {
+  createReceivedActivities,
+  type ReceivedActivities,
+} from "./encounters/received-activities.ts";
+import {
   createRemoteEncountersService,
   type RemoteEncountersService,
 } from "./encounters/remote-encounters-service.ts";
@@ -57,6 +61,7 @@ import {
 } from "./exposure/weekly-question-service.ts";
 import type { DirectMessenger } from "./exposure/weekly-question-types.ts";
 import type { ActorRefresher } from "./federation/actor-refresh.ts";
+import { createActivityIri } from "./federation/encounter-delivery.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
@@ -95,6 +100,8 @@ export interface Services {
   members: MembersService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
+  /** What a member received, for the C2S inbox (src/encounters/received-activities.ts). */
+  receivedActivities: ReceivedActivities;
   /** OAuth apps, authorization codes and the tokens they lead to (src/accounts/oauth-service.ts). */
   oauth: OAuthService;
   follows: FollowsService;
@@ -273,6 +280,15 @@ export function buildServices(deps: ServicesDeps): Services {
   return {
     passwords,
     oauth: createOAuthService({ db }),
+    receivedActivities: createReceivedActivities({
+      db,
+      // A local encounter's Create has a fixed id, `<note>/activity` (encounter-delivery.ts).
+      localCreateId: (iri) =>
+        urls.usernameOf(iri.replace(/\/encounters\/[^/]+$/, "")) !== undefined &&
+        /\/encounters\/[^/]+$/.test(iri)
+          ? createActivityIri({ iri }).href
+          : null,
+    }),
     members,
     profiles,
     follows,

@@ -5,6 +5,7 @@ import type { Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { BearerAuth } from "./auth.ts";
 import { registerAuthorizedAppsApi } from "./authorized-apps-routes.ts";
+import { registerC2sInbox } from "./c2s-inbox.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";
 import { registerEncounterApi } from "./encounters-routes.ts";
@@ -56,6 +57,8 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     renderCreate: deps.renderCreate,
     renderReply: deps.renderReply,
   });
+  // The member's received activities, for C2S clients (src/api/c2s-inbox.ts).
+  http.register(registerC2sInbox, { auth, urls, received: services.receivedActivities });
   http.register(registerTrackerSettingsApi, {
     auth,
     settings: services.trackerSettings,
