@@ -52,7 +52,11 @@ describe(`GET /users/<name>/inbox for C2S clients (${databaseLabel})`, () => {
           actor: actor("antoine"),
           object: namingBea,
         }),
-        expect.objectContaining({ type: "Announce", actor: actor("antoine"), object: beaEncounter }),
+        expect.objectContaining({
+          type: "Announce",
+          actor: actor("antoine"),
+          object: beaEncounter,
+        }),
         expect.objectContaining({ type: "Like", actor: actor("carol"), object: beaEncounter }),
         expect.objectContaining({ type: "Create", actor: actor("carol") }),
       ]),

@@ -10,6 +10,7 @@ import {
 import { parseScopes, SUPPORTED_SCOPES } from "../../accounts/scopes.ts";
 import { type LocalUrls, OAUTH_PATHS } from "../../shared/local-urls.ts";
 import type { BearerAuth } from "../auth.ts";
+import { multipartError } from "../encounter-body.ts";
 import type { OAuthServer } from "./oauth-server.ts";
 
 /*
@@ -95,6 +96,13 @@ export async function registerOAuthRoutes(
   await scope.register(multipart, {
     attachFieldsToBody: "keyValues",
     limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 },
+  });
+  // The multipart parser's terse errors, reworded; everything else keeps the one error shape.
+  scope.setErrorHandler((error, request) => {
+    if (request.headers["content-type"]?.startsWith("multipart/")) {
+      throw multipartError(error, { one: "A file is", limit: "Send form fields only, no file." });
+    }
+    throw error;
   });
   scope.removeContentTypeParser("text/plain");
   scope.addHook("onSend", async (_request, reply) => {
