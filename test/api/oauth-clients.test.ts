@@ -2,6 +2,7 @@ import { createOAuthAPIClient, createRestAPIClient } from "masto";
 import { Mastodon } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
+import { capturingLogger } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
 import { codeOf, consentInBrowser, pkcePair } from "../support/oauth.ts";
 import { API } from "./helpers.ts";
@@ -18,8 +19,14 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
   let t: TestApp;
   let base: string;
 
+  /** Every token, secret, code and verifier the flows handled: none may reach the logs. */
+  const secrets: string[] = [];
+  let logs: string[];
+
   beforeAll(async () => {
-    t = await buildTestApp({ listen: true });
+    const captured = capturingLogger("debug");
+    logs = captured.logs;
+    t = await buildTestApp({ listen: true, logger: captured.logger });
     base = t.baseUrl;
     await t.app.members.create({ username: "bea", password: PASSWORD });
   });
@@ -46,6 +53,7 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
     expect(code).toBeTruthy();
 
     const token = await anonymous.fetchAccessToken(appData.client_id, appData.client_secret, code);
+    secrets.push(appData.client_secret, code, token.access_token);
     expect(token.access_token).toBeTruthy();
     expect(token.scope).toBe("read write");
 
@@ -79,6 +87,7 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
       appData.client_secret,
       pair.refresh_token,
     );
+    secrets.push(pair.access_token, pair.refresh_token, refreshed.access_token);
     expect(refreshed.access_token).not.toBe(pair.access_token);
     expect(await profileStatus(pair.access_token)).toBe(401);
     expect(await profileStatus(refreshed.access_token)).toBe(200);
@@ -127,6 +136,7 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
       ...{ codeVerifier: verifier },
     });
     expect(token.scope).toBe("read write follow");
+    secrets.push(app.clientSecret as string, code as string, verifier, token.accessToken);
 
     const client = createRestAPIClient({ url: base, accessToken: token.accessToken });
     const verified = await client.v1.apps.verifyCredentials();
@@ -139,5 +149,12 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
       token: token.accessToken,
     });
     expect(await profileStatus(token.accessToken)).toBe(401);
+  });
+
+  it("writes no token, secret, code or verifier to the logs", () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    expect(logs.length).toBeGreaterThan(0);
+    const all = logs.join("\n");
+    for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });
