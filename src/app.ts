@@ -40,6 +40,7 @@ import {
 } from "./services.ts";
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
+import { registerAuthorizedAppsPage } from "./web/authorized-apps-page.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
 import { registerAuthorizePage } from "./web/oauth-authorize-page.ts";
 import { registerPages } from "./web/pages.ts";
@@ -221,6 +222,12 @@ export async function buildApp(
     sessions: repositories.webSessions,
     members,
     throttle: loginThrottle,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
+  http.register(registerAuthorizedAppsPage, {
+    oauth: services.oauth,
+    sessions: repositories.webSessions,
     origin: urls.origin,
     instanceName: config.instanceName,
   });

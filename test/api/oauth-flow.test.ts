@@ -414,6 +414,43 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
     expect(await theirs.json()).toEqual([]);
   });
 
+  it("the web page lists the authorized apps and withdraws one", async () => {
+    const { app, verifier, code } = await codeFor();
+    const token = await jsonOf(await exchange(app, code, verifier));
+    const { cookie } = await consentInBrowser(base, authorizeUrl(app), {
+      username: "bea",
+      password: PASSWORD,
+    });
+    const page = await fetch(`${base}/settings/apps`, {
+      headers: { cookie, "accept-language": "en" },
+    });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("Test app");
+    const appId = (await t.app.oauth.findApp(app.client_id as string))?.id as string;
+    expect(html).toContain(`/settings/apps/${appId}/revoke`);
+    const crossSite = await fetch(`${base}/settings/apps/${appId}/revoke`, {
+      method: "POST",
+      headers: { cookie, origin: "https://evil.example" },
+      redirect: "manual",
+    });
+    expect(crossSite.status).toBe(403);
+    expect(
+      (await fetch(`${base}${API}/profile`, { headers: bearer(token.access_token) })).status,
+    ).toBe(200);
+    const revoked = await fetch(`${base}/settings/apps/${appId}/revoke`, {
+      method: "POST",
+      headers: { cookie, origin: base },
+      redirect: "manual",
+    });
+    expect(revoked.status).toBe(303);
+    expect(
+      (await fetch(`${base}${API}/profile`, { headers: bearer(token.access_token) })).status,
+    ).toBe(401);
+    const anonymous = await fetch(`${base}/settings/apps`, { redirect: "manual" });
+    expect(anonymous.status).toBe(302);
+  });
+
   it("answers RFC 8414 metadata with PKCE S256", async () => {
     const response = await fetch(`${base}/.well-known/oauth-authorization-server`);
     expect(response.status).toBe(200);
