@@ -17,7 +17,8 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
   let base: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ listen: true });
+    // A short hold after each failure on an account under attack: the throttle test stays quick.
+    t = await buildTestApp({ listen: true, loginThrottle: { failureDelayMs: 20 } });
     base = t.baseUrl;
     await t.app.members.create({ username: "bea", password: PASSWORD });
   });
@@ -472,5 +473,45 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
     const dump = JSON.stringify(await t.app.database.db.execute(sql`select * from access_tokens`));
     expect(dump).not.toContain(token.access_token);
     expect(dump).not.toContain(token.refresh_token);
+  });
+
+  it("force_login shows the login form to a member already logged in", async () => {
+    const app = await registerApp();
+    const { cookie } = await consentInBrowser(base, authorizeUrl(app), {
+      username: "bea",
+      password: PASSWORD,
+    });
+    const consent = await (await fetch(authorizeUrl(app), { headers: { cookie } })).text();
+    expect(consent).toContain('name="csrf"');
+    const forced = await (
+      await fetch(authorizeUrl(app, { force_login: "true" }), { headers: { cookie } })
+    ).text();
+    expect(forced).toContain('name="password"');
+    expect(forced).not.toContain('name="csrf"');
+  });
+
+  // Last: it leaves this test's address throttled.
+  it("limits password guessing on the consent page with the log-in throttle", async () => {
+    const app = await registerApp();
+    const params = new URL(authorizeUrl(app)).searchParams;
+    params.set("action", "login");
+    params.set("username", "bea");
+    params.set("password", "not-the-password");
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const response = await fetch(`${base}/oauth/authorize`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+        body: params,
+        redirect: "manual",
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+        break;
+      }
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
   });
 });
