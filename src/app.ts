@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
+import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
+import { createOAuthServer } from "./api/oauth/oauth-server.ts";
 import { registerApi } from "./api/register.ts";
 import { type AppConfig, DEFAULT_DELIVERY } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -48,7 +50,9 @@ import {
 import { routeFedifyLogs } from "./shared/fedify-logging.ts";
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
+import { registerAuthorizedAppsPage } from "./web/authorized-apps-page.ts";
 import { registerDashboard } from "./web/dashboard-page.ts";
+import { registerAuthorizePage } from "./web/oauth-authorize-page.ts";
 import { registerPages } from "./web/pages.ts";
 
 export const APP_VERSION: string = JSON.parse(
@@ -269,9 +273,29 @@ export async function buildApp(
     encounters: repositories.encounters,
     replies: repositories.replies,
   });
+  const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
+  const loginThrottle = createLoginThrottle(options.loginThrottle);
+  // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
+  const oauthServer = createOAuthServer({ oauth: services.oauth });
+  http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
+  http.register(registerAuthorizePage, {
+    oauth: services.oauth,
+    server: oauthServer,
+    sessions: repositories.webSessions,
+    members,
+    throttle: loginThrottle,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
+  http.register(registerAuthorizedAppsPage, {
+    oauth: services.oauth,
+    sessions: repositories.webSessions,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
   registerApi(http, {
     services,
-    auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
+    auth,
     urls,
     version: APP_VERSION,
     async renderCreate(view) {
@@ -302,7 +326,7 @@ export async function buildApp(
   registerDashboard(http, {
     sessions: repositories.webSessions,
     members,
-    loginThrottle: createLoginThrottle(options.loginThrottle),
+    loginThrottle,
     series: services.series,
     trackerData: services.trackerData,
     checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
+import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
@@ -20,6 +21,10 @@ import {
   type NotificationsService,
 } from "./encounters/notifications-service.ts";
 import { createOwnActivities, type OwnActivities } from "./encounters/own-activities.ts";
+import {
+  createReceivedActivities,
+  type ReceivedActivities,
+} from "./encounters/received-activities.ts";
 import {
   createRemoteEncountersService,
   type RemoteEncountersService,
@@ -60,6 +65,7 @@ import {
   type WeeklyQuestionService,
 } from "./exposure/weekly-question-service.ts";
 import type { ActorRefresher } from "./federation/actor-refresh.ts";
+import { createActivityIri } from "./federation/encounter-delivery.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
@@ -100,6 +106,10 @@ export interface Services {
   members: MembersService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
+  /** What a member received, for the C2S inbox (src/encounters/received-activities.ts). */
+  receivedActivities: ReceivedActivities;
+  /** OAuth apps, authorization codes and the tokens they lead to (src/accounts/oauth-service.ts). */
+  oauth: OAuthService;
   follows: FollowsService;
   mediaStorage: MediaStorage;
   media: MediaService;
@@ -287,6 +297,16 @@ export function buildServices(deps: ServicesDeps): Services {
 
   return {
     passwords,
+    oauth: createOAuthService({ db }),
+    receivedActivities: createReceivedActivities({
+      db,
+      // A local encounter's Create has a fixed id, `<note>/activity` (encounter-delivery.ts).
+      localCreateId: (iri) =>
+        urls.usernameOf(iri.replace(/\/encounters\/[^/]+$/, "")) !== undefined &&
+        /\/encounters\/[^/]+$/.test(iri)
+          ? createActivityIri({ iri }).href
+          : null,
+    }),
     members,
     profiles,
     follows,

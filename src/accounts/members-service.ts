@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { accessTokens, actors, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -24,6 +24,14 @@ type ActorRow = typeof actors.$inferSelect;
 export interface MemberAndActor {
   member: Member;
   actor: ActorRow;
+}
+
+/** What a bearer token grants: its member (none for an app-only token), scopes and app. */
+export interface BearerGrant {
+  member: Member | undefined;
+  scopes: string[];
+  /** The OAuth app that holds the token; null for a token made by the CLI. */
+  appId: string | null;
 }
 
 export interface CreateMemberInput {
@@ -61,6 +69,11 @@ export interface MembersService {
   createToken(username: string, label?: string): Promise<string>;
   /** The member a bearer token belongs to, with the scopes the token was granted. */
   authenticateToken(token: string): Promise<{ member: Member; scopes: string[] } | undefined>;
+  /**
+   * Any live bearer token: a member's (CLI or OAuth), or an app's own (`client_credentials`,
+   * no member). Undefined for an unknown or expired token.
+   */
+  authenticateBearer(token: string): Promise<BearerGrant | undefined>;
 }
 
 export function createMembersService(deps: {
@@ -72,6 +85,35 @@ export function createMembersService(deps: {
 
   const byUsername = (username: string) =>
     eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase());
+
+  async function authenticateBearer(token: string): Promise<BearerGrant | undefined> {
+    if (token.length < 20 || token.length > 200) return undefined;
+    const [row] = await db
+      .select({
+        member: members,
+        scopes: accessTokens.scopes,
+        appId: accessTokens.appId,
+        memberId: accessTokens.memberId,
+        id: accessTokens.id,
+        lastUsedAt: accessTokens.lastUsedAt,
+      })
+      .from(accessTokens)
+      .leftJoin(members, eq(accessTokens.memberId, members.id))
+      .where(
+        and(
+          eq(accessTokens.tokenHash, hashToken(token)),
+          or(isNull(accessTokens.expiresAt), gt(accessTokens.expiresAt, new Date())),
+        ),
+      );
+    // A member's token whose member is gone grants nothing (the row cascades away anyway).
+    if (!row || (row.memberId !== null && !row.member)) return undefined;
+    // When it was last used, to the hour: what the member's list of authorized apps shows.
+    const at = new Date();
+    if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 3_600_000) {
+      await db.update(accessTokens).set({ lastUsedAt: at }).where(eq(accessTokens.id, row.id));
+    }
+    return { member: row.member ?? undefined, scopes: parseScopes(row.scopes), appId: row.appId };
+  }
 
   async function findByUsername(username: string) {
     const [member] = await db.select().from(members).where(byUsername(username));
@@ -209,14 +251,11 @@ export function createMembersService(deps: {
     },
 
     async authenticateToken(token) {
-      if (token.length < 20 || token.length > 200) return undefined;
-      const [row] = await db
-        .select({ member: members, scopes: accessTokens.scopes })
-        .from(accessTokens)
-        .innerJoin(members, eq(accessTokens.memberId, members.id))
-        .where(eq(accessTokens.tokenHash, hashToken(token)));
-      return row ? { member: row.member, scopes: parseScopes(row.scopes) } : undefined;
+      const grant = await authenticateBearer(token);
+      return grant?.member ? { member: grant.member, scopes: grant.scopes } : undefined;
     },
+
+    authenticateBearer,
   };
 }
 

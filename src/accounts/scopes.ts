@@ -30,3 +30,47 @@ const FOLLOW_UMBRELLA = new Set([
   "read:mutes",
   "write:mutes",
 ]);
+
+/** The granular scopes Mastodon defines (admin scopes left out: this server has no admin API). */
+const GRANULAR_SCOPES = new Set([
+  ...[
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "mutes",
+    "notifications",
+    "search",
+    "statuses",
+  ].map((s) => `read:${s}`),
+  ...[
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "conversations",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "media",
+    "mutes",
+    "notifications",
+    "reports",
+    "statuses",
+  ].map((s) => `write:${s}`),
+]);
+
+/** Every scope an app may register and ask for (what the server metadata advertises). */
+export const SUPPORTED_SCOPES: readonly string[] = [...TOP_LEVEL_SCOPES, ...GRANULAR_SCOPES];
+
+export function isKnownScope(scope: string): boolean {
+  return SUPPORTED_SCOPES.includes(scope);
+}
+
+/** Whether every requested scope is one the app registered (a granular one under a registered parent counts). */
+export function scopesWithin(requested: readonly string[], registered: readonly string[]): boolean {
+  return requested.every((scope) => grantsScope(registered, scope));
+}

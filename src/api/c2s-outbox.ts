@@ -10,7 +10,7 @@ import { activityToCommand, type C2sCommand } from "../federation/mappers/c2s-ac
 import type { FollowsService } from "../follows/follows-service.ts";
 import { refuseNul } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, scopeByMethod } from "./auth.ts";
 import { httpError } from "./encounter-body.ts";
 
 export const C2S_BODY_LIMIT = 1024 * 1024;
@@ -72,6 +72,7 @@ export async function registerC2sOutbox(app: FastifyInstance, deps: C2sOutboxDep
     });
     // Checked before the body is read: who, whose outbox, then what kind of body.
     outbox.addHook("onRequest", auth.hook);
+    outbox.addHook("preHandler", scopeByMethod(auth));
     outbox.addHook(
       "onRequest",
       async (request: FastifyRequest<{ Params: { username: string } }>, reply) => {

@@ -9,7 +9,7 @@ import type { NotificationsService } from "../encounters/notifications-service.t
 import { dateTimeParam } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { parseOrThrow } from "../shared/validation.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, scopeByMethod } from "./auth.ts";
 import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
 import { idParam } from "./params.ts";
@@ -70,6 +70,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
       // JSON or multipart only: Fastify's default text/plain parser would let text through.
       api.removeContentTypeParser("text/plain");
       api.addHook("onRequest", auth.hook);
+      api.addHook("preHandler", scopeByMethod(auth));
       api.setErrorHandler((error: FastifyError) => {
         if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
           throw httpError(415, "Send application/json, or multipart/form-data with a photo part.");

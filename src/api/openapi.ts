@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUTHORIZED_APPS_OPERATIONS, AUTHORIZED_APPS_SCHEMAS } from "./authorized-apps-routes.ts";
 import {
   createEncounterBodySchema,
   PHOTO_MAX_BYTES,
@@ -205,6 +206,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
     ...TRACKER_SERIES_OPERATIONS,
     ...WEEKLY_QUESTION_OPERATIONS,
     ...PROFILE_OPERATIONS,
+    ...AUTHORIZED_APPS_OPERATIONS,
   ]) {
     const path = `${API_PREFIX}${op.path}`;
     const query = op.query ? (schemaOf(op.query, "input").properties as Record<string, Json>) : {};
@@ -294,6 +296,7 @@ export function buildOpenApiDocument(options: { origin: string; version: string 
         ...TRACKER_SCHEMAS(schemaOf),
         ...WEEKLY_QUESTION_SCHEMAS(schemaOf),
         ...PROFILE_SCHEMAS(schemaOf),
+        ...AUTHORIZED_APPS_SCHEMAS(schemaOf),
       },
     },
   };

@@ -9,7 +9,7 @@ import { idParamsSchema, UUID_EXAMPLE } from "../shared/input.ts";
  */
 export function idParam(
   request: FastifyRequest,
-  what: "encounter" | "notification" | "reply",
+  what: "encounter" | "notification" | "reply" | "app",
 ): string {
   const parsed = idParamsSchema.safeParse(request.params);
   if (!parsed.success) {

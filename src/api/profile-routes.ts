@@ -6,7 +6,7 @@ import type { Profile, ProfileImages, ProfileService } from "../accounts/profile
 import { refuseNul } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { parseOrThrow } from "../shared/validation.ts";
-import type { BearerAuth } from "./auth.ts";
+import { type BearerAuth, scopeByMethod } from "./auth.ts";
 import { httpError, multipartError, PHOTO_MAX_BYTES } from "./encounter-body.ts";
 import { API_PREFIX } from "./encounters-routes.ts";
 
@@ -73,6 +73,7 @@ export async function registerProfileApi(app: FastifyInstance, deps: ProfileApiD
       });
       api.removeContentTypeParser("text/plain");
       api.addHook("onRequest", auth.hook);
+      api.addHook("preHandler", scopeByMethod(auth));
       api.setErrorHandler((error: FastifyError) => {
         if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
           throw httpError(

@@ -4,6 +4,8 @@ import type { ReplyView } from "../encounters/replies-repository.ts";
 import type { Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { BearerAuth } from "./auth.ts";
+import { registerAuthorizedAppsApi } from "./authorized-apps-routes.ts";
+import { registerC2sInbox } from "./c2s-inbox.ts";
 import { registerC2sOutbox } from "./c2s-outbox.ts";
 import { registerApiDocs } from "./docs-routes.ts";
 import { registerEncounterApi } from "./encounters-routes.ts";
@@ -40,6 +42,8 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
   });
   // The member's own profile (src/api/profile-routes.ts).
   http.register(registerProfileApi, { auth, profiles: services.profiles, urls });
+  // The apps the member authorized through OAuth (src/api/authorized-apps-routes.ts).
+  http.register(registerAuthorizedAppsApi, { auth, oauth: services.oauth });
   http.register(registerRepliesApi, { auth, replies: services.replies });
   http.register(registerC2sOutbox, {
     auth,
@@ -53,6 +57,8 @@ export function registerApi(http: FastifyInstance, deps: ApiDeps): void {
     renderCreate: deps.renderCreate,
     renderReply: deps.renderReply,
   });
+  // The member's received activities, for C2S clients (src/api/c2s-inbox.ts).
+  http.register(registerC2sInbox, { auth, urls, received: services.receivedActivities });
   http.register(registerTrackerSettingsApi, {
     auth,
     settings: services.trackerSettings,

@@ -19,6 +19,14 @@ export const PATHS = {
   reply: "/users/{identifier}/replies/{id}",
 } as const;
 
+/** The OAuth endpoints (src/api/oauth/), named in the metadata and in every actor's `endpoints`. */
+export const OAUTH_PATHS = {
+  authorize: "/oauth/authorize",
+  token: "/oauth/token",
+  revoke: "/oauth/revoke",
+  apps: "/api/v1/apps",
+} as const;
+
 /** The instance actor's identifier: a reserved username, so no member can take it. */
 export const INSTANCE_ACTOR_IDENTIFIER = "instance";
 
@@ -39,6 +47,8 @@ export interface LocalUrls {
   encounterReplies(username: string, id: string): URL;
   /** The Note of a reply written here, by its replier. */
   reply(username: string, id: string): URL;
+  /** An OAuth endpoint (`OAUTH_PATHS`). */
+  oauth(endpoint: keyof typeof OAUTH_PATHS): URL;
   /** A fresh id for an activity we send (Follow, Accept, Undo…). */
   newActivity(kind: string): URL;
   /** The username of a local actor IRI, or undefined for anything else. */
@@ -68,6 +78,7 @@ export function localUrls(origin: URL): LocalUrls {
       ),
     reply: (u, id) =>
       new URL(`${at(PATHS.actor, u).pathname}/replies/${encodeURIComponent(id)}`, origin),
+    oauth: (endpoint) => new URL(OAUTH_PATHS[endpoint], origin),
     // Path ids, not fragments: some software drops the fragment of an embedded object's id.
     newActivity: (kind) =>
       new URL(`/activities/${encodeURIComponent(kind)}/${crypto.randomUUID()}`, origin),

@@ -64,6 +64,7 @@ const W = {
     exportTitle: "Mes données",
     exportJson: "Télécharger (JSON)",
     exportCsv: "Télécharger (CSV)",
+    apps: "Applications autorisées",
     rch: "RCH",
     microcovids: "microCOVIDs",
     question: "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ?",
@@ -104,6 +105,7 @@ const W = {
     exportTitle: "My data",
     exportJson: "Download (JSON)",
     exportCsv: "Download (CSV)",
+    apps: "Authorized apps",
     rch: "RCH",
     microcovids: "microCOVIDs",
     question: "In the last 7 days, did you have satisfying encounters?",
@@ -329,6 +331,7 @@ ${lastSeenSection(people, lang)}
 <p><a href="/exposure">${escapeHtml(w.how)}</a></p>
 <h2>${escapeHtml(w.exportTitle)}</h2>
 <p><a href="/tracker/export.json" download>${escapeHtml(w.exportJson)}</a> · <a href="/tracker/export.csv" download>${escapeHtml(w.exportCsv)}</a></p>
+<p><a href="/settings/apps">${escapeHtml(w.apps)}</a></p>
 ${logoutForm(lang)}`;
     return sendPage(noStore(reply), deps.instanceName, { lang, title: w.title, body });
   });

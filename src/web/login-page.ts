@@ -1,7 +1,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import type { MembersService } from "../accounts/members-service.ts";
+import type { Member, MembersService } from "../accounts/members-service.ts";
 import { PasswordHashingBusyError } from "../accounts/passwords.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";
 import { escapeHtml } from "../shared/html.ts";
@@ -79,6 +79,49 @@ export function safeNext(next: unknown): string {
   return typeof next === "string" && /^\/(?![/\\])[^\s]*$/.test(next) ? next : "/tracker";
 }
 
+export type LoginCheck =
+  | { kind: "ok"; value: Member }
+  | { kind: "refused"; status: number; error: string; retryAfter?: number };
+
+/**
+ * One password check through the log-in throttle, as every log-in form does it (this page,
+ * the OAuth consent page): the member, or the status and message to show.
+ */
+export async function checkLogin(
+  deps: Pick<LoginDeps, "members" | "throttle">,
+  address: string,
+  lang: Language,
+  username: string,
+  password: string,
+): Promise<LoginCheck> {
+  const w = WORDS[lang];
+  const again = (status: number, text: string, seconds: number): LoginCheck => ({
+    kind: "refused",
+    status,
+    error: text.replace("{s}", String(seconds)),
+    retryAfter: seconds,
+  });
+  // The account as findByUsername reads it, so "@Bea" and "bea" share one count.
+  const account = username.replace(/^@/, "").toLowerCase();
+  const outcome = await deps.throttle
+    .attempt(account, address, () => deps.members.checkPassword(username, password))
+    .catch((error: unknown) => {
+      if (error instanceof PasswordHashingBusyError) return error;
+      throw error;
+    });
+  if (outcome instanceof PasswordHashingBusyError) {
+    return again(503, w.serverBusy, outcome.retryAfterSeconds);
+  }
+  if (outcome.kind === "wait") {
+    return again(429, outcome.scope === "address" ? w.tooMany : w.accountBusy, outcome.retryAfter);
+  }
+  if (outcome.kind === "wrong") return { kind: "refused", status: 401, error: w.wrong };
+  return { kind: "ok", value: outcome.value };
+}
+
+/** The words of the log-in form, for other pages that embed one. */
+export const LOGIN_WORDS = WORDS;
+
 /**
  * GET/POST /login and POST /logout. Registered in its own scope so the form parser
  * applies to these routes only, not to the JSON and multipart parsers of the API.
@@ -129,31 +172,10 @@ ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : "
     const parsed = loginBody.safeParse(request.body ?? {});
     if (!parsed.success) return form(reply, lang, { status: 400, error: w.invalid });
     const { username, password, next } = parsed.data;
-    const again = (status: number, text: string, seconds: number) => {
-      reply.header("retry-after", String(seconds));
-      const error = text.replace("{s}", String(seconds));
-      return form(reply, lang, { status, error, username, next });
-    };
-    // The account as findByUsername reads it, so "@Bea" and "bea" share one count.
-    const account = username.replace(/^@/, "").toLowerCase();
-    const outcome = await deps.throttle
-      .attempt(account, request.ip, () => deps.members.checkPassword(username, password))
-      .catch((error: unknown) => {
-        if (error instanceof PasswordHashingBusyError) return error;
-        throw error;
-      });
-    if (outcome instanceof PasswordHashingBusyError) {
-      return again(503, w.serverBusy, outcome.retryAfterSeconds);
-    }
-    if (outcome.kind === "wait") {
-      return again(
-        429,
-        outcome.scope === "address" ? w.tooMany : w.accountBusy,
-        outcome.retryAfter,
-      );
-    }
-    if (outcome.kind === "wrong") {
-      return form(reply, lang, { status: 401, error: w.wrong, username, next });
+    const outcome = await checkLogin(deps, request.ip, lang, username, password);
+    if (outcome.kind === "refused") {
+      if (outcome.retryAfter !== undefined) reply.header("retry-after", String(outcome.retryAfter));
+      return form(reply, lang, { status: outcome.status, error: outcome.error, username, next });
     }
     const member = outcome.value;
     const token = await deps.sessions.create(member.id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grantsScope, parseScopes } from "../../src/accounts/scopes.ts";
+import { grantsScope, isKnownScope, parseScopes, scopesWithin } from "../../src/accounts/scopes.ts";
 
 describe("OAuth scopes", () => {
   it("parses space- and plus-separated lists without duplicates", () => {
@@ -19,5 +19,15 @@ describe("OAuth scopes", () => {
     expect(grantsScope(["follow"], "write:follows")).toBe(true);
     expect(grantsScope(["follow"], "read:blocks")).toBe(true);
     expect(grantsScope(["follow"], "write:statuses")).toBe(false);
+  });
+
+  it("knows Mastodon's scopes, and which requests stay within an app's", () => {
+    expect(isKnownScope("write:media")).toBe(true);
+    expect(isKnownScope("profile")).toBe(true);
+    expect(isKnownScope("admin:read")).toBe(false);
+    expect(isKnownScope("read:everything")).toBe(false);
+    expect(scopesWithin(["read:statuses", "write"], ["read", "write"])).toBe(true);
+    expect(scopesWithin(["read", "write"], ["read"])).toBe(false);
+    expect(scopesWithin(["read"], ["read:statuses"])).toBe(false);
   });
 });

@@ -63,22 +63,76 @@ export const actorKeys = pgTable(
   (t) => [primaryKey({ columns: [t.owner, t.algorithm] })],
 );
 
-/** Bearer tokens, stored as SHA-256 digests: a leaked table reveals no usable token. */
+/**
+ * Applications registered through `POST /api/v1/apps` (OAuth clients). The client secret is
+ * stored as a SHA-256 digest, like tokens: it carries 256 random bits.
+ */
+export const oauthApps = pgTable(
+  "oauth_apps",
+  {
+    id: uuid("id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    clientSecretHash: text("client_secret_hash").notNull(),
+    name: text("name").notNull(),
+    website: text("website"),
+    /** Every redirect URI the app registered (custom schemes and the oob URN included). */
+    redirectUris: jsonb("redirect_uris").$type<string[]>().notNull(),
+    /** The scopes the app may ask for, space-separated. */
+    scopes: text("scopes").notNull().default("read"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("oauth_apps_client_id_idx").on(t.clientId)],
+);
+
+/**
+ * Authorization codes, single use (the row is deleted when exchanged), short-lived, bound to
+ * the app, the redirect URI and the PKCE challenge. Stored as digests.
+ */
+export const oauthAuthorizationCodes = pgTable(
+  "oauth_authorization_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => oauthApps.id, { onDelete: "cascade" }),
+    memberId: uuid("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    redirectUri: text("redirect_uri").notNull(),
+    scopes: text("scopes").notNull(),
+    codeChallenge: text("code_challenge"),
+    codeChallengeMethod: text("code_challenge_method"),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("oauth_codes_expiry_idx").on(t.expiresAt)],
+);
+
+/**
+ * Bearer tokens, stored as SHA-256 digests: a leaked table reveals no usable token. A token
+ * made by the CLI has no app; an OAuth token has its app, and a refresh token (also a digest);
+ * an app-only token (`client_credentials`) has no member.
+ */
 export const accessTokens = pgTable(
   "access_tokens",
   {
     id: uuid("id").primaryKey(),
-    memberId: uuid("member_id")
-      .notNull()
-      .references(() => members.id, { onDelete: "cascade" }),
+    memberId: uuid("member_id").references(() => members.id, { onDelete: "cascade" }),
+    appId: uuid("app_id").references(() => oauthApps.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
+    refreshTokenHash: text("refresh_token_hash"),
     label: text("label").notNull().default(""),
     scopes: text("scopes").notNull().default("read write follow"),
+    /** Null: the token lasts until revoked (Mastodon's tokens do not expire either). */
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    refreshExpiresAt: timestamp("refresh_expires_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("access_tokens_hash_idx").on(t.tokenHash),
+    uniqueIndex("access_tokens_refresh_hash_idx").on(t.refreshTokenHash),
     index("access_tokens_member_idx").on(t.memberId),
+    index("access_tokens_app_idx").on(t.appId),
   ],
 );

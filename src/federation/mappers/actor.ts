@@ -44,7 +44,12 @@ export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys)
     outbox: urls.outbox(username),
     followers: urls.followers(username),
     following: urls.following(username),
-    endpoints: new Endpoints({ sharedInbox: urls.sharedInbox() }),
+    // The OAuth endpoints let an ActivityPub C2S client log the member in.
+    endpoints: new Endpoints({
+      sharedInbox: urls.sharedInbox(),
+      oauthAuthorizationEndpoint: urls.oauth("authorize"),
+      oauthTokenEndpoint: urls.oauth("token"),
+    }),
     publicKey: keys.rsa,
     assertionMethods: keys.multikeys,
     manuallyApprovesFollowers: member.manuallyApprovesFollowers,
