@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
+import { registerMastodonApi } from "./api/mastodon/register.ts";
 import { registerApi } from "./api/register.ts";
 import type { AppConfig } from "./config/config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -207,9 +208,11 @@ export async function buildApp(
     encounters: repositories.encounters,
     replies: repositories.replies,
   });
+  // One bearer auth (and one failed-token limit) for the own API and the Mastodon API.
+  const apiAuth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
   registerApi(http, {
     services,
-    auth: createBearerAuth({ members, limiter: createFailedAttemptLimiter() }),
+    auth: apiAuth,
     urls,
     version: APP_VERSION,
     async renderCreate(view) {
@@ -226,6 +229,16 @@ export async function buildApp(
       const { contextLoader } = federation.createContext(urls.origin, undefined);
       return note.toJsonLd({ format: "compact", contextLoader });
     },
+  });
+  // The Mastodon client API (src/api/mastodon/): the same services, Mastodon's shapes.
+  registerMastodonApi(http, {
+    services,
+    repositories,
+    auth: apiAuth,
+    urls,
+    version: APP_VERSION,
+    instanceName: config.instanceName,
+    lookupActor: (query) => remoteLookup.lookupActor(query),
   });
   registerPages(http, {
     members,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, or } from "drizzle-orm";
+import { and, eq, inArray, or } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
@@ -44,6 +44,8 @@ export interface LikesService {
   unlike(username: string, iri: string): Promise<UnlikeOutcome>;
   likeEncounter(username: string, encounterId: string): Promise<LikeOutcome>;
   unlikeEncounter(username: string, encounterId: string): Promise<UnlikeOutcome>;
+  /** Which of these object IRIs the member liked (what an app shows as a filled star). */
+  likedAmong(memberId: string, objectIris: readonly string[]): Promise<Set<string>>;
 }
 
 export function createLikesService(deps: {
@@ -193,6 +195,17 @@ export function createLikesService(deps: {
       if (!encounter)
         throw new DomainError("not_found", `No encounter ${encounterId} that you can see.`);
       return unlike(username, encounter.iri);
+    },
+
+    async likedAmong(memberId, objectIris) {
+      if (objectIris.length === 0) return new Set();
+      const rows = await db
+        .select({ objectIri: memberLikes.objectIri })
+        .from(memberLikes)
+        .where(
+          and(eq(memberLikes.memberId, memberId), inArray(memberLikes.objectIri, [...objectIris])),
+        );
+      return new Set(rows.map((r) => r.objectIri));
     },
   };
 }
