@@ -130,6 +130,8 @@ function statusBase(parts: StatusParts) {
     quotes_count: 0,
     reblog: null,
     quote: null,
+    // Quoting is not part of Socialdapres.
+    quote_approval: { automatic: [], manual: [], current_user: "denied" },
     application: null,
     account: parts.account,
     emojis: [],
