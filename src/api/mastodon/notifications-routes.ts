@@ -11,9 +11,49 @@ import {
   setLinkHeader,
 } from "./http-support.ts";
 import { type NotificationSource, notificationEntity } from "./notification.ts";
+import type { Viewer } from "./presenter.ts";
 
 /** How far back co-signs of the member's encounters are looked for. */
 const RECENT_ENCOUNTERS = 40;
+
+export const typeOf = (s: NotificationSource): "reblog" | "mention" =>
+  s.kind === "cosigned" ? "reblog" : "mention";
+
+/**
+ * What the member is told of, newest first: the stored notifications Mastodon has a type for
+ * (being named, a reply), and the co-signs of their recent encounters.
+ */
+export async function notificationSources(
+  deps: MastodonDeps,
+  viewer: NonNullable<Viewer>,
+): Promise<NotificationSource[]> {
+  const [stored, own] = await Promise.all([
+    deps.services.notifications.list(viewer.member.username, { limit: 200 }),
+    deps.repositories.encounters.listByAuthor(viewer.actor.id, {
+      limit: RECENT_ENCOUNTERS,
+      visibilities: ["public", "unlisted"],
+    }),
+  ]);
+  const sources: NotificationSource[] = [
+    ...stored.flatMap((n): NotificationSource[] => {
+      if (n.kind === "named_in_encounter" && n.encounter) {
+        return [{ kind: "named", id: n.id, at: n.createdAt, encounter: n.encounter }];
+      }
+      if (n.kind === "encounter_reply" && n.reply) {
+        return [{ kind: "reply", id: n.id, at: n.createdAt, reply: n.reply }];
+      }
+      return [];
+    }),
+    ...own.flatMap((encounter) =>
+      encounter.participants.flatMap((p): NotificationSource[] =>
+        p.cosignState === "cosigned" && p.actor && p.cosignedAt
+          ? [{ kind: "cosigned", id: p.id, at: p.cosignedAt, encounter, cosigner: p.actor }]
+          : [],
+      ),
+    ),
+  ];
+  return sources.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id.localeCompare(a.id));
+}
 
 /**
  * Notifications as Mastodon types them: being named in an encounter, or answered under one,
@@ -28,34 +68,7 @@ export function registerNotificationRoutes(api: FastifyInstance, deps: MastodonD
     const query = parseOrThrow(pageQuerySchema, request.query ?? {});
     const types = new Set(listParam(request.query, "types"));
     const excluded = new Set(listParam(request.query, "exclude_types"));
-    const [stored, own] = await Promise.all([
-      services.notifications.list(viewer.member.username, { limit: 200 }),
-      deps.repositories.encounters.listByAuthor(viewer.actor.id, {
-        limit: RECENT_ENCOUNTERS,
-        visibilities: ["public", "unlisted"],
-      }),
-    ]);
-    const sources: NotificationSource[] = [
-      ...stored.flatMap((n): NotificationSource[] => {
-        if (n.kind === "named_in_encounter" && n.encounter) {
-          return [{ kind: "named", id: n.id, at: n.createdAt, encounter: n.encounter }];
-        }
-        if (n.kind === "encounter_reply" && n.reply) {
-          return [{ kind: "reply", id: n.id, at: n.createdAt, reply: n.reply }];
-        }
-        return [];
-      }),
-      ...own.flatMap((encounter) =>
-        encounter.participants.flatMap((p): NotificationSource[] =>
-          p.cosignState === "cosigned" && p.actor && p.cosignedAt
-            ? [{ kind: "cosigned", id: p.id, at: p.cosignedAt, encounter, cosigner: p.actor }]
-            : [],
-        ),
-      ),
-    ];
-    sources.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id.localeCompare(a.id));
-    const typeOf = (s: NotificationSource) => (s.kind === "cosigned" ? "reblog" : "mention");
-    let page = sources.filter(
+    let page = (await notificationSources(deps, viewer)).filter(
       (s) => (types.size === 0 || types.has(typeOf(s))) && !excluded.has(typeOf(s)),
     );
     const position = (id: string | undefined) => (id ? page.findIndex((s) => s.id === id) : -1);
@@ -73,23 +86,9 @@ export function registerNotificationRoutes(api: FastifyInstance, deps: MastodonD
   api.get("/api/v1/notifications/:id", needs(deps, "read:notifications"), async (request) => {
     const viewer = await memberViewer(deps, request);
     const id = idOf(request, "notification");
-    const found = (await services.notifications.list(viewer.member.username, { limit: 200 })).find(
-      (n) => n.id === id,
-    );
-    const presenter = await presenterFor(deps, request);
-    if (found?.kind === "named_in_encounter" && found.encounter) {
-      return notificationEntity(
-        { kind: "named", id, at: found.createdAt, encounter: found.encounter },
-        presenter,
-      );
-    }
-    if (found?.kind === "encounter_reply" && found.reply) {
-      return notificationEntity(
-        { kind: "reply", id, at: found.createdAt, reply: found.reply },
-        presenter,
-      );
-    }
-    return notFound();
+    const found = (await notificationSources(deps, viewer)).find((s) => s.id === id);
+    if (!found) return notFound();
+    return notificationEntity(found, await presenterFor(deps, request));
   });
 
   api.post(

@@ -12,6 +12,7 @@ import { registerNotificationRoutes } from "./notifications-routes.ts";
 import { registerPlaceholderRoutes } from "./placeholder-routes.ts";
 import { registerSearchRoutes } from "./search-routes.ts";
 import { registerStatusRoutes } from "./statuses-routes.ts";
+import { registerStreamingRoutes } from "./streaming-routes.ts";
 import { registerTimelineRoutes } from "./timelines-routes.ts";
 
 const CORS_HEADERS = {
@@ -31,7 +32,10 @@ const CORS_HEADERS = {
  * (CORS); JSON, urlencoded forms (with `media_ids[]`-style arrays, read by `qs`) and
  * multipart bodies are all accepted.
  */
-export function registerMastodonApi(http: FastifyInstance, deps: MastodonDeps): void {
+export function registerMastodonApi(
+  http: FastifyInstance,
+  deps: MastodonDeps & { streamingIntervalMs?: number },
+): void {
   registerDefaultImages(http);
   http.register(async (api) => {
     await api.register(formbody, {
@@ -62,6 +66,7 @@ export function registerMastodonApi(http: FastifyInstance, deps: MastodonDeps): 
       // Everything else keeps the instance's one error shape, Mastodon's `{"error": "..."}`.
       throw error;
     });
+    await registerStreamingRoutes(api, deps);
     registerInstanceRoutes(api, deps);
     registerAccountRoutes(api, deps);
     registerStatusRoutes(api, deps);
