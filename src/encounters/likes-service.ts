@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { encounters, memberLikes } from "../db/schema.ts";
+import { actors, encounterReactions, encounters, memberLikes } from "../db/schema.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { CosignService } from "./cosign-service.ts";
@@ -46,6 +46,8 @@ export interface LikesService {
   unlikeEncounter(username: string, encounterId: string): Promise<UnlikeOutcome>;
   /** Which of these object IRIs the member liked (what an app shows as a filled star). */
   likedAmong(memberId: string, objectIris: readonly string[]): Promise<Set<string>>;
+  /** Who liked the encounter, as far as this instance knows them, first likes first. */
+  likersOf(encounterId: string, limit: number): Promise<ActorRow[]>;
 }
 
 export function createLikesService(deps: {
@@ -206,6 +208,19 @@ export function createLikesService(deps: {
           and(eq(memberLikes.memberId, memberId), inArray(memberLikes.objectIri, [...objectIris])),
         );
       return new Set(rows.map((r) => r.objectIri));
+    },
+
+    async likersOf(encounterId, limit) {
+      const rows = await db
+        .select({ actor: actors })
+        .from(encounterReactions)
+        .innerJoin(actors, eq(actors.iri, encounterReactions.actorIri))
+        .where(
+          and(eq(encounterReactions.encounterId, encounterId), eq(encounterReactions.kind, "like")),
+        )
+        .orderBy(asc(encounterReactions.createdAt))
+        .limit(limit);
+      return rows.map((r) => r.actor);
     },
   };
 }

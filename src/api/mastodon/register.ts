@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import qs from "qs";
 import { httpError, PHOTO_MAX_BYTES } from "../encounter-body.ts";
 import { registerAccountRoutes } from "./accounts-routes.ts";
+import { registerConversationRoutes } from "./conversations-routes.ts";
 import { registerDefaultImages } from "./default-images.ts";
 import type { MastodonDeps } from "./deps.ts";
 import { registerInstanceRoutes } from "./instance-routes.ts";
@@ -74,6 +75,7 @@ export function registerMastodonApi(
     registerTimelineRoutes(api, deps);
     registerNotificationRoutes(api, deps);
     registerSearchRoutes(api, deps);
+    registerConversationRoutes(api, deps);
     registerPlaceholderRoutes(api, deps);
   });
 }

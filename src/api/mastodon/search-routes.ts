@@ -54,6 +54,28 @@ export function registerSearchRoutes(api: FastifyInstance, deps: MastodonDeps): 
     }
   }
 
+  /** Accounts whose username or name starts with the words typed (an app's @-autocomplete). */
+  api.get("/api/v1/accounts/search", needs(deps, "read:accounts"), async (request) => {
+    const query = parseOrThrow(searchSchema, request.query ?? {});
+    const presenter = await presenterFor(deps, request);
+    const exact = await findAccount(query.q, query.resolve === true);
+    const prefix = query.q.replace(/^@/, "").split("@")[0]?.toLowerCase() ?? "";
+    const members = prefix
+      ? (await services.members.listDiscoverable(1000)).filter(
+          (m) =>
+            m.username.toLowerCase().startsWith(prefix) ||
+            m.displayName.toLowerCase().startsWith(prefix),
+        )
+      : [];
+    const found = exact ? [exact] : [];
+    for (const member of members) {
+      const actor = await actors.findByMemberId(member.id);
+      if (actor && !found.some((a) => a.id === actor.id)) found.push(actor);
+      if (found.length >= query.limit) break;
+    }
+    return Promise.all(found.map(presenter.account));
+  });
+
   api.get("/api/v2/search", needs(deps, "read:search"), async (request) => {
     const query = parseOrThrow(searchSchema, request.query ?? {});
     const viewer = await viewerOf(deps, request);

@@ -309,9 +309,11 @@ export function registerStatusRoutes(api: FastifyInstance, deps: MastodonDeps): 
     return Promise.all(cosigners.map(presenter.account));
   });
 
-  // Who liked is kept as a count (likes from other servers) and per member: not listed yet.
   api.get("/api/v1/statuses/:id/favourited_by", mayAuthenticate(deps), async (request) => {
-    await findVisible(await viewerOf(deps, request), idOf(request, "status"));
-    return [];
+    const found = await findVisible(await viewerOf(deps, request), idOf(request, "status"));
+    if (!("encounter" in found)) return [];
+    const presenter = await presenterFor(deps, request);
+    const likers = await services.likes.likersOf(found.encounter.id, 80);
+    return Promise.all(likers.map(presenter.account));
   });
 }

@@ -132,6 +132,8 @@ describe(`Mastodon API: what an app reads at log-in (${databaseLabel})`, () => {
     expect(relationships.json()).toEqual([
       expect.objectContaining({ following: relation.following, requested: relation.requested }),
     ]);
+    const typed = await bea({ method: "GET", url: "/api/v1/accounts/search?q=ant" });
+    expect(typed.json().map((a: { acct: string }) => a.acct)).toEqual(["antoine"]);
     const missing = await bea({ method: "GET", url: "/api/v1/accounts/lookup?acct=nobody" });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: expect.any(String) });

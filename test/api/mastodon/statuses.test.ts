@@ -202,6 +202,10 @@ describe(`Mastodon API: statuses are encounters (${databaseLabel})`, () => {
 
     const liked = await jo({ method: "POST", url: `/api/v1/statuses/${created.id}/favourite` });
     expect(liked.json()).toMatchObject({ favourited: true, favourites_count: 1 });
+    const likers = (
+      await bea({ method: "GET", url: `/api/v1/statuses/${created.id}/favourited_by` })
+    ).json();
+    expect(likers.map((a: Json) => a.username)).toEqual(["jo"]);
 
     const notNamed = await jo({ method: "POST", url: `/api/v1/statuses/${created.id}/reblog` });
     expect(notNamed.statusCode).toBe(422);
@@ -264,6 +268,26 @@ describe(`Mastodon API: statuses are encounters (${databaseLabel})`, () => {
       url: "/api/v1/timelines/public?local=true",
     });
     expect(local.json().length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("direct to someone named is a conversation for both", async () => {
+    const direct = await bea({
+      method: "POST",
+      url: "/api/v1/statuses",
+      payload: { status: "Just between us, @antoine", visibility: "direct" },
+    });
+    expect(direct.json().visibility).toBe("direct");
+    const conversations = (await antoine({ method: "GET", url: "/api/v1/conversations" })).json();
+    expect(conversations).toEqual([
+      expect.objectContaining({
+        id: direct.json().id,
+        unread: false,
+        accounts: [expect.objectContaining({ username: "bea" })],
+        last_status: expect.objectContaining({ id: direct.json().id }),
+      }),
+    ]);
+    const jos = (await jo({ method: "GET", url: "/api/v1/conversations" })).json();
+    expect(jos).toEqual([]);
   });
 
   it("never puts a private tracker field in any entity", async () => {
