@@ -110,7 +110,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     return true;
   }
 
-  return {
+  const service = {
     /** Asks every member whose question time has passed this week and who was not asked yet. */
     async askDue(now: Date = clock()): Promise<{ asked: number }> {
       const rows = await db
@@ -185,6 +185,19 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       return links.receiveReply(reply, parsed);
     },
 
+    /**
+     * An answer typed in an app (« oui 2 », « non »), read as a direct message's is, for the
+     * week last asked about; a text that is not understood is refused with what to write.
+     */
+    async answerText(memberId: string, text: string): Promise<Checkin> {
+      const parsed = parseAnswer(text);
+      if (!parsed) {
+        const t = texts(await languageOfMember(memberId));
+        throw new DomainError("invalid", `${t.notUnderstood} ${deps.formUrl}`);
+      }
+      return service.checkIn(memberId, parsed, "api");
+    },
+
     /** An answer from the web form or the API, for `weekStart` or the week last asked about. */
     async checkIn(
       memberId: string,
@@ -245,4 +258,5 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     requestLink: links.requestLink,
     unlink: links.unlink,
   };
+  return service;
 }

@@ -117,3 +117,36 @@ export function credentialAccountEntity(
 function defaultImage(ctx: AccountContext, kind: "avatar" | "header"): string {
   return new URL(kind === "avatar" ? DEFAULT_AVATAR_PATH : DEFAULT_HEADER_PATH, ctx.origin).href;
 }
+
+/**
+ * The instance itself as an account: who asks the weekly question. It has no row of its own
+ * here (its actor is served from its keys), so its id is the word `instance`.
+ */
+export function instanceAccountEntity(ctx: AccountContext, title: string, createdAt: Date) {
+  const actor = new URL("/users/instance", ctx.origin).href;
+  return accountEntity(
+    {
+      actor: {
+        id: "instance",
+        iri: actor,
+        memberId: null,
+        type: "Application",
+        username: "instance",
+        host: ctx.origin.host,
+        name: title,
+        summary: "",
+        url: ctx.origin.href,
+        inboxUrl: new URL("/inbox", ctx.origin).href,
+        sharedInboxUrl: null,
+        followersUrl: null,
+        avatarUrl: null,
+        manuallyApprovesFollowers: true,
+        fetchedAt: null,
+        createdAt,
+      },
+      member: null,
+      counts: NO_COUNTS,
+    },
+    ctx,
+  );
+}

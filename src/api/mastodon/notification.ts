@@ -8,7 +8,8 @@ import type { Presenter } from "./presenter.ts";
 export type NotificationSource =
   | { kind: "named"; id: string; at: Date; encounter: EncounterView }
   | { kind: "reply"; id: string; at: Date; reply: ReplyView }
-  | { kind: "cosigned"; id: string; at: Date; encounter: EncounterView; cosigner: ActorRow };
+  | { kind: "cosigned"; id: string; at: Date; encounter: EncounterView; cosigner: ActorRow }
+  | { kind: "weekly"; id: string; at: Date };
 
 /** Mastodon's Notification entity (https://docs.joinmastodon.org/entities/Notification/). */
 export async function notificationEntity(source: NotificationSource, presenter: Presenter) {
@@ -32,6 +33,10 @@ export async function notificationEntity(source: NotificationSource, presenter: 
         account: await presenter.account(source.reply.author),
         status: await presenter.reply(source.reply),
       };
+    case "weekly": {
+      const status = await presenter.weeklyQuestion(source.id, source.at);
+      return { ...base, type: "mention" as const, account: status.account, status };
+    }
     case "cosigned":
       return {
         ...base,

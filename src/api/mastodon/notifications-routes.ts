@@ -39,6 +39,7 @@ export async function notificationSources(
       if (n.kind === "named_in_encounter" && n.encounter) {
         return [{ kind: "named", id: n.id, at: n.createdAt, encounter: n.encounter }];
       }
+      if (n.kind === "weekly_question") return [{ kind: "weekly", id: n.id, at: n.createdAt }];
       if (n.kind === "encounter_reply" && n.reply) {
         return [{ kind: "reply", id: n.id, at: n.createdAt, reply: n.reply }];
       }

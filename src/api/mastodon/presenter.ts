@@ -2,12 +2,14 @@ import type { Member } from "../../accounts/members-service.ts";
 import type { ActorRow } from "../../actors/actors-repository.ts";
 import type { EncounterView } from "../../encounters/encounters-repository.ts";
 import type { ReplyView } from "../../encounters/replies-repository.ts";
+import { languageOf, texts } from "../../exposure/weekly-question-texts.ts";
 import { encounterContentHtml } from "../../federation/mappers/note.ts";
 import { plainTextToHtml } from "../../shared/html.ts";
 import {
   type AccountEntity,
   accountEntity,
   credentialAccountEntity,
+  instanceAccountEntity,
   NO_COUNTS,
 } from "./account.ts";
 import type { MastodonDeps } from "./deps.ts";
@@ -18,6 +20,7 @@ import {
   replyStatus,
   type StatusEntity,
   type ViewerState,
+  weeklyQuestionStatus,
 } from "./status.ts";
 
 /** Who asks: a member (through their token), or nobody (a public read). */
@@ -155,6 +158,18 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
         await account(viewer.actor),
         await status(view),
       );
+    },
+    /** The weekly question as a direct message from the instance (src/exposure/). */
+    async weeklyQuestion(id: string, at: Date) {
+      if (!viewer) throw new Error("the weekly question needs a viewer");
+      const language = languageOf(viewer.member.language);
+      return weeklyQuestionStatus(id, at, {
+        instance: instanceAccountEntity(ctx, deps.instanceName, viewer.member.createdAt),
+        member: await account(viewer.actor),
+        text: texts(language).question,
+        formUrl: new URL("/tracker", urls.origin).href,
+        language,
+      });
     },
     async credentials() {
       if (!viewer) throw new Error("credentials need a viewer");

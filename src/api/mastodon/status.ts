@@ -2,7 +2,7 @@ import type { EncounterPhoto } from "../../db/schema.ts";
 import type { EncounterView } from "../../encounters/encounters-repository.ts";
 import type { ReplyView } from "../../encounters/replies-repository.ts";
 import { participantActors, SOCIALDAPRES_TAG, tagUrl } from "../../federation/mappers/note.ts";
-import { replyContentHtml } from "../../shared/html.ts";
+import { escapeHtml, plainTextToHtml, replyContentHtml } from "../../shared/html.ts";
 import type { LocalUrls } from "../../shared/local-urls.ts";
 import type { AccountEntity } from "./account.ts";
 import { mastodonDate } from "./dates.ts";
@@ -119,7 +119,7 @@ export function reblogStatus(id: string, at: Date, account: AccountEntity, origi
   };
 }
 
-function statusBase(parts: StatusParts) {
+function statusBase(parts: Pick<StatusParts, "account" | "viewer" | "language">) {
   return {
     language: parts.language,
     favourited: parts.viewer.favourited,
@@ -178,5 +178,68 @@ export function photoAttachment(id: string, photo: EncounterPhoto) {
     },
     description: photo.alt || null,
     blurhash: photo.blurhash,
+  };
+}
+
+/**
+ * The weekly question, as the direct message an app shows: from the instance to the member,
+ * answered by replying « oui 2 » or « non ». Its id is the notification's.
+ */
+export function weeklyQuestionStatus(
+  id: string,
+  at: Date,
+  parts: {
+    instance: AccountEntity;
+    member: AccountEntity;
+    text: string;
+    formUrl: string;
+    language: string;
+  },
+) {
+  const mention = `<span class="h-card"><a href="${escapeHtml(parts.member.url)}" class="u-url mention">@<span>${escapeHtml(parts.member.username)}</span></a></span>`;
+  return {
+    ...statusBase({ account: parts.instance, viewer: NOT_SEEN, language: parts.language }),
+    id,
+    created_at: mastodonDate(at),
+    edited_at: null,
+    in_reply_to_id: null,
+    in_reply_to_account_id: null,
+    sensitive: false,
+    spoiler_text: "",
+    visibility: "direct" as const,
+    uri: parts.formUrl,
+    url: parts.formUrl,
+    replies_count: 0,
+    reblogs_count: 0,
+    favourites_count: 0,
+    content: `<p>${mention} ${escapeHtml(parts.text)}</p><p><a href="${escapeHtml(parts.formUrl)}">${escapeHtml(parts.formUrl)}</a></p>`,
+    text: null,
+    media_attachments: [],
+    mentions: [mentionOf(parts.member)],
+    tags: [],
+  };
+}
+
+/** What the member typed under the weekly question, shown back as their reply. */
+export function weeklyAnswerStatus(
+  id: string,
+  at: Date,
+  parts: { member: AccountEntity; text: string; questionId: string; language: string },
+) {
+  return {
+    ...weeklyQuestionStatus(id, at, {
+      instance: parts.member,
+      member: parts.member,
+      text: "",
+      formUrl: "",
+      language: parts.language,
+    }),
+    in_reply_to_id: parts.questionId,
+    in_reply_to_account_id: "instance",
+    uri: "",
+    url: null,
+    content: plainTextToHtml(parts.text),
+    text: parts.text,
+    mentions: [],
   };
 }

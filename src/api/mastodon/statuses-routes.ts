@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { EncounterView } from "../../encounters/encounters-repository.ts";
@@ -17,6 +18,7 @@ import {
 } from "./http-support.ts";
 import { createIdempotencyCache } from "./idempotency.ts";
 import type { Viewer } from "./presenter.ts";
+import { weeklyAnswerStatus } from "./status.ts";
 import { namesNobodyMessage, parseStatusText, undescribedPhotoMessage } from "./status-text.ts";
 import { fromMastodonVisibility, MASTODON_VISIBILITIES } from "./visibility.ts";
 
@@ -127,6 +129,19 @@ export function registerStatusRoutes(api: FastifyInstance, deps: MastodonDeps): 
     const username = viewer.member.username;
     if (body.in_reply_to_id) {
       const parentId = body.in_reply_to_id;
+      // A reply to the weekly question (its direct message) is that week's check-in.
+      const asked = (await services.notifications.list(username, { limit: 200 })).find(
+        (n) => n.id === parentId && n.kind === "weekly_question",
+      );
+      if (asked) {
+        await services.weeklyQuestions.answerText(viewer.member.id, body.status);
+        return weeklyAnswerStatus(randomUUID(), new Date(), {
+          member: await presenter.account(viewer.actor),
+          text: body.status,
+          questionId: parentId,
+          language: viewer.member.language,
+        });
+      }
       const parent = await findVisible(viewer, /^[0-9a-f-]{36}$/i.test(parentId) ? parentId : "-");
       const visibility =
         body.visibility === undefined ? undefined : fromMastodonVisibility(body.visibility, true);
