@@ -33,6 +33,11 @@ export async function registerStreamingRoutes(
 ): Promise<void> {
   await api.register(websocket, { options: { maxPayload: 4096 } });
   const intervalMs = deps.streamingIntervalMs ?? 5000;
+  // When each connection was asked for, before the upgrade answers.
+  const askedAt = new WeakMap<FastifyRequest, Date>();
+  const noteAskedAt = async (request: FastifyRequest) => {
+    askedAt.set(request, new Date());
+  };
 
   api.get("/api/v1/streaming/health", async (_request, reply: FastifyReply) =>
     reply.type("text/plain").send("OK"),
@@ -42,23 +47,56 @@ export async function registerStreamingRoutes(
     "/api/v1/streaming",
     {
       websocket: true,
-      onRequest: [tokenFromQuery, deps.auth.hook],
+      onRequest: [noteAskedAt, tokenFromQuery, deps.auth.hook],
       preHandler: deps.auth.requireScope("read:statuses"),
     },
     async (socket, request) => {
-      const viewer: NonNullable<Viewer> = await memberViewer(deps, request);
       const streams = new Set<Stream>();
       const asked = (request.query as { stream?: unknown } | undefined)?.stream;
       if (isStream(asked)) streams.add(asked);
+      // Listened to at once: an app subscribes as soon as the socket opens.
+      let timer: ReturnType<typeof setInterval> | undefined;
+      let closed = false;
+      socket.on("close", () => {
+        closed = true;
+        clearInterval(timer);
+      });
+      socket.on("message", (data: Buffer) => {
+        let message: { type?: unknown; stream?: unknown };
+        try {
+          message = JSON.parse(data.toString("utf8"));
+        } catch {
+          return socket.send(
+            JSON.stringify({ error: 'Send JSON: {"type":"subscribe","stream":"user"}.' }),
+          );
+        }
+        if (!isStream(message.stream)) {
+          return socket.send(
+            JSON.stringify({
+              error: `Unknown stream: the streams here are ${STREAMS.join(", ")}.`,
+            }),
+          );
+        }
+        if (message.type === "subscribe") streams.add(message.stream);
+        else if (message.type === "unsubscribe") streams.delete(message.stream);
+      });
+      const viewer: NonNullable<Viewer> = await memberViewer(deps, request);
 
-      const seenNotifications = new Set((await notificationSources(deps, viewer)).map((s) => s.id));
+      // What was there before the app asked is not news; what came since is, even if it is
+      // already there when these first looks run.
+      const since = askedAt.get(request) ?? new Date();
+      const seenNotifications = new Set(
+        (await notificationSources(deps, viewer)).filter((s) => s.at < since).map((s) => s.id),
+      );
       // Seen by id, not by date: a post from another server may arrive dated before now.
       const home = (limit: number) =>
         deps.repositories.encounters.listHome(viewer.actor.id, {
           limit,
           visibilities: ["public", "unlisted", "followers"],
         });
-      const seenStatuses = new Set((await home(40)).map((view) => view.id));
+      const seenStatuses = new Set(
+        (await home(40)).filter((view) => view.publishedAt < since).map((view) => view.id),
+      );
       const send = (stream: Stream, event: string, payload: unknown) => {
         socket.send(JSON.stringify({ stream: [stream], event, payload: JSON.stringify(payload) }));
       };
@@ -88,27 +126,9 @@ export async function registerStreamingRoutes(
           running = false;
         }
       };
-      const timer = setInterval(tick, intervalMs);
-      socket.on("close", () => clearInterval(timer));
-      socket.on("message", (data: Buffer) => {
-        let message: { type?: unknown; stream?: unknown };
-        try {
-          message = JSON.parse(data.toString("utf8"));
-        } catch {
-          return socket.send(
-            JSON.stringify({ error: 'Send JSON: {"type":"subscribe","stream":"user"}.' }),
-          );
-        }
-        if (!isStream(message.stream)) {
-          return socket.send(
-            JSON.stringify({
-              error: `Unknown stream: the streams here are ${STREAMS.join(", ")}.`,
-            }),
-          );
-        }
-        if (message.type === "subscribe") streams.add(message.stream);
-        else if (message.type === "unsubscribe") streams.delete(message.stream);
-      });
+      // The connection may have closed while the first looks ran.
+      if (closed) return;
+      timer = setInterval(tick, intervalMs);
     },
   );
 }
