@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
+import { registerMastodonApi } from "./api/mastodon/register.ts";
 import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "./api/oauth/oauth-server.ts";
 import { registerApi } from "./api/register.ts";
@@ -273,6 +274,7 @@ export async function buildApp(
     encounters: repositories.encounters,
     replies: repositories.replies,
   });
+  // One bearer auth (and one failed-token limit) for the own API, OAuth and the Mastodon API.
   const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
   const loginThrottle = createLoginThrottle(options.loginThrottle);
   // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
@@ -312,6 +314,16 @@ export async function buildApp(
       const { contextLoader } = federation.createContext(urls.origin, undefined);
       return note.toJsonLd({ format: "compact", contextLoader });
     },
+  });
+  // The Mastodon client API (src/api/mastodon/): the same services, Mastodon's shapes.
+  registerMastodonApi(http, {
+    services,
+    repositories,
+    auth,
+    urls,
+    version: APP_VERSION,
+    instanceName: config.instanceName,
+    lookupActor: (query) => remoteLookup.lookupActor(query),
   });
   registerPages(http, {
     members,

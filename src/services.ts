@@ -72,6 +72,7 @@ import { createFollowsService, type FollowsService } from "./follows/follows-ser
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
+import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
@@ -113,6 +114,8 @@ export interface Services {
   follows: FollowsService;
   mediaStorage: MediaStorage;
   media: MediaService;
+  /** Photos uploaded ahead of their post (the Mastodon API's media endpoints). */
+  mediaUploads: MediaUploadsService;
   notifications: NotificationsService;
   access: EncounterAccess;
   cosign: CosignService;
@@ -175,6 +178,7 @@ export function buildServices(deps: ServicesDeps): Services {
     storage: mediaStorage,
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },
   });
+  const mediaUploads = createMediaUploadsService({ db, media });
   const profiles = createProfileService({ db, members, media, events, newActivityIri });
   const notifications = createNotificationsService({
     db,
@@ -312,6 +316,7 @@ export function buildServices(deps: ServicesDeps): Services {
     follows,
     mediaStorage,
     media,
+    mediaUploads,
     notifications,
     access,
     cosign,

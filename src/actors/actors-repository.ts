@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { actors } from "../db/schema.ts";
+import { isUuid } from "../shared/input.ts";
 
 export type ActorRow = typeof actors.$inferSelect;
 
@@ -42,6 +43,10 @@ export function actorRowToRecord(row: ActorRow): RemoteActorRecord {
 export interface ActorsRepository {
   findByIri(iri: string): Promise<ActorRow | undefined>;
   findByMemberId(memberId: string): Promise<ActorRow | undefined>;
+  /** By the row's own id (what the Mastodon API calls an account id); undefined for a non-UUID. */
+  findById(id: string): Promise<ActorRow | undefined>;
+  /** A known actor by its handle (`username`, `host`), compared case-insensitively. */
+  findByHandle(username: string, host: string): Promise<ActorRow | undefined>;
   /** Inserts or refreshes a remote actor; never touches a local member's actor. */
   upsertRemote(record: RemoteActorRecord): Promise<ActorRow>;
   /**
@@ -61,6 +66,24 @@ export function createActorsRepository(db: Db): ActorsRepository {
     findByIri,
     async findByMemberId(memberId) {
       const [row] = await db.select().from(actors).where(eq(actors.memberId, memberId));
+      return row;
+    },
+    async findById(id) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.select().from(actors).where(eq(actors.id, id));
+      return row;
+    },
+    async findByHandle(username, host) {
+      const [row] = await db
+        .select()
+        .from(actors)
+        .where(
+          and(
+            eq(sql`lower(${actors.username})`, username.toLowerCase()),
+            eq(sql`lower(${actors.host})`, host.toLowerCase()),
+          ),
+        )
+        .limit(1);
       return row;
     },
     async upsertRemote(record) {

@@ -4,6 +4,7 @@ export * from "./schema/encounters.ts";
 export * from "./schema/federation-store.ts";
 export * from "./schema/instance.ts";
 export * from "./schema/likes.ts";
+export * from "./schema/media-uploads.ts";
 export * from "./schema/outbox.ts";
 export * from "./schema/sessions.ts";
 export * from "./schema/tracker.ts";

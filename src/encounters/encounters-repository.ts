@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { actors, encounterParticipants, encounters } from "../db/schema.ts";
+import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
 import { isUuid } from "../shared/input.ts";
 
 export type EncounterRow = typeof encounters.$inferSelect;
@@ -21,6 +21,8 @@ export interface EncounterListOptions {
   limit: number;
   /** Only encounters published before this one (keyset paging). */
   before?: Date;
+  /** Only encounters published after this one (an app asking for what is new). */
+  after?: Date;
   visibilities: readonly EncounterRow["visibility"][];
   /** Only encounters carrying this keyword, compared case-insensitively (tag pages). */
   keyword?: string;
@@ -33,6 +35,11 @@ export interface EncountersRepository {
   /** Encounters where this actor is the author or a participant who co-signed. */
   listWitnessedBy(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
   listAll(options: EncounterListOptions): Promise<EncounterView[]>;
+  /**
+   * A member's home: their own encounters (all of them), those of the actors they follow
+   * (accepted) with one of `visibilities`, and those naming them that are not private.
+   */
+  listHome(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
   countByAuthor(
     authorId: string,
     visibilities: readonly EncounterRow["visibility"][],
@@ -68,6 +75,7 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       isNull(encounters.deletedAt),
       inArray(encounters.visibility, [...options.visibilities]),
       options.before ? sql`${encounters.publishedAt} < ${options.before.toISOString()}` : undefined,
+      options.after ? sql`${encounters.publishedAt} > ${options.after.toISOString()}` : undefined,
       options.keyword
         ? sql`exists (select 1 from unnest(${encounters.keywords}) as k where lower(k) = lower(${options.keyword}))`
         : undefined,
@@ -121,6 +129,41 @@ export function createEncountersRepository(db: Db): EncountersRepository {
         .select()
         .from(encounters)
         .where(listed(options))
+        .orderBy(desc(encounters.publishedAt))
+        .limit(options.limit);
+      return hydrate(rows);
+    },
+    async listHome(actorId, options) {
+      const followed = db
+        .select({ id: follows.followingId })
+        .from(follows)
+        .where(and(eq(follows.followerId, actorId), eq(follows.state, "accepted")));
+      const naming = db
+        .select({ id: encounterParticipants.encounterId })
+        .from(encounterParticipants)
+        .where(eq(encounterParticipants.actorId, actorId));
+      const rows = await db
+        .select()
+        .from(encounters)
+        .where(
+          and(
+            isNull(encounters.deletedAt),
+            options.before
+              ? sql`${encounters.publishedAt} < ${options.before.toISOString()}`
+              : undefined,
+            options.after
+              ? sql`${encounters.publishedAt} > ${options.after.toISOString()}`
+              : undefined,
+            or(
+              eq(encounters.authorId, actorId),
+              and(
+                inArray(encounters.authorId, followed),
+                inArray(encounters.visibility, [...options.visibilities]),
+              ),
+              and(inArray(encounters.id, naming), ne(encounters.visibility, "private")),
+            ),
+          ),
+        )
         .orderBy(desc(encounters.publishedAt))
         .limit(options.limit);
       return hydrate(rows);

@@ -25,11 +25,19 @@ import {
 } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
 import type { NotificationsService } from "./notifications-service.ts";
-import type { ParticipantResolver, PhotoStore } from "./participants.ts";
+import type { ParticipantResolver, PhotoStore, StoredPhotoFiles } from "./participants.ts";
 import { isPrivateOnly } from "./visibility.ts";
 
 export interface EncountersService {
-  create(username: string, input: EncounterInput, photo?: Buffer): Promise<EncounterView>;
+  /**
+   * `photo`: the bytes of a photo to process and store, or the files of one already stored
+   * (an upload made ahead of the post, src/media/uploads-service.ts), which stay if this fails.
+   */
+  create(
+    username: string,
+    input: EncounterInput,
+    photo?: Buffer | StoredPhotoFiles,
+  ): Promise<EncounterView>;
   /** `photo: null` removes the photo; undefined keeps it. */
   update(
     username: string,
@@ -114,6 +122,19 @@ export function createEncountersService(deps: {
     return { ...stored, alt: alt ?? "" };
   }
 
+  /** Only the fields an encounter keeps, picked by name. */
+  const photoOf = (files: StoredPhotoFiles, alt: string | undefined): EncounterPhoto => ({
+    url: files.url,
+    key: files.key,
+    thumbnailUrl: files.thumbnailUrl,
+    thumbnailKey: files.thumbnailKey,
+    mediaType: files.mediaType,
+    width: files.width,
+    height: files.height,
+    blurhash: files.blurhash,
+    alt: alt ?? "",
+  });
+
   async function writeParticipants(
     tx: Pick<Db, "insert">,
     encounterId: string,
@@ -154,7 +175,10 @@ export function createEncountersService(deps: {
         (deps.localToday ? await deps.localToday(member.id, at) : at.toISOString().slice(0, 10));
       checkOccurredOn(occurredOn, at);
       const participants = await resolveParticipants(valid.participants, actor);
-      const storedPhoto = await storePhoto(photo, valid.photoAlt);
+      const prepared = photo !== undefined && !Buffer.isBuffer(photo);
+      const storedPhoto = prepared
+        ? photoOf(photo, valid.photoAlt)
+        : await storePhoto(photo, valid.photoAlt);
       const id = randomUUID();
       let recorded: RecordedEvent;
       try {
@@ -178,7 +202,7 @@ export function createEncountersService(deps: {
         });
       } catch (error) {
         // Nothing half-stored: a photo without its encounter is removed.
-        if (storedPhoto) await deps.photos.deletePhoto(storedPhoto).catch(() => {});
+        if (storedPhoto && !prepared) await deps.photos.deletePhoto(storedPhoto).catch(() => {});
         throw error;
       }
       // A private encounter is the author's tracker entry: nobody named hears of it.

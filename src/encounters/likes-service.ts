@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, or } from "drizzle-orm";
+import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { encounters, memberLikes } from "../db/schema.ts";
+import { actors, encounterReactions, encounters, memberLikes } from "../db/schema.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { CosignService } from "./cosign-service.ts";
@@ -44,6 +44,10 @@ export interface LikesService {
   unlike(username: string, iri: string): Promise<UnlikeOutcome>;
   likeEncounter(username: string, encounterId: string): Promise<LikeOutcome>;
   unlikeEncounter(username: string, encounterId: string): Promise<UnlikeOutcome>;
+  /** Which of these object IRIs the member liked (what an app shows as a filled star). */
+  likedAmong(memberId: string, objectIris: readonly string[]): Promise<Set<string>>;
+  /** Who liked the encounter, as far as this instance knows them, first likes first. */
+  likersOf(encounterId: string, limit: number): Promise<ActorRow[]>;
 }
 
 export function createLikesService(deps: {
@@ -193,6 +197,30 @@ export function createLikesService(deps: {
       if (!encounter)
         throw new DomainError("not_found", `No encounter ${encounterId} that you can see.`);
       return unlike(username, encounter.iri);
+    },
+
+    async likedAmong(memberId, objectIris) {
+      if (objectIris.length === 0) return new Set();
+      const rows = await db
+        .select({ objectIri: memberLikes.objectIri })
+        .from(memberLikes)
+        .where(
+          and(eq(memberLikes.memberId, memberId), inArray(memberLikes.objectIri, [...objectIris])),
+        );
+      return new Set(rows.map((r) => r.objectIri));
+    },
+
+    async likersOf(encounterId, limit) {
+      const rows = await db
+        .select({ actor: actors })
+        .from(encounterReactions)
+        .innerJoin(actors, eq(actors.iri, encounterReactions.actorIri))
+        .where(
+          and(eq(encounterReactions.encounterId, encounterId), eq(encounterReactions.kind, "like")),
+        )
+        .orderBy(asc(encounterReactions.createdAt))
+        .limit(limit);
+      return rows.map((r) => r.actor);
     },
   };
 }

@@ -47,6 +47,10 @@ export interface NotificationsService {
   ): Promise<NotificationView[]>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
   markRead(username: string, id: string): Promise<NotificationView>;
+  /** Removes one of the member's notifications (an app's "dismiss"); 404 for anyone else's. */
+  dismiss(username: string, id: string): Promise<void>;
+  /** Removes all of the member's notifications (an app's "clear"). */
+  clear(username: string): Promise<void>;
   settings(username: string): Promise<NamedSettings>;
   updateSettings(username: string, patch: Partial<NamedSettings>): Promise<NamedSettings>;
 
@@ -122,6 +126,24 @@ export function createNotificationsService(deps: {
       const views: NotificationView[] = [];
       for (const row of rows) views.push(await withEncounter(row));
       return views;
+    },
+
+    async dismiss(username, id) {
+      const member = await memberOf(username);
+      const removed = isUuid(id)
+        ? await db
+            .delete(notifications)
+            .where(and(eq(notifications.id, id), eq(notifications.memberId, member.id)))
+            .returning({ id: notifications.id })
+        : [];
+      if (removed.length === 0) {
+        throw new DomainError("not_found", `No notification ${id} for ${member.username}.`);
+      }
+    },
+
+    async clear(username) {
+      const member = await memberOf(username);
+      await db.delete(notifications).where(eq(notifications.memberId, member.id));
     },
 
     async markRead(username, id) {

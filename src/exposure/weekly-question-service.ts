@@ -97,7 +97,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     return row as Checkin & { memberId: string };
   }
 
-  return {
+  const service = {
     /** Asks everyone due; an account linked after the question is asked too (weekly-question-asking.ts). */
     askDue: asking.askDue,
     /** The member asks for the question again, at most once an hour. */
@@ -172,6 +172,19 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       return "recorded";
     },
 
+    /**
+     * An answer typed in an app (« oui 2 », « non »), read as a direct message's is, for the
+     * week last asked about; a text that is not understood is refused with what to write.
+     */
+    async answerText(memberId: string, text: string): Promise<Checkin> {
+      const parsed = parseAnswer(text);
+      if (!parsed) {
+        const t = texts(await languageOfMember(memberId));
+        throw new DomainError("invalid", `${t.notUnderstood} ${deps.formUrl}#question`);
+      }
+      return service.checkIn(memberId, parsed, "api");
+    },
+
     /** An answer from the web form or the API, for `weekStart` or the week last asked about. */
     async checkIn(
       memberId: string,
@@ -221,4 +234,5 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
     requestLink: links.requestLink,
     unlink: links.unlink,
   };
+  return service;
 }

@@ -41,6 +41,14 @@ export function createParticipantResolver(deps: {
       if (handle && (!handle[2] || handle[2].toLowerCase() === urls.origin.host)) {
         return localActor(handle[1] as string, reference);
       }
+      // A handle we already know (followed, looked up, met in an encounter) needs no WebFinger.
+      if (handle?.[2]) {
+        const known = await deps.actors.findByHandle(handle[1] as string, handle[2]);
+        if (known) {
+          deps.refresher?.refreshIfStale(known);
+          return known;
+        }
+      }
       if (/^https?:\/\//.test(reference)) {
         const username = urls.usernameOf(reference);
         if (username) return localActor(username, reference);

@@ -50,6 +50,8 @@ export interface FollowsService {
   pendingFollowers(username: string): Promise<ActorRow[]>;
   /** The follow's state from `followerIri` to the member, if any. */
   followState(followerIri: string, username: string): Promise<FollowState | undefined>;
+  /** The follow's state between two actors (by their row ids), local or remote, if any. */
+  stateBetween(followerId: string, followingId: string): Promise<FollowState | undefined>;
 }
 
 export function createFollowsService(deps: {
@@ -127,6 +129,14 @@ export function createFollowsService(deps: {
   }
 
   const service: FollowsService = {
+    async stateBetween(followerId, followingId) {
+      const [row] = await db
+        .select({ state: follows.state })
+        .from(follows)
+        .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)));
+      return row?.state;
+    },
+
     async receiveFollow({ follower, username, activityIri }) {
       const member = await memberActor(username);
       const followerRow = await deps.actors.upsertRemote(follower);

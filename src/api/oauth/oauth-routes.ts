@@ -10,6 +10,7 @@ import {
 import { parseScopes, SUPPORTED_SCOPES } from "../../accounts/scopes.ts";
 import { type LocalUrls, OAUTH_PATHS } from "../../shared/local-urls.ts";
 import type { BearerAuth } from "../auth.ts";
+import { allowBrowserApps } from "../cors.ts";
 import { multipartError } from "../encounter-body.ts";
 import type { OAuthServer } from "./oauth-server.ts";
 
@@ -105,6 +106,9 @@ export async function registerOAuthRoutes(
     throw error;
   });
   scope.removeContentTypeParser("text/plain");
+  // Browser apps register, exchange codes and revoke from their own origin; /api/v1/* preflights
+  // are the Mastodon API's (src/api/mastodon/register.ts).
+  allowBrowserApps(scope, [OAUTH_PATHS.token, OAUTH_PATHS.revoke]);
   scope.addHook("onSend", async (_request, reply) => {
     if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
   });

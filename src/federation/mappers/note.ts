@@ -76,7 +76,7 @@ export function encounterToNote(encounter: EncounterView, ctx: NoteContext): Not
   if (encounter.deletedAt) return encounterToTombstone(encounter);
   const { urls } = ctx;
   const { to, cc } = encounterAudience(encounter, urls);
-  const content = renderContent(encounter, ctx);
+  const content = encounterContentHtml(encounter, ctx);
   const keywords = withoutSocialdapres(encounter.keywords);
   const photo = encounter.photo;
   return new TootNote({
@@ -183,9 +183,10 @@ const DETAIL_ORDER: (keyof EncounterDetails)[] = [
 
 /**
  * The text, then who was met (mention links, plain names as text), the
- * public details as labelled lines, and the hashtags: what Mastodon shows.
+ * public details as labelled lines, and the hashtags: what Mastodon shows (the Note's
+ * `content`, and the `content` of the Mastodon API's Status).
  */
-function renderContent(encounter: EncounterView, ctx: NoteContext): string {
+export function encounterContentHtml(encounter: EncounterView, ctx: NoteContext): string {
   const labels = ctx.language.toLowerCase().startsWith("fr") ? LABELS.fr : LABELS.en;
   const parts = [plainTextToHtml(encounter.text)];
 
