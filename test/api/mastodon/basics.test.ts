@@ -82,8 +82,14 @@ describe(`Mastodon API: what an app reads at log-in (${databaseLabel})`, () => {
       })
     ).json().access_token as string;
     const headers = { authorization: `Bearer ${token}` };
-    const instance = await t.app.http.inject({ method: "GET", url: "/api/v2/instance", headers });
-    expect(instance.statusCode).toBe(200);
+    for (const url of [
+      "/api/v2/instance",
+      "/api/v1/timelines/public",
+      "/api/v1/accounts/lookup?acct=bea",
+    ]) {
+      const response = await t.app.http.inject({ method: "GET", url, headers });
+      expect(response.statusCode, url).toBe(200);
+    }
     const mine = await t.app.http.inject({
       method: "GET",
       url: "/api/v1/accounts/verify_credentials",
