@@ -1,7 +1,7 @@
 import { createOAuthAPIClient, createRestAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { solid } from "../../media/images.ts";
-import { buildTestApp, type TestApp } from "../../support/app.ts";
+import { buildInstancePair, PAIR_PASSWORDS, type TestApp } from "../../support/app.ts";
 import { databaseLabel } from "../../support/database.ts";
 import { authorizeWithPkce } from "../../support/oauth.ts";
 import { drainQueue } from "../../support/queue.ts";
@@ -26,12 +26,8 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
   let statusId: string;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([buildTestApp({ listen: true }), buildTestApp({ listen: true })]);
+    [a, b] = await buildInstancePair();
     bHost = b.app.urls.origin.host;
-    await Promise.all([
-      a.app.members.create({ username: "bea", password: "bea-password-123" }),
-      b.app.members.create({ username: "antoine", password: "antoine-password-1" }),
-    ]);
     // The token `npm run cli -- token create` makes (scopes read write follow).
     antoine = createRestAPIClient({
       url: b.baseUrl,
@@ -53,7 +49,7 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
     const { code, verifier } = await authorizeWithPkce(
       a.baseUrl,
       { clientId, redirectUri, scope: "read write follow" },
-      { username: "bea", password: "bea-password-123" },
+      { username: "bea", password: PAIR_PASSWORDS.bea },
     );
     token = await createOAuthAPIClient({ url: a.baseUrl }).token.create({
       grantType: "authorization_code",
