@@ -77,6 +77,10 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
       description: "Antoine at the market stall",
     });
     expect(media.url).toMatch(/^http:\/\//);
+    // A status naming nobody is refused; the error masto hands the app says how to name someone.
+    await expect(
+      bea.v1.statuses.create({ status: "Coffee", mediaIds: [media.id] }),
+    ).rejects.toMatchObject({ statusCode: 422, message: expect.stringContaining("« avec Marie") });
     const status = await bea.v1.statuses.create({
       status: `Coffee with @antoine@${bHost} #BrightMirror`,
       mediaIds: [media.id],
@@ -87,8 +91,14 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
     expect(status.mediaAttachments[0]?.description).toBe("Antoine at the market stall");
     expect(status.tags.map((tag) => tag.name)).toContain("Socialdapres");
 
-    const home = await bea.v1.timelines.home.list();
-    expect(home.map((s) => s.id)).toContain(statusId);
+    // Elk pages through the `Link` header, one status a page: the page after the last is
+    // empty and carries no `Link` to follow, which ends the walk.
+    const pages: string[][] = [];
+    for await (const page of bea.v1.timelines.home.list({ limit: 1 })) {
+      pages.push(page.map((s) => s.id));
+      if (pages.length > 3) break;
+    }
+    expect(pages).toEqual([[statusId], []]);
   });
 
   it("antoine reads it in his notifications on B and co-signs it by reblogging", async () => {

@@ -89,6 +89,10 @@ describe(`megalodon drives the Mastodon API (${databaseLabel})`, () => {
     const media = (
       await bea.uploadMedia(createReadStream(photo), { description: "Antoine at the market stall" })
     ).data;
+    // A status naming nobody is refused; the error megalodon hands the app says how to name someone.
+    await expect(bea.postStatus("Coffee", { media_ids: [media.id] })).rejects.toMatchObject({
+      response: { status: 422, data: { error: expect.stringContaining("« avec Marie") } },
+    });
     const status = (
       await bea.postStatus(`Coffee with @antoine@${bHost} #BrightMirror`, {
         media_ids: [media.id],
