@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { capturingLogger } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
-import { codeOf, consentInBrowser, pkcePair } from "../support/oauth.ts";
+import { authorizeWithPkce, consentInBrowser } from "../support/oauth.ts";
 import { API } from "./helpers.ts";
 
 /*
@@ -107,23 +107,11 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
       scopes: "read write follow",
     });
     expect(app.clientId).toBeTruthy();
-    const { verifier, challenge } = pkcePair();
-    const authorize = new URL("/oauth/authorize", base);
-    authorize.search = new URLSearchParams({
-      response_type: "code",
-      client_id: app.clientId as string,
-      redirect_uri: redirectUri,
-      scope: "read write follow",
-      state: "masto-state",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    }).toString();
-    const { response } = await consentInBrowser(base, authorize.href, {
-      username: "bea",
-      password: PASSWORD,
-    });
-    const { code, state } = codeOf(response);
-    expect(state).toBe("masto-state");
+    const { code, verifier } = await authorizeWithPkce(
+      base,
+      { clientId: app.clientId as string, redirectUri, scope: "read write follow" },
+      { username: "bea", password: PASSWORD },
+    );
 
     const oauth = createOAuthAPIClient({ url: base });
     const token = await oauth.token.create({
@@ -131,12 +119,12 @@ describe(`Mastodon client libraries log in through OAuth (${databaseLabel})`, ()
       clientId: app.clientId as string,
       clientSecret: app.clientSecret as string,
       redirectUri,
-      code: code as string,
+      code,
       // masto passes extra parameters through, snake-cased: the PKCE verifier.
       ...{ codeVerifier: verifier },
     });
     expect(token.scope).toBe("read write follow");
-    secrets.push(app.clientSecret as string, code as string, verifier, token.accessToken);
+    secrets.push(app.clientSecret as string, code, verifier, token.accessToken);
 
     const client = createRestAPIClient({ url: base, accessToken: token.accessToken });
     const verified = await client.v1.apps.verifyCredentials();

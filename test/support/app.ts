@@ -159,3 +159,19 @@ async function buildOnce(
     throw error;
   }
 }
+
+/** The passwords of the members `buildInstancePair` creates. */
+export const PAIR_PASSWORDS = { bea: "bea-password-123", antoine: "antoine-password-1" };
+
+/** Two listening instances on loopback: A with the member bea, B with the member antoine. */
+export async function buildInstancePair(): Promise<[TestApp, TestApp]> {
+  const [a, b] = await Promise.all([
+    buildTestApp({ listen: true }),
+    buildTestApp({ listen: true }),
+  ]);
+  await Promise.all([
+    a.app.members.create({ username: "bea", password: PAIR_PASSWORDS.bea }),
+    b.app.members.create({ username: "antoine", password: PAIR_PASSWORDS.antoine }),
+  ]);
+  return [a, b];
+}

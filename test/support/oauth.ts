@@ -71,3 +71,30 @@ export function codeOf(response: Response) {
   const url = new URL(location);
   return { url, code: url.searchParams.get("code"), state: url.searchParams.get("state") };
 }
+
+/**
+ * The authorization step of an app using PKCE (S256), as Elk does: open `/oauth/authorize`
+ * with a challenge, log in and approve over HTTP, and take the code from the redirect.
+ * Answers the code and the verifier the app must send with it.
+ */
+export async function authorizeWithPkce(
+  baseUrl: string,
+  app: { clientId: string; redirectUri: string; scope: string },
+  login: { username: string; password: string },
+) {
+  const { verifier, challenge } = pkcePair();
+  const authorize = new URL("/oauth/authorize", baseUrl);
+  authorize.search = new URLSearchParams({
+    response_type: "code",
+    client_id: app.clientId,
+    redirect_uri: app.redirectUri,
+    scope: app.scope,
+    state: "app-state",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  }).toString();
+  const { response } = await consentInBrowser(baseUrl, authorize.href, login);
+  const { code, state } = codeOf(response);
+  if (!code || state !== "app-state") throw new Error(`no code or wrong state: ${state}`);
+  return { code, verifier };
+}

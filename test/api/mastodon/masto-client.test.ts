@@ -1,35 +1,34 @@
-import { createRestAPIClient, type mastodon } from "masto";
+import { createOAuthAPIClient, createRestAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { solid } from "../../media/images.ts";
-import { buildTestApp, type TestApp } from "../../support/app.ts";
+import { buildInstancePair, PAIR_PASSWORDS, type TestApp } from "../../support/app.ts";
 import { databaseLabel } from "../../support/database.ts";
-import { eventually } from "../../support/eventually.ts";
+import { authorizeWithPkce } from "../../support/oauth.ts";
 import { drainQueue } from "../../support/queue.ts";
 
 /**
  * masto.js (what Elk uses) against two running instances on loopback, with real signed
- * federation between them: bea@A posts an encounter naming antoine@B with a described photo;
- * antoine reads it in his notifications on B and co-signs it with the boost button; bea sees
- * the co-sign as a reblog notification on A.
+ * federation between them. bea logs in on A as Elk does (an app, PKCE through the consent
+ * form, the code exchanged), posts an encounter naming antoine@B with a described photo;
+ * antoine (a CLI token on B) co-signs it with the boost button and bea sees the co-sign;
+ * bea answers the weekly question by replying « oui 2 »; then her token is refreshed and
+ * revoked.
  */
 describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
+  const redirectUri = "org.example.elk://callback";
   let a: TestApp;
   let b: TestApp;
+  let bHost: string;
+  let app: mastodon.v1.Client;
+  let token: mastodon.v1.Token & { refreshToken?: string };
   let bea: mastodon.rest.Client;
   let antoine: mastodon.rest.Client;
   let statusId: string;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([buildTestApp({ listen: true }), buildTestApp({ listen: true })]);
-    await Promise.all([
-      a.app.members.create({ username: "bea", password: "bea-password-123" }),
-      b.app.members.create({ username: "antoine", password: "antoine-password-1" }),
-    ]);
-    // The tokens `npm run cli -- token create` makes (scopes read write follow).
-    bea = createRestAPIClient({
-      url: a.baseUrl,
-      accessToken: await a.app.members.createToken("bea", "masto"),
-    });
+    [a, b] = await buildInstancePair();
+    bHost = b.app.urls.origin.host;
+    // The token `npm run cli -- token create` makes (scopes read write follow).
     antoine = createRestAPIClient({
       url: b.baseUrl,
       accessToken: await b.app.members.createToken("antoine", "masto"),
@@ -40,7 +39,29 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  it("verifies credentials and reads the instance", async () => {
+  it("registers an app, logs bea in with PKCE through the consent form and verifies her", async () => {
+    app = await createRestAPIClient({ url: a.baseUrl }).v1.apps.create({
+      clientName: "Masto flow",
+      redirectUris: redirectUri,
+      scopes: "read write follow",
+    });
+    const clientId = app.clientId as string;
+    const { code, verifier } = await authorizeWithPkce(
+      a.baseUrl,
+      { clientId, redirectUri, scope: "read write follow" },
+      { username: "bea", password: PAIR_PASSWORDS.bea },
+    );
+    token = await createOAuthAPIClient({ url: a.baseUrl }).token.create({
+      grantType: "authorization_code",
+      clientId,
+      clientSecret: app.clientSecret as string,
+      redirectUri,
+      code,
+      // masto passes extra parameters through, snake-cased: the PKCE verifier.
+      ...{ codeVerifier: verifier },
+    });
+    expect(token.scope).toBe("read write follow");
+    bea = createRestAPIClient({ url: a.baseUrl, accessToken: token.accessToken });
     const me = await bea.v1.accounts.verifyCredentials();
     expect(me).toMatchObject({ username: "bea", acct: "bea", source: { language: "fr" } });
     const instance = await bea.v2.instance.fetch();
@@ -48,41 +69,41 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
   });
 
   it("finds antoine@B, uploads a described photo and posts an encounter naming him", async () => {
-    const antoineUrl = b.app.urls.actor("antoine").href;
-    const found = await bea.v2.search.list({ q: antoineUrl, resolve: true });
-    expect(found.accounts.map((account) => account.acct)).toEqual([
-      `antoine@${b.app.urls.origin.host}`,
-    ]);
+    const found = await bea.v2.search.list({ q: b.app.urls.actor("antoine").href, resolve: true });
+    expect(found.accounts.map((account) => account.acct)).toEqual([`antoine@${bHost}`]);
     const png = await solid(80, 60).png().toBuffer();
     const media = await bea.v2.media.create({
       file: new Blob([new Uint8Array(png)], { type: "image/png" }),
       description: "Antoine at the market stall",
     });
     expect(media.url).toMatch(/^http:\/\//);
+    // A status naming nobody is refused; the error masto hands the app says how to name someone.
+    await expect(
+      bea.v1.statuses.create({ status: "Coffee", mediaIds: [media.id] }),
+    ).rejects.toMatchObject({ statusCode: 422, message: expect.stringContaining("« avec Marie") });
     const status = await bea.v1.statuses.create({
-      status: `Coffee with @antoine@${b.app.urls.origin.host} #BrightMirror`,
+      status: `Coffee with @antoine@${bHost} #BrightMirror`,
       mediaIds: [media.id],
       visibility: "public",
     });
     statusId = status.id;
-    expect(status.mentions.map((m) => m.acct)).toEqual([`antoine@${b.app.urls.origin.host}`]);
+    expect(status.mentions.map((m) => m.acct)).toEqual([`antoine@${bHost}`]);
     expect(status.mediaAttachments[0]?.description).toBe("Antoine at the market stall");
     expect(status.tags.map((tag) => tag.name)).toContain("Socialdapres");
 
-    const home = await bea.v1.timelines.home.list();
-    expect(home.map((s) => s.id)).toContain(statusId);
+    // Elk pages through the `Link` header, one status a page: the page after the last is
+    // empty and carries no `Link` to follow, which ends the walk.
+    const pages: string[][] = [];
+    for await (const page of bea.v1.timelines.home.list({ limit: 1 })) {
+      pages.push(page.map((s) => s.id));
+      if (pages.length > 3) break;
+    }
+    expect(pages).toEqual([[statusId], []]);
   });
 
   it("antoine reads it in his notifications on B and co-signs it by reblogging", async () => {
     await drainQueue(a.app, b.app);
-    const notifications = await eventually(
-      async () => {
-        const list = await antoine.v1.notifications.list({ types: ["mention"] });
-        return list.length > 0 ? list : undefined;
-      },
-      { what: "antoine's mention notification on B" },
-    );
-    const mention = notifications[0];
+    const [mention] = await antoine.v1.notifications.list({ types: ["mention"] });
     expect(mention?.type).toBe("mention");
     expect(mention?.account?.acct).toBe(`bea@${a.app.urls.origin.host}`);
     const remoteStatus = mention?.status;
@@ -94,19 +115,53 @@ describe(`masto.js drives the Mastodon API (${databaseLabel})`, () => {
     expect(reblog.reblog?.reblogged).toBe(true);
 
     await drainQueue(a.app, b.app);
-    const cosigned = await eventually(
-      async () => {
-        const list = await bea.v1.notifications.list({ types: ["reblog"] });
-        return list.length > 0 ? list : undefined;
-      },
-      { what: "bea's reblog notification on A" },
-    );
+    const cosigned = await bea.v1.notifications.list({ types: ["reblog"] });
     expect(cosigned[0]).toMatchObject({
       type: "reblog",
-      account: { acct: `antoine@${b.app.urls.origin.host}` },
+      account: { acct: `antoine@${bHost}` },
       status: { id: statusId },
     });
     const status = await bea.v1.statuses.$select(statusId).fetch();
     expect(status.reblogsCount).toBe(1);
+  });
+
+  it("bea answers the weekly question by replying « oui 2 », and the week is recorded", async () => {
+    const member = await a.app.members.findByUsername("bea");
+    await a.app.notifications.notifyWeeklyQuestion(member?.id as string);
+    const [question] = await bea.v1.notifications.list({ types: ["mention"] });
+    expect(question).toMatchObject({
+      account: { username: "instance" },
+      status: { visibility: "direct" },
+    });
+    const reply = await bea.v1.statuses.create({
+      status: "@instance oui 2",
+      inReplyToId: question?.status?.id,
+      visibility: "direct",
+    });
+    expect(reply.inReplyToId).toBe(question?.status?.id);
+    expect(await a.app.weeklyQuestions.checkins(member?.id as string, 5)).toEqual([
+      expect.objectContaining({ answer: "yes", count: 2, source: "api" }),
+    ]);
+  });
+
+  it("refreshes bea's token, then revokes it: the revoked token is refused", async () => {
+    const oauth = createOAuthAPIClient({ url: a.baseUrl });
+    const client = { clientId: app.clientId as string, clientSecret: app.clientSecret as string };
+    expect(token.refreshToken).toBeTruthy();
+    // masto types no refresh grant, but sends what it is given, snake-cased.
+    const refreshed = await oauth.token.create({
+      grantType: "refresh_token",
+      refreshToken: token.refreshToken,
+      ...client,
+    } as unknown as Parameters<typeof oauth.token.create>[0]);
+    expect(refreshed.accessToken).not.toBe(token.accessToken);
+    await expect(bea.v1.accounts.verifyCredentials()).rejects.toMatchObject({ statusCode: 401 });
+    const renewed = createRestAPIClient({ url: a.baseUrl, accessToken: refreshed.accessToken });
+    expect((await renewed.v1.accounts.verifyCredentials()).username).toBe("bea");
+
+    await oauth.revoke({ ...client, token: refreshed.accessToken });
+    await expect(renewed.v1.accounts.verifyCredentials()).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 });
