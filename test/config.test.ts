@@ -54,6 +54,7 @@ describe("loadConfig", () => {
       FEDERATION_REQUEST_TIMEOUT_SECONDS: "20",
       QUEUE_CONCURRENCY: "16",
       QUEUE_PER_HOST_CONCURRENCY: "3",
+      SHUTDOWN_GRACE_SECONDS: "25",
     });
     expect(config).toEqual({
       origin: new URL("https://social.example"),
@@ -73,6 +74,7 @@ describe("loadConfig", () => {
         concurrency: 16,
         perHostConcurrency: 3,
       },
+      shutdownGraceMs: 25_000,
     });
   });
 
@@ -191,6 +193,8 @@ describe("loadConfig", () => {
     ["TRUST_PROXY", "proxy.internal"],
     ["TRUST_PROXY", "10.0.0.0/33"],
     ["TRUST_PROXY", "127.0.0.1,,10.0.0.1"],
+    ["SHUTDOWN_GRACE_SECONDS", "0"],
+    ["SHUTDOWN_GRACE_SECONDS", "2.5"],
   ])("reports one problem line for %s=%s", (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

@@ -26,7 +26,15 @@ export interface AppConfig {
   readonly trustProxy?: false | readonly string[];
   /** How deliveries are bounded and shared out; defaults when unset (see `DEFAULT_DELIVERY`). */
   readonly delivery?: DeliverySettings;
+  /**
+   * On SIGTERM, how long requests in progress and running jobs may take before the process
+   * cuts them and exits (`DEFAULT_SHUTDOWN_GRACE_MS` when unset).
+   */
+  readonly shutdownGraceMs?: number;
 }
+
+/** Below docker's 10 s between SIGTERM and SIGKILL, with room to close the database. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
 
 export interface DeliverySettings {
   /** Time to open a connection to another server. */
@@ -133,6 +141,7 @@ const environmentSchema = z.object({
   ),
   QUEUE_CONCURRENCY: wholeNumber(1, 256).default(DEFAULT_DELIVERY.concurrency),
   QUEUE_PER_HOST_CONCURRENCY: wholeNumber(1, 64).default(DEFAULT_DELIVERY.perHostConcurrency),
+  SHUTDOWN_GRACE_SECONDS: wholeNumber(1, 600).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
 });
 
 function wholeNumber(min: number, max: number) {
@@ -202,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         concurrency: e.QUEUE_CONCURRENCY,
         perHostConcurrency: e.QUEUE_PER_HOST_CONCURRENCY,
       },
+      shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     },
   };
 }
