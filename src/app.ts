@@ -7,7 +7,7 @@ import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "./api/oauth/oauth-server.ts";
 import { registerApi } from "./api/register.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
-import { type Database, openDatabase } from "./db/database.ts";
+import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
 import type { EncountersRepository } from "./encounters/encounters-repository.ts";
@@ -37,6 +37,7 @@ import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { replyNoteOf } from "./federation/reply-delivery.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
+import { registerHealthRoutes } from "./http/health-routes.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createHttpServer } from "./http/server.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
@@ -294,6 +295,11 @@ export async function buildApp(
     urls,
     members,
     inScope: fedifyLogs.run,
+  });
+  registerHealthRoutes(http, {
+    database,
+    migrations: await migrationCount(),
+    isDraining: () => draining,
   });
   registerDiscoveryRoutes(http, {
     members,

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
+import { isDatabaseUnavailable } from "../db/database-errors.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { isDomainError } from "../shared/errors.ts";
 
@@ -9,6 +10,9 @@ const STATUS_BY_CODE = {
   forbidden: 403,
   unauthorized: 401,
 } as const;
+
+/** What a 503 asks the client to wait while the database is unavailable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const NUL_IN_TEXT =
   "A text in the request contains a NUL character (U+0000), which cannot be stored: remove it.";
@@ -65,6 +69,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (refused) {
       request.log.warn({ err: error }, "the database refused a value of the request");
       return reply.status(400).send({ error: refused });
+    }
+    // Nothing the client did wrong, and nothing lost: it may try again shortly.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, "the database is unavailable");
+      return reply
+        .status(503)
+        .header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({
+          error: `The server cannot reach its database right now: try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+        });
     }
     request.log.error({ err: error }, "request failed");
     return reply
