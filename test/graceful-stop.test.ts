@@ -10,6 +10,7 @@ import { freePort } from "./support/free-port.ts";
 import { runNode } from "./support/run-node.ts";
 import { createScratchPostgres } from "./support/scratch-postgres.ts";
 import { serverProcessEnv, startServerProcess } from "./support/server-process.ts";
+import { startTcpProxy } from "./support/tcp-proxy.ts";
 
 /**
  * SIGTERM on the real entry point: no new connection, the requests in progress finish with
@@ -183,6 +184,48 @@ describe(`a stopping server (${databaseLabel})`, () => {
       expect(await cut).toBe("ECONNRESET");
       expect(server.output()).toContain("after the grace period");
       console.info(`[graceful-stop] ${databaseLabel}: grace 1 s, exited after ${stoppedInMs} ms`);
+    },
+    PROCESS_TEST_TIMEOUT,
+  );
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "exits within its grace period while the database never answers",
+    async () => {
+      const target = new URL(process.env.TEST_DATABASE_URL as string);
+      const proxy = await startTcpProxy({
+        host: target.hostname,
+        port: Number(target.port || 5432),
+      });
+      try {
+        const proxied = new URL(env.DATABASE_URL as string);
+        proxied.hostname = "127.0.0.1";
+        proxied.port = String(proxy.port);
+        const server = startServer({
+          DATABASE_URL: proxied.toString(),
+          SHUTDOWN_GRACE_SECONDS: "2",
+          // Longer than the test: only the grace period can end the waiting request.
+          DATABASE_CONNECT_TIMEOUT_SECONDS: "120",
+        });
+        await server.printed("listening on");
+        await proxy.stall();
+        const waiting = fetch(api("/api/v1/accounts/lookup?acct=bea")).then(
+          (response) => response.status,
+          () => "cut",
+        );
+        await server.printed('"url":"/api/v1/accounts/lookup?acct=bea"');
+        const signalledAt = Date.now();
+        server.child.kill("SIGTERM");
+        expect(await server.exited).toBe(0);
+        const stoppedInMs = Date.now() - signalledAt;
+        expect(stoppedInMs).toBeLessThan(2_000 + 4_000);
+        // Cut, or answered 503 if its pooled connection broke first: never left hanging.
+        expect(["cut", 503]).toContain(await waiting);
+        console.info(
+          `[graceful-stop] postgres unreachable: grace 2 s, exited after ${stoppedInMs} ms`,
+        );
+      } finally {
+        await proxy.close();
+      }
     },
     PROCESS_TEST_TIMEOUT,
   );

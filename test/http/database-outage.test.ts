@@ -96,6 +96,23 @@ describe.skipIf(!serverUrl)("a PostgreSQL outage", () => {
     console.info(`[database-outage] 503 answered in ${answeredInMs} ms`);
   });
 
+  it("answers 503 when the database accepts connections but never answers", async () => {
+    await proxy.stall();
+    // The pool's connections were dropped: this one fails at once, the next must open a new one.
+    expect((await lookup()).statusCode).toBe(503);
+    const startedAt = Date.now();
+    const refused = await lookup();
+    const answeredInMs = Date.now() - startedAt;
+    await proxy.restore();
+    expect(refused.statusCode).toBe(503);
+    // The connect timeout of this app (2 s), not the request's patience.
+    expect(answeredInMs).toBeLessThan(6_000);
+    console.info(`[database-outage] black hole: 503 answered in ${answeredInMs} ms`);
+    await eventually(async () => (await lookup()).statusCode === 200, {
+      what: "the lookup to answer again",
+    });
+  });
+
   it("cancels a statement that outlasts the statement timeout, as the database being unavailable", async () => {
     const database = await openDatabase({
       kind: "postgres",

@@ -8,9 +8,15 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let stalled = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const next = createServer((client) => {
+        sockets.add(client);
+        client.on("close", () => sockets.delete(client));
+        client.on("error", () => client.destroy());
+        // A black hole: the connection opens, nothing ever answers.
+        if (stalled) return;
         const upstream = connect(target.port, target.host);
         for (const socket of [client, upstream]) {
           sockets.add(socket);
@@ -42,8 +48,14 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       for (const socket of sockets) socket.destroy();
       if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
     },
-    /** Accepts connections again, on the same port. */
+    /** Drops the open connections; new ones open but get no answer, as a host that drops packets. */
+    async stall() {
+      stalled = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    /** Accepts and forwards connections again, on the same port. */
     async restore() {
+      stalled = false;
       if (!server) await listen();
     },
     async close() {
