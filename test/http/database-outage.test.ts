@@ -87,6 +87,21 @@ describe.skipIf(!serverUrl)("a PostgreSQL outage", () => {
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json().reason).toMatch(/database/);
     expect((await t.app.http.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+    // Fedify's routes too; an inbox must not answer a delivery 4xx, or its sender drops it.
+    const host = new URL(t.baseUrl).host;
+    const webfinger = await t.app.http.inject({
+      method: "GET",
+      url: `/.well-known/webfinger?resource=acct:bea@${host}`,
+    });
+    expect(webfinger.statusCode).toBe(503);
+    const inbox = await t.app.http.inject({
+      method: "POST",
+      url: "/users/bea/inbox",
+      headers: { "content-type": "application/activity+json" },
+      payload: JSON.stringify({ type: "Follow", actor: "https://remote.example/users/a" }),
+    });
+    expect(inbox.statusCode).toBe(503);
+    expect(inbox.headers["retry-after"]).toBe("5");
 
     await proxy.restore();
     await eventually(async () => (await lookup()).statusCode === 200, {
