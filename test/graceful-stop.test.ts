@@ -121,6 +121,18 @@ describe(`a stopping server (${databaseLabel})`, () => {
       const idle = await fetchWith(keepAlive, api("/nodeinfo/2.1"));
       expect(idle).toBe(200);
 
+      // Nor a streaming client (Mastodon's WebSocket): it is closed at once.
+      const stream = new WebSocket(
+        `ws://127.0.0.1:${port}/api/v1/streaming?stream=public&access_token=${token}`,
+      );
+      await new Promise((resolve, reject) => {
+        stream.onopen = resolve;
+        stream.onerror = reject;
+      });
+      const streamClosed = new Promise<number>((resolve) => {
+        stream.onclose = (event) => resolve(event.code);
+      });
+
       const post = slowPost(
         "/api/v1/statuses",
         JSON.stringify({ status: "Stored before the stop\navec Marie" }),
@@ -140,7 +152,9 @@ describe(`a stopping server (${databaseLabel})`, () => {
 
       expect(await server.exited).toBe(0);
       const stoppedInMs = Date.now() - signalledAt;
-      expect(stoppedInMs).toBeLessThan(GRACE_SECONDS * 1000);
+      // Neither the idle connection nor the stream waited for the grace period.
+      expect(stoppedInMs).toBeLessThan(GRACE_SECONDS * 1000 - 5_000);
+      expect(await streamClosed).toBeGreaterThan(0);
       keepAlive.destroy();
       console.info(`[graceful-stop] ${databaseLabel}: exited ${stoppedInMs} ms after SIGTERM`);
 
