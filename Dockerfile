@@ -36,7 +36,7 @@ EXPOSE 3000
 # No curl in the slim image: Node's own fetch. A worker (ROLE=worker) serves no
 # HTTP: disable the health check for it (see docker-compose.yml).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/nodeinfo/2.1').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # Node itself as PID 1 (not npm): it receives SIGTERM and shuts down cleanly,
 # letting running jobs finish.

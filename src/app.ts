@@ -6,8 +6,8 @@ import { registerMastodonApi } from "./api/mastodon/register.ts";
 import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "./api/oauth/oauth-server.ts";
 import { registerApi } from "./api/register.ts";
-import { type AppConfig, DEFAULT_DELIVERY } from "./config/config.ts";
-import { type Database, openDatabase } from "./db/database.ts";
+import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
+import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
 import type { EncountersRepository } from "./encounters/encounters-repository.ts";
@@ -37,6 +37,7 @@ import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
 import { replyNoteOf } from "./federation/reply-delivery.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
+import { registerHealthRoutes } from "./http/health-routes.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createHttpServer } from "./http/server.ts";
 import { registerMediaRoutes } from "./media/media-routes.ts";
@@ -60,8 +61,38 @@ export const APP_VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
 ).version;
 
-/** How long a stopping process waits for running jobs (docker stop allows 10 s in all). */
-const SHUTDOWN_GRACE_MS = 8_000;
+/**
+ * After the grace period, how long each of the last steps of a stop (handing back the jobs
+ * still running, closing the database) may take: an unreachable database must not hold it.
+ */
+const CLOSE_STEP_MS = 1_500;
+
+/**
+ * Whether `work` settled (resolved or failed, the failure logged) before `deadline`;
+ * false once the deadline passed, `work` left running.
+ */
+async function settlesBy(
+  deadline: number,
+  work: Promise<unknown>,
+  onError: (error: unknown) => void,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  const settled = work.then(
+    () => true,
+    (error: unknown) => {
+      onError(error);
+      return true;
+    },
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** An instance: its services (src/services.ts), its HTTP server and federation, its lifecycle. */
 export interface App extends Services {
@@ -254,13 +285,21 @@ export async function buildApp(
   });
 
   // HTTP: the server (src/http/server.ts), then the routes over the services.
+  // Set by close(): answers close their connection, and (with /readyz) the proxy stops sending.
+  let draining = false;
   const http = createHttpServer({
+    isDraining: () => draining,
     config,
     logger,
     federation,
     urls,
     members,
     inScope: fedifyLogs.run,
+  });
+  registerHealthRoutes(http, {
+    database,
+    migrations: await migrationCount(),
+    isDraining: () => draining,
   });
   registerDiscoveryRoutes(http, {
     members,
@@ -393,28 +432,50 @@ export async function buildApp(
     async close() {
       if (closed) return;
       closed = true;
-      // Stop taking work first, then give running jobs a bounded time: a delivery stuck
-      // on an unresponsive server must not hold the shutdown. An unfinished job keeps
-      // its row and runs again once its lease expires.
+      draining = true;
+      const graceMs = config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+      const deadline = Date.now() + graceMs;
+      const logError = (step: string) => (error: unknown) =>
+        logger.error({ err: error }, `while stopping: ${step} failed`);
+      // Stop taking work (no new connection, job or weekly question), then let the requests
+      // in progress and the running jobs finish, within the grace period: the database
+      // closes only after them, so a request never sees it closed under it.
       queueStop.abort();
-      await weeklyQuestionScheduler.stop();
-      await http.close();
-      const grace = new Promise<"timeout">((resolve) =>
-        setTimeout(() => resolve("timeout"), SHUTDOWN_GRACE_MS).unref(),
+      const finished = await settlesBy(
+        deadline,
+        Promise.all([
+          http.close(),
+          weeklyQuestionScheduler.stop(),
+          queueRunning,
+          relayRunning,
+          actorRefresher.settle(),
+          services.remotePhotos.close(),
+        ]),
+        logError("finishing the requests and jobs in progress"),
       );
-      const running = Promise.all([
-        queueRunning,
-        relayRunning,
-        actorRefresher.settle(),
-        services.remotePhotos.close(),
-      ]);
-      if ((await Promise.race([running, grace])) === "timeout") {
+      if (!finished) {
+        // A request or delivery stuck (an unresponsive server, an unreachable database)
+        // must not hold the stop: cut the connections left, hand back the jobs left.
         logger.warn(
-          { graceMs: SHUTDOWN_GRACE_MS },
-          "running jobs did not finish; they run again on the next start",
+          { graceMs },
+          "requests or jobs still running after the grace period: stopping them; their jobs run again at once elsewhere or on the next start",
+        );
+        http.server.closeAllConnections();
+        await settlesBy(
+          Date.now() + CLOSE_STEP_MS,
+          queue.releaseRunning(),
+          logError("handing back the running jobs"),
         );
       }
-      await database.close();
+      if (
+        !(await settlesBy(
+          Date.now() + CLOSE_STEP_MS,
+          database.close(),
+          logError("closing the database"),
+        ))
+      ) {
+        logger.warn("the database did not close in time; exiting without waiting for it");
+      }
       await egress.close();
       fedifyLogs.close();
     },

@@ -1,7 +1,7 @@
 import type { Server } from "node:net";
 import { buildApp } from "./app.ts";
 import { controlSocketPath, serveControlSocket } from "./cli/control-socket.ts";
-import { loadConfig } from "./config/config.ts";
+import { DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from "./config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "./db/data-dir-lock.ts";
 import { explainDatabaseError } from "./db/database-errors.ts";
 import { createLogger } from "./shared/logger.ts";
@@ -51,6 +51,8 @@ try {
 let controlServer: Server | undefined;
 if (config.database.kind === "pglite") controlServer = await serveControlSocket(app, socketPath);
 
+/** Beyond the grace period, time for app.close() to hand back jobs and close the database. */
+const HARD_STOP_MARGIN_MS = 4_000;
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) {
@@ -58,9 +60,15 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
   stopping = true;
+  const graceMs = config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  // app.close() bounds every step; this is the backstop if one of them hangs anyway.
+  setTimeout(() => {
+    logger.error({ signal, graceMs }, "could not stop within the grace period: exiting now");
+    process.exit(1);
+  }, graceMs + HARD_STOP_MARGIN_MS).unref();
   logger.info(
-    { signal },
-    "shutting down: finishing running jobs; queued ones wait for the next start",
+    { signal, graceMs },
+    "shutting down: no new connections; finishing the requests and jobs in progress; queued jobs wait for the next start",
   );
   controlServer?.close();
   await app.close();

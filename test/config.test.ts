@@ -54,13 +54,21 @@ describe("loadConfig", () => {
       FEDERATION_REQUEST_TIMEOUT_SECONDS: "20",
       QUEUE_CONCURRENCY: "16",
       QUEUE_PER_HOST_CONCURRENCY: "3",
+      SHUTDOWN_GRACE_SECONDS: "25",
+      DATABASE_CONNECT_TIMEOUT_SECONDS: "4",
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: "15",
     });
     expect(config).toEqual({
       origin: new URL("https://social.example"),
       host: "127.0.0.1",
       port: 8080,
       dataDir: "/srv/socialdapres",
-      database: { kind: "postgres", url: "postgres://user:secret@db.internal:5432/social" },
+      database: {
+        kind: "postgres",
+        url: "postgres://user:secret@db.internal:5432/social",
+        connectTimeoutSeconds: 4,
+        statementTimeoutMs: 15_000,
+      },
       logLevel: "debug",
       role: "worker",
       instanceName: "Les rencontres",
@@ -73,6 +81,7 @@ describe("loadConfig", () => {
         concurrency: 16,
         perHostConcurrency: 3,
       },
+      shutdownGraceMs: 25_000,
     });
   });
 
@@ -93,6 +102,8 @@ describe("loadConfig", () => {
     expect(configOf({ DATABASE_URL: "postgresql://localhost/x" }).database).toEqual({
       kind: "postgres",
       url: "postgresql://localhost/x",
+      connectTimeoutSeconds: 10,
+      statementTimeoutMs: 30_000,
     });
   });
 
@@ -191,6 +202,10 @@ describe("loadConfig", () => {
     ["TRUST_PROXY", "proxy.internal"],
     ["TRUST_PROXY", "10.0.0.0/33"],
     ["TRUST_PROXY", "127.0.0.1,,10.0.0.1"],
+    ["SHUTDOWN_GRACE_SECONDS", "0"],
+    ["SHUTDOWN_GRACE_SECONDS", "2.5"],
+    ["DATABASE_CONNECT_TIMEOUT_SECONDS", "0"],
+    ["DATABASE_STATEMENT_TIMEOUT_SECONDS", "-1"],
   ])("reports one problem line for %s=%s", (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

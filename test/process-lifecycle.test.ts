@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./support/free-port.ts";
 import { runNode } from "./support/run-node.ts";
+import { serverProcessEnv, startServerProcess } from "./support/server-process.ts";
 
 /**
  * The real entry points, as a newcomer runs them: `node src/main.ts` on the
@@ -23,15 +24,7 @@ describe("the server process on the embedded database", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "socialdapres-process-"));
     port = await freePort();
-    env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "info",
-    };
-    delete env.DATABASE_URL;
-    delete env.ORIGIN;
+    env = serverProcessEnv(dataDir, port);
   });
   afterAll(async () => {
     // A test that failed midway must not leave its server holding the data directory.
@@ -39,28 +32,9 @@ describe("the server process on the embedded database", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function startServer(): {
-    child: ChildProcess;
-    ready: Promise<void>;
-    exited: Promise<number | null>;
-  } {
-    const child = spawn(process.execPath, ["src/main.ts"], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    started.push(child);
-    let output = "";
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes("listening on")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.once("exit", (code) => resolve(code)),
-    );
-    return { child, ready, exited };
+  function startServer() {
+    const server = startServerProcess(env, started);
+    return { ...server, ready: server.printed("listening on") };
   }
 
   const run = (script: string, args: string[], input?: string) =>

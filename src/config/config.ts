@@ -26,7 +26,15 @@ export interface AppConfig {
   readonly trustProxy?: false | readonly string[];
   /** How deliveries are bounded and shared out; defaults when unset (see `DEFAULT_DELIVERY`). */
   readonly delivery?: DeliverySettings;
+  /**
+   * On SIGTERM, how long requests in progress and running jobs may take before the process
+   * cuts them and exits (`DEFAULT_SHUTDOWN_GRACE_MS` when unset).
+   */
+  readonly shutdownGraceMs?: number;
 }
+
+/** Below docker's 10 s between SIGTERM and SIGKILL, with room to close the database. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
 
 export interface DeliverySettings {
   /** Time to open a connection to another server. */
@@ -133,6 +141,9 @@ const environmentSchema = z.object({
   ),
   QUEUE_CONCURRENCY: wholeNumber(1, 256).default(DEFAULT_DELIVERY.concurrency),
   QUEUE_PER_HOST_CONCURRENCY: wholeNumber(1, 64).default(DEFAULT_DELIVERY.perHostConcurrency),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: wholeNumber(1, 600).default(10),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: wholeNumber(0, 3_600).default(30),
+  SHUTDOWN_GRACE_SECONDS: wholeNumber(1, 600).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
 });
 
 function wholeNumber(min: number, max: number) {
@@ -188,7 +199,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       port: e.PORT,
       dataDir,
       database: e.DATABASE_URL
-        ? { kind: "postgres", url: e.DATABASE_URL }
+        ? {
+            kind: "postgres",
+            url: e.DATABASE_URL,
+            connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            // 0 turns it off.
+            statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+          }
         : { kind: "pglite", dataDir: resolve(dataDir, "db") },
       logLevel: e.LOG_LEVEL,
       role: e.ROLE,
@@ -202,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         concurrency: e.QUEUE_CONCURRENCY,
         perHostConcurrency: e.QUEUE_PER_HOST_CONCURRENCY,
       },
+      shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     },
   };
 }

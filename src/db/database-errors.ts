@@ -83,3 +83,37 @@ function serverOf(url: string) {
 }
 
 const firstLine = (text: string) => text.split("\n")[0]?.trim() ?? "";
+
+/** Network errors and postgres.js's own codes: the server could not be reached, or the connection broke. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/**
+ * Whether a query failed because the database is unavailable for now (unreachable, restarting,
+ * out of connections, or too slow: `statement_timeout`), not because of the query: a request
+ * that meets it may succeed if tried again in a moment.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return errorChain<ErrorFields>(error).some((e) => {
+    const code = e.code;
+    if (typeof code !== "string") return false;
+    if (isSqlState(e)) {
+      // connection_exception, too_many_connections, query_canceled (statement_timeout),
+      // admin_shutdown, crash_shutdown, cannot_connect_now
+      return code.startsWith("08") || ["53300", "57014", "57P01", "57P02", "57P03"].includes(code);
+    }
+    return UNREACHABLE_CODES.has(code);
+  });
+}

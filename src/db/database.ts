@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
@@ -18,7 +18,18 @@ export type DbExecutor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Where the data lives: embedded PGlite (a folder, or memory when unset) or a PostgreSQL server. */
 export type DatabaseConfig =
   | { kind: "pglite"; dataDir?: string; template?: Blob }
-  | { kind: "postgres"; url: string; maxConnections?: number };
+  | {
+      kind: "postgres";
+      url: string;
+      maxConnections?: number;
+      /** Time to open a connection before the query waiting for it fails (postgres.js: 30 s). */
+      connectTimeoutSeconds?: number;
+      /** PostgreSQL cancels a statement running longer (`statement_timeout`); none when unset. */
+      statementTimeoutMs?: number;
+    };
+
+/** A pooled connection unused this long is closed: one cut by a restart or a proxy is not kept. */
+const IDLE_CONNECTION_SECONDS = 60;
 
 export interface Database {
   readonly db: Db;
@@ -34,6 +45,22 @@ export interface Database {
 const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
 // Any constant works; it only has to be the same for every process of the instance.
 const MIGRATION_LOCK_ID = 7_351_202_101;
+
+/** How many migrations the migrations folder holds: a migrated database has applied them all. */
+export async function migrationCount(): Promise<number> {
+  const journal = JSON.parse(
+    await readFile(new URL("../../migrations/meta/_journal.json", import.meta.url), "utf8"),
+  ) as { entries: unknown[] };
+  return journal.entries.length;
+}
+
+/** How many migrations the database has applied (drizzle's journal table). */
+export async function appliedMigrationCount(database: Pick<Database, "rows">): Promise<number> {
+  const [row] = await database.rows<{ applied: number }>(
+    sql`select count(*)::int as applied from drizzle.__drizzle_migrations`,
+  );
+  return row?.applied ?? 0;
+}
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === "pglite"
@@ -64,11 +91,18 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
   };
 }
 
-async function openPostgres(config: { url: string; maxConnections?: number }): Promise<Database> {
+async function openPostgres(
+  config: Extract<DatabaseConfig, { kind: "postgres" }>,
+): Promise<Database> {
   const client = postgres(config.url, {
     max: config.maxConnections ?? 10,
     onnotice: () => {},
-    connection: { application_name: "socialdapres" },
+    idle_timeout: IDLE_CONNECTION_SECONDS,
+    ...(config.connectTimeoutSeconds ? { connect_timeout: config.connectTimeoutSeconds } : {}),
+    connection: {
+      application_name: "socialdapres",
+      ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
+    },
   });
   const db = drizzlePostgres({ client, schema });
   let closed = false;

@@ -65,6 +65,12 @@ export interface DatabaseMessageQueue extends MessageQueue {
    * dead-lettered with this reason instead of being done. False outside a handler.
    */
   deadLetterCurrentJob(reason: string): boolean;
+  /**
+   * For a process that stops before its running jobs finished: stops renewing their
+   * leases and hands them back at once (same row, same attempt), so that another worker
+   * runs them now rather than when the lease expires. Returns how many were released.
+   */
+  releaseRunning(): Promise<number>;
 }
 
 interface ClaimedJob extends Record<string, unknown> {
@@ -169,6 +175,8 @@ export function createMessageQueue(
   // Ordering keys this process is running: never claim a second job for them,
   // whatever the database says.
   const busyKeys = new Set<string>();
+  // Jobs this process runs, with the timer renewing each one's lease.
+  const heartbeats = new Map<string, ReturnType<typeof setInterval>>();
   const bell: Doorbell = { generation: 0, sleepers: new Set() };
 
   const secondsFromNow = (ms: number) =>
@@ -313,6 +321,7 @@ export function createMessageQueue(
           secs => ${leaseSeconds}::double precision) where id = ${id}`)
         .catch((error) => logger.warn({ err: error, jobId: id }, "Could not renew a job lease"));
     }, leaseMs / 3);
+    heartbeats.set(id, heartbeat);
     const scope: JobScope = { job, queued: [] };
     let failure: { error: unknown } | undefined;
     try {
@@ -322,6 +331,8 @@ export function createMessageQueue(
     } finally {
       clearInterval(heartbeat);
     }
+    // Released while it ran (releaseRunning): its row is another worker's now.
+    if (!heartbeats.delete(id)) return;
     if (failure) await fail(job, failure.error);
     else await complete(id, scope);
   }
@@ -377,6 +388,21 @@ export function createMessageQueue(
         where queue = ${queue} and dead_at is null
           and (locked_until is null or locked_until <= now())`);
       return { queued: row?.queued ?? 0, ready: row?.ready ?? 0, delayed: row?.delayed ?? 0 };
+    },
+    async releaseRunning() {
+      const ids = [...heartbeats.keys()];
+      for (const heartbeat of heartbeats.values()) clearInterval(heartbeat);
+      heartbeats.clear();
+      if (ids.length === 0) return 0;
+      // The claim counted an attempt that this process gives up: it is not the job's fault.
+      await database.rows(sql`update queue_jobs
+        set locked_until = null, attempts = greatest(attempts - 1, 0)
+        where id in (${sql.join(
+          ids.map((id) => sql`${id}`),
+          sql`, `,
+        )}) and locked_until is not null`);
+      ring(bell);
+      return ids.length;
     },
     deadLetterCurrentJob(reason) {
       const scope = running.getStore();

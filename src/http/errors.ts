@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "../db/database-errors.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { isDomainError } from "../shared/errors.ts";
 
@@ -9,6 +10,9 @@ const STATUS_BY_CODE = {
   forbidden: 403,
   unauthorized: 401,
 } as const;
+
+/** What a 503 asks the client to wait while the database is unavailable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const NUL_IN_TEXT =
   "A text in the request contains a NUL character (U+0000), which cannot be stored: remove it.";
@@ -42,6 +46,24 @@ function refusedValueMessage(error: unknown): string | undefined {
 }
 
 /**
+ * 503 with Retry-After for a request that met the database unavailable (`isDatabaseUnavailable`):
+ * nothing the client did wrong, and a peer server retries its delivery instead of dropping it.
+ */
+export function replyDatabaseUnavailable(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+): FastifyReply {
+  request.log.warn({ err: error }, "the database is unavailable");
+  return reply
+    .status(503)
+    .header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS))
+    .send({
+      error: `The server cannot reach its database right now: try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+    });
+}
+
+/**
  * One shape for every error answer: `{ "error": "what is wrong and how to fix it" }`.
  * Errors a person can fix keep their message; anything unexpected is logged
  * and answered without internals.
@@ -66,6 +88,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: error }, "the database refused a value of the request");
       return reply.status(400).send({ error: refused });
     }
+    // Nothing the client did wrong, and nothing lost: it may try again shortly.
+    if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
     request.log.error({ err: error }, "request failed");
     return reply
       .status(500)

@@ -1,5 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "../db/database-errors.ts";
+import { replyDatabaseUnavailable } from "./errors.ts";
 
 export interface FedifyBridgeOptions<T> {
   /** The instance's public origin (e.g. "https://our.instance"): Fedify derives every URI from it. */
@@ -89,6 +91,7 @@ export function registerFedifyBridge<T>(
       if (error.statusCode !== undefined && error.statusCode < 500) {
         return reply.code(error.statusCode).send({ error: error.message });
       }
+      if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
       request.log.error({ err: error }, "inbox request failed");
       return reply.code(500).send({ error: "Internal server error." });
     });
@@ -125,6 +128,8 @@ export function registerFedifyBridge<T>(
             contextData: options.contextData(request),
           });
         } catch (error) {
+          // The sender must try again later, not take it as refused.
+          if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
           // The JSON is well-formed, so what Fedify chokes on is the sender's activity
           // (e.g. an unloadable JSON-LD context): answer as bad input, never as a crash.
           request.log.warn({ err: error }, "Fedify could not process an inbox request");

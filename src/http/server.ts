@@ -22,6 +22,8 @@ export function createHttpServer(deps: {
   members: Pick<MembersService, "findByUsername">;
   /** Runs a request's work in the app's scope (its Fedify log route, src/shared/fedify-logging.ts). */
   inScope?: <T>(fn: () => T) => T;
+  /** True once the process is stopping: answers then ask the client to close its connection. */
+  isDraining?: () => boolean;
 }): FastifyInstance {
   const { config, urls, members } = deps;
   const http: FastifyInstance = Fastify({
@@ -30,8 +32,9 @@ export function createHttpServer(deps: {
     // log-in and token limits count per client address.
     trustProxy: config.trustProxy ? [...config.trustProxy] : false,
     routerOptions: { ignoreTrailingSlash: true },
-    // On close, cut open connections too: a peer instance keeping one alive must not hold the shutdown.
-    forceCloseConnections: true,
+    // On close, idle keep-alive connections are closed at once; a request in progress finishes
+    // (its connection closes after its answer, see below). App.close() bounds the wait.
+    forceCloseConnections: "idle",
     bodyLimit: 1024 * 1024,
   });
   const { inScope } = deps;
@@ -40,6 +43,15 @@ export function createHttpServer(deps: {
     // Entered again once the body is read: a request stream's events run outside the scope.
     http.addHook("onRequest", (_request, _reply, done) => inScope(() => done()));
     http.addHook("preValidation", (_request, _reply, done) => inScope(() => done()));
+  }
+  const { isDraining } = deps;
+  if (isDraining) {
+    // A request that arrived before the stop gets its answer, then its connection closes:
+    // a keep-alive connection must not hold the stopping process, nor send it another request.
+    http.addHook("onSend", (_request, reply, _payload, done) => {
+      if (isDraining()) reply.header("connection", "close");
+      done();
+    });
   }
   registerErrorHandling(http);
   // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.

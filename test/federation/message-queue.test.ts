@@ -468,6 +468,50 @@ describe(`message queue (${databaseLabel})`, () => {
     expect(runs).toBe(1);
   });
 
+  it.concurrent("hands a stopping process's running job to another worker at once, attempt intact", async ({
+    expect,
+  }) => {
+    const name = freshQueueName();
+    const queue = queueFactory(name);
+    // A lease far longer than the test: only the release lets the other worker have the job.
+    const stopping = queue({ leaseMs: 600_000 });
+    const other = queue({ leaseMs: 600_000 });
+    const stopListening = new AbortController();
+    const stuck = gate();
+    const runs: string[] = [];
+    await stopping.enqueue("job");
+    const first = stopping.listen(
+      async () => {
+        runs.push("stopping");
+        await stuck.opened;
+      },
+      { signal: stopListening.signal },
+    );
+    await waitFor(() => runs.length === 1);
+    stopListening.abort();
+    expect(await stopping.releaseRunning()).toBe(1);
+    const [row] = await database.rows<{ attempts: number; locked: boolean }>(
+      sql`select attempts, locked_until is not null as locked from queue_jobs where queue = ${name}`,
+    );
+    expect(row).toEqual({ attempts: 0, locked: false });
+
+    const otherStop = new AbortController();
+    const second = other.listen(
+      () => {
+        runs.push("other");
+      },
+      { signal: otherStop.signal },
+    );
+    await emptied(name);
+    // The first worker's handler ends after the release: it neither completes nor fails the
+    // row that is no longer its own.
+    stuck.open();
+    await first;
+    otherStop.abort();
+    await second;
+    expect(runs).toEqual(["stopping", "other"]);
+  });
+
   it.concurrent("stops listening on abort, after the running handlers finish", async ({
     expect,
   }) => {
