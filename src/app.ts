@@ -137,6 +137,8 @@ export async function buildApp(
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Tests lower scrypt's cost for new password hashes; production keeps OWASP's. */
+    passwordCostN?: number;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
     outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
     /** Tests shorten the circuit breaker's waits (src/federation/federation.ts). */
@@ -215,6 +217,7 @@ export async function buildApp(
 
   const services = buildServices({
     db,
+    passwordCostN: options.passwordCostN,
     urls,
     events,
     logger,

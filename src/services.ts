@@ -135,6 +135,8 @@ export interface Services {
 
 export interface ServicesDeps {
   db: Db;
+  /** Tests lower scrypt's cost for new password hashes (src/accounts/passwords.ts). */
+  passwordCostN?: number;
   urls: LocalUrls;
   /** Domain events, recorded with the change they report (src/outbox/). */
   events: Outbox;
@@ -163,7 +165,7 @@ export function buildServices(deps: ServicesDeps): Services {
   const repository = repositories.encounters;
   const newActivityIri = (kind: string) => urls.newActivity(kind).href;
 
-  const passwords = createPasswordHashing();
+  const passwords = createPasswordHashing({ costN: deps.passwordCostN });
   const members = createMembersService({ db, urls, passwords });
   const follows = createFollowsService({
     db,

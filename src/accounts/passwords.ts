@@ -17,20 +17,16 @@ export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 1024;
 
 /** `scrypt$N$r$p$salt$hash`, so the cost can be raised later without breaking old hashes. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, N: number = COST.N): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, {
     ...COST,
+    N,
     maxmem: MAX_MEMORY,
   });
-  return [
-    "scrypt",
-    COST.N,
-    COST.r,
-    COST.p,
-    salt.toString("base64url"),
-    hash.toString("base64url"),
-  ].join("$");
+  return ["scrypt", N, COST.r, COST.p, salt.toString("base64url"), hash.toString("base64url")].join(
+    "$",
+  );
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -93,7 +89,15 @@ export interface PasswordHashing {
  * with `PasswordHashingBusyError`. One per app instance, built in the composition root.
  */
 export function createPasswordHashing(
-  options: { maxConcurrent?: number; maxWaiting?: number } = {},
+  options: {
+    maxConcurrent?: number;
+    maxWaiting?: number;
+    /**
+     * scrypt's N for new hashes. Only tests lower it (each hash at the production cost takes
+     * ~100 ms and 128 MiB); stored hashes carry their own cost, so any of them still verifies.
+     */
+    costN?: number;
+  } = {},
 ): PasswordHashing {
   const maxConcurrent = options.maxConcurrent ?? 2;
   const maxWaiting = options.maxWaiting ?? 8;
@@ -126,7 +130,7 @@ export function createPasswordHashing(
   }
 
   return {
-    hash: (password) => bounded(() => hashPassword(password)),
+    hash: (password) => bounded(() => hashPassword(password, options.costN)),
     verify: (password, stored) => bounded(() => verifyPassword(password, stored)),
     stats: () => ({ running, waiting: waiting.length, peakRunning }),
   };

@@ -54,6 +54,8 @@ function liveDataDirs(): Set<string> {
   return dirs;
 }
 
+const TEST_PASSWORD_COST_N = 2 ** 12;
+
 const isAddressInUse = (error: unknown) =>
   (error as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE";
 
@@ -151,6 +153,9 @@ async function buildOnce(
       // The weekly question ticks once at start, not every minute: a test that runs on a
       // Sunday evening must not see questions appear on its own clock (tests tick by hand).
       weeklyQuestionIntervalMs: 24 * 3_600_000,
+      // Members' passwords hashed at scrypt N=2^12 instead of 2^17: a failed log-in then costs
+      // a few milliseconds, not a loaded machine's second (test/accounts.test.ts keeps the real cost).
+      passwordCostN: TEST_PASSWORD_COST_N,
     });
     cleanups.push(() => app.close());
     return { app, baseUrl: config.origin.origin, close };
