@@ -1,11 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
-import { createBearerAuth, createFailedAttemptLimiter } from "./api/auth.ts";
-import { registerMastodonApi } from "./api/mastodon/register.ts";
-import { registerOAuthRoutes } from "./api/oauth/oauth-routes.ts";
-import { createOAuthServer } from "./api/oauth/oauth-server.ts";
-import { registerApi } from "./api/register.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
@@ -18,9 +13,6 @@ import {
 import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
 import type { AppFederation } from "./federation/app-federation.ts";
 import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
-import { registerDiscoveryRoutes } from "./federation/discovery-routes.ts";
-import { createActivityIri, createActivityOf } from "./federation/encounter-delivery.ts";
-import { registerEncounterRoutes } from "./federation/encounter-routes.ts";
 import {
   createAppFederation,
   type FederationDeps,
@@ -35,12 +27,11 @@ import {
 } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
-import { replyNoteOf } from "./federation/reply-delivery.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
-import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
+import type { LoginThrottleOptions } from "./http/login-throttle.ts";
+import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
-import { registerMediaRoutes } from "./media/media-routes.ts";
 import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import {
   buildRepositories,
@@ -52,10 +43,6 @@ import {
 import { routeFedifyLogs } from "./shared/fedify-logging.ts";
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
-import { registerAuthorizedAppsPage } from "./web/authorized-apps-page.ts";
-import { registerDashboard } from "./web/dashboard-page.ts";
-import { registerAuthorizePage } from "./web/oauth-authorize-page.ts";
-import { registerPages } from "./web/pages.ts";
 
 export const APP_VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -304,95 +291,16 @@ export async function buildApp(
     migrations: await migrationCount(),
     isDraining: () => draining,
   });
-  registerDiscoveryRoutes(http, {
-    members,
-    encounters: repositories.encounters,
-    urls,
+  // Every route over the services: discovery, media, APIs, OAuth, pages (src/http/routes.ts).
+  registerRoutes(http, {
+    config,
     version: APP_VERSION,
-    instanceName: config.instanceName,
-  });
-  registerMediaRoutes(http, { storage: services.mediaStorage });
-  registerEncounterRoutes(http, {
-    encounters: repositories.encounters,
-    replies: repositories.replies,
-  });
-  // One bearer auth (and one failed-token limit) for the own API, OAuth and the Mastodon API.
-  const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
-  const loginThrottle = createLoginThrottle(options.loginThrottle);
-  // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
-  const oauthServer = createOAuthServer({ oauth: services.oauth });
-  http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
-  http.register(registerAuthorizePage, {
-    oauth: services.oauth,
-    server: oauthServer,
-    sessions: repositories.webSessions,
-    members,
-    throttle: loginThrottle,
-    origin: urls.origin,
-    instanceName: config.instanceName,
-  });
-  http.register(registerAuthorizedAppsPage, {
-    oauth: services.oauth,
-    sessions: repositories.webSessions,
-    origin: urls.origin,
-    instanceName: config.instanceName,
-  });
-  registerApi(http, {
-    services,
-    auth,
     urls,
-    version: APP_VERSION,
-    async renderCreate(view) {
-      // The very Create the federation sends and serves, at its fixed, dereferenceable id.
-      const create = await createActivityOf({ members, urls, replies: repositories.replies }, view);
-      const { contextLoader } = federation.createContext(urls.origin, undefined);
-      return {
-        id: createActivityIri(view).href,
-        json: await create.toJsonLd({ format: "compact", contextLoader }),
-      };
-    },
-    async renderReply(view) {
-      const note = await replyNoteOf({ actors, members, urls }, view);
-      const { contextLoader } = federation.createContext(urls.origin, undefined);
-      return note.toJsonLd({ format: "compact", contextLoader });
-    },
-  });
-  // The Mastodon client API (src/api/mastodon/): the same services, Mastodon's shapes.
-  registerMastodonApi(http, {
+    federation,
     services,
     repositories,
-    auth,
-    urls,
-    version: APP_VERSION,
-    instanceName: config.instanceName,
-    lookupActor: (query) => remoteLookup.lookupActor(query),
-  });
-  registerPages(http, {
-    members,
-    follows: services.follows,
-    actors,
-    encounters: repositories.encounters,
-    replies: services.replies,
-    urls,
-    instanceName: config.instanceName,
-  });
-  // The member's dashboard, behind a web login (src/web/dashboard-page.ts).
-  registerDashboard(http, {
-    sessions: repositories.webSessions,
-    members,
-    loginThrottle,
-    series: services.series,
-    trackerData: services.trackerData,
-    checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
-    async linkedAccount(memberId) {
-      const { linkedAccountIri, linkedAccountConfirmed } =
-        await services.trackerSettings.get(memberId);
-      return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
-    },
-    senderHandle: `@instance@${urls.origin.host}`,
-    askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
-    origin: urls.origin,
-    instanceName: config.instanceName,
+    remoteLookup,
+    loginThrottle: options.loginThrottle,
   });
 
   const queueStop = new AbortController();

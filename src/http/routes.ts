@@ -1,0 +1,136 @@
+import type { FastifyInstance } from "fastify";
+import { createBearerAuth, createFailedAttemptLimiter } from "../api/auth.ts";
+import { registerMastodonApi } from "../api/mastodon/register.ts";
+import { registerOAuthRoutes } from "../api/oauth/oauth-routes.ts";
+import { createOAuthServer } from "../api/oauth/oauth-server.ts";
+import { registerApi } from "../api/register.ts";
+import type { AppConfig } from "../config/config.ts";
+import type { AppFederation } from "../federation/app-federation.ts";
+import { registerDiscoveryRoutes } from "../federation/discovery-routes.ts";
+import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
+import { registerEncounterRoutes } from "../federation/encounter-routes.ts";
+import type { RemoteLookup } from "../federation/remote-lookup.ts";
+import { replyNoteOf } from "../federation/reply-delivery.ts";
+import { registerMediaRoutes } from "../media/media-routes.ts";
+import type { Repositories, Services } from "../services.ts";
+import type { LocalUrls } from "../shared/local-urls.ts";
+import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
+import { registerDashboard } from "../web/dashboard-page.ts";
+import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
+import { registerPages } from "../web/pages.ts";
+import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
+
+/**
+ * Every route over the services, registered by the composition root (src/app.ts) on the
+ * server it made: discovery and media, the encounter permalinks, the own JSON API, OAuth and
+ * its pages, the Mastodon client API, the public pages and the member's dashboard. Each
+ * register* call is thin wiring; the behaviour lives in the module it names.
+ */
+export function registerRoutes(
+  http: FastifyInstance,
+  deps: {
+    config: Pick<AppConfig, "instanceName">;
+    version: string;
+    urls: LocalUrls;
+    federation: AppFederation;
+    services: Services;
+    repositories: Repositories;
+    remoteLookup: RemoteLookup;
+    /** Tests shorten the log-in throttle's delays. */
+    loginThrottle?: LoginThrottleOptions;
+  },
+): void {
+  const { config, version, urls, federation, services, repositories, remoteLookup } = deps;
+  const { members } = services;
+  const { actors } = repositories;
+  registerDiscoveryRoutes(http, {
+    members,
+    encounters: repositories.encounters,
+    urls,
+    version,
+    instanceName: config.instanceName,
+  });
+  registerMediaRoutes(http, { storage: services.mediaStorage });
+  registerEncounterRoutes(http, {
+    encounters: repositories.encounters,
+    replies: repositories.replies,
+  });
+  // One bearer auth (and one failed-token limit) for the own API, OAuth and the Mastodon API.
+  const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
+  const loginThrottle = createLoginThrottle(deps.loginThrottle);
+  // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
+  const oauthServer = createOAuthServer({ oauth: services.oauth });
+  http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
+  http.register(registerAuthorizePage, {
+    oauth: services.oauth,
+    server: oauthServer,
+    sessions: repositories.webSessions,
+    members,
+    throttle: loginThrottle,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
+  http.register(registerAuthorizedAppsPage, {
+    oauth: services.oauth,
+    sessions: repositories.webSessions,
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
+  registerApi(http, {
+    services,
+    auth,
+    urls,
+    version,
+    async renderCreate(view) {
+      // The very Create the federation sends and serves, at its fixed, dereferenceable id.
+      const create = await createActivityOf({ members, urls, replies: repositories.replies }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return {
+        id: createActivityIri(view).href,
+        json: await create.toJsonLd({ format: "compact", contextLoader }),
+      };
+    },
+    async renderReply(view) {
+      const note = await replyNoteOf({ actors, members, urls }, view);
+      const { contextLoader } = federation.createContext(urls.origin, undefined);
+      return note.toJsonLd({ format: "compact", contextLoader });
+    },
+  });
+  // The Mastodon client API (src/api/mastodon/): the same services, Mastodon's shapes.
+  registerMastodonApi(http, {
+    services,
+    repositories,
+    auth,
+    urls,
+    version,
+    instanceName: config.instanceName,
+    lookupActor: (query) => remoteLookup.lookupActor(query),
+  });
+  registerPages(http, {
+    members,
+    follows: services.follows,
+    actors,
+    encounters: repositories.encounters,
+    replies: services.replies,
+    urls,
+    instanceName: config.instanceName,
+  });
+  // The member's dashboard, behind a web login (src/web/dashboard-page.ts).
+  registerDashboard(http, {
+    sessions: repositories.webSessions,
+    members,
+    loginThrottle,
+    series: services.series,
+    trackerData: services.trackerData,
+    checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
+    async linkedAccount(memberId) {
+      const { linkedAccountIri, linkedAccountConfirmed } =
+        await services.trackerSettings.get(memberId);
+      return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
+    },
+    senderHandle: `@instance@${urls.origin.host}`,
+    askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
+    origin: urls.origin,
+    instanceName: config.instanceName,
+  });
+}
