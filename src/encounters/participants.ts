@@ -1,4 +1,5 @@
 import type { ActorRow } from "../actors/actors-repository.ts";
+import type { UploadedPhotoFiles } from "../db/schema/media-uploads.ts";
 
 /**
  * Finds the actor behind a participant reference (`@user@host`, a local
@@ -9,17 +10,8 @@ export interface ParticipantResolver {
   resolve(reference: string): Promise<ActorRow>;
 }
 
-/** What the media layer gives back for a stored photo. */
-export interface StoredPhotoFiles {
-  key: string;
-  url: string;
-  thumbnailKey: string;
-  thumbnailUrl: string;
-  mediaType: string;
-  width: number;
-  height: number;
-  blurhash: string | null;
-}
+/** What the media layer gives back for a stored photo (also what an upload keeps until posted). */
+export type StoredPhotoFiles = UploadedPhotoFiles;
 
 /** The part of the media service encounters use. */
 export interface PhotoStore {
