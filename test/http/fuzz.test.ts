@@ -368,6 +368,8 @@ const FEDIFY_ROUTES: Route[] = [
   { method: "GET", path: "/users/:username/outbox" },
   { method: "GET", path: "/users/:username/encounters/:id/activity" },
   { method: "GET", path: "/users/:username/encounters/:id/replies" },
+  { method: "GET", path: "/users/:username/replies/:id" },
+  { method: "GET", path: "/activities/:kind/:id" },
   { method: "GET", path: "/.well-known/webfinger" },
 ];
 
