@@ -43,6 +43,7 @@ import {
 import { routeFedifyLogs } from "./shared/fedify-logging.ts";
 import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
 import { createLogger, type Logger } from "./shared/logger.ts";
+import { createHtmlErrorPages } from "./web/error-pages.ts";
 
 export const APP_VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -277,8 +278,10 @@ export async function buildApp(
   // HTTP: the server (src/http/server.ts), then the routes over the services.
   // Set by close(): answers close their connection, and (with /readyz) the proxy stops sending.
   let draining = false;
+  const htmlErrors = createHtmlErrorPages();
   const http = createHttpServer({
     isDraining: () => draining,
+    htmlErrors,
     config,
     logger,
     federation,
@@ -293,6 +296,7 @@ export async function buildApp(
   });
   // Every route over the services: discovery, media, APIs, OAuth, pages (src/http/routes.ts).
   registerRoutes(http, {
+    htmlErrors,
     config,
     version: APP_VERSION,
     urls,

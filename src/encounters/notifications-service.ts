@@ -45,6 +45,8 @@ export interface NotificationsService {
     username: string,
     options: { limit: number; before?: Date; unreadOnly?: boolean },
   ): Promise<NotificationView[]>;
+  /** How many of the member's notifications are unread (the count in the pages' header). */
+  unreadCount(memberId: string): Promise<number>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
   markRead(username: string, id: string): Promise<NotificationView>;
   /** Removes one of the member's notifications (an app's "dismiss"); 404 for anyone else's. */
@@ -126,6 +128,14 @@ export function createNotificationsService(deps: {
       const views: NotificationView[] = [];
       for (const row of rows) views.push(await withEncounter(row));
       return views;
+    },
+
+    async unreadCount(memberId) {
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(notifications)
+        .where(and(eq(notifications.memberId, memberId), isNull(notifications.readAt)));
+      return Number(row?.count ?? 0);
     },
 
     async dismiss(username, id) {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from "../db/database-errors.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { isDomainError } from "../shared/errors.ts";
+import type { HtmlErrorPages } from "../web/error-pages.ts";
 
 const STATUS_BY_CODE = {
   invalid: 422,
@@ -68,8 +69,9 @@ export function replyDatabaseUnavailable(
  * Errors a person can fix keep their message; anything unexpected is logged
  * and answered without internals.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, html?: HtmlErrorPages): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (html?.wanted(request)) return htmlErrorAnswer(html, error, request, reply);
     if (isDomainError(error)) {
       return reply.status(STATUS_BY_CODE[error.code]).send({ error: error.message });
     }
@@ -97,6 +99,33 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: `Nothing at ${request.method} ${request.url.split("?")[0]}.` }),
+    html?.wanted(request)
+      ? html.send(request, reply, 404)
+      : reply
+          .status(404)
+          .send({ error: `Nothing at ${request.method} ${request.url.split("?")[0]}.` }),
   );
+}
+
+/** The same decisions as the JSON answers, as a page for a browser. */
+function htmlErrorAnswer(
+  html: HtmlErrorPages,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (isDomainError(error))
+    return html.send(request, reply, STATUS_BY_CODE[error.code], error.message);
+  if (isPhotoRejectedError(error)) return html.send(request, reply, error.status, error.message);
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return html.send(request, reply, status, error.message);
+  const refused = refusedValueMessage(error);
+  if (refused) return html.send(request, reply, 400, refused);
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, "the database is unavailable");
+    reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    return html.send(request, reply, 503);
+  }
+  request.log.error({ err: error }, "request failed");
+  return html.send(request, reply, 500);
 }

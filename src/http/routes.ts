@@ -16,8 +16,11 @@ import type { Repositories, Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
+import type { HtmlErrorPages } from "../web/error-pages.ts";
+import { registerLoginPages } from "../web/login-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
+import { registerWeb } from "../web/register.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 /**
@@ -36,6 +39,8 @@ export function registerRoutes(
     services: Services;
     repositories: Repositories;
     remoteLookup: RemoteLookup;
+    /** Error answers as pages for browsers, given the web kit here. */
+    htmlErrors?: HtmlErrorPages;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
   },
@@ -61,21 +66,6 @@ export function registerRoutes(
   // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
   const oauthServer = createOAuthServer({ oauth: services.oauth });
   http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
-  http.register(registerAuthorizePage, {
-    oauth: services.oauth,
-    server: oauthServer,
-    sessions: repositories.webSessions,
-    members,
-    throttle: loginThrottle,
-    origin: urls.origin,
-    instanceName: config.instanceName,
-  });
-  http.register(registerAuthorizedAppsPage, {
-    oauth: services.oauth,
-    sessions: repositories.webSessions,
-    origin: urls.origin,
-    instanceName: config.instanceName,
-  });
   registerApi(http, {
     services,
     auth,
@@ -106,31 +96,52 @@ export function registerRoutes(
     instanceName: config.instanceName,
     lookupActor: (query) => remoteLookup.lookupActor(query),
   });
-  registerPages(http, {
-    members,
-    follows: services.follows,
-    actors,
-    encounters: repositories.encounters,
-    replies: services.replies,
-    urls,
-    instanceName: config.instanceName,
-  });
-  // The member's dashboard, behind a web login (src/web/dashboard-page.ts).
-  registerDashboard(http, {
-    sessions: repositories.webSessions,
-    members,
-    loginThrottle,
-    series: services.series,
-    trackerData: services.trackerData,
-    checkIn: (memberId, input, source) => services.weeklyQuestions.checkIn(memberId, input, source),
-    async linkedAccount(memberId) {
-      const { linkedAccountIri, linkedAccountConfirmed } =
-        await services.trackerSettings.get(memberId);
-      return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
+  // The pages, in their own scope with the web kit (src/web/register.ts).
+  const sessions = repositories.webSessions;
+  registerWeb(
+    http,
+    {
+      instanceName: config.instanceName,
+      origin: urls.origin,
+      sessions,
+      unreadCount: (memberId) => services.notifications.unreadCount(memberId),
+      htmlErrors: deps.htmlErrors,
     },
-    senderHandle: `@instance@${urls.origin.host}`,
-    askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
-    origin: urls.origin,
-    instanceName: config.instanceName,
-  });
+    (scope, web) => {
+      registerLoginPages(scope, { members, sessions, web, throttle: loginThrottle });
+      registerAuthorizePage(scope, {
+        oauth: services.oauth,
+        server: oauthServer,
+        sessions,
+        members,
+        throttle: loginThrottle,
+        web,
+      });
+      registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
+      registerPages(scope, {
+        members,
+        follows: services.follows,
+        actors,
+        encounters: repositories.encounters,
+        replies: services.replies,
+        urls,
+        web,
+      });
+      // The member's dashboard (src/web/dashboard-page.ts).
+      registerDashboard(scope, {
+        web,
+        series: services.series,
+        trackerData: services.trackerData,
+        checkIn: (memberId, input, source) =>
+          services.weeklyQuestions.checkIn(memberId, input, source),
+        async linkedAccount(memberId) {
+          const { linkedAccountIri, linkedAccountConfirmed } =
+            await services.trackerSettings.get(memberId);
+          return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
+        },
+        senderHandle: `@instance@${urls.origin.host}`,
+        askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
+      });
+    },
+  );
 }

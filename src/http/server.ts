@@ -5,9 +5,11 @@ import type { AppFederation } from "../federation/app-federation.ts";
 import { inboxSenderRefusal } from "../federation/inbox-sender.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerFedifyBridge } from "./fedify-bridge.ts";
 import { registerInputGuards } from "./input-guards.ts";
+import { registerSecurityHeaders } from "./security-headers.ts";
 
 /**
  * The Fastify instance before any route: who is the client (TRUST_PROXY), limits, the one
@@ -22,6 +24,8 @@ export function createHttpServer(deps: {
   members: Pick<MembersService, "findByUsername">;
   /** Runs a request's work in the app's scope (its Fedify log route, src/shared/fedify-logging.ts). */
   inScope?: <T>(fn: () => T) => T;
+  /** Error answers as pages for browsers (the web kit is attached once the routes exist). */
+  htmlErrors?: HtmlErrorPages;
   /** True once the process is stopping: answers then ask the client to close its connection. */
   isDraining?: () => boolean;
 }): FastifyInstance {
@@ -53,7 +57,9 @@ export function createHttpServer(deps: {
       done();
     });
   }
-  registerErrorHandling(http);
+  registerErrorHandling(http, deps.htmlErrors);
+  // Before the routes: their answers get the headers and the compression.
+  registerSecurityHeaders(http, urls.origin);
   // Before the Fedify bridge: a NUL in a path or query never reaches a dispatcher.
   registerInputGuards(http);
   registerFedifyBridge(http, deps.federation, {

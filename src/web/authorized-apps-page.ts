@@ -1,12 +1,10 @@
-import formbody from "@fastify/formbody";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { OAuthService } from "../accounts/oauth-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { idParamsSchema } from "../shared/input.ts";
 import type { Language } from "./i18n.ts";
 import { formatInstant } from "./render-encounter.ts";
-import { requestLanguage, sendPage } from "./respond.ts";
-import { isSameOrigin, noStore, sessionMember, type WebSessions } from "./session.ts";
+import type { WebKit } from "./web-kit.ts";
 
 /*
  * /settings/apps: the apps the logged-in member authorized through OAuth, and a button to
@@ -15,9 +13,7 @@ import { isSameOrigin, noStore, sessionMember, type WebSessions } from "./sessio
 
 export interface AuthorizedAppsPageDeps {
   oauth: Pick<OAuthService, "authorizedApps" | "revokeAuthorization">;
-  sessions: WebSessions;
-  origin: URL;
-  instanceName: string;
+  web: WebKit;
 }
 
 const W = {
@@ -30,7 +26,6 @@ const W = {
     since: "autorisée le {date}",
     used: "dernière utilisation le {date}",
     revoke: "Retirer l'accès",
-    badOrigin: "Ce formulaire doit être envoyé depuis une page de cette instance.",
   },
   en: {
     title: "Authorized apps",
@@ -41,29 +36,23 @@ const W = {
     since: "authorized on {date}",
     used: "last used on {date}",
     revoke: "Withdraw access",
-    badOrigin: "This form must be sent from a page of this instance.",
   },
 } as const;
 
-export async function registerAuthorizedAppsPage(
+/** Registered in the pages' scope (src/web/register.ts), which parses forms. */
+export function registerAuthorizedAppsPage(
   scope: FastifyInstance,
   deps: AuthorizedAppsPageDeps,
-): Promise<void> {
-  await scope.register(formbody, { bodyLimit: 1024 });
-
-  async function memberOr(request: FastifyRequest, reply: FastifyReply) {
-    const member = await sessionMember(deps.sessions, request);
-    if (!member)
-      noStore(reply).redirect(`/login?next=${encodeURIComponent("/settings/apps")}`, 302);
-    return member;
-  }
+): void {
+  const { web } = deps;
 
   const day = (lang: Language, date: Date) => formatInstant(lang, date);
 
   scope.get("/settings/apps", async (request, reply) => {
-    const member = await memberOr(request, reply);
+    const member = await web.requireMember(request, reply);
     if (!member) return reply;
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const w = W[lang];
     const apps = await deps.oauth.authorizedApps(member.id);
     const items = apps
@@ -71,28 +60,20 @@ export async function registerAuthorizedAppsPage(
         (entry) => `<li><strong>${escapeHtml(entry.app.name)}</strong>
 <br>${escapeHtml(w.scopes)} : ${entry.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(" ")}
 <br><span class="meta">${escapeHtml(w.since.replace("{date}", day(lang, entry.authorizedAt)))}${entry.lastUsedAt ? ` · ${escapeHtml(w.used.replace("{date}", day(lang, entry.lastUsedAt)))}` : ""}</span>
-<form method="post" action="/settings/apps/${escapeHtml(entry.app.id)}/revoke"><button type="submit">${escapeHtml(w.revoke)}</button></form></li>`,
+<form method="post" action="/settings/apps/${escapeHtml(entry.app.id)}/revoke">${context.csrfField()}<button type="submit">${escapeHtml(w.revoke)}</button></form></li>`,
       )
       .join("\n");
     const body = `<h1>${escapeHtml(w.title)}</h1>
 <p>${escapeHtml(w.intro)}</p>
 ${apps.length > 0 ? `<ul class="apps">\n${items}\n</ul>` : `<p>${escapeHtml(w.none)}</p>`}`;
-    return sendPage(noStore(reply).header("x-frame-options", "DENY"), deps.instanceName, {
-      lang,
-      title: w.title,
-      body,
-    });
+    return web.send(reply, context, { title: w.title, body });
   });
 
-  scope.post("/settings/apps/:id/revoke", async (request, reply) => {
-    const member = await memberOr(request, reply);
+  scope.post("/settings/apps/:id/revoke", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const member = await web.requireMember(request, reply);
     if (!member) return reply;
-    if (!isSameOrigin(request, deps.origin)) {
-      const lang = requestLanguage(request);
-      return noStore(reply).status(403).type("text/plain; charset=utf-8").send(W[lang].badOrigin);
-    }
     const parsed = idParamsSchema.safeParse(request.params);
     if (parsed.success) await deps.oauth.revokeAuthorization(member.id, parsed.data.id);
-    return noStore(reply).redirect("/settings/apps", 303);
+    return reply.redirect("/settings/apps", 303);
   });
 }

@@ -157,7 +157,7 @@ export function renderWeeklyChart(
   const ceilingY = round(baseline - scales.exposureHeight(band.ceiling));
   const right = CHART.left + PLOT_W;
 
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="weekly-chart" role="img" aria-labelledby="sdp-chart-title sdp-chart-desc" viewBox="0 0 ${CHART.width} ${CHART.height}" width="100%" style="max-width:${CHART.width}px">
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="weekly-chart" role="img" aria-labelledby="sdp-chart-title sdp-chart-desc" viewBox="0 0 ${CHART.width} ${CHART.height}" width="100%">
 <title id="sdp-chart-title">${escapeHtml(w.title)}</title>
 <desc id="sdp-chart-desc">${escapeHtml(fill(w.desc, band, lang))}</desc>
 <defs>${patterns}</defs>

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { Member, MembersService } from "../accounts/members-service.ts";
+import type { Member } from "../accounts/members-service.ts";
 import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
 import { STATUS_LABELS } from "../exposure/model/status.ts";
 import type { LastSeenPerson, SeriesService } from "../exposure/series-service.ts";
@@ -9,14 +9,12 @@ import {
   AskAgainTooSoonError,
   type WeeklyQuestionService,
 } from "../exposure/weekly-question-service.ts";
-import type { LoginThrottle } from "../http/login-throttle.ts";
 import { DomainError } from "../shared/errors.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
 import { renderLegend, renderWeeklyChart, renderWeeklyTable } from "./dashboard-chart.ts";
 import type { Language } from "./i18n.ts";
-import { logoutForm, registerLoginPages } from "./login-page.ts";
-import { requestLanguage, sendPage } from "./respond.ts";
-import { isSameOrigin, noStore, sessionMember, type WebSessions } from "./session.ts";
+import { noStore } from "./session.ts";
+import type { PageContext, WebKit } from "./web-kit.ts";
 
 /*
  * The member's own dashboard: the 12-week chart, this week's status, who they have not
@@ -25,11 +23,7 @@ import { isSameOrigin, noStore, sessionMember, type WebSessions } from "./sessio
  */
 
 export interface DashboardDeps {
-  /** Web log-in sessions (src/web/session.ts). */
-  sessions: WebSessions;
-  members: Pick<MembersService, "checkPassword">;
-  /** Limits password guessing on the log-in form (src/http/login-throttle.ts). */
-  loginThrottle: LoginThrottle;
+  web: WebKit;
   series: SeriesService;
   trackerData: Pick<TrackerDataService, "exportData">;
   /** Records this week's answer to the weekly question, from the form on the page. */
@@ -40,8 +34,6 @@ export interface DashboardDeps {
   senderHandle: string;
   /** Sends the weekly question again (at most once an hour), from the button on the page. */
   askAgain: WeeklyQuestionService["askAgain"];
-  origin: URL;
-  instanceName: string;
 }
 
 const W = {
@@ -154,9 +146,10 @@ function linkedAccountSection(
 ${linked.iri ? `<p>${fill(w.linkedFollow, { sender })}</p>` : ""}</section>`;
 }
 
-function questionForm(lang: Language): string {
-  const w = W[lang];
+function questionForm(context: PageContext): string {
+  const w = W[context.lang];
   return `<form method="post" action="/tracker/checkin" class="checkin" id="question">
+${context.csrfField()}
 <fieldset><legend>${escapeHtml(w.question)}</legend>
 <label><input type="radio" name="answer" value="yes" required> ${escapeHtml(w.yes)}</label>
 <label><input type="radio" name="answer" value="no"> ${escapeHtml(w.no)}</label>
@@ -166,9 +159,10 @@ function questionForm(lang: Language): string {
 }
 
 /** The button that asks for the question again; `asked`: it was just sent. */
-function askAgainForm(lang: Language, asked: boolean): string {
-  const w = W[lang];
+function askAgainForm(context: PageContext, asked: boolean): string {
+  const w = W[context.lang];
   return `${asked ? `<p role="status">${escapeHtml(w.askedAgain)}</p>` : ""}<form method="post" action="/tracker/question" class="ask-again">
+${context.csrfField()}
 <button type="submit">${escapeHtml(w.askAgain)}</button> <small>${escapeHtml(w.askAgainHelp)}</small>
 </form>`;
 }
@@ -201,85 +195,53 @@ function lastSeenSection(people: LastSeenPerson[], lang: Language): string {
   return `${reminders ? `<ul class="reminders" role="status">${reminders}</ul>` : ""}<ul class="last-seen">${all}</ul>`;
 }
 
+/** Registered in the pages' scope (src/web/register.ts), which parses forms. */
 export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): void {
-  const { sessions } = deps;
-  // Its own scope: the login form parser stays out of the API's JSON and multipart routes.
-  http.register(async (scope) => {
-    await registerLoginPages(scope, {
-      members: deps.members,
-      sessions,
-      origin: deps.origin,
-      instanceName: deps.instanceName,
-      throttle: deps.loginThrottle,
-    });
-    // In the login scope: the other forms of these pages, parsed by the same parser.
-    scope.post("/tracker/checkin", async (request, reply) => {
-      const member = await formMember(request, reply);
-      if (!member) return reply;
-      const lang = requestLanguage(request);
-      const parsed = checkinForm.safeParse(request.body ?? {});
-      if (!parsed.success) {
-        return reply
-          .status(422)
-          .type("text/plain; charset=utf-8")
-          .send(W[lang].badCheckin.replace("{max}", String(MAX_ANSWER_COUNT)));
-      }
-      try {
-        await deps.checkIn(member.id, parsed.data, "web");
-      } catch (error) {
-        if (error instanceof DomainError) {
-          return reply.status(422).type("text/plain; charset=utf-8").send(error.message);
-        }
-        throw error;
-      }
-      return reply.redirect("/tracker", 303);
-    });
+  const { web } = deps;
 
-    scope.post("/tracker/question", async (request, reply) => {
-      const member = await formMember(request, reply);
-      if (!member) return reply;
-      try {
-        await deps.askAgain(member.id);
-      } catch (error) {
-        if (!(error instanceof AskAgainTooSoonError)) throw error;
-        return reply
-          .status(429)
-          .header("Retry-After", String(error.retryAfterSeconds))
-          .type("text/plain; charset=utf-8")
-          .send(error.message);
+  http.post("/tracker/checkin", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const member = await web.requireMember(request, reply);
+    if (!member) return reply;
+    const { lang } = await web.context(request, reply);
+    const parsed = checkinForm.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      return reply
+        .status(422)
+        .type("text/plain; charset=utf-8")
+        .send(W[lang].badCheckin.replace("{max}", String(MAX_ANSWER_COUNT)));
+    }
+    try {
+      await deps.checkIn(member.id, parsed.data, "web");
+    } catch (error) {
+      if (error instanceof DomainError) {
+        return reply.status(422).type("text/plain; charset=utf-8").send(error.message);
       }
-      return reply.redirect("/tracker?asked=1", 303);
-    });
+      throw error;
+    }
+    return reply.redirect("/tracker", 303);
   });
 
-  /**
-   * The member posting a form of these pages: a session, and a form posted from this site
-   * (CSRF); otherwise the redirect or the 403 is sent (and undefined).
-   */
-  async function formMember(request: FastifyRequest, reply: FastifyReply) {
-    const member = await memberOr(request, reply);
-    if (!member) return undefined;
-    noStore(reply);
-    if (!isSameOrigin(request, deps.origin)) {
-      reply.status(403).type("text/plain").send("This form must come from this site.");
-      return undefined;
+  http.post("/tracker/question", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const member = await web.requireMember(request, reply);
+    if (!member) return reply;
+    try {
+      await deps.askAgain(member.id);
+    } catch (error) {
+      if (!(error instanceof AskAgainTooSoonError)) throw error;
+      return reply
+        .status(429)
+        .header("Retry-After", String(error.retryAfterSeconds))
+        .type("text/plain; charset=utf-8")
+        .send(error.message);
     }
-    return member;
-  }
-
-  /** The logged-in member, or a redirect to the login form (and undefined). */
-  async function memberOr(request: FastifyRequest, reply: FastifyReply) {
-    const member = await sessionMember(sessions, request);
-    if (!member) {
-      noStore(reply).redirect(`/login?next=${encodeURIComponent(request.url)}`, 302);
-    }
-    return member;
-  }
+    return reply.redirect("/tracker?asked=1", 303);
+  });
 
   http.get("/tracker", async (request, reply) => {
-    const member: Member | undefined = await memberOr(request, reply);
+    const member: Member | undefined = await web.requireMember(request, reply);
     if (!member) return reply;
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const w = W[lang];
     const [view, people, linked] = await Promise.all([
       deps.series.series(member.id, 12),
@@ -321,9 +283,9 @@ ${renderWeeklyChart(chartWeeks, band, lang)}
 <figcaption>${escapeHtml(w.legend)} ${renderLegend(lang)}</figcaption>
 </figure>
 ${renderWeeklyTable(chartWeeks, band, lang)}
-${questionForm(lang)}
+${questionForm(context)}
 ${linkedAccountSection(linked, deps.senderHandle, lang)}
-${askAgainForm(lang, (request.query as { asked?: unknown }).asked === "1")}
+${askAgainForm(context, (request.query as { asked?: unknown }).asked === "1")}
 <h2>${escapeHtml(w.lastSeen)}</h2>
 ${lastSeenSection(people, lang)}
 <h2>${escapeHtml(w.caveatsTitle)}</h2>
@@ -331,15 +293,14 @@ ${lastSeenSection(people, lang)}
 <p><a href="/exposure">${escapeHtml(w.how)}</a></p>
 <h2>${escapeHtml(w.exportTitle)}</h2>
 <p><a href="/tracker/export.json" download>${escapeHtml(w.exportJson)}</a> · <a href="/tracker/export.csv" download>${escapeHtml(w.exportCsv)}</a></p>
-<p><a href="/settings/apps">${escapeHtml(w.apps)}</a></p>
-${logoutForm(lang)}`;
-    return sendPage(noStore(reply), deps.instanceName, { lang, title: w.title, body });
+<p><a href="/settings/apps">${escapeHtml(w.apps)}</a></p>`;
+    return web.send(reply, context, { title: w.title, body });
   });
 
   // Downloads through the page session: GET only, nothing changes, so a cross-site link at
   // most makes the member download their own file.
   http.get("/tracker/export.:format", async (request, reply) => {
-    const member = await memberOr(request, reply);
+    const member = await web.requireMember(request, reply);
     if (!member) return reply;
     const format = (request.params as { format: string }).format;
     if (format !== "json" && format !== "csv") return reply.callNotFound();
@@ -352,11 +313,10 @@ ${logoutForm(lang)}`;
   });
 
   http.get("/exposure", async (request, reply) => {
-    const lang = requestLanguage(request);
-    return sendPage(reply, deps.instanceName, {
-      lang,
-      title: W[lang].how,
-      body: EXPOSURE_TEXT[lang],
+    const context = await web.context(request, reply);
+    return web.send(reply, context, {
+      title: W[context.lang].how,
+      body: EXPOSURE_TEXT[context.lang],
     });
   });
 }

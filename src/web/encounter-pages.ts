@@ -17,14 +17,8 @@ import {
   tagPath,
 } from "./render-encounter.ts";
 import { renderRepliesHtml } from "./render-replies.ts";
-import {
-  onePage,
-  PAGE_SIZE,
-  parseBefore,
-  requestLanguage,
-  sendMessagePage,
-  sendPage,
-} from "./respond.ts";
+import { onePage, PAGE_SIZE, parseBefore } from "./respond.ts";
+import type { WebKit } from "./web-kit.ts";
 
 export interface EncounterPagesDeps {
   members: MembersService;
@@ -33,7 +27,7 @@ export interface EncounterPagesDeps {
   /** The replies anyone may read, shown under the encounter. */
   replies: Pick<RepliesService, "list">;
   urls: LocalUrls;
-  instanceName: string;
+  web: WebKit;
 }
 
 const permalinkParams = z.object({
@@ -77,7 +71,7 @@ ${renderEncounterList(items, lang, deps.urls, olderHref)}
 }
 
 export function registerEncounterPages(app: FastifyInstance, deps: EncounterPagesDeps): void {
-  const { members, encounters, replies, urls, instanceName } = deps;
+  const { members, encounters, replies, urls, web } = deps;
 
   async function findShown(
     username: string,
@@ -93,22 +87,21 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
   }
 
   app.get("/@:username/:id", async (request, reply) => {
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const params = permalinkParams.safeParse(request.params);
     const found = params.success
       ? await findShown(params.data.username, params.data.id)
       : undefined;
     if (found === "gone") {
-      return sendMessagePage(reply, instanceName, {
-        lang,
+      return web.sendMessage(reply, context, {
         status: 410,
         title: "gone",
         text: "goneText",
       });
     }
     if (!found) {
-      return sendMessagePage(reply, instanceName, {
-        lang,
+      return web.sendMessage(reply, context, {
         status: 404,
         title: "notFound",
         text: "encounterNotFound",
@@ -134,16 +127,16 @@ ${renderRepliesHtml(shown, lang)}
       found.visibility === "unlisted" ? `<meta name="robots" content="noindex">` : "",
     ].join("\n");
     const title = `${isolateBidi(author)}: “${isolateBidi(excerpt)}”`;
-    return sendPage(reply, instanceName, { lang, title, body, head });
+    return web.send(reply, context, { title, body, head });
   });
 
   app.get("/tags/:keyword", async (request, reply) => {
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const params = tagParams.safeParse(request.params);
     const before = parseBefore(request.query);
     if (!params.success || before === null) {
-      return sendMessagePage(reply, instanceName, {
-        lang,
+      return web.sendMessage(reply, context, {
         status: 400,
         title: "badRequest",
         text: params.success ? "badBefore" : "badKeyword",
@@ -172,6 +165,6 @@ ${renderRepliesHtml(shown, lang)}
     const body = `<h1>${heading}</h1>
 <p>${intro}</p>
 ${renderEncounterList(items, lang, urls, olderHref)}`;
-    return sendPage(reply, instanceName, { lang, title, body });
+    return web.send(reply, context, { title, body });
   });
 }

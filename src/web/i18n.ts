@@ -59,6 +59,29 @@ const MESSAGES = {
     badBefore:
       "Le paramètre « before » doit être une date ISO 8601, par exemple 2026-03-01T12:00:00.000Z.",
     badKeyword: "Un mot-clé fait 1 à 50 lettres, chiffres ou « _ », sans espace.",
+    navLabel: "Navigation principale",
+    navHome: "Accueil",
+    navCompose: "Écrire",
+    navNotifications: "Notifications",
+    navUnread: "non lues",
+    navWeek: "Ma semaine",
+    navSettings: "Réglages",
+    navLogout: "Se déconnecter",
+    navLogin: "Se connecter",
+    navJoin: "Rejoindre",
+    formExpired: "Formulaire expiré",
+    formExpiredText:
+      "Ce formulaire n'a pas été envoyé depuis une page de cette instance, ou il a expiré : recharge la page et envoie-le à nouveau.",
+    forbidden: "Accès refusé",
+    forbiddenText: "Tu n'as pas accès à cette page.",
+    notFoundText: "Il n'y a rien à cette adresse. Vérifie le lien, ou repars de l'accueil.",
+    serverError: "Erreur du serveur",
+    serverErrorText:
+      "Quelque chose s'est mal passé de notre côté. Ce que tu as déjà enregistré est intact : réessaie dans un instant.",
+    unavailable: "Service momentanément indisponible",
+    unavailableText:
+      "Le serveur ne peut pas répondre pour l'instant : réessaie dans quelques secondes.",
+    tooLarge: "Envoi trop volumineux",
   },
   en: {
     tagline: "A fediverse server for telling your encounters.",
@@ -115,6 +138,29 @@ const MESSAGES = {
     badBefore:
       "The “before” parameter must be an ISO 8601 date, for example 2026-03-01T12:00:00.000Z.",
     badKeyword: "A keyword is 1 to 50 letters, digits or “_”, without spaces.",
+    navLabel: "Main navigation",
+    navHome: "Home",
+    navCompose: "Write",
+    navNotifications: "Notifications",
+    navUnread: "unread",
+    navWeek: "My week",
+    navSettings: "Settings",
+    navLogout: "Log out",
+    navLogin: "Log in",
+    navJoin: "Join",
+    formExpired: "Form expired",
+    formExpiredText:
+      "This form was not sent from a page of this instance, or it has expired: reload the page and send it again.",
+    forbidden: "Forbidden",
+    forbiddenText: "You do not have access to this page.",
+    notFoundText:
+      "There is nothing at this address. Check the link, or start again from the home page.",
+    serverError: "Server error",
+    serverErrorText:
+      "Something went wrong on our side. What you already saved is intact: try again in a moment.",
+    unavailable: "Temporarily unavailable",
+    unavailableText: "The server cannot answer right now: try again in a few seconds.",
+    tooLarge: "Upload too large",
   },
 } as const satisfies Record<Language, Record<string, string>>;
 

@@ -1,52 +1,87 @@
+import type { Member } from "../accounts/members-service.ts";
 import { escapeHtml } from "../shared/html.ts";
-import type { Language } from "./i18n.ts";
+import { type Language, translate } from "./i18n.ts";
 
-const STYLE = `
-:root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.5}
-body{max-width:40rem;margin:0 auto;padding:1.5rem}
-header a{text-decoration:none;font-weight:700}
-.handle{color:GrayText;font-family:ui-monospace,monospace;overflow-wrap:anywhere}
-.counts{display:flex;flex-wrap:wrap;gap:0 1.5rem}
-.h-entry{border-top:1px solid GrayText;padding:1rem 0}
-.h-entry img{max-width:100%;height:auto;border-radius:.3rem}
-.meta,.reactions{color:GrayText;font-size:.9rem}
-dl{display:grid;grid-template-columns:auto 1fr;gap:0 1rem}dt{font-weight:600}dd{margin:0}
-code{overflow-wrap:anywhere}
-.profile-header{display:block;width:100%;height:auto;aspect-ratio:3/1;object-fit:cover;border-radius:.3rem}
-.avatar{display:block;width:6rem;height:6rem;border-radius:50%;margin-top:-3rem;border:3px solid Canvas;position:relative}
-.profile-header+.avatar{margin-left:1rem}.avatar:first-child{margin-top:0}
-.profile-fields{border-block:1px solid GrayText;padding:.5rem 0}.profile-fields dd{overflow-wrap:anywhere}
-ol.replies{list-style:none;padding:0}
-.reply{border-top:1px solid GrayText;padding:.5rem 0}
-.reply-avatar{width:3rem;height:3rem;border-radius:.3rem;vertical-align:middle;object-fit:cover}
-.answering{color:GrayText;font-size:.9rem;margin:0}
-`;
-
-/**
- * The page frame shared by every HTML page; `body` and `head` must already be
- * escaped HTML. No script: every page works without JavaScript.
- */
-export function layout(page: {
+export interface Frame {
   lang: Language;
   title: string;
+  /** Escaped HTML. */
   body: string;
   instanceName: string;
   /** Extra elements for <head>, e.g. the ActivityPub alternate link. */
   head?: string;
-}) {
+  /** The logged-in member and their unread notifications; undefined for a visitor. */
+  viewer?: { member: Member; unread: number };
+  /** The request's path: the current link is marked, and the switches come back to it. */
+  path: string;
+  csrfField(): string;
+  assets: { styleHref: string; scriptHref: string };
+}
+
+const OTHER: Record<Language, Language> = { fr: "en", en: "fr" };
+const LANGUAGE_NAMES: Record<Language, string> = { fr: "Français", en: "English" };
+
+function navLink(href: string, label: string, path: string, extra = ""): string {
+  const pathname = path.split("?")[0];
+  const current = pathname === href ? ' aria-current="page"' : "";
+  return `<li><a href="${escapeHtml(href)}"${current}>${escapeHtml(label)}${extra}</a></li>`;
+}
+
+/** The header of every page: where a member goes, or how a visitor logs in or joins. */
+function header(frame: Frame): string {
+  const { lang, path, viewer } = frame;
+  const t = (key: Parameters<typeof translate>[1]) => translate(lang, key);
+  const next = encodeURIComponent(path);
+  const links = viewer
+    ? [
+        navLink("/home", t("navHome"), path),
+        navLink("/compose", t("navCompose"), path),
+        navLink(
+          "/notifications",
+          t("navNotifications"),
+          path,
+          viewer.unread > 0
+            ? ` <span class="badge">${viewer.unread}<span class="visually-hidden"> ${escapeHtml(t("navUnread"))}</span></span>`
+            : "",
+        ),
+        navLink("/tracker", t("navWeek"), path),
+        navLink("/settings", t("navSettings"), path),
+        `<li><form method="post" action="/logout">${frame.csrfField()}<button type="submit" class="link-button">${escapeHtml(t("navLogout"))}</button></form></li>`,
+      ]
+    : [
+        navLink("/tags/socialdapres", "#Socialdapres", path),
+        navLink("/login", t("navLogin"), path),
+        navLink("/join", t("navJoin"), path),
+      ];
+  const other = OTHER[lang];
+  links.push(
+    `<li><a href="/language/${other}?next=${escapeHtml(next)}" hreflang="${other}" lang="${other}">${LANGUAGE_NAMES[other]}</a></li>`,
+  );
+  return `<header class="site"><nav aria-label="${escapeHtml(t("navLabel"))}">
+<a class="brand" href="${viewer ? "/home" : "/"}">${escapeHtml(frame.instanceName)}</a>
+<ul>${links.join("")}</ul>
+</nav></header>`;
+}
+
+/**
+ * The page frame shared by every HTML page; `body` and `head` must already be escaped
+ * HTML. Every page works without its script, which only adds conveniences.
+ */
+export function layout(frame: Frame) {
   return `<!doctype html>
-<html lang="${page.lang}">
+<html lang="${frame.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(page.title)}</title>
-<style>${STYLE}</style>
-${page.head ?? ""}
+<title>${escapeHtml(frame.title)}</title>
+<link rel="stylesheet" href="${frame.assets.styleHref}">
+<script src="${frame.assets.scriptHref}" defer></script>
+${frame.head ?? ""}
 </head>
 <body>
-<header><a href="/">${escapeHtml(page.instanceName)}</a></header>
+${header(frame)}
 <main>
-${page.body}
+${frame.body}
 </main>
 </body>
 </html>`;

@@ -1,4 +1,3 @@
-import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
@@ -6,23 +5,20 @@ import { PasswordHashingBusyError } from "../accounts/passwords.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { Language } from "./i18n.ts";
-import { requestLanguage, sendPage } from "./respond.ts";
 import {
   clearedSessionCookie,
-  isSameOrigin,
   noStore,
   readCookie,
   SESSION_COOKIE,
   sessionCookie,
-  sessionMember,
   type WebSessions,
 } from "./session.ts";
+import type { PageContext, WebKit } from "./web-kit.ts";
 
 export interface LoginDeps {
   members: Pick<MembersService, "checkPassword">;
   sessions: WebSessions;
-  origin: URL;
-  instanceName: string;
+  web: WebKit;
   /** Failed log-ins per client address, and a slower path for an account under attack. */
   throttle: LoginThrottle;
 }
@@ -39,9 +35,7 @@ const WORDS = {
       "Ce compte reçoit beaucoup de tentatives de connexion en ce moment : réessayez dans {s} secondes.",
     serverBusy:
       "Le serveur vérifie beaucoup de mots de passe en ce moment : réessayez dans {s} secondes.",
-    badOrigin: "Ce formulaire doit être envoyé depuis une page de cette instance.",
     invalid: "Indiquez un nom d'utilisateur·ice et un mot de passe.",
-    logout: "Se déconnecter",
     toTracker:
       "Connectez-vous avec votre compte de cette instance (pas celui de Mastodon). Vous reviendrez ensuite sur votre suivi : le formulaire de la question de la semaine et votre compte relié y sont.",
     toPage: "Après connexion, vous reviendrez à la page demandée.",
@@ -56,17 +50,12 @@ const WORDS = {
     accountBusy:
       "This account is receiving many log-in attempts right now: try again in {s} seconds.",
     serverBusy: "The server is checking many passwords right now: try again in {s} seconds.",
-    badOrigin: "This form must be sent from a page of this instance.",
     invalid: "Give a username and a password.",
-    logout: "Log out",
     toTracker:
       "Log in with your account on this instance (not your Mastodon one). You will then be back on your tracker: the weekly question's form and your linked account are there.",
     toPage: "After logging in, you will be back on the page you asked for.",
   },
 } as const;
-
-export const logoutForm = (lang: Language) =>
-  `<form method="post" action="/logout"><button type="submit">${escapeHtml(WORDS[lang].logout)}</button></form>`;
 
 const loginBody = z.object({
   username: z.string().trim().min(1).max(64),
@@ -75,8 +64,8 @@ const loginBody = z.object({
 });
 
 /** Only a path of this site: never `//elsewhere` or an absolute URL (no open redirect). */
-export function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])[^\s]*$/.test(next) ? next : "/tracker";
+export function safeNext(next: unknown, fallback = "/tracker"): string {
+  return typeof next === "string" && /^\/(?![/\\])[^\s]*$/.test(next) ? next : fallback;
 }
 
 export type LoginCheck =
@@ -122,19 +111,15 @@ export async function checkLogin(
 /** The words of the log-in form, for other pages that embed one. */
 export const LOGIN_WORDS = WORDS;
 
-/**
- * GET/POST /login and POST /logout. Registered in its own scope so the form parser
- * applies to these routes only, not to the JSON and multipart parsers of the API.
- */
-export async function registerLoginPages(scope: FastifyInstance, deps: LoginDeps): Promise<void> {
-  await scope.register(formbody, { bodyLimit: 8 * 1024 });
-
+/** GET/POST /login and POST /logout, in the pages' scope (src/web/register.ts). */
+export function registerLoginPages(scope: FastifyInstance, deps: LoginDeps): void {
+  const { web } = deps;
   const form = (
     reply: FastifyReply,
-    lang: Language,
+    context: PageContext,
     opts: { status?: number; error?: string; username?: string; next?: string },
   ) => {
-    const w = WORDS[lang];
+    const w = WORDS[context.lang];
     const next = safeNext(opts.next);
     // What the member came for, and that the log-in brings them back there.
     const hint = next === "/tracker" || next.startsWith("/tracker#") ? w.toTracker : w.toPage;
@@ -142,56 +127,45 @@ export async function registerLoginPages(scope: FastifyInstance, deps: LoginDeps
 ${opts.next ? `<p class="next">${escapeHtml(hint)}</p>` : ""}
 ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : ""}
 <form method="post" action="/login">
+${context.csrfField()}
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <p><label>${escapeHtml(w.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(w.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(w.submit)}</button></p>
 </form>`;
-    return sendPage(noStore(reply), deps.instanceName, {
-      lang,
-      title: w.title,
-      body,
-      status: opts.status,
-    });
+    return web.send(noStore(reply), context, { title: w.title, body, status: opts.status });
   };
 
   scope.get("/login", async (request, reply) => {
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
     const asked = (request.query as { next?: unknown } | undefined)?.next;
     const next = safeNext(asked);
-    if (await sessionMember(deps.sessions, request)) return reply.redirect(next, 303);
-    return form(reply, lang, { next: asked === undefined ? undefined : next });
+    if (context.viewer) return reply.redirect(next, 303);
+    return form(reply, context, { next: asked === undefined ? undefined : next });
   });
 
-  scope.post("/login", async (request, reply) => {
-    const lang = requestLanguage(request);
+  scope.post("/login", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const w = WORDS[lang];
-    if (!isSameOrigin(request, deps.origin)) {
-      return form(reply, lang, { status: 403, error: w.badOrigin });
-    }
     const parsed = loginBody.safeParse(request.body ?? {});
-    if (!parsed.success) return form(reply, lang, { status: 400, error: w.invalid });
+    if (!parsed.success) return form(reply, context, { status: 400, error: w.invalid });
     const { username, password, next } = parsed.data;
     const outcome = await checkLogin(deps, request.ip, lang, username, password);
     if (outcome.kind === "refused") {
       if (outcome.retryAfter !== undefined) reply.header("retry-after", String(outcome.retryAfter));
-      return form(reply, lang, { status: outcome.status, error: outcome.error, username, next });
+      return form(reply, context, { status: outcome.status, error: outcome.error, username, next });
     }
     const member = outcome.value;
     const token = await deps.sessions.create(member.id);
     return noStore(reply)
-      .header("set-cookie", sessionCookie(token, deps.origin))
+      .header("set-cookie", sessionCookie(token, web.origin))
       .redirect(safeNext(next), 303);
   });
 
-  scope.post("/logout", async (request, reply) => {
-    if (!isSameOrigin(request, deps.origin)) {
-      return noStore(reply).status(403).type("text/plain").send(WORDS.en.badOrigin);
-    }
+  scope.post("/logout", { preHandler: web.checkCsrf }, async (request, reply) => {
     const token = readCookie(request, SESSION_COOKIE);
     if (token) await deps.sessions.revoke(token);
-    return noStore(reply)
-      .header("set-cookie", clearedSessionCookie(deps.origin))
-      .redirect("/", 303);
+    return noStore(reply).header("set-cookie", clearedSessionCookie(web.origin)).redirect("/", 303);
   });
 }

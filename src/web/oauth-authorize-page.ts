@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Member, MembersService } from "../accounts/members-service.ts";
 import { type OAuthApp, type OAuthService, OOB_REDIRECT_URI } from "../accounts/oauth-service.ts";
@@ -16,15 +15,8 @@ import {
   postBody,
   W,
 } from "./oauth-authorize-request.ts";
-import { requestLanguage, sendPage } from "./respond.ts";
-import {
-  isSameOrigin,
-  noStore,
-  readCookie,
-  SESSION_COOKIE,
-  sessionCookie,
-  type WebSessions,
-} from "./session.ts";
+import { noStore, readCookie, SESSION_COOKIE, sessionCookie, type WebSessions } from "./session.ts";
+import type { PageContext, WebKit } from "./web-kit.ts";
 
 /*
  * GET/POST /oauth/authorize: the page where a member logs in (when needed) and lets a
@@ -39,8 +31,7 @@ export interface AuthorizePageDeps {
   sessions: WebSessions;
   members: Pick<MembersService, "checkPassword">;
   throttle: LoginThrottle;
-  origin: URL;
-  instanceName: string;
+  web: WebKit;
 }
 
 const truthy = (value: string | undefined) => value === "true" || value === "1";
@@ -49,31 +40,41 @@ const truthy = (value: string | undefined) => value === "true" || value === "1";
 const csrfOf = (sessionToken: string) =>
   createHash("sha256").update(`oauth-consent\n${sessionToken}`).digest("base64url");
 
-export async function registerAuthorizePage(
-  scope: FastifyInstance,
-  deps: AuthorizePageDeps,
-): Promise<void> {
-  await scope.register(formbody, { bodyLimit: 16 * 1024 });
+/** Registered in the pages' scope (src/web/register.ts), which parses forms. */
+export function registerAuthorizePage(scope: FastifyInstance, deps: AuthorizePageDeps): void {
+  const { web } = deps;
+  const origin = web.origin;
 
   const check = (params: AuthorizeParams, lang: Language) =>
     checkAuthorizeRequest(deps.oauth.findApp, params, lang);
 
-  /** Pages that hold a live form or a code: never framed, cached or sent as a Referer. */
-  const guarded = (reply: FastifyReply) =>
-    noStore(reply)
-      .header("x-frame-options", "DENY")
-      .header("content-security-policy", "frame-ancestors 'none'")
-      .header("referrer-policy", "no-referrer");
+  /** Pages that hold a live form or a code: never cached or sent as a Referer (never framed: CSP). */
+  const guarded = (reply: FastifyReply) => noStore(reply).header("referrer-policy", "no-referrer");
 
-  const page = (reply: FastifyReply, lang: Language, title: string, body: string, status = 200) =>
-    sendPage(guarded(reply), deps.instanceName, { lang, title, body, status });
+  /** The page context, in the language the app asked for (`lang`) when it did. */
+  const contextOf = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: Language | undefined,
+  ): Promise<PageContext> => {
+    const context = await web.context(request, reply);
+    return asked ? { ...context, lang: asked } : context;
+  };
 
-  const errorPage = (reply: FastifyReply, lang: Language, status: number, message: string) =>
+  const page = (
+    reply: FastifyReply,
+    context: PageContext,
+    title: string,
+    body: string,
+    status = 200,
+  ) => web.send(guarded(reply), context, { title, body, status });
+
+  const errorPage = (reply: FastifyReply, context: PageContext, status: number, message: string) =>
     page(
       reply,
-      lang,
-      W[lang].errorTitle,
-      `<h1>${escapeHtml(W[lang].errorTitle)}</h1>\n<p role="alert" class="error">${escapeHtml(message)}</p>`,
+      context,
+      W[context.lang].errorTitle,
+      `<h1>${escapeHtml(W[context.lang].errorTitle)}</h1>\n<p role="alert" class="error">${escapeHtml(message)}</p>`,
       status,
     );
 
@@ -97,18 +98,19 @@ export async function registerAuthorizePage(
   /** Sends the app its error, or shows it when the app has no redirect (oob). */
   const redirectError = (
     reply: FastifyReply,
-    lang: Language,
+    context: PageContext,
     params: AuthorizeParams,
     error: string,
     description: string,
   ) => {
+    const { lang } = context;
     const uri = params.redirect_uri as string;
     if (uri === OOB_REDIRECT_URI) {
       const message =
         error === "access_denied"
           ? W[lang].deniedText
           : W[lang].failed.replace("{reason}", description);
-      return errorPage(reply, lang, error === "access_denied" ? 403 : 400, message);
+      return errorPage(reply, context, error === "access_denied" ? 403 : 400, message);
     }
     const target = new URL(uri);
     target.searchParams.set("error", error);
@@ -119,36 +121,38 @@ export async function registerAuthorizePage(
 
   const loginForm = (
     reply: FastifyReply,
-    lang: Language,
+    context: PageContext,
     params: AuthorizeParams,
     app: OAuthApp,
     opts: { status?: number; error?: string; username?: string } = {},
   ) => {
+    const { lang } = context;
     const lw = LOGIN_WORDS[lang];
     const title = W[lang].loginTitle.replace("{app}", app.name);
     const body = `<h1>${escapeHtml(title)}</h1>
 ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : ""}
 <form method="post" action="/oauth/authorize">
+${context.csrfField()}
 ${hiddenFields(params)}
 <input type="hidden" name="action" value="login">
 <p><label>${escapeHtml(lw.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(lw.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(lw.submit)}</button></p>
 </form>`;
-    return page(reply, lang, title, body, opts.status);
+    return page(reply, context, title, body, opts.status);
   };
 
   const consentPage = (
     reply: FastifyReply,
-    lang: Language,
+    context: PageContext,
     params: AuthorizeParams,
     checked: { app: OAuthApp; scopes: string[] },
     member: Member,
     sessionToken: string,
   ) => {
-    const w = W[lang];
+    const w = W[context.lang];
     const { app, scopes } = checked;
-    const handle = `@${member.username}@${deps.origin.host}`;
+    const handle = `@${member.username}@${origin.host}`;
     const describe = (scope: string) => {
       const parent = scope.split(":")[0] as keyof typeof w.scopes;
       const meaning = w.scopes[parent];
@@ -165,13 +169,14 @@ ${scopes.map(describe).join("\n")}
 </ul>
 ${website}
 <form method="post" action="/oauth/authorize">
+${context.csrfField()}
 ${hiddenFields({ ...params, scope: scopes.join(" ") })}
 <input type="hidden" name="csrf" value="${csrfOf(sessionToken)}">
 <p><button type="submit" name="action" value="approve">${escapeHtml(w.approve)}</button>
 <button type="submit" name="action" value="deny">${escapeHtml(w.deny)}</button></p>
 </form>
 <p>${escapeHtml(w.notYou)} <a href="${escapeHtml(queryOf(params, { force_login: "true" }))}">${escapeHtml(w.otherAccount)}</a></p>`;
-    return page(reply, lang, w.title, body);
+    return page(reply, context, w.title, body);
   };
 
   /** The live session's member and cookie value, or undefined. */
@@ -183,35 +188,36 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
 
   scope.get("/oauth/authorize", async (request, reply) => {
     const parsed = authorizeParams.safeParse(request.query ?? {});
-    const lang = (parsed.success && parsed.data.lang) || requestLanguage(request);
-    if (!parsed.success) return errorPage(reply, lang, 400, W[lang].missing);
+    const context = await contextOf(request, reply, parsed.success ? parsed.data.lang : undefined);
+    const { lang } = context;
+    if (!parsed.success) return errorPage(reply, context, 400, W[lang].missing);
     const params = parsed.data;
     const checked = await check(params, lang);
-    if (checked.kind === "page") return errorPage(reply, lang, checked.status, checked.message);
+    if (checked.kind === "page") return errorPage(reply, context, checked.status, checked.message);
     if (checked.kind === "redirect") {
-      return redirectError(reply, lang, params, checked.error, checked.description);
+      return redirectError(reply, context, params, checked.error, checked.description);
     }
     const current = truthy(params.force_login) ? undefined : await session(request);
-    if (!current) return loginForm(reply, lang, params, checked.app);
-    return consentPage(reply, lang, params, checked, current.member, current.token);
+    if (!current) return loginForm(reply, context, params, checked.app);
+    return consentPage(reply, context, params, checked, current.member, current.token);
   });
 
-  scope.post("/oauth/authorize", async (request, reply) => {
+  // Every form of this page comes from this instance's own pages (the CSRF token).
+  scope.post("/oauth/authorize", { preHandler: web.checkCsrf }, async (request, reply) => {
     const parsed = postBody.safeParse(request.body ?? {});
-    const lang = (parsed.success && parsed.data.lang) || requestLanguage(request);
-    if (!parsed.success) return errorPage(reply, lang, 400, W[lang].missing);
+    const context = await contextOf(request, reply, parsed.success ? parsed.data.lang : undefined);
+    const { lang } = context;
+    if (!parsed.success) return errorPage(reply, context, 400, W[lang].missing);
     const { action, username, password, csrf, ...params } = parsed.data;
-    // Every form of this page comes from this instance's own pages.
-    if (!isSameOrigin(request, deps.origin)) return errorPage(reply, lang, 403, W[lang].badForm);
     const checked = await check(params, lang);
-    if (checked.kind === "page") return errorPage(reply, lang, checked.status, checked.message);
+    if (checked.kind === "page") return errorPage(reply, context, checked.status, checked.message);
     if (checked.kind === "redirect") {
-      return redirectError(reply, lang, params, checked.error, checked.description);
+      return redirectError(reply, context, params, checked.error, checked.description);
     }
 
     if (action === "login") {
       if (!username || !password) {
-        return loginForm(reply, lang, params, checked.app, {
+        return loginForm(reply, context, params, checked.app, {
           status: 400,
           error: LOGIN_WORDS[lang].invalid,
           username,
@@ -222,7 +228,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
         if (outcome.retryAfter !== undefined) {
           reply.header("retry-after", String(outcome.retryAfter));
         }
-        return loginForm(reply, lang, params, checked.app, {
+        return loginForm(reply, context, params, checked.app, {
           status: outcome.status,
           error: outcome.error,
           username,
@@ -231,7 +237,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
       const token = await deps.sessions.create(outcome.value.id);
       // Back to the consent page, now logged in (and without force_login).
       return guarded(reply)
-        .header("set-cookie", sessionCookie(token, deps.origin))
+        .header("set-cookie", sessionCookie(token, origin))
         .redirect(queryOf(params), 303);
     }
 
@@ -244,7 +250,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
       timingSafeEqual(Buffer.from(csrf), Buffer.from(expected));
     if (!current || !csrfOk) {
       // The session ended or the form was forged: start again from the login form.
-      return loginForm(reply, lang, params, checked.app, {
+      return loginForm(reply, context, params, checked.app, {
         status: 403,
         error: W[lang].badForm,
       });
@@ -252,7 +258,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
     if (action === "deny") {
       return redirectError(
         reply,
-        lang,
+        context,
         params,
         "access_denied",
         "The member denied the app access to their account.",
@@ -273,14 +279,20 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
     );
     if (!answer.code) {
       const error = String(answer.body.error ?? "server_error");
-      return redirectError(reply, lang, params, error, String(answer.body.error_description ?? ""));
+      return redirectError(
+        reply,
+        context,
+        params,
+        error,
+        String(answer.body.error_description ?? ""),
+      );
     }
     if (params.redirect_uri === OOB_REDIRECT_URI) {
       const w = W[lang];
       const body = `<h1>${escapeHtml(w.codeTitle)}</h1>
 <p>${escapeHtml(w.codeText.replace("{app}", checked.app.name))}</p>
 <p><input readonly size="50" value="${escapeHtml(answer.code)}" aria-label="${escapeHtml(w.codeTitle)}"></p>`;
-      return page(reply, lang, w.codeTitle, body);
+      return page(reply, context, w.codeTitle, body);
     }
     return guarded(reply).redirect(answer.headers.location ?? answer.headers.Location ?? "/", 302);
   });

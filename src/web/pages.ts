@@ -16,7 +16,8 @@ import type { LocalUrls } from "../shared/local-urls.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
 import { registerInstancePages } from "./instance-pages.ts";
-import { parseBefore, requestLanguage, sendMessagePage, sendPage } from "./respond.ts";
+import { parseBefore } from "./respond.ts";
+import type { WebKit } from "./web-kit.ts";
 
 export interface PagesDeps {
   members: MembersService;
@@ -25,18 +26,20 @@ export interface PagesDeps {
   encounters: EncountersRepository;
   replies: Pick<RepliesService, "list">;
   urls: LocalUrls;
-  instanceName: string;
+  web: WebKit;
 }
 
 const profileParams = z.object({ username: z.string().min(1).max(64) });
 
 export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
-  const { members, follows, urls, instanceName } = deps;
+  const { members, follows, urls, web } = deps;
+  const { instanceName } = web;
   const handle = (username: string) => `@${username}@${urls.origin.host}`;
   registerInstancePages(app);
 
   app.get("/", async (request, reply) => {
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const listed = await members.listDiscoverable(100);
     const example = handle(listed[0]?.username ?? "bea");
     const items = listed
@@ -54,16 +57,16 @@ export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
 <p>${escapeHtml(translate(lang, "howToFollowSteps", { handle: example }))}</p>
 <h2>${escapeHtml(translate(lang, "members"))}</h2>
 ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}</p>`}`;
-    return sendPage(reply, instanceName, { lang, title: instanceName, body });
+    return web.send(reply, context, { title: instanceName, body });
   });
 
   app.get("/@:username", async (request, reply) => {
-    const lang = requestLanguage(request);
+    const context = await web.context(request, reply);
+    const { lang } = context;
     const parsed = profileParams.safeParse(request.params);
     const member = parsed.success ? await members.findByUsername(parsed.data.username) : undefined;
     if (!member) {
-      return sendMessagePage(reply, instanceName, {
-        lang,
+      return web.sendMessage(reply, context, {
         status: 404,
         title: "notFound",
         text: "noSuchMember",
@@ -71,8 +74,7 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     }
     const before = parseBefore(request.query);
     if (before === null) {
-      return sendMessagePage(reply, instanceName, {
-        lang,
+      return web.sendMessage(reply, context, {
         status: 400,
         title: "badRequest",
         text: "badBefore",
@@ -109,8 +111,7 @@ ${fields}
 </article>
 ${encounters}`;
     const head = `<link rel="alternate" type="application/activity+json" href="${escapeHtml(urls.actor(member.username).href)}">`;
-    return sendPage(reply, instanceName, {
-      lang,
+    return web.send(reply, context, {
       title: `${isolateBidi(name)} (${handle(member.username)})`,
       body,
       head,

@@ -101,3 +101,6 @@ export function isSameOrigin(request: FastifyRequest, origin: URL): boolean {
 export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header("cache-control", "private, no-store");
 }
+
+/** The language a visitor chose with the switch in the header ("fr" or "en"). */
+export const LANGUAGE_COOKIE = "sdp_lang";

@@ -1,24 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
+import { csrfTokenOf } from "../support/web.ts";
 
 const FORM = "application/x-www-form-urlencoded";
 
-/** A form POST to `t`, from `remoteAddress` (the socket's address; 127.0.0.1 by default). */
-const postTo = (
+/**
+ * A form POST to `t`, from `remoteAddress` (the socket's address; 127.0.0.1 by default), with
+ * the CSRF secret and token a fresh log-in page gives (unless `body` sets `_csrf` itself).
+ */
+const postTo = async (
   t: TestApp,
   url: string,
   body: Record<string, string>,
   headers: Record<string, string> = {},
   remoteAddress?: string,
-) =>
-  t.app.http.inject({
+) => {
+  const page = await t.app.http.inject({ method: "GET", url: "/login" });
+  const secret = /sdp_csrf=([^;]+)/.exec(String(page.headers["set-cookie"]))?.[1];
+  const cookie = [`sdp_csrf=${secret}`, headers.cookie].filter(Boolean).join("; ");
+  return t.app.http.inject({
     method: "POST",
     url,
-    headers: { "content-type": FORM, origin: t.baseUrl, ...headers },
-    payload: new URLSearchParams(body).toString(),
+    headers: { "content-type": FORM, ...headers, cookie },
+    payload: new URLSearchParams({ _csrf: csrfTokenOf(page.body) ?? "", ...body }).toString(),
     remoteAddress,
   });
+};
 
 describe(`Web login (${databaseLabel})`, () => {
   let t: TestApp;
@@ -70,13 +78,14 @@ describe(`Web login (${databaseLabel})`, () => {
     }
   });
 
-  it("refuses a form posted from another site, and a form without fields", async () => {
+  it("refuses a form without this visitor's CSRF token, and a form without fields", async () => {
     const cross = await post(
       "/login",
-      { username: "bea", password: "bea-password-123" },
+      { username: "bea", password: "bea-password-123", _csrf: "forged-token" },
       { origin: "https://evil.example" },
     );
     expect(cross.statusCode).toBe(403);
+    expect(cross.body).toContain("Formulaire expiré");
     expect(cross.headers["set-cookie"]).toBeUndefined();
     expect((await post("/login", { username: "bea" })).statusCode).toBe(400);
   });

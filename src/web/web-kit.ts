@@ -1,0 +1,179 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Member } from "../accounts/members-service.ts";
+import { escapeHtml } from "../shared/html.ts";
+import type { WebAssets } from "./assets.ts";
+import { createCsrfGuard } from "./csrf.ts";
+import { type Language, type MessageKey, pickLanguage, translate } from "./i18n.ts";
+import { layout } from "./layout.ts";
+import {
+  LANGUAGE_COOKIE,
+  noStore,
+  readCookie,
+  sessionMember,
+  type WebSessions,
+} from "./session.ts";
+
+/** Who is looking at a page, for its header. */
+export interface Viewer {
+  member: Member;
+  /** Unread notifications, shown beside the link to them. */
+  unread: number;
+}
+
+/** What every page needs to know about its request: the language, the viewer, the CSRF token. */
+export interface PageContext {
+  lang: Language;
+  viewer: Viewer | undefined;
+  /** The request's path and query: where the language switch and the log-in come back to. */
+  path: string;
+  /** A hidden field carrying this visitor's CSRF token, for every form that changes something. */
+  csrfField(): string;
+}
+
+export interface Page {
+  title: string;
+  /** Escaped HTML. */
+  body: string;
+  /** Extra elements for <head>, e.g. the ActivityPub alternate link. */
+  head?: string;
+  status?: number;
+}
+
+/**
+ * The web pages' shared kit: one place that knows the visitor (session, language, unread
+ * count), renders the frame with its header, and guards forms. Made once per app by
+ * src/http/routes.ts and given to every page module.
+ */
+export interface WebKit {
+  instanceName: string;
+  origin: URL;
+  /** The request's page context (resolved once per request). */
+  context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext>;
+  /**
+   * The context of a visitor as the request alone tells it, without the database: for the
+   * error pages, which must render when the database is away.
+   */
+  visitorContext(request: FastifyRequest): PageContext;
+  /** Sends a full page in the frame; pages with a viewer are never stored by a cache. */
+  send(reply: FastifyReply, context: PageContext, page: Page): FastifyReply;
+  /** A short page that says what went wrong (404, 403, 410, 400) and links home. */
+  sendMessage(
+    reply: FastifyReply,
+    context: PageContext,
+    message: { status: number; title: MessageKey; text: MessageKey | { raw: string } },
+  ): FastifyReply;
+  /**
+   * The logged-in member, or undefined after sending the visitor to the log-in form
+   * (which brings them back here).
+   */
+  requireMember(request: FastifyRequest, reply: FastifyReply): Promise<Member | undefined>;
+  /**
+   * A preHandler for every form route: refuses (403, with a page that says why) a form
+   * whose CSRF token is missing or wrong. Register the route in a scope with a form parser.
+   */
+  checkCsrf(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+}
+
+export interface WebKitDeps {
+  instanceName: string;
+  origin: URL;
+  sessions: WebSessions;
+  unreadCount(memberId: string): Promise<number>;
+  assets: Pick<WebAssets, "styleHref" | "scriptHref">;
+}
+
+export function createWebKit(deps: WebKitDeps): WebKit {
+  const { instanceName, origin } = deps;
+  const contexts = new WeakMap<FastifyRequest, Promise<PageContext>>();
+  const csrf = createCsrfGuard(origin);
+
+  function languageOf(request: FastifyRequest, member?: Member): Language {
+    const chosen = readCookie(request, LANGUAGE_COOKIE);
+    if (chosen === "fr" || chosen === "en") return chosen;
+    if (member?.language === "en" || member?.language === "fr") return member.language;
+    return pickLanguage(request.headers["accept-language"]);
+  }
+
+  async function resolve(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+    const member = await sessionMember(deps.sessions, request);
+    const viewer = member ? { member, unread: await deps.unreadCount(member.id) } : undefined;
+    const lang = languageOf(request, member);
+    let token: string | undefined;
+    return {
+      lang,
+      viewer,
+      path: request.url,
+      csrfField() {
+        token ??= csrf.token(request, reply);
+        return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
+      },
+    };
+  }
+
+  const kit: WebKit = {
+    instanceName,
+    origin,
+    context(request, reply) {
+      let context = contexts.get(request);
+      if (!context) {
+        context = resolve(request, reply);
+        contexts.set(request, context);
+      }
+      return context;
+    },
+    visitorContext(request) {
+      return {
+        lang: languageOf(request),
+        viewer: undefined,
+        path: request.url,
+        csrfField: () => "",
+      };
+    },
+    send(reply, context, page) {
+      if (context.viewer) noStore(reply);
+      return reply
+        .status(page.status ?? 200)
+        .header("content-language", context.lang)
+        .header("vary", "Accept, Accept-Language, Cookie")
+        .type("text/html; charset=utf-8")
+        .send(
+          layout({
+            ...page,
+            lang: context.lang,
+            instanceName,
+            viewer: context.viewer,
+            path: context.path,
+            csrfField: context.csrfField,
+            assets: deps.assets,
+          }),
+        );
+    },
+    sendMessage(reply, context, message) {
+      const title = translate(context.lang, message.title);
+      const text =
+        typeof message.text === "string" ? translate(context.lang, message.text) : message.text.raw;
+      const body = `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(text)}</p>
+<p><a href="/">${escapeHtml(translate(context.lang, "backHome"))}</a></p>`;
+      return kit.send(reply, context, { title, body, status: message.status });
+    },
+    async requireMember(request, reply) {
+      const context = await kit.context(request, reply);
+      if (context.viewer) return context.viewer.member;
+      noStore(reply).redirect(`/login?next=${encodeURIComponent(request.url)}`, 302);
+      return undefined;
+    },
+    checkCsrf(request, reply) {
+      if (csrf.verify(request)) return Promise.resolve(undefined);
+      // Fastify stops at a preHandler that answered and returned the reply.
+      return kit.context(request, reply).then((context) =>
+        kit.sendMessage(noStore(reply), context, {
+          status: 403,
+          title: "formExpired",
+          text: "formExpiredText",
+        }),
+      );
+    },
+  };
+  return kit;
+}

@@ -1,0 +1,101 @@
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+
+const FORM = "application/x-www-form-urlencoded";
+
+/** The `_csrf` value of the first form of a page. */
+export function csrfTokenOf(html: string): string | undefined {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+}
+
+/**
+ * A browser for tests, over `http.inject`: it keeps its cookies (session, CSRF secret,
+ * language) and puts the CSRF token in every form it posts, as a page's form would.
+ */
+export class WebClient {
+  readonly cookies = new Map<string, string>();
+  private token: string | undefined;
+
+  private readonly http: FastifyInstance;
+  private readonly headers: Record<string, string>;
+
+  constructor(http: FastifyInstance, headers: Record<string, string> = {}) {
+    this.http = http;
+    this.headers = headers;
+  }
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  private keep(response: LightMyRequestResponse): LightMyRequestResponse {
+    const set = response.headers["set-cookie"];
+    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
+      const [pair = "", ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const gone = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (gone || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    const response = this.keep(
+      await this.http.inject({
+        method: "GET",
+        url,
+        headers: { accept: "text/html", ...this.headers, cookie: this.cookieHeader, ...headers },
+      }),
+    );
+    this.token = csrfTokenOf(response.body) ?? this.token;
+    return response;
+  }
+
+  /** A CSRF token of this client's secret (fetched from the log-in page the first time). */
+  async csrfToken(): Promise<string> {
+    if (!this.token || !this.cookies.has("sdp_csrf")) {
+      this.token = undefined;
+      await this.get("/login");
+    }
+    if (!this.token) throw new Error("no CSRF token found on /login");
+    return this.token;
+  }
+
+  /** Posts a form as the page would: with the CSRF token unless `withoutToken`. */
+  async post(
+    url: string,
+    fields: Record<string, string | string[]> = {},
+    options: { withoutToken?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries(fields)) {
+      for (const one of Array.isArray(value) ? value : [value]) body.append(name, one);
+    }
+    if (!options.withoutToken && !body.has("_csrf")) body.set("_csrf", await this.csrfToken());
+    return this.keep(
+      await this.http.inject({
+        method: "POST",
+        url,
+        headers: {
+          "content-type": FORM,
+          accept: "text/html",
+          ...this.headers,
+          cookie: this.cookieHeader,
+          ...options.headers,
+        },
+        payload: body.toString(),
+      }),
+    );
+  }
+
+  /** Logs in through the form; throws unless the log-in succeeded. */
+  async login(username: string, password: string): Promise<this> {
+    const response = await this.post("/login", { username, password, next: "/home" });
+    if (response.statusCode !== 303) {
+      throw new Error(`log-in as ${username} failed: ${response.statusCode} ${response.body}`);
+    }
+    return this;
+  }
+}
