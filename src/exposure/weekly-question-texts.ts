@@ -4,7 +4,7 @@ import { STATUS_LABELS, type Status } from "./model/status.ts";
  * What the instance actor writes to a member's accounts, in the member's language
  * ("fr" by default). Plain text: the delivery layer adds the mention of the addressee,
  * turns the member's handle into a mention link and adds the link to the form. The
- * register is the product's: « vous », as every page of the site; only the question
+ * register is the product's: « tu », as every page of the site, as in the question
  * itself keeps its canonical wording (« as-tu fait »), as on the check-in form. None
  * of it carries a private tracker value, except the acknowledgement of an answer,
  * which repeats the member's own answer, and this week's status only when the member
@@ -18,25 +18,25 @@ export const languageOf = (language: string | null | undefined): MessageLanguage
 const TEXTS = {
   fr: {
     question:
-      "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Répondez « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
-    formLabel: "Ou répondez sur le formulaire, après connexion :",
+      "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Réponds « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
+    formLabel: "Ou réponds sur le formulaire, après connexion :",
     notUnderstood:
-      "Je n’ai pas compris votre réponse. Répondez « oui », « oui 2 » (le nombre de rencontres satisfaisantes) ou « non », ou utilisez le formulaire :",
+      "Je n’ai pas compris ta réponse. Réponds « oui », « oui 2 » (le nombre de rencontres satisfaisantes) ou « non », ou utilise le formulaire :",
     linkRequest: (handle: string) =>
-      `Le compte ${handle} demande à relier ce compte-ci pour y recevoir la question de la semaine. Si c’est bien vous, répondez « oui » à ce message, en mention privée. Sinon, ignorez-le : vous ne recevrez rien d’autre.`,
+      `Le compte ${handle} demande à relier ce compte-ci pour y recevoir la question de la semaine. Si c’est bien toi, réponds « oui » à ce message, en mention privée. Sinon, ignore-le : tu ne recevras rien d’autre.`,
     linkFormLabel: "Réglages, après connexion :",
     linked: (sender: string) =>
-      `C’est relié : la question de la semaine arrivera ici, dans cette conversation. Pour qu’elle apparaisse toujours dans vos notifications, abonnez-vous à ${sender}.`,
+      `C’est relié : la question de la semaine arrivera ici, dans cette conversation. Pour qu’elle apparaisse toujours dans tes notifications, abonne-toi à ${sender}.`,
     recorded: (answer: { answer: "yes" | "no"; count?: number | null }) =>
       answer.answer === "no"
         ? "Noté : pas de rencontre satisfaisante cette semaine."
         : answer.count
           ? `Noté : ${answer.count} rencontre${answer.count > 1 ? "s" : ""} satisfaisante${answer.count > 1 ? "s" : ""} cette semaine.`
           : "Noté : des rencontres satisfaisantes cette semaine.",
-    status: (status: Status) => `Votre suivi cette semaine : ${STATUS_LABELS[status].fr}.`,
-    changeLabel: "Pour corriger ou voir votre suivi :",
+    status: (status: Status) => `Ton suivi cette semaine : ${STATUS_LABELS[status].fr}.`,
+    changeLabel: "Pour corriger ou voir ton suivi :",
     notPrivate:
-      "Votre réponse était visible par d’autres personnes que moi : je ne l’ai pas enregistrée, pour ne pas publier votre suivi. Répondez en mention privée (visibilité « mentionnés seulement »), ou utilisez le formulaire :",
+      "Ta réponse était visible par d’autres personnes que moi : je ne l’ai pas enregistrée, pour ne pas publier ton suivi. Réponds en mention privée (visibilité « mentionnés seulement »), ou utilise le formulaire :",
   },
   en: {
     question:

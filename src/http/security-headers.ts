@@ -36,6 +36,7 @@ export function registerSecurityHeaders(http: FastifyInstance, origin: URL): voi
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: https ? { maxAge: 15_552_000, includeSubDomains: false } : false,
     referrerPolicy: { policy: "same-origin" },
+    xFrameOptions: { action: "deny" },
   });
   void http.register(compress, {
     threshold: 1024,

@@ -20,7 +20,7 @@ const W = {
   fr: {
     title: "Applications autorisées",
     intro:
-      "Ces applications peuvent agir pour vous dans la limite des droits accordés. Retirer une application déconnecte aussitôt tous ses accès.",
+      "Ces applications peuvent agir pour toi dans la limite des droits accordés. Retirer une application déconnecte aussitôt tous ses accès.",
     none: "Aucune application autorisée.",
     scopes: "Droits",
     since: "autorisée le {date}",

@@ -31,7 +31,7 @@ export interface ChartBand {
 
 const WORDS = {
   fr: {
-    title: "Vos 12 dernières semaines",
+    title: "Tes 12 dernières semaines",
     desc: "Barres : rencontres satisfaisantes par semaine, face au plancher ({floor}) et à la cible ({target}). Ligne : exposition ({unit}) face au plafond ({ceiling}). Le fond de chaque semaine indique son état.",
     week: "Semaine du",
     satisfying: "Rencontres satisfaisantes",

@@ -11,12 +11,12 @@ const MESSAGES = {
       "Le suivi d'exposition de chaque membre reste privé, sur cette instance : il n'est jamais publié.",
     howToFollow: "Suivre un membre depuis Mastodon",
     howToFollowSteps:
-      "Dans Mastodon (ou tout autre logiciel du fédiverse), cherchez son adresse, par exemple {handle}, puis abonnez-vous.",
+      "Dans Mastodon (ou tout autre logiciel du fédiverse), cherche son adresse, par exemple {handle}, puis abonne-toi.",
     members: "Membres",
     noMembers: "Aucun membre pour l'instant.",
     followers: "abonné·es",
     following: "abonnements",
-    followFrom: "Pour suivre ce membre, cherchez {handle} depuis votre compte Mastodon.",
+    followFrom: "Pour suivre ce membre, cherche {handle} depuis ton compte Mastodon.",
     avatarAlt: "Avatar de {name}",
     headerAlt: "Bannière du profil de {name}",
     profileFields: "Informations du profil",
@@ -45,7 +45,7 @@ const MESSAGES = {
     detailHowTheyAre: "Comment va la personne",
     fromMastodon: "Depuis Mastodon",
     fromMastodonSteps:
-      "Pour suivre, partager ou aimer cette rencontre depuis Mastodon (ou tout autre logiciel du fédiverse), collez cette adresse dans la recherche :",
+      "Pour suivre, partager ou aimer cette rencontre depuis Mastodon (ou tout autre logiciel du fédiverse), colle cette adresse dans la recherche :",
     remoteOrigin: "Voir sur son serveur d'origine",
     encounterNotFound: "Aucune rencontre publique à cette adresse.",
     gone: "Rencontre supprimée",
@@ -166,9 +166,9 @@ const MESSAGES = {
 
 export type MessageKey = keyof (typeof MESSAGES)["fr"];
 
-/** French unless the browser prefers English over French. */
-export function pickLanguage(acceptLanguage: string | undefined): Language {
-  if (!acceptLanguage) return "fr";
+/** French or English as the browser ranks them; undefined when it names neither. */
+export function browserLanguage(acceptLanguage: string | undefined): Language | undefined {
+  if (!acceptLanguage) return undefined;
   const ranked = acceptLanguage
     .split(",")
     .map((part) => {
@@ -178,7 +178,12 @@ export function pickLanguage(acceptLanguage: string | undefined): Language {
     })
     .filter((entry) => entry.lang === "fr" || entry.lang === "en")
     .sort((a, b) => b.q - a.q);
-  return ranked[0]?.lang === "en" ? "en" : "fr";
+  return ranked[0]?.lang as Language | undefined;
+}
+
+/** French unless the browser prefers English over French. */
+export function pickLanguage(acceptLanguage: string | undefined): Language {
+  return browserLanguage(acceptLanguage) ?? "fr";
 }
 
 /** The BCP 47 locale used to format dates in each language. */

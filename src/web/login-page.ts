@@ -30,15 +30,15 @@ const WORDS = {
     password: "Mot de passe",
     submit: "Se connecter",
     wrong: "Nom d'utilisateur·ice ou mot de passe incorrect.",
-    tooMany: "Trop d'essais manqués : réessayez dans {s} secondes.",
+    tooMany: "Trop d'essais manqués : réessaie dans {s} secondes.",
     accountBusy:
-      "Ce compte reçoit beaucoup de tentatives de connexion en ce moment : réessayez dans {s} secondes.",
+      "Ce compte reçoit beaucoup de tentatives de connexion en ce moment : réessaie dans {s} secondes.",
     serverBusy:
-      "Le serveur vérifie beaucoup de mots de passe en ce moment : réessayez dans {s} secondes.",
-    invalid: "Indiquez un nom d'utilisateur·ice et un mot de passe.",
+      "Le serveur vérifie beaucoup de mots de passe en ce moment : réessaie dans {s} secondes.",
+    invalid: "Indique un nom d'utilisateur·ice et un mot de passe.",
     toTracker:
-      "Connectez-vous avec votre compte de cette instance (pas celui de Mastodon). Vous reviendrez ensuite sur votre suivi : le formulaire de la question de la semaine et votre compte relié y sont.",
-    toPage: "Après connexion, vous reviendrez à la page demandée.",
+      "Connecte-toi avec ton compte de cette instance (pas celui de Mastodon). Tu reviendras ensuite sur ton suivi : le formulaire de la question de la semaine et ton compte relié y sont.",
+    toPage: "Après connexion, tu reviendras à la page demandée.",
   },
   en: {
     title: "Log in",

@@ -3,7 +3,7 @@ import type { Member } from "../accounts/members-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { WebAssets } from "./assets.ts";
 import { createCsrfGuard } from "./csrf.ts";
-import { type Language, type MessageKey, pickLanguage, translate } from "./i18n.ts";
+import { browserLanguage, type Language, type MessageKey, translate } from "./i18n.ts";
 import { layout } from "./layout.ts";
 import {
   LANGUAGE_COOKIE,
@@ -88,10 +88,13 @@ export function createWebKit(deps: WebKitDeps): WebKit {
   const csrf = createCsrfGuard(origin);
 
   function languageOf(request: FastifyRequest, member?: Member): Language {
+    // The header's switch, then the browser's own preference, then the member's language
+    // (the one of their direct messages), then French.
     const chosen = readCookie(request, LANGUAGE_COOKIE);
     if (chosen === "fr" || chosen === "en") return chosen;
-    if (member?.language === "en" || member?.language === "fr") return member.language;
-    return pickLanguage(request.headers["accept-language"]);
+    const browser = browserLanguage(request.headers["accept-language"]);
+    if (browser) return browser;
+    return member?.language === "en" ? "en" : "fr";
   }
 
   async function resolve(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {

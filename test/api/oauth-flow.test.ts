@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { codeOf, consentInBrowser, pkcePair } from "../support/oauth.ts";
+import { csrfTokenOf } from "../support/web.ts";
 import { API } from "./helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field.
@@ -332,7 +333,7 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
       username: "bea",
       password: PASSWORD,
     });
-    // A cross-site form carries no Origin of ours; a same-site one without the csrf value fails.
+    // A form without the CSRF token fails, and so does one without the consent's own value.
     const params = new URL(authorizeUrl(app)).searchParams;
     params.set("action", "approve");
     const forged = await fetch(`${base}/oauth/authorize`, {
@@ -446,7 +447,8 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
     ).toBe(200);
     const revoked = await fetch(`${base}/settings/apps/${appId}/revoke`, {
       method: "POST",
-      headers: { cookie, origin: base },
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrfTokenOf(html) ?? "" }),
       redirect: "manual",
     });
     expect(revoked.status).toBe(303);
@@ -499,6 +501,10 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
   it("limits password guessing on the consent page with the log-in throttle", async () => {
     const app = await registerApp();
     const params = new URL(authorizeUrl(app)).searchParams;
+    // The form's CSRF token and its secret's cookie, as a browser holds them.
+    const page = await fetch(authorizeUrl(app));
+    const cookie = page.headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    params.set("_csrf", csrfTokenOf(await page.text()) ?? "");
     params.set("action", "login");
     params.set("username", "bea");
     params.set("password", "not-the-password");
@@ -506,7 +512,7 @@ describe(`OAuth 2.0 authorization server over HTTP (${databaseLabel})`, () => {
     for (let i = 0; i <= MAX_FAILURES; i++) {
       const response = await fetch(`${base}/oauth/authorize`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
         body: params,
         redirect: "manual",
       });

@@ -6,23 +6,23 @@ import { localUrls } from "../../src/shared/local-urls.ts";
 const urls = localUrls(new URL("https://a.example"));
 
 describe("the direct messages' words and HTML", () => {
-  it("asks in the member's language, French by default, with the product's « vous »", () => {
+  it("asks in the member's language, French by default, with the product's « tu »", () => {
     expect(texts(languageOf("fr")).question).toBe(
-      "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Répondez « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
+      "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Réponds « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
     );
     expect(texts(languageOf("en")).question).toMatch(
       /^During the last 7 days, did you have satisfying encounters\?/,
     );
     expect(languageOf("de")).toBe("fr");
-    // Outside the canonical question, the messages say « vous » as every page of the site.
+    // As the founding question, the messages say « tu », as every page of the site.
     for (const text of [
       texts("fr").notUnderstood,
       texts("fr").linkRequest("@bea@a.example"),
       texts("fr").linked("@instance@a.example"),
       texts("fr").notPrivate,
     ]) {
-      expect(text).not.toMatch(/\b(tu|toi|ton|ta|tes|réponds|ignore-le)\b/i);
-      expect(text).toMatch(/\b(vous|votre|répondez|ignorez-le|abonnez-vous)\b/i);
+      expect(text).not.toMatch(/\b(vous|votre|vos|répondez|ignorez-le|abonnez-vous)\b/i);
+      expect(text).toMatch(/\b(tu|toi|ton|ta|tes|réponds|ignore-le|abonne-toi)\b/i);
     }
   });
 
@@ -42,7 +42,7 @@ describe("the direct messages' words and HTML", () => {
     expect(texts("en").recorded({ answer: "yes", count: null })).toBe(
       "Noted: satisfying encounters this week.",
     );
-    expect(texts("fr").status("equilibre")).toBe("Votre suivi cette semaine : équilibré·e.");
+    expect(texts("fr").status("equilibre")).toBe("Ton suivi cette semaine : équilibré·e.");
   });
 
   it("puts the mention first, the member's handle as a mention link, and the link last, escaped", () => {

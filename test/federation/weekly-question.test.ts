@@ -9,6 +9,7 @@ import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
 import { drainQueue } from "../support/queue.ts";
 import { type Received, type Recorder, startRecorder } from "../support/recording-server.ts";
+import { WebClient } from "../support/web.ts";
 
 type Json = Record<string, unknown>;
 const list = (value: unknown) =>
@@ -148,14 +149,16 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
 
   /** bea's web session, through the log-in form and back to the tracker. */
   async function webLogin(): Promise<string> {
-    const response = await a.app.http.inject({
-      method: "POST",
-      url: "/login",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: a.baseUrl },
-      payload: "username=bea&password=bea-password-123&next=%2Ftracker",
+    const browser = new WebClient(a.app.http);
+    const response = await browser.post("/login", {
+      username: "bea",
+      password: "bea-password-123",
+      next: "/tracker",
     });
     expect(response.headers.location).toBe("/tracker");
-    return `sdp_session=${/sdp_session=([^;]+)/.exec(String(response.headers["set-cookie"]))?.[1]}`;
+    // Pages in French whatever bea's own language (a later test makes it English): the
+    // language switch's cookie says so.
+    return `${browser.cookieHeader}; sdp_lang=fr`;
   }
 
   it("a link request sends rita one direct message naming @bea as a mention; her private « oui » confirms it and gets an answer in her thread", async () => {
@@ -170,7 +173,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     const bea = `@bea@${new URL(a.baseUrl).host}`;
     expectMessage(request, {
       paragraphs: [
-        `Le compte <span class="h-card"><a href="${a.baseUrl}/@bea" class="u-url mention">@<span>bea@${new URL(a.baseUrl).host}</span></a></span> demande à relier ce compte-ci pour y recevoir la question de la semaine. Si c’est bien vous, répondez « oui » à ce message, en mention privée. Sinon, ignorez-le : vous ne recevrez rien d’autre.`,
+        `Le compte <span class="h-card"><a href="${a.baseUrl}/@bea" class="u-url mention">@<span>bea@${new URL(a.baseUrl).host}</span></a></span> demande à relier ce compte-ci pour y recevoir la question de la semaine. Si c’est bien toi, réponds « oui » à ce message, en mention privée. Sinon, ignore-le : tu ne recevras rien d’autre.`,
       ],
       link: formLink("Réglages, après connexion :", "linked-account"),
       mentions: [{ type: "Mention", href: `${a.baseUrl}/users/bea`, name: bea }],
@@ -189,7 +192,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expectMessage(linked, {
       inReplyTo: ritaLatest,
       paragraphs: [
-        `C’est relié : la question de la semaine arrivera ici, dans cette conversation. Pour qu’elle apparaisse toujours dans vos notifications, abonnez-vous à <span class="h-card"><a href="${a.baseUrl}/" class="u-url mention">@<span>instance@${host}</span></a></span>.`,
+        `C’est relié : la question de la semaine arrivera ici, dans cette conversation. Pour qu’elle apparaisse toujours dans tes notifications, abonne-toi à <span class="h-card"><a href="${a.baseUrl}/" class="u-url mention">@<span>instance@${host}</span></a></span>.`,
       ],
       link: formLink("Réglages, après connexion :", "linked-account"),
       mentions: [{ type: "Mention", href: instanceIri, name: `@instance@${host}` }],
@@ -212,9 +215,9 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expectMessage(question, {
       inReplyTo: ritaLatest,
       paragraphs: [
-        "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Répondez « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
+        "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ? Réponds « oui » (ou « oui 2 », le nombre de rencontres) ou « non » à ce message, en mention privée.",
       ],
-      link: formLink("Ou répondez sur le formulaire, après connexion :"),
+      link: formLink("Ou réponds sur le formulaire, après connexion :"),
     });
     const [row] = await a.app.database.rows<{ note_iris: string[] }>(
       sql`select note_iris from weekly_questions where week_start = ${lastWeek}`,
@@ -231,7 +234,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expectMessage(ack, {
       inReplyTo: ritaLatest,
       paragraphs: ["Noté : 2 rencontres satisfaisantes cette semaine."],
-      link: formLink("Pour corriger ou voir votre suivi :"),
+      link: formLink("Pour corriger ou voir ton suivi :"),
     });
   });
 
@@ -253,9 +256,9 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       inReplyTo: ritaLatest,
       paragraphs: [
         "Noté : pas de rencontre satisfaisante cette semaine.",
-        "Votre suivi cette semaine : isolé·e.",
+        "Ton suivi cette semaine : isolé·e.",
       ],
-      link: formLink("Pour corriger ou voir votre suivi :"),
+      link: formLink("Pour corriger ou voir ton suivi :"),
     });
     await api({
       method: "PATCH",
@@ -271,7 +274,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expectMessage(warning, {
       inReplyTo: publicReply,
       paragraphs: [
-        "Votre réponse était visible par d’autres personnes que moi : je ne l’ai pas enregistrée, pour ne pas publier votre suivi. Répondez en mention privée (visibilité « mentionnés seulement »), ou utilisez le formulaire :",
+        "Ta réponse était visible par d’autres personnes que moi : je ne l’ai pas enregistrée, pour ne pas publier ton suivi. Réponds en mention privée (visibilité « mentionnés seulement »), ou utilise le formulaire :",
       ],
       link: formLink(""),
     });
@@ -290,7 +293,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expectMessage(answer, {
       inReplyTo: bonjour,
       paragraphs: [
-        "Je n’ai pas compris votre réponse. Répondez « oui », « oui 2 » (le nombre de rencontres satisfaisantes) ou « non », ou utilisez le formulaire :",
+        "Je n’ai pas compris ta réponse. Réponds « oui », « oui 2 » (le nombre de rencontres satisfaisantes) ou « non », ou utilise le formulaire :",
       ],
       link: formLink(""),
     });
@@ -372,7 +375,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(login.headers.get("location")).toBe("/login?next=%2Ftracker");
     // The log-in page says what comes after, and comes back to the tracker.
     const page = await (await fetch(`${a.baseUrl}/login?next=%2Ftracker`)).text();
-    expect(page).toContain("Vous reviendrez ensuite sur votre suivi");
+    expect(page).toContain("Tu reviendras ensuite sur ton suivi");
     expect(page).toContain('<input type="hidden" name="next" value="/tracker">');
     const elsewhere = await (await fetch(`${a.baseUrl}/login?next=https://evil.example/`)).text();
     expect(elsewhere).toContain('<input type="hidden" name="next" value="/tracker">');

@@ -6,6 +6,7 @@ import { AP, API, client, LD, membersWithTokens, postEncounter } from "../api/he
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { storedDigest } from "../support/database-digest.ts";
+import { WebClient } from "../support/web.ts";
 
 /*
  * Hostile requests to every route Fastify knows (read from Fastify itself, so a new route
@@ -402,6 +403,7 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
     components: { schemas: Record<string, JsonSchema> };
   };
   const valid: Record<string, string[]> = {};
+  let browserHeaders: Record<string, string> = {};
   let encounterIri = "";
 
   beforeAll(async () => {
@@ -427,6 +429,10 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
     valid.identifier = valid.username;
     valid.keyword = ["Parc", "socialdapres"];
     valid.format = ["json", "csv"];
+    valid.lang = ["fr", "en"];
+    // bea's browser: her session and a CSRF token, so that hostile forms reach the pages' handlers.
+    const browser = await new WebClient(app.http).login("bea", "bea-password-123");
+    browserHeaders = { cookie: browser.cookieHeader, "x-csrf-token": await browser.csrfToken() };
     valid["*"] = ["photos/none.webp"];
     // Key pairs are made on first use; made now, they are not mistaken for something a
     // refused request stored.
@@ -492,7 +498,7 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
       .record({
         params: fc.tuple(...names.map(param)),
         query,
-        who: fc.constantFrom("bea", "bea", "bea", "antoine", "nobody"),
+        who: fc.constantFrom("bea", "bea", "bea", "antoine", "nobody", "browser"),
         accept: fc.constantFrom(undefined, AP, "text/html", "application/json", "*/*", "x/\u00ff"),
         body: BODY_METHODS.has(route.method) ? bodyArb(jsonFor(route)) : fc.constant<Body>({}),
         signed: fc.boolean(),
@@ -506,7 +512,8 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
           )
           .join("&");
         const headers: Record<string, string> = {};
-        if (who !== "nobody") headers.authorization = `Bearer ${tokens[who]}`;
+        if (who === "browser") Object.assign(headers, browserHeaders);
+        else if (who !== "nobody") headers.authorization = `Bearer ${tokens[who]}`;
         if (accept) headers.accept = accept;
         if (body.contentType !== undefined) headers["content-type"] = body.contentType;
         if (inbox && signed) {

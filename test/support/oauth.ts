@@ -21,8 +21,18 @@ export async function consentInBrowser(
   login: { username: string; password: string },
   action: "approve" | "deny" = "approve",
 ) {
-  const origin = { origin: baseUrl };
+  // The browser's cookies: the CSRF secret from the first page, then the session.
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  };
   const first = await fetch(authorizeUrl, { redirect: "manual" });
+  const csrfCookie = keep(first);
   const loginPage = await first.text();
   if (first.status !== 200 || !loginPage.includes('name="password"')) {
     throw new Error(`no login form (${first.status}): ${loginPage.slice(0, 300)}`);
@@ -35,13 +45,13 @@ export async function consentInBrowser(
   fields.set("password", login.password);
   const loggedIn = await fetch(`${baseUrl}/oauth/authorize`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...origin },
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
     body: fields,
     redirect: "manual",
   });
-  const cookie = loggedIn.headers.get("set-cookie")?.split(";")[0];
+  const cookie = keep(loggedIn);
   const next = loggedIn.headers.get("location");
-  if (loggedIn.status !== 303 || !cookie || !next) {
+  if (loggedIn.status !== 303 || !jar.has("sdp_session") || !next) {
     throw new Error(`login failed (${loggedIn.status}): ${(await loggedIn.text()).slice(0, 300)}`);
   }
   const consent = await fetch(new URL(next, baseUrl), { headers: { cookie }, redirect: "manual" });
@@ -57,7 +67,7 @@ export async function consentInBrowser(
   form.set("action", action);
   const decided = await fetch(`${baseUrl}/oauth/authorize`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...origin },
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
     body: form,
     redirect: "manual",
   });

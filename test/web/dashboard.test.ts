@@ -4,22 +4,20 @@ import { addWeeks, weekStartOf } from "../../src/exposure/model/weeks.ts";
 import { API, client, membersWithTokens } from "../api/helpers.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
+import { WebClient } from "../support/web.ts";
 
 const lastMonday = addWeeks(weekStartOf(new Date(), "Europe/Paris"), -1);
 
 describe(`Dashboard page (${databaseLabel})`, () => {
   let t: TestApp;
   let cookie: string;
+  let csrf: string;
 
+  /** A logged-in browser's cookies; bea's CSRF token is kept for the forms below. */
   async function login(username: string) {
-    const response = await t.app.http.inject({
-      method: "POST",
-      url: "/login",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: t.baseUrl },
-      payload: `username=${username}&password=${username}-password-123`,
-    });
-    expect(response.statusCode, response.body).toBe(303);
-    return `sdp_session=${/sdp_session=([^;]+)/.exec(String(response.headers["set-cookie"]))?.[1]}`;
+    const browser = await new WebClient(t.app.http).login(username, `${username}-password-123`);
+    if (username === "bea") csrf = await browser.csrfToken();
+    return browser.cookieHeader;
   }
 
   beforeAll(async () => {
@@ -127,13 +125,8 @@ describe(`Dashboard page (${databaseLabel})`, () => {
       t.app.http.inject({
         method: "POST",
         url: "/tracker/checkin",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          origin: t.baseUrl,
-          cookie,
-          ...headers,
-        },
-        payload,
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
+        payload: `${payload}&_csrf=${encodeURIComponent(csrf)}`,
       });
     const rows = async () =>
       (
@@ -143,8 +136,10 @@ describe(`Dashboard page (${databaseLabel})`, () => {
       )[0]?.n;
     expect((await form("answer=maybe")).statusCode).toBe(422);
     expect((await form("answer=yes&count=100")).statusCode).toBe(422);
-    expect((await form("answer=yes", { origin: "https://evil.example" })).statusCode).toBe(403);
-    expect((await form("answer=yes", { cookie: "" })).statusCode).toBe(302);
+    // Without this browser's CSRF secret (another site's form, or no cookie at all): refused.
+    const session = cookie.split("; ").find((c) => c.startsWith("sdp_session=")) ?? "";
+    expect((await form("answer=yes", { cookie: session })).statusCode).toBe(403);
+    expect((await form("answer=yes", { cookie: "" })).statusCode).toBe(403);
     expect(await rows()).toBe(0);
     const ok = await form("answer=yes&count=2");
     expect(ok.statusCode, ok.body).toBe(303);
@@ -164,13 +159,8 @@ describe(`Dashboard page (${databaseLabel})`, () => {
       t.app.http.inject({
         method: "POST",
         url: "/tracker/question",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          origin: t.baseUrl,
-          cookie,
-          ...headers,
-        },
-        payload: "",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
+        payload: `_csrf=${encodeURIComponent(csrf)}`,
       });
     const asked = async () =>
       (
@@ -179,8 +169,9 @@ describe(`Dashboard page (${databaseLabel})`, () => {
         )
       )[0]?.n;
     const before = await asked();
-    expect((await press({ origin: "https://evil.example" })).statusCode).toBe(403);
-    expect((await press({ cookie: "" })).statusCode).toBe(302);
+    const session = cookie.split("; ").find((c) => c.startsWith("sdp_session=")) ?? "";
+    expect((await press({ cookie: session })).statusCode).toBe(403);
+    expect((await press({ cookie: "" })).statusCode).toBe(403);
     expect(await asked()).toBe(before);
     const ok = await press();
     expect(ok.statusCode, ok.body).toBe(303);

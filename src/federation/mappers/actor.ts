@@ -66,7 +66,7 @@ export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys)
 
 /** The instance actor's bio, in the instance's language: what it sends and why to follow it. */
 const INSTANCE_BIO = {
-  fr: "Le compte de l’instance {name}. Il n’écrit qu’en message privé : la question de la semaine aux membres qui y ont relié leur compte, et ses réponses à leurs réponses. Abonnez-vous-y pour voir ses messages dans vos notifications.",
+  fr: "Le compte de l’instance {name}. Il n’écrit qu’en message privé : la question de la semaine aux membres qui y ont relié leur compte, et ses réponses à leurs réponses. Abonne-toi à ce compte pour voir ses messages dans tes notifications.",
   en: "The account of the {name} instance. It writes only private messages: the weekly question to the members who linked their account to it, and its answers to their answers. Follow it to see its messages in your notifications.",
 } as const;
 
