@@ -117,3 +117,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return UNREACHABLE_CODES.has(code);
   });
 }
+
+/**
+ * True when the database could not write because its disk is full (SQLSTATE 53100,
+ * disk_full, as PostgreSQL and PGlite report it): the write did not happen, and nothing
+ * already stored is lost; the request may be sent again once the admin freed space.
+ */
+export function isDiskFull(error: unknown): boolean {
+  return errorChain<ErrorFields>(error).some((e) => isSqlState(e) && e.code === "53100");
+}
+
+/**
+ * True when the database answers but lacks the app's tables (SQLSTATE 42P01 undefined_table,
+ * 3F000 invalid_schema_name): it was emptied, or dropped and created again, under the running
+ * app. Not the client's doing: the server answers 503 until the database is restored.
+ */
+export function isSchemaMissing(error: unknown): boolean {
+  return errorChain<ErrorFields>(error).some(
+    (e) => isSqlState(e) && (e.code === "42P01" || e.code === "3F000"),
+  );
+}

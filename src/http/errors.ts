@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isDatabaseUnavailable } from "../db/database-errors.ts";
+import { isDatabaseUnavailable, isDiskFull, isSchemaMissing } from "../db/database-errors.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { isDomainError } from "../shared/errors.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
@@ -11,6 +11,15 @@ const STATUS_BY_CODE = {
   forbidden: 403,
   unauthorized: 401,
 } as const;
+
+/** How long a client is asked to wait while the database lacks its tables. */
+const SCHEMA_MISSING_RETRY_AFTER_SECONDS = 30;
+
+/** How long a client is asked to wait before sending again a write the full disk refused. */
+const DISK_FULL_RETRY_AFTER_SECONDS = 60;
+
+const DISK_FULL =
+  "The server's disk is full: nothing of this request was stored. Send it again later; the administrator must free space (the server has logged it).";
 
 /** What a 503 asks the client to wait while the database is unavailable. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -46,22 +55,65 @@ function refusedValueMessage(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Why the database could not serve a request, and what the client is told. */
+interface DatabaseTrouble {
+  status: 503 | 507;
+  retryAfterSeconds: number;
+  error: string;
+  /** The log line: a warning for an outage that heals, an error for what needs the admin. */
+  log: { level: "warn" | "error"; message: string };
+}
+
 /**
- * 503 with Retry-After for a request that met the database unavailable (`isDatabaseUnavailable`):
- * nothing the client did wrong, and a peer server retries its delivery instead of dropping it.
+ * The database's own trouble behind an error, if it is one: unreachable (503), without its
+ * tables (503), or its disk full (507). Nothing the client did wrong, nothing stored is lost,
+ * and a peer server retries its delivery instead of dropping it.
  */
-export function replyDatabaseUnavailable(
+export function databaseTroubleOf(error: unknown): DatabaseTrouble | undefined {
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      error: `The server cannot reach its database right now: try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+      log: { level: "warn", message: "the database is unavailable" },
+    };
+  }
+  if (isSchemaMissing(error)) {
+    return {
+      status: 503,
+      retryAfterSeconds: SCHEMA_MISSING_RETRY_AFTER_SECONDS,
+      error:
+        "The server's database lacks its tables (it was emptied or replaced): try again later; the administrator must restore it, or restart the server so that it migrates.",
+      log: {
+        level: "error",
+        message:
+          "the database lacks the app's tables: restore it, or restart so that the migrations run",
+      },
+    };
+  }
+  if (isDiskFull(error)) {
+    return {
+      status: 507,
+      retryAfterSeconds: DISK_FULL_RETRY_AFTER_SECONDS,
+      error: DISK_FULL,
+      log: { level: "error", message: "the database's disk is full: a write was refused" },
+    };
+  }
+  return undefined;
+}
+
+/** Answers a request that met the database's trouble (see `databaseTroubleOf`). */
+export function replyDatabaseTrouble(
   request: FastifyRequest,
   reply: FastifyReply,
+  trouble: DatabaseTrouble,
   error: unknown,
 ): FastifyReply {
-  request.log.warn({ err: error }, "the database is unavailable");
+  request.log[trouble.log.level]({ err: error }, trouble.log.message);
   return reply
-    .status(503)
-    .header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS))
-    .send({
-      error: `The server cannot reach its database right now: try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
-    });
+    .status(trouble.status)
+    .header("retry-after", String(trouble.retryAfterSeconds))
+    .send({ error: trouble.error });
 }
 
 /**
@@ -90,8 +142,9 @@ export function registerErrorHandling(app: FastifyInstance, html?: HtmlErrorPage
       request.log.warn({ err: error }, "the database refused a value of the request");
       return reply.status(400).send({ error: refused });
     }
-    // Nothing the client did wrong, and nothing lost: it may try again shortly.
-    if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
+    // Nothing the client did wrong, and nothing lost: it may try again later.
+    const trouble = databaseTroubleOf(error);
+    if (trouble) return replyDatabaseTrouble(request, reply, trouble, error);
     request.log.error({ err: error }, "request failed");
     return reply
       .status(500)
@@ -121,10 +174,11 @@ function htmlErrorAnswer(
   if (status >= 400 && status < 500) return html.send(request, reply, status, error.message);
   const refused = refusedValueMessage(error);
   if (refused) return html.send(request, reply, 400, refused);
-  if (isDatabaseUnavailable(error)) {
-    request.log.warn({ err: error }, "the database is unavailable");
-    reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
-    return html.send(request, reply, 503);
+  const trouble = databaseTroubleOf(error);
+  if (trouble) {
+    request.log[trouble.log.level]({ err: error }, trouble.log.message);
+    reply.header("retry-after", String(trouble.retryAfterSeconds));
+    return html.send(request, reply, trouble.status, trouble.error);
   }
   request.log.error({ err: error }, "request failed");
   return html.send(request, reply, 500);

@@ -1,7 +1,6 @@
 import type { Federation } from "@fedify/fedify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isDatabaseUnavailable } from "../db/database-errors.ts";
-import { replyDatabaseUnavailable } from "./errors.ts";
+import { databaseTroubleOf, replyDatabaseTrouble } from "./errors.ts";
 
 export interface FedifyBridgeOptions<T> {
   /** The instance's public origin (e.g. "https://our.instance"): Fedify derives every URI from it. */
@@ -91,7 +90,8 @@ export function registerFedifyBridge<T>(
       if (error.statusCode !== undefined && error.statusCode < 500) {
         return reply.code(error.statusCode).send({ error: error.message });
       }
-      if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
+      const trouble = databaseTroubleOf(error);
+      if (trouble) return replyDatabaseTrouble(request, reply, trouble, error);
       request.log.error({ err: error }, "inbox request failed");
       return reply.code(500).send({ error: "Internal server error." });
     });
@@ -129,7 +129,8 @@ export function registerFedifyBridge<T>(
           });
         } catch (error) {
           // The sender must try again later, not take it as refused.
-          if (isDatabaseUnavailable(error)) return replyDatabaseUnavailable(request, reply, error);
+          const trouble = databaseTroubleOf(error);
+          if (trouble) return replyDatabaseTrouble(request, reply, trouble, error);
           // The JSON is well-formed, so what Fedify chokes on is the sender's activity
           // (e.g. an unloadable JSON-LD context): answer as bad input, never as a crash.
           request.log.warn({ err: error }, "Fedify could not process an inbox request");

@@ -19,12 +19,14 @@ const TITLES: Record<number, MessageKey> = {
   404: "notFound",
   500: "serverError",
   503: "unavailable",
+  507: "diskFull",
 };
 const TEXTS: Record<number, MessageKey> = {
   403: "forbiddenText",
   404: "notFoundText",
   500: "serverErrorText",
   503: "unavailableText",
+  507: "diskFullText",
 };
 
 // Paths whose answers are for programs even when a browser opens them.

@@ -81,7 +81,9 @@ const MESSAGES = {
     unavailable: "Service momentanément indisponible",
     unavailableText:
       "Le serveur ne peut pas répondre pour l'instant : réessaie dans quelques secondes.",
-    tooLarge: "Envoi trop volumineux",
+    diskFull: "Disque plein",
+    diskFullText:
+      "Le disque du serveur est plein : rien de ce que tu viens d'envoyer n'a été enregistré, et ce qui l'était reste intact. Réessaie plus tard ; l'équipe qui gère l'instance doit libérer de la place.",
   },
   en: {
     tagline: "A fediverse server for telling your encounters.",
@@ -160,7 +162,9 @@ const MESSAGES = {
       "Something went wrong on our side. What you already saved is intact: try again in a moment.",
     unavailable: "Temporarily unavailable",
     unavailableText: "The server cannot answer right now: try again in a few seconds.",
-    tooLarge: "Upload too large",
+    diskFull: "Disk full",
+    diskFullText:
+      "The server's disk is full: nothing you just sent was stored, and what was stored is intact. Try again later; the people running the instance must free some space.",
   },
 } as const satisfies Record<Language, Record<string, string>>;
 

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { isDatabaseUnavailable } from "../../src/db/database-errors.ts";
@@ -126,6 +127,44 @@ describe.skipIf(!serverUrl)("a PostgreSQL outage", () => {
     await eventually(async () => (await lookup()).statusCode === 200, {
       what: "the lookup to answer again",
     });
+  });
+
+  // Last: it empties the database.
+  it("answers 503 while the database was dropped and created again empty, and serves again once migrated, without a restart", async () => {
+    expect((await lookup()).statusCode).toBe(200);
+    const name = new URL(databaseUrl).pathname.slice(1);
+    const admin = postgres(serverUrl as string, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`drop database ${name} with (force)`);
+      await admin.unsafe(`create database ${name}`);
+    } finally {
+      await admin.end();
+    }
+    // The pool's connections were ended with the old database; new ones find no tables.
+    const refused = await eventually(
+      async () => {
+        const response = await lookup();
+        return response.statusCode === 503 && /lacks its tables/.test(response.json().error)
+          ? response
+          : undefined;
+      },
+      { what: "a 503 saying the database lacks its tables" },
+    );
+    expect(refused.headers["retry-after"]).toBe("30");
+    expect((await t.app.http.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503);
+
+    // The admin restores it (here: migrates it and creates bea again); no restart.
+    const database = await openDatabase({ kind: "postgres", url: databaseUrl, maxConnections: 1 });
+    try {
+      await database.migrate();
+    } finally {
+      await database.close();
+    }
+    await t.app.members.create({ username: "bea", password: "bea-password-123" });
+    await eventually(async () => (await lookup()).statusCode === 200, {
+      what: "the lookup to answer again",
+    });
+    expect((await t.app.http.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
   });
 
   it("cancels a statement that outlasts the statement timeout, as the database being unavailable", async () => {
