@@ -1,4 +1,3 @@
-import { Follow, isActor } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
 import { AP } from "../api/helpers.ts";
@@ -7,7 +6,7 @@ import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
 import { noLeakOf } from "../support/leaks.ts";
 import { drainQueue } from "../support/queue.ts";
-import { type Recorder, startRecorder } from "../support/recording-server.ts";
+import { type Recorder, recorderFollows, startRecorder } from "../support/recording-server.ts";
 import { WebClient } from "../support/web.ts";
 
 /*
@@ -53,22 +52,8 @@ describe(`privacy of the compose form (${databaseLabel})`, () => {
     for (const username of ["bea", "carl"]) {
       await app.members.create({ username, password: `${username}-password-123` });
     }
-    // rita@R follows bea with a real signed Follow: R receives what bea publishes.
-    const ctx = rec.federation.createContext(new URL(rec.origin), undefined);
-    const target = await ctx.lookupObject(app.urls.actor("bea").href);
-    if (!isActor(target) || !target.id) throw new Error("no bea");
-    await ctx.sendActivity(
-      { identifier: "rita" },
-      target,
-      new Follow({
-        id: new URL("/follows/bea", rec.origin),
-        actor: new URL(rec.actorIri),
-        object: target.id,
-      }),
-    );
-    await eventually(
-      async () => (await app.follows.followState(rec.actorIri, "bea")) === "accepted",
-    );
+    // rita@R follows bea: R receives what bea publishes.
+    await recorderFollows(rec, app, "bea");
     await drainQueue(app);
     bea = await new WebClient(app.http).login("bea", "bea-password-123");
     carl = await new WebClient(app.http).login("carl", "carl-password-123");
