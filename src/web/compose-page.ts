@@ -338,6 +338,8 @@ ${composeFormHtml(context, {
       const context = await web.context(request, reply);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const values = readComposeValues(body);
+      // No choice sent (the form always sends one): the visibility stays as it is.
+      values.visibility ||= existing.visibility;
       const mapped = toServiceInput(values, "edit");
       const errors: FieldErrors = mapped.ok ? {} : { ...mapped.errors };
       const allowed = editableVisibilities(existing.visibility);

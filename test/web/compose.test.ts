@@ -223,6 +223,43 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
     expect(junk.body).toContain('id="f-photo-error"');
   });
 
+  it("the member may take a kept photo away, and remove or replace an encounter's photo when editing", async () => {
+    const refused = await bea.postMultipart(
+      "/compose",
+      { participants: ["Marie"], text: "" },
+      { photo: { bytes: jpeg, type: "image/jpeg", name: "a.jpg" } },
+    );
+    const uploadId = /name="upload" value="([0-9a-f-]{36})"/.exec(refused.body)?.[1] as string;
+    const posted = await bea.postMultipart("/compose", {
+      participants: ["Marie"],
+      text: "Sans photo finalement",
+      upload: uploadId,
+      removePhoto: "on",
+    });
+    expect(posted.statusCode).toBe(303);
+    const id = idOf(posted.headers.location);
+    expect((await t.app.encounterRepository.findById(id))?.photo).toBeNull();
+
+    // Editing: a new photo (described), then its removal.
+    const withPhoto = await bea.postMultipart(
+      `/@bea/${id}/edit`,
+      { participants: ["Marie"], text: "Avec photo", photoAlt: "Un banc" },
+      { photo: { bytes: jpeg, type: "image/jpeg", name: "b.jpg" } },
+    );
+    expect(withPhoto.statusCode, withPhoto.body.slice(0, 300)).toBe(303);
+    expect((await t.app.encounterRepository.findById(id))?.photo?.alt).toBe("Un banc");
+    const form = await bea.get(`/@bea/${id}/edit`);
+    expect(form.body).toContain('class="compose-thumbnail"');
+    expect(form.body).toContain(">Un banc</textarea>");
+    const removed = await bea.postMultipart(`/@bea/${id}/edit`, {
+      participants: ["Marie"],
+      text: "Avec photo",
+      removePhoto: "on",
+    });
+    expect(removed.statusCode).toBe(303);
+    expect((await t.app.encounterRepository.findById(id))?.photo).toBeNull();
+  });
+
   it("looks handles up for a logged-in member: found, not found, bad handle, not logged in", async () => {
     const found = await bea.get("/compose/lookup?handle=%40carl", { accept: "application/json" });
     expect(found.statusCode).toBe(200);
@@ -245,6 +282,48 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
       accept: "application/json",
     });
     expect(visitor.statusCode).toBe(401);
+  });
+
+  it("limits look-ups to 30 a minute per member (429 with Retry-After)", async () => {
+    const dana = await (async () => {
+      await t.app.members.create({ username: "dana", password: "dana-password-123" });
+      return new WebClient(t.app.http).login("dana", "dana-password-123");
+    })();
+    const look = () => dana.get("/compose/lookup?handle=%40carl", { accept: "application/json" });
+    for (let i = 0; i < 30; i++) expect((await look()).statusCode).toBe(200);
+    const refused = await look();
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    // Another member is not held back by dana's look-ups.
+    expect(
+      (await bea.get("/compose/lookup?handle=%40carl", { accept: "application/json" })).statusCode,
+    ).toBe(200);
+  });
+
+  it("a body that cannot be read is a 4xx page, never a 500", async () => {
+    const token = await bea.csrfToken();
+    const cut = await t.app.http.inject({
+      method: "POST",
+      url: "/compose",
+      headers: {
+        "content-type": "multipart/form-data; boundary=XyZ",
+        accept: "text/html",
+        cookie: bea.cookieHeader,
+      },
+      payload: `--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nCoupé en`,
+    });
+    expect(cut.statusCode).toBeGreaterThanOrEqual(400);
+    expect(cut.statusCode).toBeLessThan(500);
+    expect(cut.headers["content-type"]).toContain("text/html");
+    const two = await bea.postMultipart(
+      "/compose",
+      { participants: ["Marie"], text: "Deux photos", photoAlt: "x" },
+      {
+        photo: { bytes: jpeg, type: "image/jpeg", name: "a.jpg" },
+        other: { bytes: jpeg, name: "b.jpg" },
+      },
+    );
+    expect(two.statusCode).toBe(413);
   });
 
   it("edits an encounter (text, visibility widened, private fields), keeping its participants", async () => {
