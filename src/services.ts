@@ -21,6 +21,7 @@ import {
   type NotificationsService,
 } from "./encounters/notifications-service.ts";
 import { createOwnActivities, type OwnActivities } from "./encounters/own-activities.ts";
+import type { ParticipantResolver } from "./encounters/participants.ts";
 import {
   createReceivedActivities,
   type ReceivedActivities,
@@ -126,6 +127,8 @@ export interface Services {
   /** Thumbnails of remote encounters' photos, fetched in the background; closed by the app. */
   remotePhotos: RemotePhotos;
   replies: RepliesService;
+  /** Finds who a participant reference names (`@user@host`, `@user`, an actor URL). */
+  participants: ParticipantResolver;
   trackerSettings: TrackerSettingsService;
   weeklyQuestions: WeeklyQuestionService;
   privateFields: PrivateFieldsService;
@@ -328,6 +331,7 @@ export function buildServices(deps: ServicesDeps): Services {
     remoteEncounters,
     remotePhotos,
     replies,
+    participants: resolver,
     trackerSettings,
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),

@@ -12,6 +12,15 @@ import { parseOrThrow } from "../shared/validation.ts";
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
+/** @fastify/multipart's limits for a form carrying one photo (the API's and the pages'). */
+export const PHOTO_FORM_LIMITS = {
+  fileSize: PHOTO_MAX_BYTES,
+  files: 1,
+  fields: 100,
+  parts: 101,
+  fieldSize: 64 * 1024,
+};
+
 /** The domain's own schemas, strict at the edge: a misspelt field is an error, not ignored. */
 export const createEncounterBodySchema = encounterInputSchema.strict();
 export const patchEncounterBodySchema = encounterPatchSchema

@@ -10,7 +10,7 @@ import { dateTimeParam } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import { type BearerAuth, scopeByMethod } from "./auth.ts";
-import { httpError, PHOTO_MAX_BYTES, readEncounterBody } from "./encounter-body.ts";
+import { httpError, PHOTO_FORM_LIMITS, readEncounterBody } from "./encounter-body.ts";
 import { encounterToApiJson, notificationToApiJson } from "./encounter-json.ts";
 import { idParam } from "./params.ts";
 
@@ -59,13 +59,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
   await app.register(
     async (api) => {
       await api.register(multipart, {
-        limits: {
-          fileSize: PHOTO_MAX_BYTES,
-          files: 1,
-          fields: 100,
-          parts: 101,
-          fieldSize: 64 * 1024,
-        },
+        limits: PHOTO_FORM_LIMITS,
       });
       // JSON or multipart only: Fastify's default text/plain parser would let text through.
       api.removeContentTypeParser("text/plain");

@@ -38,12 +38,15 @@ export interface EncountersService {
     input: EncounterInput,
     photo?: Buffer | StoredPhotoFiles,
   ): Promise<EncounterView>;
-  /** `photo: null` removes the photo; undefined keeps it. */
+  /**
+   * `photo: null` removes the photo; undefined keeps it; bytes or the files of an upload
+   * (as for `create`) replace it.
+   */
   update(
     username: string,
     id: string,
     patch: EncounterPatch,
-    photo?: Buffer | null,
+    photo?: Buffer | StoredPhotoFiles | null,
   ): Promise<EncounterView>;
   delete(username: string, id: string): Promise<void>;
   /**
@@ -237,7 +240,9 @@ export function createEncountersService(deps: {
         : undefined;
       let nextPhoto: EncounterPhoto | null = existing.photo ?? null;
       if (photo === null) nextPhoto = null;
-      else if (photo) nextPhoto = await storePhoto(photo, valid.photoAlt ?? existing.photo?.alt);
+      else if (Buffer.isBuffer(photo))
+        nextPhoto = await storePhoto(photo, valid.photoAlt ?? existing.photo?.alt);
+      else if (photo) nextPhoto = photoOf(photo, valid.photoAlt ?? existing.photo?.alt);
       else if (nextPhoto && valid.photoAlt !== undefined)
         nextPhoto = { ...nextPhoto, alt: valid.photoAlt };
       const updatedAt = now();

@@ -48,7 +48,7 @@ export type ReplyOutcome =
 
 /**
  * Replies are witnesses speaking under an encounter: written here by members (own API,
- * C2S, and later the Mastodon API and the web form all call this service), or received
+ * C2S, the Mastodon API and the web form all call this service), or received
  * from any server. A reply to a reply joins the same encounter's thread. Who may read a
  * reply is the rule of src/encounters/visibility.ts (`mayReadReply`); whoever may not read
  * an encounter may not answer it. The only writer of `encounter_replies`.

@@ -12,7 +12,7 @@ export const REPLY_VISIBILITIES = VISIBILITIES.filter(
   (v): v is Exclude<(typeof VISIBILITIES)[number], "private"> => v !== "private",
 );
 
-/** What a member writes, from any client (own API, C2S, and later the Mastodon API and the web form). */
+/** What a member writes, from any client (own API, C2S, the Mastodon API and the web form). */
 export const replyInputSchema = z
   .object({
     text: z

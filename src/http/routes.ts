@@ -15,12 +15,14 @@ import { registerMediaRoutes } from "../media/media-routes.ts";
 import type { Repositories, Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
+import { registerComposePages } from "../web/compose-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerLoginPages } from "../web/login-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
 import { registerWeb } from "../web/register.ts";
+import { registerReplyPage } from "../web/reply-page.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 /**
@@ -126,6 +128,14 @@ export function registerRoutes(
         replies: services.replies,
         urls,
         web,
+      });
+      // Posting from the pages: compose, edit, delete, reply (src/web/compose-page.ts).
+      registerComposePages(scope, { ...services, web });
+      registerReplyPage(scope, {
+        web,
+        encounters: repositories.encounters,
+        replies: services.replies,
+        urls,
       });
       // The member's dashboard (src/web/dashboard-page.ts).
       registerDashboard(scope, {

@@ -9,6 +9,7 @@ import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
 import { uuidSchema } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
+import { encounterComposeHtml } from "./compose-form.ts";
 import { type Language, translate, translateWithHtml } from "./i18n.ts";
 import {
   actorName,
@@ -115,6 +116,7 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
     const body = `<h1>${translateWithHtml(lang, "encounterBy", "name", bdiHtml(author))}</h1>
 ${renderEncounterHtml(found, lang, urls)}
 ${renderRepliesHtml(shown, lang)}
+${encounterComposeHtml(context, found)}
 <section>
 <h2>${escapeHtml(translate(lang, "fromMastodon"))}</h2>
 <p>${escapeHtml(translate(lang, "fromMastodonSteps"))}</p>

@@ -1,4 +1,3 @@
-import { Follow, isActor } from "@fedify/vocab";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encounterToApiJson } from "../../src/api/encounter-json.ts";
@@ -9,7 +8,7 @@ import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
 import { noLeakOf } from "../support/leaks.ts";
 import { drainQueue } from "../support/queue.ts";
-import { type Recorder, startRecorder } from "../support/recording-server.ts";
+import { type Recorder, recorderFollows, startRecorder } from "../support/recording-server.ts";
 
 /*
  * Private tracker values never leave the instance. Every private field is set to a
@@ -89,21 +88,7 @@ describe(`privacy of the tracker (${databaseLabel})`, () => {
     bea = client(app, await app.members.createToken("bea", "test"));
     antoine = client(app, await app.members.createToken("antoine", "test"));
     // rita@R follows bea with a real signed Follow: R is a server bea delivers to.
-    const ctx = rec.federation.createContext(new URL(rec.origin), undefined);
-    const target = await ctx.lookupObject(app.urls.actor("bea").href);
-    if (!isActor(target) || !target.id) throw new Error("no bea");
-    await ctx.sendActivity(
-      { identifier: "rita" },
-      target,
-      new Follow({
-        id: new URL("/follows/bea", rec.origin),
-        actor: new URL(rec.actorIri),
-        object: target.id,
-      }),
-    );
-    await eventually(
-      async () => (await app.follows.followState(rec.actorIri, "bea")) === "accepted",
-    );
+    await recorderFollows(rec, app, "bea");
     await drained();
     await eventually(() => rec.received.some((r) => r.type === "Accept"), { what: "the Accept" });
   });

@@ -1,7 +1,9 @@
 import type { Federation } from "@fedify/fedify";
-import { Activity } from "@fedify/vocab";
+import { Activity, Follow, isActor } from "@fedify/vocab";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { App } from "../../src/app.ts";
 import { registerFedifyBridge } from "../../src/http/fedify-bridge.ts";
+import { eventually } from "./eventually.ts";
 import { createTestFederation, TEST_INBOX_PATHS } from "./federation.ts";
 import { freePort } from "./free-port.ts";
 
@@ -162,4 +164,31 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       for (const socket of hanging) socket.destroy();
     },
   };
+}
+
+/**
+ * rita@R follows `username` of `app` with a real signed Follow, and waits until `app`
+ * accepted it: R then receives what that member publishes.
+ */
+export async function recorderFollows(
+  rec: Recorder,
+  app: Pick<App, "urls" | "follows">,
+  username: string,
+): Promise<void> {
+  const ctx = rec.federation.createContext(new URL(rec.origin), undefined);
+  const target = await ctx.lookupObject(app.urls.actor(username).href);
+  if (!isActor(target) || !target.id) throw new Error(`no actor ${username}`);
+  await ctx.sendActivity(
+    { identifier: "rita" },
+    target,
+    new Follow({
+      id: new URL(`/follows/${username}`, rec.origin),
+      actor: new URL(rec.actorIri),
+      object: target.id,
+    }),
+  );
+  await eventually(
+    async () => (await app.follows.followState(rec.actorIri, username)) === "accepted",
+    { what: `${username} to accept rita's follow` },
+  );
 }

@@ -90,6 +90,44 @@ export class WebClient {
     );
   }
 
+  /**
+   * Posts a multipart form as a browser does (`enctype="multipart/form-data"`): every field,
+   * the CSRF token unless `withoutToken`, and files (a file input left empty is sent as an
+   * empty part, as browsers do, when `files` names it with no bytes).
+   */
+  async postMultipart(
+    url: string,
+    fields: Record<string, string | string[]> = {},
+    files: Record<string, { bytes: Buffer; type?: string; name?: string }> = {},
+    options: { withoutToken?: boolean } = {},
+  ): Promise<LightMyRequestResponse> {
+    const form = new FormData();
+    if (!options.withoutToken && !("_csrf" in fields)) form.append("_csrf", await this.csrfToken());
+    for (const [name, value] of Object.entries(fields)) {
+      for (const one of Array.isArray(value) ? value : [value]) form.append(name, one);
+    }
+    for (const [name, file] of Object.entries(files)) {
+      const blob = new Blob([new Uint8Array(file.bytes)], {
+        type: file.type ?? "application/octet-stream",
+      });
+      form.append(name, blob, file.name ?? "");
+    }
+    const encoded = new Response(form);
+    return this.keep(
+      await this.http.inject({
+        method: "POST",
+        url,
+        headers: {
+          "content-type": encoded.headers.get("content-type") as string,
+          accept: "text/html",
+          ...this.headers,
+          cookie: this.cookieHeader,
+        },
+        payload: Buffer.from(await encoded.arrayBuffer()),
+      }),
+    );
+  }
+
   /** Logs in through the form; throws unless the log-in succeeded. */
   async login(username: string, password: string): Promise<this> {
     const response = await this.post("/login", { username, password, next: "/home" });
