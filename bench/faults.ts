@@ -12,7 +12,7 @@
  *     [--followers 5000] [--origins 50]
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,14 @@ import pino from "pino";
 import { buildApp } from "../src/app.ts";
 import { seedFollowers } from "./fanout.ts";
 import { startReceiver } from "./receiver.ts";
-import { argument, type BenchApp, freePort, freshDatabase, until } from "./support.ts";
+import {
+  argument,
+  type BenchApp,
+  freePort,
+  freshDatabase,
+  until,
+  writeMarkedSection,
+} from "./support.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const followers = Number(argument("followers", "5000"));
@@ -215,8 +222,7 @@ for (const [name, kill, silentServer] of [
 }
 
 const pct = (n: number) => `${((100 * n) / followers).toFixed(2)}%`;
-const section = `<!-- faults:start -->
-## Delivery under faults (\`bench/faults.ts\`)
+const section = `## Delivery under faults (\`bench/faults.ts\`)
 
 Written by \`node bench/faults.ts --followers ${followers} --origins ${origins}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC,
 PostgreSQL. bea has ${followers.toLocaleString("en")} followers with personal inboxes on ${origins} loopback origins; one
@@ -234,17 +240,8 @@ ${results
 
 A duplicate is a delivery that reached its inbox but whose job the killed worker had not yet
 marked done: at most one per slot. The fan-out itself never repeats (its deliveries are inserted
-in the transaction that finishes it).
-<!-- faults:end -->`;
+in the transaction that finishes it).`;
 
-const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
-const current = await readFile(file, "utf8");
-const marked = /<!-- faults:start -->[\s\S]*<!-- faults:end -->/;
-await writeFile(
-  file,
-  marked.test(current)
-    ? current.replace(marked, section)
-    : current.replace(/\n## How to reproduce/, `\n${section}\n\n## How to reproduce`),
-);
+await writeMarkedSection("faults", section);
 process.stderr.write("[faults] wrote docs/BENCHMARKS.md\n");
 process.exit(0);

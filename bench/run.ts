@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type { Outcome } from "./outcome.ts";
 import { fanoutTable, inboxTable, memoryTable, renderReport } from "./report.ts";
-import { argument, type DatabaseKind, RESULT_PREFIX } from "./support.ts";
+import { argument, type DatabaseKind, markedSections, RESULT_PREFIX } from "./support.ts";
 
 interface Plan {
   name: string;
@@ -173,12 +173,16 @@ async function main() {
   process.stdout.write(
     `\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n\n${memoryTable(outcomes)}\n`,
   );
-  // The section bench/faults.ts writes (a run of its own, on PostgreSQL) is kept as it is.
+  // The sections written by the scenarios run on their own (bench/faults.ts, bench/pages.ts)
+  // are kept as they are.
+  const kept = await markedSections();
   const file = new URL("../docs/BENCHMARKS.md", import.meta.url);
-  const faults = (await readFile(file, "utf8").catch(() => "")).match(
-    /<!-- faults:start -->[\s\S]*<!-- faults:end -->/,
-  )?.[0];
-  await writeFile(file, faults ? `${report.trimEnd()}\n\n${faults}\n` : report);
+  await writeFile(
+    file,
+    report.replace(/\n## How to reproduce/, () =>
+      [...kept, "## How to reproduce"].map((part) => `\n${part}`).join("\n"),
+    ),
+  );
   process.stderr.write("[bench] wrote docs/BENCHMARKS.md\n");
   if (outcomes.some((o) => o.failure && !o.failure.startsWith("skipped"))) process.exitCode = 1;
 }

@@ -3,7 +3,7 @@ import { createScratchPostgres } from "../test/support/scratch-postgres.ts";
 
 export { freePort };
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -210,5 +210,31 @@ export function runScenarioMain(hardLimitMs: number, scenario: () => Promise<unk
       process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
       process.exit(1);
     },
+  );
+}
+
+const BENCHMARKS_FILE = new URL("../docs/BENCHMARKS.md", import.meta.url);
+const MARKED_SECTIONS = /<!-- ([a-z]+):start -->[\s\S]*?<!-- \1:end -->/g;
+
+/**
+ * The sections of docs/BENCHMARKS.md that a scenario run on its own writes (bench/faults.ts,
+ * bench/pages.ts), between `<!-- name:start -->` and `<!-- name:end -->`: bench/run.ts keeps
+ * them when it rewrites the file.
+ */
+export async function markedSections(): Promise<string[]> {
+  const current = await readFile(BENCHMARKS_FILE, "utf8").catch(() => "");
+  return current.match(MARKED_SECTIONS) ?? [];
+}
+
+/** Replaces the section `name` of docs/BENCHMARKS.md, or adds it before "How to reproduce". */
+export async function writeMarkedSection(name: string, markdown: string): Promise<void> {
+  const section = `<!-- ${name}:start -->\n${markdown.trim()}\n<!-- ${name}:end -->`;
+  const current = await readFile(BENCHMARKS_FILE, "utf8");
+  const marked = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`);
+  await writeFile(
+    BENCHMARKS_FILE,
+    marked.test(current)
+      ? current.replace(marked, () => section)
+      : current.replace(/\n## How to reproduce/, () => `\n${section}\n\n## How to reproduce`),
   );
 }

@@ -1,5 +1,6 @@
 import type { Member } from "../accounts/members-service.ts";
 import { escapeHtml } from "../shared/html.ts";
+import { INSTANCE_AVATAR_PATH } from "../shared/local-urls.ts";
 import { type Language, translate } from "./i18n.ts";
 
 export interface Frame {
@@ -74,6 +75,7 @@ export function layout(frame: Frame) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(frame.title)}</title>
+<link rel="icon" type="image/png" href="${INSTANCE_AVATAR_PATH}">
 <link rel="stylesheet" href="${frame.assets.styleHref}">
 <script src="${frame.assets.scriptHref}" defer></script>
 ${frame.head ?? ""}

@@ -129,7 +129,7 @@ ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : "
 <form method="post" action="/login">
 ${context.csrfField()}
 <input type="hidden" name="next" value="${escapeHtml(next)}">
-<p><label>${escapeHtml(w.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
+<p><label>${escapeHtml(w.username)}<br><input type="text" name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(w.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(w.submit)}</button></p>
 </form>`;

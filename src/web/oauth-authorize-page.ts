@@ -135,7 +135,7 @@ ${opts.error ? `<p role="alert" class="error">${escapeHtml(opts.error)}</p>` : "
 ${context.csrfField()}
 ${hiddenFields(params)}
 <input type="hidden" name="action" value="login">
-<p><label>${escapeHtml(lw.username)}<br><input name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
+<p><label>${escapeHtml(lw.username)}<br><input type="text" name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(lw.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(lw.submit)}</button></p>
 </form>`;
@@ -291,7 +291,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
       const w = W[lang];
       const body = `<h1>${escapeHtml(w.codeTitle)}</h1>
 <p>${escapeHtml(w.codeText.replace("{app}", checked.app.name))}</p>
-<p><input readonly size="50" value="${escapeHtml(answer.code)}" aria-label="${escapeHtml(w.codeTitle)}"></p>`;
+<p><input type="text" readonly size="50" value="${escapeHtml(answer.code)}" aria-label="${escapeHtml(w.codeTitle)}"></p>`;
       return page(reply, context, w.codeTitle, body);
     }
     return guarded(reply).redirect(answer.headers.location ?? answer.headers.Location ?? "/", 302);
