@@ -134,6 +134,7 @@ export function registerRoutes(
         trackerData: services.trackerData,
         checkIn: (memberId, input, source) =>
           services.weeklyQuestions.checkIn(memberId, input, source),
+        openCheckin: (memberId) => services.weeklyQuestions.openCheckin(memberId),
         async linkedAccount(memberId) {
           const { linkedAccountIri, linkedAccountConfirmed } =
             await services.trackerSettings.get(memberId);
