@@ -47,3 +47,31 @@ export function notice(text: string | { html: string } | undefined): string {
 export const checked = (on: boolean) => (on ? " checked" : "");
 /** ` selected` when `on`. */
 export const selected = (on: boolean) => (on ? " selected" : "");
+
+/** A form's values as text: what was typed, or what is stored; a ticked box is "on". */
+export type FormValues = Record<string, string | undefined>;
+
+/** A checkbox sent as "on" when ticked (an unticked box sends nothing). */
+export function checkbox(values: FormValues, name: string, label: string): string {
+  return `<p><label><input type="checkbox" name="${name}" value="on"${checked(values[name] === "on")}> ${escapeHtml(label)}</label></p>`;
+}
+
+/** A labelled select with its error; each option is [value, words, its language?]. */
+export function selectField(
+  values: FormValues,
+  errors: FieldErrors,
+  name: string,
+  label: string,
+  options: ReadonlyArray<readonly [string, string, string?]>,
+  hint?: string,
+): string {
+  const items = options
+    .map(
+      ([value, text, lang]) =>
+        `<option value="${escapeHtml(value)}"${lang ? ` lang="${lang}"` : ""}${selected(values[name] === value)}>${escapeHtml(text)}</option>`,
+    )
+    .join("");
+  return `<p><label for="${name}">${escapeHtml(label)}</label>
+<select id="${name}" name="${name}"${invalidAttrs(errors, name)}>${items}</select>${hint ? `\n<small class="hint">${escapeHtml(hint)}</small>` : ""}</p>
+${fieldError(errors, name)}`;
+}
