@@ -18,6 +18,9 @@ import { generateToken, hashToken } from "./tokens.ts";
 import { normalizeUsername } from "./usernames.ts";
 
 export type Member = typeof members.$inferSelect;
+
+/** The languages a member may choose: those of the pages and of the weekly question. */
+export const MEMBER_LANGUAGES = ["fr", "en"] as const;
 type ActorRow = typeof actors.$inferSelect;
 
 /** A member and the actor that speaks for them. */
@@ -61,6 +64,11 @@ export interface MembersService {
   list(limit: number): Promise<Member[]>;
   /** Members who chose to be listed, oldest first. */
   listDiscoverable(limit: number): Promise<Member[]>;
+  /**
+   * The member's language (`fr` or `en`): the pages' when the browser chose none, and the
+   * weekly question's messages.
+   */
+  setLanguage(memberId: string, language: string): Promise<void>;
   /** Whether the member co-signs, by themselves, encounters that name them from people they follow. */
   setAutoCosignFromFollowed(memberId: string, value: boolean): Promise<void>;
   keyPairs(member: Member): Promise<JwkPair[]>;
@@ -229,6 +237,17 @@ export function createMembersService(deps: {
         .where(eq(members.discoverable, true))
         .orderBy(asc(members.createdAt))
         .limit(limit),
+
+    async setLanguage(memberId, language) {
+      if (!(MEMBER_LANGUAGES as readonly string[]).includes(language)) {
+        throw new DomainError(
+          "invalid",
+          `language must be one of ${MEMBER_LANGUAGES.join(", ")}.`,
+          { field: "language" },
+        );
+      }
+      await db.update(members).set({ language }).where(eq(members.id, memberId));
+    },
 
     async setAutoCosignFromFollowed(memberId, value) {
       await db

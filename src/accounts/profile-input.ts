@@ -68,6 +68,14 @@ export const profilePatchSchema = z.object({
     .meta({
       description: `At most ${FIELDS_MAX} name/value pairs (${FIELD_NAME_MAX} characters each); a value that is a URL becomes a link`,
     }),
+  manuallyApprovesFollowers: z
+    .boolean({ error: "must be true or false" })
+    .optional()
+    .meta({ description: "true: each new follower waits for the member's approval" }),
+  discoverable: z
+    .boolean({ error: "must be true or false" })
+    .optional()
+    .meta({ description: "true: listed on the instance's home page and in directories" }),
 });
 
 export type ProfilePatch = z.output<typeof profilePatchSchema>;

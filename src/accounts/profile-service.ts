@@ -8,7 +8,10 @@ import { parseOrThrow } from "../shared/validation.ts";
 import type { Member, MembersService } from "./members-service.ts";
 import { type ProfilePatchInput, profilePatchSchema } from "./profile-input.ts";
 
-/** What a member shows of themselves: on their page, in their actor, to their followers. */
+/**
+ * What a member shows of themselves: on their page, in their actor, to their followers (with
+ * whether followers need approval and whether the member is listed: both are in the actor).
+ */
 export interface Profile {
   username: string;
   displayName: string;
@@ -16,6 +19,10 @@ export interface Profile {
   fields: ProfileField[];
   avatarUrl: string | null;
   headerUrl: string | null;
+  /** Each new follower waits for the member's approval. */
+  manuallyApprovesFollowers: boolean;
+  /** Listed on the instance's home page and in directories. */
+  discoverable: boolean;
   /** When it was last changed; null when never edited. */
   updatedAt: Date | null;
 }
@@ -49,6 +56,8 @@ export function profileOf(member: Member): Profile {
     fields: member.fields.map(({ name, value }) => ({ name, value })),
     avatarUrl: member.avatarUrl,
     headerUrl: member.headerUrl,
+    manuallyApprovesFollowers: member.manuallyApprovesFollowers,
+    discoverable: member.discoverable,
     updatedAt: member.profileUpdatedAt,
   };
 }
@@ -118,6 +127,9 @@ export function createProfileService(deps: {
             avatarMediaKey: avatar.key,
             headerUrl: header.url,
             headerMediaKey: header.key,
+            manuallyApprovesFollowers:
+              valid.manuallyApprovesFollowers ?? current.manuallyApprovesFollowers,
+            discoverable: valid.discoverable ?? current.discoverable,
           };
           const replaced = [
             next.avatarMediaKey !== current.avatarMediaKey ? current.avatarMediaKey : null,
@@ -128,7 +140,9 @@ export function createProfileService(deps: {
             next.bio !== current.bio ||
             !sameFields(next.fields, current.fields) ||
             next.avatarUrl !== current.avatarUrl ||
-            next.headerUrl !== current.headerUrl;
+            next.headerUrl !== current.headerUrl ||
+            next.manuallyApprovesFollowers !== current.manuallyApprovesFollowers ||
+            next.discoverable !== current.discoverable;
           if (!changed) return { replaced };
           await tx
             .update(members)
@@ -136,7 +150,12 @@ export function createProfileService(deps: {
             .where(eq(members.id, member.id));
           await tx
             .update(actors)
-            .set({ name: next.displayName, summary: next.bio, avatarUrl: next.avatarUrl })
+            .set({
+              name: next.displayName,
+              summary: next.bio,
+              avatarUrl: next.avatarUrl,
+              manuallyApprovesFollowers: next.manuallyApprovesFollowers,
+            })
             .where(eq(actors.memberId, member.id));
           const recorded = await events.record(tx, {
             type: "profile.updated",

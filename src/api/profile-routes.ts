@@ -34,6 +34,8 @@ export const profileJsonSchema = z.object({
   fields: z.array(z.object({ name: z.string(), value: z.string() })),
   avatarUrl: z.string().nullable().meta({ description: "400×400 WebP, served from /media" }),
   headerUrl: z.string().nullable().meta({ description: "1500×500 WebP, served from /media" }),
+  manuallyApprovesFollowers: z.boolean(),
+  discoverable: z.boolean(),
   actor: z.url(),
   profileUrl: z.url(),
   updatedAt: z.iso.datetime({ offset: true }).nullable(),
@@ -49,28 +51,38 @@ export function profileToApiJson(profile: Profile, urls: LocalUrls): ProfileJson
     fields: profile.fields.map(({ name, value }) => ({ name, value })),
     avatarUrl: profile.avatarUrl,
     headerUrl: profile.headerUrl,
+    manuallyApprovesFollowers: profile.manuallyApprovesFollowers,
+    discoverable: profile.discoverable,
     actor: urls.actor(profile.username).href,
     profileUrl: urls.profile(profile.username).href,
     updatedAt: profile.updatedAt?.toISOString() ?? null,
   };
 }
 
+/** A profile's multipart body: two images, the texts and at most four fields. */
+export const PROFILE_MULTIPART_LIMITS = {
+  fileSize: PHOTO_MAX_BYTES,
+  files: 2,
+  fields: 40,
+  parts: 42,
+  fieldSize: 16 * 1024,
+};
+
 const IMAGE_PARTS = new Set(["avatar", "header"]);
+/** Parts that are true or false ("true", "false"; an empty part is no value). */
+const BOOLEAN_PARTS = new Set([
+  "removeAvatar",
+  "removeHeader",
+  "manuallyApprovesFollowers",
+  "discoverable",
+]);
 
 /** `GET` and `PATCH /api/socialdapres/v1/profile`: the authenticated member's own profile. */
 export async function registerProfileApi(app: FastifyInstance, deps: ProfileApiDeps) {
   const { auth, profiles, urls } = deps;
   await app.register(
     async (api) => {
-      await api.register(multipart, {
-        limits: {
-          fileSize: PHOTO_MAX_BYTES,
-          files: 2,
-          fields: 40,
-          parts: 42,
-          fieldSize: 16 * 1024,
-        },
-      });
+      await api.register(multipart, { limits: PROFILE_MULTIPART_LIMITS });
       api.removeContentTypeParser("text/plain");
       api.addHook("onRequest", auth.hook);
       api.addHook("preHandler", scopeByMethod(auth));
@@ -175,7 +187,7 @@ async function readMultipart(
         const entry = profileFields[index] ?? { name: "", value: "" };
         entry[field[2] as "name" | "value"] = value;
         profileFields[index] = entry;
-      } else if (name === "removeAvatar" || name === "removeHeader") {
+      } else if (BOOLEAN_PARTS.has(name)) {
         if (value !== "")
           fields[name] = value === "true" ? true : value === "false" ? false : value;
       } else {

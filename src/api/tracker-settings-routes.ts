@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { BUDGETS } from "../db/schema.ts";
 import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
-import { isValidTimeZone } from "../exposure/model/weeks.ts";
+import {
+  trackerSettingsInt as int,
+  trackerSettingsPatchSchema,
+} from "../exposure/tracker-settings-input.ts";
 import type { TrackerSettingsService } from "../exposure/tracker-settings-service.ts";
 import {
   AskAgainTooSoonError,
@@ -13,41 +15,10 @@ import type { Checkin } from "../exposure/weekly-question-types.ts";
 import { isStorableDate } from "../shared/input.ts";
 import { parseOrThrow } from "../shared/validation.ts";
 import { type BearerAuth, privateApiScope } from "./auth.ts";
+
+export { trackerSettingsPatchSchema };
+
 import { API_PREFIX } from "./encounters-routes.ts";
-
-const int = (name: string, min: number, max: number) =>
-  z
-    .number({ error: `${name} must be a whole number from ${min} to ${max}` })
-    .int(`${name} must be a whole number from ${min} to ${max}`)
-    .min(min, `${name} must be from ${min} to ${max}`)
-    .max(max, `${name} must be from ${min} to ${max}`);
-const real = (name: string, min: number, max: number) =>
-  z
-    .number({ error: `${name} must be a number from ${min} to ${max}` })
-    .min(min, `${name} must be from ${min} to ${max}`)
-    .max(max, `${name} must be from ${min} to ${max}`);
-const bool = (name: string) => z.boolean({ error: `${name} must be true or false` });
-
-export const trackerSettingsPatchSchema = z
-  .object({
-    questionEnabled: bool("questionEnabled"),
-    acknowledgeWithStatus: bool("acknowledgeWithStatus"),
-    questionDay: int("questionDay (0 = Sunday … 6 = Saturday)", 0, 6),
-    questionHour: int("questionHour", 0, 23),
-    timeZone: z
-      .string({ error: "timeZone must be an IANA time zone such as Europe/Paris" })
-      .refine(isValidTimeZone, "timeZone must be an IANA time zone such as Europe/Paris"),
-    floor: int("floor", 0, 100),
-    target: int("target", 0, 100),
-    ceilingRch: real("ceilingRch", 0.1, 1000),
-    distinctPeopleLimit: int("distinctPeopleLimit", 1, 1000),
-    pandemicMode: bool("pandemicMode"),
-    weeklyIncidence: real("weeklyIncidence (cases per 100,000 per week)", 0, 100_000).nullable(),
-    testPositivity: real("testPositivity (a share, 0–1)", 0, 1).nullable(),
-    budget: z.enum(BUDGETS, { error: `budget must be one of ${BUDGETS.join(", ")}` }),
-  })
-  .partial()
-  .strict();
 
 export const checkinBodySchema = z
   .object({

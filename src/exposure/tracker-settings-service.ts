@@ -76,12 +76,14 @@ export function createTrackerSettingsService(deps: { db: Db; now?: () => Date })
         throw new DomainError(
           "invalid",
           `timeZone: "${patch.timeZone}" is not a time zone; use an IANA name such as Europe/Paris.`,
+          { field: "timeZone" },
         );
       }
       if (merged.target < merged.floor) {
         throw new DomainError(
           "invalid",
           `target (${merged.target}) must be at least floor (${merged.floor}): raise target or lower floor.`,
+          { field: "target" },
         );
       }
       const values = { ...patch, updatedAt: clock() };

@@ -18,7 +18,7 @@ export class AskAgainTooSoonError extends Error {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number) {
     super(
-      `The question was sent less than an hour ago: ask again in ${Math.ceil(retryAfterSeconds / 60)} minutes. / La question a été envoyée il y a moins d’une heure : redemandez-la dans ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+      `The question was sent less than an hour ago: ask again in ${Math.ceil(retryAfterSeconds / 60)} minutes. / La question a été envoyée il y a moins d’une heure : redemande-la dans ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
     );
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -1,5 +1,5 @@
 import { Temporal } from "@js-temporal/polyfill";
-import { arrayContains, desc, eq } from "drizzle-orm";
+import { and, arrayContains, desc, eq } from "drizzle-orm";
 import { members, weeklyCheckins, weeklyQuestions } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { htmlToPlainText } from "../shared/sanitize-html.ts";
@@ -19,6 +19,15 @@ export { LINK_REQUESTS_PER_DAY, LinkRateLimitedError } from "./account-links.ts"
 export { AskAgainTooSoonError } from "./weekly-question-asking.ts";
 
 export { questionTimeOf } from "./weekly-question-time.ts";
+
+/** A check-in as the member sees it. */
+const CHECKIN_COLUMNS = {
+  weekStart: weeklyCheckins.weekStart,
+  answer: weeklyCheckins.answer,
+  count: weeklyCheckins.count,
+  source: weeklyCheckins.source,
+  answeredAt: weeklyCheckins.answeredAt,
+};
 
 export type WeeklyQuestionService = ReturnType<typeof createWeeklyQuestionService>;
 
@@ -95,6 +104,11 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       })
       .returning();
     return row as Checkin & { memberId: string };
+  }
+
+  /** The week an answer without a week is for: the question of the last 7 days', else this week. */
+  async function openWeek(memberId: string, now: Date, current: string): Promise<string> {
+    return (await lastQuestion(db, memberId, now))?.weekStart ?? current;
   }
 
   const service = {
@@ -208,7 +222,7 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
           );
         }
       } else {
-        weekStart = (await lastQuestion(db, memberId, now))?.weekStart ?? current;
+        weekStart = await openWeek(memberId, now, current);
       }
       const parsed: ParsedAnswer =
         input.answer === "yes" ? { answer: "yes", count: input.count } : { answer: "no" };
@@ -216,15 +230,26 @@ export function createWeeklyQuestionService(deps: WeeklyQuestionDeps) {
       return checkin;
     },
 
+    /**
+     * The week the web form answers (as `checkIn` without a week does) and the answer already
+     * given for it, if any: the form shows it chosen.
+     */
+    async openCheckin(
+      memberId: string,
+    ): Promise<{ weekStart: string; checkin: Checkin | undefined }> {
+      const now = clock();
+      const { timeZone } = await settingsRow(memberId);
+      const weekStart = await openWeek(memberId, now, weekStartOf(now, timeZone));
+      const [checkin] = await db
+        .select(CHECKIN_COLUMNS)
+        .from(weeklyCheckins)
+        .where(and(eq(weeklyCheckins.memberId, memberId), eq(weeklyCheckins.weekStart, weekStart)));
+      return { weekStart, checkin };
+    },
+
     async checkins(memberId: string, limit: number): Promise<Checkin[]> {
       return db
-        .select({
-          weekStart: weeklyCheckins.weekStart,
-          answer: weeklyCheckins.answer,
-          count: weeklyCheckins.count,
-          source: weeklyCheckins.source,
-          answeredAt: weeklyCheckins.answeredAt,
-        })
+        .select(CHECKIN_COLUMNS)
         .from(weeklyCheckins)
         .where(eq(weeklyCheckins.memberId, memberId))
         .orderBy(desc(weeklyCheckins.weekStart))

@@ -17,3 +17,10 @@ export function questionTimeOf(
   const askAt = askDay.toZonedDateTime({ timeZone, plainTime: new Temporal.PlainTime(hour) });
   return { weekStart, askAt: new Date(askAt.epochMilliseconds) };
 }
+
+/** The next time the question is due after `now`: this week's, or next week's once it passed. */
+export function nextQuestionTime(now: Date, timeZone: string, day: number, hour: number): Date {
+  const { askAt } = questionTimeOf(now, timeZone, day, hour);
+  if (askAt > now) return askAt;
+  return questionTimeOf(new Date(now.getTime() + 7 * 86_400_000), timeZone, day, hour).askAt;
+}

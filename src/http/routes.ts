@@ -23,6 +23,9 @@ import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
 import { registerWeb } from "../web/register.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
+import { registerSettingsPages } from "../web/settings-pages.ts";
+import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
+import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 /**
@@ -98,6 +101,8 @@ export function registerRoutes(
     instanceName: config.instanceName,
     lookupActor: (query) => remoteLookup.lookupActor(query),
   });
+  // The sender of the weekly question's direct messages, which the pages name.
+  const senderHandle = `@instance@${urls.origin.host}`;
   // The pages, in their own scope with the web kit (src/web/register.ts).
   const sessions = repositories.webSessions;
   registerWeb(
@@ -144,14 +149,30 @@ export function registerRoutes(
         trackerData: services.trackerData,
         checkIn: (memberId, input, source) =>
           services.weeklyQuestions.checkIn(memberId, input, source),
+        openCheckin: (memberId) => services.weeklyQuestions.openCheckin(memberId),
         async linkedAccount(memberId) {
           const { linkedAccountIri, linkedAccountConfirmed } =
             await services.trackerSettings.get(memberId);
           return { iri: linkedAccountIri, confirmed: linkedAccountConfirmed };
         },
-        senderHandle: `@instance@${urls.origin.host}`,
+        senderHandle,
         askAgain: (memberId) => services.weeklyQuestions.askAgain(memberId),
       });
+      // The member's settings (src/web/settings-*.ts): the same services as the JSON API.
+      registerSettingsPages(scope, {
+        web,
+        members,
+        trackerSettings: services.trackerSettings,
+        weeklyQuestions: services.weeklyQuestions,
+        senderHandle,
+      });
+      registerTrackerSettingsPage(scope, {
+        web,
+        settings: services.trackerSettings,
+        notifications: services.notifications,
+        instanceIncidence: repositories.instanceIncidence,
+      });
+      registerProfileSettingsPage(scope, { web, profiles: services.profiles });
     },
   );
 }

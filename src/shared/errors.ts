@@ -6,11 +6,14 @@ export type DomainErrorCode = "invalid" | "not_found" | "conflict" | "forbidden"
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
+  /** The input field the error is about, when one is: a form shows the error next to it. */
+  readonly field: string | undefined;
 
-  constructor(code: DomainErrorCode, message: string) {
+  constructor(code: DomainErrorCode, message: string, options: { field?: string } = {}) {
     super(message);
     this.name = "DomainError";
     this.code = code;
+    this.field = options.field;
   }
 }
 

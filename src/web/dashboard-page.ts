@@ -1,7 +1,5 @@
-import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Member } from "../accounts/members-service.ts";
-import { MAX_ANSWER_COUNT } from "../exposure/model/answer-parser.ts";
 import { STATUS_LABELS } from "../exposure/model/status.ts";
 import type { LastSeenPerson, SeriesService } from "../exposure/series-service.ts";
 import { type TrackerDataService, trackerExportToCsv } from "../exposure/tracker-data-service.ts";
@@ -11,10 +9,19 @@ import {
 } from "../exposure/weekly-question-service.ts";
 import { DomainError } from "../shared/errors.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
+import { formatCalendarDay, numberFormat } from "../shared/intl.ts";
 import { renderLegend, renderWeeklyChart, renderWeeklyTable } from "./dashboard-chart.ts";
-import type { Language } from "./i18n.ts";
+import {
+  askAgainForm,
+  type CheckinFormState,
+  linkedAccountSection,
+  parseCheckinForm,
+  questionForm,
+} from "./dashboard-forms.ts";
+import { fill } from "./form-kit.ts";
+import { type Language, LOCALES } from "./i18n.ts";
 import { noStore } from "./session.ts";
-import type { PageContext, WebKit } from "./web-kit.ts";
+import type { WebKit } from "./web-kit.ts";
 
 /*
  * The member's own dashboard: the 12-week chart, this week's status, who they have not
@@ -28,6 +35,8 @@ export interface DashboardDeps {
   trackerData: Pick<TrackerDataService, "exportData">;
   /** Records this week's answer to the weekly question, from the form on the page. */
   checkIn: WeeklyQuestionService["checkIn"];
+  /** The week the form answers and the answer already given for it. */
+  openCheckin: WeeklyQuestionService["openCheckin"];
   /** The member's linked fediverse account, shown where the direct messages' links lead. */
   linkedAccount(memberId: string): Promise<{ iri: string | null; confirmed: boolean }>;
   /** "@instance@example.org": the sender of the direct messages. */
@@ -38,49 +47,31 @@ export interface DashboardDeps {
 
 const W = {
   fr: {
-    title: "Mon suivi",
-    intro: "Visible de vous seul·e : rien de cette page n'est publié ni envoyé ailleurs.",
+    title: "Ma semaine",
+    intro: "Visible de toi seul·e : rien de cette page n'est publié ni envoyé ailleurs.",
     thisWeek: "Cette semaine : {status}.",
     figures:
       "{s} rencontre(s) satisfaisante(s) sur {e}, {p} personne(s) différente(s), exposition {x} {unit}.",
     legend: "Légende",
-    lastSeen: "Dernières rencontres",
+    lastSeen: "Tes dernières rencontres",
     noneSeen: "Aucune rencontre notée depuis deux ans.",
-    remind: "Vous n'avez pas vu {name} depuis {days} jours.",
+    remind: "Tu n'as pas vu {name} depuis {days} jours.",
     seenOn: "{name} : vu·e le {date} ({days} j)",
     circle: { intimate: "intime", close: "proche", friends: "ami·e", weak_tie: "lien faible" },
     caveatsTitle: "À savoir",
     caveats:
       "Ces chiffres viennent d'un modèle propre au COVID, fondé sur des études d'observation : ils sont incertains d'un facteur 3 environ, dans un sens comme dans l'autre. Ce sont des repères, pas un avis médical.",
     how: "Comment ces chiffres sont calculés",
-    exportTitle: "Mes données",
+    exportTitle: "Tes données",
     exportJson: "Télécharger (JSON)",
     exportCsv: "Télécharger (CSV)",
+    settings: "Réglages du suivi (jour de la question, bande, mode pandémie)",
     apps: "Applications autorisées",
     rch: "RCH",
     microcovids: "microCOVIDs",
-    question: "Durant les 7 derniers jours, as-tu fait des rencontres satisfaisantes ?",
-    yes: "Oui",
-    no: "Non",
-    howMany: "Combien (facultatif)",
-    answer: "Répondre",
-    badCheckin: "Réponse invalide : choisissez oui ou non, et un nombre entre 1 et {max}.",
-    linkedTitle: "Compte relié",
-    linkedNone:
-      "Aucun compte relié. Reliez votre compte Mastodon (ou d'un autre logiciel du fédiverse) depuis votre application pour y recevoir aussi la question de la semaine, en message privé.",
-    linkedConfirmed:
-      "{account} : relié. La question de la semaine y arrive aussi, en message privé ; vos réponses privées y sont notées.",
-    linkedPending:
-      "{account} : en attente. Répondez « oui », en mention privée, au message reçu sur ce compte (sur Mastodon, cherchez-le dans les notifications filtrées si vous ne suivez pas encore {sender}).",
-    linkedFollow:
-      "Pour que nos messages arrivent dans vos notifications Mastodon (et non dans les notifications filtrées), abonnez-vous à {sender} depuis ce compte.",
-    askAgain: "Me reposer la question",
-    askAgainHelp:
-      "Dans l'application et sur votre compte relié, s'il est confirmé ; au plus une fois par heure.",
-    askedAgain: "La question vous a été reposée.",
   },
   en: {
-    title: "My tracker",
+    title: "My week",
     intro: "Visible to you alone: nothing on this page is published or sent anywhere.",
     thisWeek: "This week: {status}.",
     figures: "{s} satisfying encounter(s) out of {e}, {p} different people, exposure {x} {unit}.",
@@ -97,85 +88,12 @@ const W = {
     exportTitle: "My data",
     exportJson: "Download (JSON)",
     exportCsv: "Download (CSV)",
+    settings: "Tracker settings (question day, band, pandemic mode)",
     apps: "Authorized apps",
     rch: "RCH",
     microcovids: "microCOVIDs",
-    question: "In the last 7 days, did you have satisfying encounters?",
-    yes: "Yes",
-    no: "No",
-    howMany: "How many (optional)",
-    answer: "Answer",
-    badCheckin: "Invalid answer: choose yes or no, and a number from 1 to {max}.",
-    linkedTitle: "Linked account",
-    linkedNone:
-      "No linked account. Link your Mastodon account (or another fediverse account) from your app to receive the weekly question there too, as a private message.",
-    linkedConfirmed:
-      "{account}: linked. The weekly question arrives there too, as a private message; your private answers there are recorded.",
-    linkedPending:
-      "{account}: waiting. Reply “yes”, as a private mention, to the message that account received (on Mastodon, look for it in the filtered notifications if you do not follow {sender} yet).",
-    linkedFollow:
-      "For our messages to reach your Mastodon notifications (not the filtered ones), follow {sender} from that account.",
-    askAgain: "Ask me the question again",
-    askAgainHelp:
-      "In the app and on your linked account, if it is confirmed; at most once an hour.",
-    askedAgain: "The question was sent again.",
   },
 } as const;
-
-const checkinForm = z.object({
-  answer: z.enum(["yes", "no"]),
-  count: z
-    .union([z.literal(""), z.coerce.number().int().min(1).max(MAX_ANSWER_COUNT)])
-    .optional()
-    .transform((n) => (n === "" ? undefined : n)),
-});
-
-/** Where the link request and its answer lead: the linked account, and what to do. */
-function linkedAccountSection(
-  linked: { iri: string | null; confirmed: boolean },
-  sender: string,
-  lang: Language,
-): string {
-  const w = W[lang];
-  const account = linked.iri
-    ? { html: `<a href="${escapeHtml(linked.iri)}">${escapeHtml(linked.iri)}</a>` }
-    : "";
-  const state = !linked.iri ? w.linkedNone : linked.confirmed ? w.linkedConfirmed : w.linkedPending;
-  return `<section id="linked-account"><h2>${escapeHtml(w.linkedTitle)}</h2>
-<p>${fill(state, { account, sender })}</p>
-${linked.iri ? `<p>${fill(w.linkedFollow, { sender })}</p>` : ""}</section>`;
-}
-
-function questionForm(context: PageContext): string {
-  const w = W[context.lang];
-  return `<form method="post" action="/tracker/checkin" class="checkin" id="question">
-${context.csrfField()}
-<fieldset><legend>${escapeHtml(w.question)}</legend>
-<label><input type="radio" name="answer" value="yes" required> ${escapeHtml(w.yes)}</label>
-<label><input type="radio" name="answer" value="no"> ${escapeHtml(w.no)}</label>
-<label>${escapeHtml(w.howMany)} <input type="number" name="count" min="1" max="${MAX_ANSWER_COUNT}" inputmode="numeric"></label>
-<button type="submit">${escapeHtml(w.answer)}</button>
-</fieldset></form>`;
-}
-
-/** The button that asks for the question again; `asked`: it was just sent. */
-function askAgainForm(context: PageContext, asked: boolean): string {
-  const w = W[context.lang];
-  return `${asked ? `<p role="status">${escapeHtml(w.askedAgain)}</p>` : ""}<form method="post" action="/tracker/question" class="ask-again">
-${context.csrfField()}
-<button type="submit">${escapeHtml(w.askAgain)}</button> <small>${escapeHtml(w.askAgainHelp)}</small>
-</form>`;
-}
-
-/**
- * Escaped text with its `{placeholders}` filled (escaping leaves braces alone):
- * values escaped, `{ html }` values as they are.
- */
-const fill = (text: string, values: Record<string, string | number | { html: string }>) =>
-  escapeHtml(text).replace(/\{(\w+)\}/g, (_, k: string) => {
-    const value = values[k];
-    return typeof value === "object" ? value.html : escapeHtml(String(value ?? ""));
-  });
 
 function lastSeenSection(people: LastSeenPerson[], lang: Language): string {
   const w = W[lang];
@@ -189,64 +107,38 @@ function lastSeenSection(people: LastSeenPerson[], lang: Language): string {
   const all = people
     .map(
       (p) =>
-        `<li>${fill(w.seenOn, { name: { html: bdiHtml(p.name) }, date: p.lastSeen, days: p.daysSince })}${p.circle ? ` — ${escapeHtml(w.circle[p.circle])}` : ""}</li>`,
+        `<li>${fill(w.seenOn, { name: { html: bdiHtml(p.name) }, date: formatCalendarDay(LOCALES[lang], p.lastSeen, { day: "numeric", month: "long", year: "numeric" }), days: p.daysSince })}${p.circle ? ` — ${escapeHtml(w.circle[p.circle])}` : ""}</li>`,
     )
     .join("");
   return `${reminders ? `<ul class="reminders" role="status">${reminders}</ul>` : ""}<ul class="last-seen">${all}</ul>`;
+}
+
+/** What a form posted to the page changes in it: the question form's state, the button's. */
+interface DashboardState {
+  checkin?: Omit<CheckinFormState, "weekStart" | "stored">;
+  asked?: boolean;
+  askError?: string;
+  status?: number;
 }
 
 /** Registered in the pages' scope (src/web/register.ts), which parses forms. */
 export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): void {
   const { web } = deps;
 
-  http.post("/tracker/checkin", { preHandler: web.checkCsrf }, async (request, reply) => {
-    const member = await web.requireMember(request, reply);
-    if (!member) return reply;
-    const { lang } = await web.context(request, reply);
-    const parsed = checkinForm.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      return reply
-        .status(422)
-        .type("text/plain; charset=utf-8")
-        .send(W[lang].badCheckin.replace("{max}", String(MAX_ANSWER_COUNT)));
-    }
-    try {
-      await deps.checkIn(member.id, parsed.data, "web");
-    } catch (error) {
-      if (error instanceof DomainError) {
-        return reply.status(422).type("text/plain; charset=utf-8").send(error.message);
-      }
-      throw error;
-    }
-    return reply.redirect("/tracker", 303);
-  });
-
-  http.post("/tracker/question", { preHandler: web.checkCsrf }, async (request, reply) => {
-    const member = await web.requireMember(request, reply);
-    if (!member) return reply;
-    try {
-      await deps.askAgain(member.id);
-    } catch (error) {
-      if (!(error instanceof AskAgainTooSoonError)) throw error;
-      return reply
-        .status(429)
-        .header("Retry-After", String(error.retryAfterSeconds))
-        .type("text/plain; charset=utf-8")
-        .send(error.message);
-    }
-    return reply.redirect("/tracker?asked=1", 303);
-  });
-
-  http.get("/tracker", async (request, reply) => {
-    const member: Member | undefined = await web.requireMember(request, reply);
-    if (!member) return reply;
+  async function dashboard(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    member: Member,
+    state: DashboardState,
+  ) {
     const context = await web.context(request, reply);
     const { lang } = context;
     const w = W[lang];
-    const [view, people, linked] = await Promise.all([
+    const [view, people, linked, open] = await Promise.all([
       deps.series.series(member.id, 12),
       deps.series.lastSeen(member.id),
       deps.linkedAccount(member.id),
+      deps.openCheckin(member.id),
     ]);
     const exposureOf = (week: (typeof view.weeks)[number]) =>
       view.unit === "microcovids" ? (week.microcovids ?? 0) : week.rch;
@@ -270,11 +162,18 @@ export function registerDashboard(http: FastifyInstance, deps: DashboardDeps): v
             s: current.satisfyingEncounters,
             e: current.encounters,
             p: current.distinctPeople,
-            x: Math.round(exposureOf(current) * 10) / 10,
+            x: numberFormat(LOCALES[lang], { maximumFractionDigits: 1 }).format(
+              exposureOf(current),
+            ),
             unit: w[view.unit],
           },
         )}</p>`
       : "";
+    const form: CheckinFormState = {
+      weekStart: open.weekStart,
+      stored: open.checkin,
+      ...state.checkin,
+    };
     const body = `<h1>${escapeHtml(w.title)}</h1>
 <p>${escapeHtml(w.intro)}</p>
 ${status}
@@ -283,9 +182,9 @@ ${renderWeeklyChart(chartWeeks, band, lang)}
 <figcaption>${escapeHtml(w.legend)} ${renderLegend(lang)}</figcaption>
 </figure>
 ${renderWeeklyTable(chartWeeks, band, lang)}
-${questionForm(context)}
+${questionForm(context, form)}
 ${linkedAccountSection(linked, deps.senderHandle, lang)}
-${askAgainForm(context, (request.query as { asked?: unknown }).asked === "1")}
+${askAgainForm(context, state.asked ?? false, state.askError)}
 <h2>${escapeHtml(w.lastSeen)}</h2>
 ${lastSeenSection(people, lang)}
 <h2>${escapeHtml(w.caveatsTitle)}</h2>
@@ -293,8 +192,53 @@ ${lastSeenSection(people, lang)}
 <p><a href="/exposure">${escapeHtml(w.how)}</a></p>
 <h2>${escapeHtml(w.exportTitle)}</h2>
 <p><a href="/tracker/export.json" download>${escapeHtml(w.exportJson)}</a> · <a href="/tracker/export.csv" download>${escapeHtml(w.exportCsv)}</a></p>
-<p><a href="/settings/apps">${escapeHtml(w.apps)}</a></p>`;
-    return web.send(reply, context, { title: w.title, body });
+<p><a href="/settings/tracker">${escapeHtml(w.settings)}</a> · <a href="/settings/apps">${escapeHtml(w.apps)}</a></p>`;
+    return web.send(reply, context, { title: w.title, body, status: state.status });
+  }
+
+  http.post("/tracker/checkin", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const member = await web.requireMember(request, reply);
+    if (!member) return reply;
+    const { lang } = await web.context(request, reply);
+    const parsed = parseCheckinForm(request.body, lang);
+    if (!parsed.ok) {
+      const { answer, count, errors } = parsed;
+      return dashboard(request, reply, member, { checkin: { answer, count, errors }, status: 422 });
+    }
+    try {
+      await deps.checkIn(member.id, parsed.value, "web");
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const { answer, count } = parsed.value;
+      return dashboard(request, reply, member, {
+        checkin: { answer, count: count?.toString(), errors: { form: error.message } },
+        status: 422,
+      });
+    }
+    return reply.redirect("/tracker?answered=1#question", 303);
+  });
+
+  http.post("/tracker/question", { preHandler: web.checkCsrf }, async (request, reply) => {
+    const member = await web.requireMember(request, reply);
+    if (!member) return reply;
+    try {
+      await deps.askAgain(member.id);
+    } catch (error) {
+      if (!(error instanceof AskAgainTooSoonError)) throw error;
+      reply.header("Retry-After", String(error.retryAfterSeconds));
+      return dashboard(request, reply, member, { askError: error.message, status: 429 });
+    }
+    return reply.redirect("/tracker?asked=1", 303);
+  });
+
+  http.get("/tracker", async (request, reply) => {
+    const member = await web.requireMember(request, reply);
+    if (!member) return reply;
+    const query = request.query as { asked?: unknown; answered?: unknown };
+    return dashboard(request, reply, member, {
+      asked: query.asked === "1",
+      checkin: { saved: query.answered === "1" },
+    });
   });
 
   // Downloads through the page session: GET only, nothing changes, so a cross-site link at

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { loadWebAssets } from "./assets.ts";
 import type { HtmlErrorPages } from "./error-pages.ts";
 import { safeNext } from "./login-page.ts";
-import { LANGUAGE_COOKIE, type WebSessions } from "./session.ts";
+import { languageCookie, type WebSessions } from "./session.ts";
 import { createWebKit, type WebKit } from "./web-kit.ts";
 
 export interface WebDeps {
@@ -16,7 +16,6 @@ export interface WebDeps {
 }
 
 const languageParams = z.object({ lang: z.enum(["fr", "en"]) });
-const YEAR_SECONDS = 365 * 86_400;
 
 /**
  * The web pages' scope: its form parser (the API keeps its JSON and multipart parsers), the
@@ -39,13 +38,9 @@ export function registerWeb(
     scope.get("/language/:lang", async (request, reply) => {
       const parsed = languageParams.safeParse(request.params);
       if (!parsed.success) return reply.callNotFound();
-      const secure = deps.origin.protocol === "https:" ? "; Secure" : "";
       const next = safeNext((request.query as { next?: unknown } | undefined)?.next, "/");
       return reply
-        .header(
-          "set-cookie",
-          `${LANGUAGE_COOKIE}=${parsed.data.lang}; Path=/; Max-Age=${YEAR_SECONDS}; SameSite=Lax${secure}`,
-        )
+        .header("set-cookie", languageCookie(parsed.data.lang, deps.origin))
         .header("cache-control", "no-store")
         .redirect(next, 303);
     });

@@ -104,3 +104,9 @@ export function noStore(reply: FastifyReply): FastifyReply {
 
 /** The language a visitor chose with the switch in the header ("fr" or "en"). */
 export const LANGUAGE_COOKIE = "sdp_lang";
+
+/** The language cookie: the switch in the header and the member's preferences set it, for a year. */
+export function languageCookie(lang: "fr" | "en", origin: URL): string {
+  const secure = origin.protocol === "https:" ? "; Secure" : "";
+  return `${LANGUAGE_COOKIE}=${lang}; Path=/; Max-Age=${365 * 86_400}; SameSite=Lax${secure}`;
+}

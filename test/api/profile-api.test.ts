@@ -46,6 +46,8 @@ describe(`own API: the member's profile (${databaseLabel})`, () => {
       fields: [],
       avatarUrl: null,
       headerUrl: null,
+      manuallyApprovesFollowers: false,
+      discoverable: true,
       actor: `${t.baseUrl}/users/bea`,
       profileUrl: `${t.baseUrl}/@bea`,
       updatedAt: null,

@@ -389,7 +389,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
     expect(tracker.body).toMatch(
       new RegExp(`<section id="linked-account">.*${rita.actorIri}</a> : relié\\.`, "s"),
     );
-    expect(tracker.body).toContain(`abonnez-vous à @instance@${new URL(a.baseUrl).host}`);
+    expect(tracker.body).toContain(`abonne-toi à @instance@${new URL(a.baseUrl).host}`);
   });
 
   it("the sender has a name, a French bio and an avatar, and accepts rita's follow", async () => {
@@ -446,7 +446,7 @@ describe(`the weekly question to a linked fediverse account (${databaseLabel})`,
       headers: { cookie: await webLogin() },
     });
     expect(tracker.body).toContain(
-      `cherchez-le dans les notifications filtrées si vous ne suivez pas encore @instance@${new URL(a.baseUrl).host}`,
+      `cherche-le dans les notifications filtrées si tu ne suis pas encore @instance@${new URL(a.baseUrl).host}`,
     );
 
     const bad = await api({

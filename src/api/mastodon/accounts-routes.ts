@@ -85,6 +85,8 @@ export function registerAccountRoutes(api: FastifyInstance, deps: MastodonDeps):
           displayName: body.display_name,
           bio: body.note,
           fields: body.fields_attributes,
+          manuallyApprovesFollowers: body.locked,
+          discoverable: body.discoverable,
         },
         images,
       );
