@@ -11,7 +11,7 @@ import { isolateBidi } from "../shared/bidi.ts";
 import { bdiHtml, escapeHtml } from "../shared/html.ts";
 import { idParamsSchema, uuidSchema } from "../shared/input.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
-import { actingViewer, encounterActionsHtml } from "./encounter-actions.ts";
+import { actingViewer, actionableListHtml, encounterActionsHtml } from "./encounter-actions.ts";
 import { type Language, translate, translateWithHtml } from "./i18n.ts";
 import {
   actorName,
@@ -218,9 +218,24 @@ ${fromMastodon}`;
     const intro = everything
       ? escapeHtml(translate(lang, "socialdapresIntro"))
       : translateWithHtml(lang, "tagIntro", "tag", bdiHtml(keyword));
+    // A logged-in reader gets each encounter's actions, as at home.
+    const found = context.viewer && (await members.findWithActor(context.viewer.member.username));
+    const list = found
+      ? actionableListHtml(
+          items,
+          await actingViewer(deps.likes, found.member, found.actor, items),
+          context,
+          {
+            urls,
+            olderHref,
+            empty: translate(lang, "noEncounters"),
+            older: translate(lang, "older"),
+          },
+        )
+      : renderEncounterList(items, lang, urls, olderHref);
     const body = `<h1>${heading}</h1>
 <p>${intro}</p>
-${renderEncounterList(items, lang, urls, olderHref)}`;
+${list}`;
     return web.send(reply, context, { title, body });
   });
 }

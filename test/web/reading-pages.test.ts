@@ -166,6 +166,14 @@ describe(`reading pages (${databaseLabel})`, () => {
     expect((await bea.get("/home?before=yesterday")).statusCode).toBe(400);
   });
 
+  it("gives a logged-in reader the actions on the #Socialdapres page too", async () => {
+    const pub = made.pub as EncounterView;
+    const logged = (await dan.get("/tags/socialdapres")).body;
+    expect(logged).toContain("Au marché avec Antoine");
+    expect(logged).toContain(`action="/encounters/${pub.id}/like"`);
+    expect((await visitor.get("/tags/socialdapres")).body).not.toContain("/encounters/");
+  });
+
   it("lists every encounter of mine, whatever its visibility, to me only", async () => {
     const mine = (await bea.get("/encounters")).body;
     for (const text of ["Au marché", "abonné·es seulement", "Entre Antoine", "Note privée"]) {
