@@ -196,7 +196,8 @@ export async function buildApp(
     manuallyStartQueue: true,
     circuitBreaker: options.circuitBreaker,
   });
-  const remoteLookup = createRemoteLookup({ federation, urls, egress });
+  const allowPlainHttp = config.allowPrivateAddress;
+  const remoteLookup = createRemoteLookup({ federation, urls, egress, allowPlainHttp });
   const actorRefresher = createActorRefresher({
     lookup: remoteLookup,
     actors,

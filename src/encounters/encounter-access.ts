@@ -23,7 +23,24 @@ export interface EncounterAccess {
   ): Promise<boolean>;
   /** The member's own encounters, whatever their visibility, newest first. */
   listOwn(username: string, options: { limit: number; before?: Date }): Promise<EncounterView[]>;
+  /**
+   * A member's home timeline, newest first: their own encounters, those of the actors they
+   * follow (accepted) that followers may read, and those naming them (not private). The one
+   * rule for every home: the web page, the Mastodon API's timeline and its stream.
+   */
+  home(actorId: string, options: HomeOptions): Promise<EncounterView[]>;
 }
+
+export interface HomeOptions {
+  limit: number;
+  /** Only encounters published before this one (keyset paging). */
+  before?: Date;
+  /** Only encounters published after this one (an app asking for what is new). */
+  after?: Date;
+}
+
+/** What a follower reads of those they follow, in their home. */
+const HOME_VISIBILITIES = ["public", "unlisted", "followers"] as const;
 
 export function createEncounterAccess(deps: {
   db: Db;
@@ -111,6 +128,10 @@ export function createEncounterAccess(deps: {
     async listOwn(username, { limit, before }) {
       const { actor } = await deps.members.requireByUsername(username);
       return repository.listByAuthor(actor.id, { limit, before, visibilities: VISIBILITIES });
+    },
+
+    home(actorId, options) {
+      return repository.listHome(actorId, { ...options, visibilities: HOME_VISIBILITIES });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
@@ -49,6 +49,8 @@ export interface NotificationsService {
   unreadCount(memberId: string): Promise<number>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
   markRead(username: string, id: string): Promise<NotificationView>;
+  /** Marks these notifications of the member read (others' ids change nothing); how many were unread. */
+  markSeen(username: string, ids: readonly string[]): Promise<number>;
   /** Removes one of the member's notifications (an app's "dismiss"); 404 for anyone else's. */
   dismiss(username: string, id: string): Promise<void>;
   /** Removes all of the member's notifications (an app's "clear"). */
@@ -172,6 +174,24 @@ export function createNotificationsService(deps: {
         .where(eq(notifications.id, id))
         .returning();
       return withEncounter(updated ?? row);
+    },
+
+    async markSeen(username, ids) {
+      const member = await memberOf(username);
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return 0;
+      const updated = await db
+        .update(notifications)
+        .set({ readAt: now() })
+        .where(
+          and(
+            eq(notifications.memberId, member.id),
+            inArray(notifications.id, valid),
+            isNull(notifications.readAt),
+          ),
+        )
+        .returning({ id: notifications.id });
+      return updated.length;
     },
 
     async settings(username) {

@@ -18,6 +18,7 @@ import { createDocumentLoaders } from "./document-loaders.ts";
 import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
 import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
+import { SUBSCRIBE_REL } from "./remote-interaction.ts";
 import { type ReplyObjectsDeps, registerReplyObjects } from "./reply-objects.ts";
 import { registerDirectMessageObjects } from "./weekly-question-delivery.ts";
 
@@ -110,6 +111,11 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
       if (username.toLowerCase() === INSTANCE_ACTOR_IDENTIFIER) return INSTANCE_ACTOR_IDENTIFIER;
       return (await members.findByUsername(username))?.username ?? null;
     });
+  // Remote follow, the other way: a member here who visits a profile elsewhere types their
+  // address, and that server sends them to this page (src/web/remote-follow.ts) to follow.
+  federation.setWebFingerLinksDispatcher(() => [
+    { rel: SUBSCRIBE_REL, template: `${urls.origin.origin}/authorize_interaction?uri={uri}` },
+  ]);
 
   // Exactly the member's username, as the actor dispatcher requires: "/users/BEA/…" is not hers.
   const isMember = async (identifier: string) =>

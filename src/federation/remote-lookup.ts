@@ -7,6 +7,7 @@ import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.
 import type { AppFederation } from "./app-federation.ts";
 import { ActorLookupError, explainFetchFailure, webFingerUrl } from "./lookup-failures.ts";
 import { actorToRecord } from "./mappers/remote-actor.ts";
+import { createRemoteInteraction, type RemoteInteraction } from "./remote-interaction.ts";
 
 export { ActorLookupError } from "./lookup-failures.ts";
 
@@ -23,14 +24,23 @@ export interface RemoteLookup {
     actor: Actor,
     options?: { documentLoader?: DocumentLoader },
   ): Promise<RemoteActorRecord>;
+  /** Remote follow: the page of the visitor's own server to act on `uri` (remote-interaction.ts). */
+  interactionUrl: RemoteInteraction["interactionUrl"];
 }
 
 export function createRemoteLookup(deps: {
   federation: AppFederation;
   urls: LocalUrls;
   egress: Egress;
+  /** Local multi-instance trials: WebFinger of visitors' servers over plain http too. */
+  allowPlainHttp?: boolean;
 }): RemoteLookup {
   const { federation, urls, egress } = deps;
+  const interaction = createRemoteInteraction({
+    fetch: (url, init) => egress.fetch(url, init),
+    allowPlainHttp: deps.allowPlainHttp ?? false,
+    userAgent: `Socialdapres (+${urls.origin.origin})`,
+  });
 
   async function readActor(actor: Actor, options: { documentLoader?: DocumentLoader } = {}) {
     const record = await actorToRecord(actor, options);
@@ -51,6 +61,7 @@ export function createRemoteLookup(deps: {
 
   return {
     readActor,
+    interactionUrl: (handle, uri) => interaction.interactionUrl(handle, uri),
     async lookupActor(query) {
       const trimmed = query.trim();
       if (!/^(@?[^@\s]+@[^@\s]+|acct:\S+|https?:\/\/\S+)$/.test(trimmed)) {

@@ -5,6 +5,7 @@ import { registerOAuthRoutes } from "../api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "../api/oauth/oauth-server.ts";
 import { registerApi } from "../api/register.ts";
 import type { AppConfig } from "../config/config.ts";
+import { createAccountFinder } from "../federation/account-search.ts";
 import type { AppFederation } from "../federation/app-federation.ts";
 import { registerDiscoveryRoutes } from "../federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
@@ -17,11 +18,16 @@ import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerComposePages } from "../web/compose-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
+import { registerEncounterActions } from "../web/encounter-actions.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
+import { registerFollowPages } from "../web/follow-pages.ts";
+import { registerHomePages } from "../web/home-page.ts";
 import { registerLoginPages } from "../web/login-page.ts";
+import { registerNotificationsPage } from "../web/notifications-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
 import { registerWeb } from "../web/register.ts";
+import { registerRemoteFollow } from "../web/remote-follow.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
@@ -125,15 +131,33 @@ export function registerRoutes(
         web,
       });
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
-      registerPages(scope, {
+      const pages = {
         members,
         follows: services.follows,
         actors,
         encounters: repositories.encounters,
         replies: services.replies,
+        access: services.access,
+        likes: services.likes,
+        cosign: services.cosign,
+        notifications: services.notifications,
+        remote: remoteLookup,
+        findAccount: createAccountFinder({
+          members,
+          actors,
+          urls,
+          lookupActor: (query) => remoteLookup.lookupActor(query),
+        }),
         urls,
         web,
-      });
+      };
+      registerPages(scope, pages);
+      // The logged-in member's reading pages and what they do from them.
+      registerHomePages(scope, pages);
+      registerEncounterActions(scope, pages);
+      registerNotificationsPage(scope, pages);
+      registerFollowPages(scope, pages);
+      registerRemoteFollow(scope, pages);
       // Posting from the pages: compose, edit, delete, reply (src/web/compose-page.ts).
       registerComposePages(scope, { ...services, web });
       registerReplyPage(scope, {

@@ -272,17 +272,10 @@ export function replyFormHtml(
 </section>`;
 }
 
-/**
- * What the compose module adds under an encounter's page for a logged-in member: the reply
- * form and, for its author, the links to edit and delete it. Nothing for a visitor.
- */
+/** What the compose module adds under an encounter's page for a logged-in member: the reply form. */
 export function encounterComposeHtml(context: PageContext, view: EncounterView): string {
   const member = context.viewer?.member;
   if (!member || !view.isLocal || view.deletedAt) return "";
-  const w = W[context.lang];
-  const own =
-    view.author.memberId === member.id
-      ? `<p class="actions"><a href="${escapeHtml(encounterPath(view, "/edit"))}">${escapeHtml(w.edit)}</a> <a href="${escapeHtml(encounterPath(view, "/delete"))}">${escapeHtml(w.delete)}</a></p>\n`
-      : "";
-  return `${own}${view.visibility === "private" ? "" : replyFormHtml(context, view)}`;
+  // Edit and delete links are among the encounter's actions (src/web/encounter-actions.ts).
+  return view.visibility === "private" ? "" : replyFormHtml(context, view);
 }

@@ -2,8 +2,11 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
+import type { LikesService } from "../encounters/likes-service.ts";
 import type { RepliesService } from "../encounters/replies-service.ts";
+import type { RemoteInteraction } from "../federation/remote-interaction.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { isolateBidi, stripBidiControls } from "../shared/bidi.ts";
 import {
@@ -16,7 +19,8 @@ import type { LocalUrls } from "../shared/local-urls.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
 import { registerInstancePages } from "./instance-pages.ts";
-import { parseBefore } from "./respond.ts";
+import { profileFollowSection } from "./remote-follow.ts";
+import { parseBefore, sendBadBefore } from "./respond.ts";
 import type { WebKit } from "./web-kit.ts";
 
 export interface PagesDeps {
@@ -25,6 +29,10 @@ export interface PagesDeps {
   actors: ActorsRepository;
   encounters: EncountersRepository;
   replies: Pick<RepliesService, "list">;
+  access: Pick<EncounterAccess, "mayActorRead">;
+  likes: Pick<LikesService, "likedAmong">;
+  /** Remote follow from a profile (src/web/remote-follow.ts). */
+  remote: RemoteInteraction;
   urls: LocalUrls;
   web: WebKit;
 }
@@ -73,17 +81,12 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
       });
     }
     const before = parseBefore(request.query);
-    if (before === null) {
-      return web.sendMessage(reply, context, {
-        status: 400,
-        title: "badRequest",
-        text: "badBefore",
-      });
-    }
-    const [followers, following, encounters] = await Promise.all([
+    if (before === null) return sendBadBefore(web, reply, context);
+    const [followers, following, encounters, follow] = await Promise.all([
       follows.followers(member.username, { offset: 0, limit: 0 }),
       follows.following(member.username, { offset: 0, limit: 0 }),
       profileEncountersSection(deps, member, lang, before),
+      profileFollowSection(deps, member, context),
     ]);
     const name = member.displayName || member.username;
     const header = member.headerUrl
@@ -107,7 +110,7 @@ ${header}${avatar}<h1 class="p-name">${userTextHtml(name)}</h1>
 ${fields}
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
-<p>${escapeHtml(translate(lang, "followFrom", { handle: handle(member.username) }))}</p>
+${follow}
 </article>
 ${encounters}`;
     const head = `<link rel="alternate" type="application/activity+json" href="${escapeHtml(urls.actor(member.username).href)}">`;

@@ -1,6 +1,9 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { MemberAndActor, MembersService } from "../accounts/members-service.ts";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
 import { dateTimeParam } from "../shared/input.ts";
+import type { PageContext, WebKit } from "./web-kit.ts";
 
 export const PAGE_SIZE = 20;
 
@@ -24,4 +27,31 @@ export function onePage(views: EncounterView[], path: string) {
       ? `${path}?before=${encodeURIComponent(last.publishedAt.toISOString())}`
       : undefined;
   return { items, olderHref };
+}
+
+/** The 400 page of a malformed `?before=`. */
+export const sendBadBefore = (web: WebKit, reply: FastifyReply, context: PageContext) =>
+  web.sendMessage(reply, context, { status: 400, title: "badRequest", text: "badBefore" });
+
+/**
+ * What a logged-in member's paged list needs: the member and their actor, the page context
+ * and `?before=`. Undefined once an answer was sent: the log-in form, or a 400.
+ */
+export async function memberListRequest(
+  web: WebKit,
+  members: Pick<MembersService, "findWithActor">,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<(MemberAndActor & { context: PageContext; before: Date | undefined }) | undefined> {
+  const member = await web.requireMember(request, reply);
+  if (!member) return undefined;
+  const context = await web.context(request, reply);
+  const before = parseBefore(request.query);
+  if (before === null) {
+    sendBadBefore(web, reply, context);
+    return undefined;
+  }
+  const found = await members.findWithActor(member.username);
+  if (!found) throw new Error(`the member ${member.username} has no actor`);
+  return { ...found, context, before };
 }

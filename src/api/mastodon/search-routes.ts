@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { ActorRow } from "../../actors/actors-repository.ts";
 import { ANYONE, mayRead } from "../../encounters/visibility.ts";
+import { createAccountFinder } from "../../federation/account-search.ts";
 import { parseOrThrow } from "../../shared/validation.ts";
 import type { MastodonDeps } from "./deps.ts";
 import { formBoolean, needs, presenterFor, viewerOf } from "./http-support.ts";
@@ -17,8 +17,6 @@ const searchSchema = z.object({
   limit: z.coerce.number().int().min(1).max(40).default(20),
 });
 
-const HANDLE = /^@?([a-z0-9_]{1,30})(?:@([a-z0-9.-]+(?::\d{1,5})?))?$/i;
-
 /**
  * `GET /api/v2/search`: an account by handle or URL (looked up on its server with
  * `resolve=true`, as an app does before following), an encounter by its URL. There is no
@@ -28,31 +26,15 @@ export function registerSearchRoutes(api: FastifyInstance, deps: MastodonDeps): 
   const { services, urls } = deps;
   const actors = deps.repositories.actors;
 
-  async function findAccount(q: string, resolve: boolean): Promise<ActorRow | undefined> {
-    const handle = HANDLE.exec(q);
-    if (handle) {
-      const [, username, host] = handle as unknown as [string, string, string | undefined];
-      if (!host || host.toLowerCase() === urls.origin.host) {
-        const member = await services.members.findByUsername(username);
-        return member ? actors.findByMemberId(member.id) : undefined;
-      }
-      const known = await actors.findByHandle(username, host);
-      if (known || !resolve) return known;
-    } else if (/^https?:\/\//.test(q)) {
-      const local = urls.usernameOf(q);
-      if (local) return findAccount(local, false);
-      const known = await actors.findByIri(q);
-      if (known || !resolve) return known;
-    } else {
-      return undefined;
-    }
-    // Asked to resolve: look it up on its server (through the egress policy), then keep it.
-    try {
-      return await actors.upsertRemote(await deps.lookupActor(q));
-    } catch {
-      return undefined;
-    }
-  }
+  const finder = createAccountFinder({
+    members: services.members,
+    actors,
+    urls,
+    lookupActor: deps.lookupActor,
+  });
+  // An account that cannot be looked up is no result, as Mastodon answers.
+  const findAccount = (q: string, resolve: boolean) =>
+    finder(q, { resolve }).catch(() => undefined);
 
   /** Accounts whose username or name starts with the words typed (an app's @-autocomplete). */
   api.get("/api/v1/accounts/search", needs(deps, "read:accounts"), async (request) => {

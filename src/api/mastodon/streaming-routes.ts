@@ -89,11 +89,7 @@ export async function registerStreamingRoutes(
         (await notificationSources(deps, viewer)).filter((s) => s.at < since).map((s) => s.id),
       );
       // Seen by id, not by date: a post from another server may arrive dated before now.
-      const home = (limit: number) =>
-        deps.repositories.encounters.listHome(viewer.actor.id, {
-          limit,
-          visibilities: ["public", "unlisted", "followers"],
-        });
+      const home = (limit: number) => deps.services.access.home(viewer.actor.id, { limit });
       const seenStatuses = new Set(
         (await home(40)).filter((view) => view.publishedAt < since).map((view) => view.id),
       );

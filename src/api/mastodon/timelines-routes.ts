@@ -46,10 +46,7 @@ export function registerTimelineRoutes(api: FastifyInstance, deps: MastodonDeps)
     const query = parseOrThrow(pageQuerySchema, request.query ?? {});
     const viewer = await memberViewer(deps, request);
     const views = await encounterPage(deps, query, (options) =>
-      encounters.listHome(viewer.actor.id, {
-        ...options,
-        visibilities: ["public", "unlisted", "followers"],
-      }),
+      deps.services.access.home(viewer.actor.id, options),
     );
     const statuses = await (await presenterFor(deps, request)).statuses(views);
     setLinkHeader(reply, request, urls.origin, statuses, query.limit);

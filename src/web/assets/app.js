@@ -111,4 +111,19 @@ if (compose) {
       if (n + 1 >= 20) add.hidden = true;
     });
   }
+// A « Copier » button beside every read-only field marked data-copy (a handle to copy).
+for (const field of document.querySelectorAll("input[data-copy]")) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = field.dataset.copy;
+  button.addEventListener("click", async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      button.textContent = field.dataset.copied || field.dataset.copy;
+    } catch {
+      // Without clipboard access the handle stays selected, ready to copy by hand.
+    }
+  });
+  field.after(" ", button);
 }
