@@ -264,7 +264,7 @@ export function replyFormHtml(
     : "";
   return `<section class="reply-form">
 <h2>${escapeHtml(w.replyTitle)}</h2>
-<form method="post" action="${escapeHtml(encounterPath(view, "/replies"))}">${context.csrfField()}
+<form method="post" action="/encounters/${escapeHtml(view.id)}/replies">${context.csrfField()}
 <p><label for="f-reply">${escapeHtml(w.replyLabel)}</label><br><span class="hint" id="f-reply-hint">${escapeHtml(w.replyHint)}</span>
 <textarea id="f-reply" name="text" rows="3" required maxlength="${REPLY_MAX_GRAPHEMES}" data-counter="${REPLY_MAX_GRAPHEMES}" aria-describedby="f-reply-hint${refused ? " f-reply-error" : ""}"${refused ? ' aria-invalid="true"' : ""}>${escapeHtml(refused?.text ?? "")}</textarea></p>${error}
 <p><button type="submit">${escapeHtml(w.replySend)}</button></p>
@@ -275,7 +275,7 @@ export function replyFormHtml(
 /** What the compose module adds under an encounter's page for a logged-in member: the reply form. */
 export function encounterComposeHtml(context: PageContext, view: EncounterView): string {
   const member = context.viewer?.member;
-  if (!member || !view.isLocal || view.deletedAt) return "";
+  if (!member || view.deletedAt) return "";
   // Edit and delete links are among the encounter's actions (src/web/encounter-actions.ts).
   return view.visibility === "private" ? "" : replyFormHtml(context, view);
 }

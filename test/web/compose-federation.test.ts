@@ -133,7 +133,7 @@ describe(`web compose across instances (${databaseLabel})`, () => {
   });
 
   it("a reply written under it on A's page is shown there and reaches B", async () => {
-    const replied = await bea.post(`/@bea/${fromPage.id}/replies`, {
+    const replied = await bea.post(`/encounters/${fromPage.id}/replies`, {
       text: "Merci à vous deux !",
     });
     expect(replied.statusCode).toBe(303);

@@ -389,10 +389,10 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
     // A page of carl's shows no edit link for bea's encounter, but the reply form.
     const page = await carl.get(`/@bea/${id}`);
     expect(page.body).not.toContain(`/@bea/${id}/edit`);
-    expect(page.body).toContain(`action="/@bea/${id}/replies"`);
+    expect(page.body).toContain(`action="/encounters/${id}/replies"`);
     // A visitor sees neither.
     const visitor = await new WebClient(t.app.http).get(`/@bea/${id}`);
-    expect(visitor.body).not.toContain(`/@bea/${id}/replies`);
+    expect(visitor.body).not.toContain(`/encounters/${id}/replies`);
   });
 
   it("deletes after a confirmation", async () => {
@@ -417,7 +417,7 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
       text: "On se répond ?",
     });
     const id = idOf(created.headers.location);
-    const replied = await carl.post(`/@bea/${id}/replies`, { text: "Avec plaisir !" });
+    const replied = await carl.post(`/encounters/${id}/replies`, { text: "Avec plaisir !" });
     expect(replied.statusCode).toBe(303);
     expect(String(replied.headers.location)).toMatch(
       new RegExp(`^/@bea/${id}#reply-[0-9a-f-]{36}$`),
@@ -425,11 +425,11 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
     const page = await bea.get(`/@bea/${id}`);
     expect(page.body).toContain("Avec plaisir !");
     const long = "a".repeat(501);
-    const refused = await carl.post(`/@bea/${id}/replies`, { text: long });
+    const refused = await carl.post(`/encounters/${id}/replies`, { text: long });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain(`>${long}</textarea>`);
     expect(refused.body).toContain('id="f-reply-error"');
-    const nowhere = await carl.post(`/@bea/00000000-0000-4000-8000-000000000000/replies`, {
+    const nowhere = await carl.post(`/encounters/00000000-0000-4000-8000-000000000000/replies`, {
       text: "Allô",
     });
     expect(nowhere.statusCode).toBe(404);
@@ -458,7 +458,8 @@ describe(`web: compose, edit, delete, reply (${databaseLabel})`, () => {
     expect(edit.statusCode).toBe(403);
     expect((await bea.post(`/@bea/${id}/delete`, {}, { withoutToken: true })).statusCode).toBe(403);
     expect(
-      (await carl.post(`/@bea/${id}/replies`, { text: "x" }, { withoutToken: true })).statusCode,
+      (await carl.post(`/encounters/${id}/replies`, { text: "x" }, { withoutToken: true }))
+        .statusCode,
     ).toBe(403);
     expect(await count()).toBe(before);
     const view = await t.app.encounterRepository.findById(id);
