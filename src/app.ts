@@ -32,6 +32,7 @@ import { registerHealthRoutes } from "./http/health-routes.ts";
 import type { LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
+import { createMailer, createSmtpTransport, disabledMailer } from "./mail/mailer.ts";
 import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import {
   buildRepositories,
@@ -215,6 +216,14 @@ export async function buildApp(
     actorRefresher,
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
+    // E-mails are optional: without SMTP_URL nothing is sent (src/mail/mailer.ts).
+    mailer: config.mail
+      ? createMailer({
+          transport: createSmtpTransport(config.mail),
+          instance: { name: config.instanceName, origin: urls.origin },
+          logger: logger.child({ component: "mail" }),
+        })
+      : disabledMailer,
   });
   const { members } = services;
 
@@ -365,6 +374,7 @@ export async function buildApp(
           relayRunning,
           actorRefresher.settle(),
           services.remotePhotos.close(),
+          services.mailer.settle(),
         ]),
         logError("finishing the requests and jobs in progress"),
       );
@@ -391,6 +401,7 @@ export async function buildApp(
       ) {
         logger.warn("the database did not close in time; exiting without waiting for it");
       }
+      services.mailer.close();
       await egress.close();
       fedifyLogs.close();
     },

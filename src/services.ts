@@ -1,9 +1,17 @@
 import { join } from "node:path";
+import { createAccountTokens } from "./accounts/account-tokens.ts";
+import { createEmailService, type EmailService } from "./accounts/email-service.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
+import {
+  createPasswordResetService,
+  type PasswordResetService,
+} from "./accounts/password-reset-service.ts";
+import { createPasswordService, type PasswordService } from "./accounts/password-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import { createFailedAttemptLimiter } from "./api/auth.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
@@ -69,6 +77,7 @@ import { createActivityIri } from "./federation/encounter-delivery.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
+import type { Mailer } from "./mail/mailer.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
@@ -105,6 +114,14 @@ export function buildRepositories(db: Db): Repositories {
 export interface Services {
   passwords: PasswordHashing;
   members: MembersService;
+  /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
+  mailer: Mailer;
+  /** A member's new password, set by them, a reset link or an admin (src/accounts/). */
+  memberPasswords: PasswordService;
+  /** Forgotten passwords: reset links by e-mail. */
+  passwordResets: PasswordResetService;
+  /** The members' e-mail addresses and their checks. */
+  emails: EmailService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
   /** What a member received, for the C2S inbox (src/encounters/received-activities.ts). */
@@ -152,6 +169,8 @@ export interface ServicesDeps {
   remoteFetch: (url: string, init: RequestInit) => Promise<Response>;
   /** The User-Agent of those fetches. */
   userAgent: string;
+  /** The instance's e-mails (src/mail/mailer.ts): SMTP, or `disabledMailer`. */
+  mailer: Mailer;
 }
 
 /**
@@ -167,6 +186,23 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const passwords = createPasswordHashing({ costN: deps.passwordCostN });
   const members = createMembersService({ db, urls, passwords });
+  const { mailer } = deps;
+  const accountTokens = createAccountTokens(db);
+  // Each member receives at most 3 mails of each kind (reset, address check) an hour.
+  const mailBudget = createFailedAttemptLimiter({ maxFailures: 3, windowMs: 3_600_000 });
+  const memberPasswords = createPasswordService({
+    db,
+    passwords,
+    members,
+    endSessions: (memberId, exceptId) => repositories.webSessions.revokeAllOf(memberId, exceptId),
+  });
+  const emails = createEmailService({
+    db,
+    tokens: accountTokens,
+    mailer,
+    budget: mailBudget,
+    verifyUrl: (token) => new URL(`/settings/email/verify/${token}`, urls.origin).href,
+  });
   const follows = createFollowsService({
     db,
     members,
@@ -303,6 +339,18 @@ export function buildServices(deps: ServicesDeps): Services {
 
   return {
     passwords,
+    mailer,
+    memberPasswords,
+    passwordResets: createPasswordResetService({
+      members,
+      emails,
+      passwords: memberPasswords,
+      tokens: accountTokens,
+      mailer,
+      budget: mailBudget,
+      resetUrl: (token) => new URL(`/password/reset/${token}`, urls.origin).href,
+    }),
+    emails,
     oauth: createOAuthService({ db }),
     receivedActivities: createReceivedActivities({
       db,

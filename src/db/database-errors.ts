@@ -117,3 +117,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return UNREACHABLE_CODES.has(code);
   });
 }
+
+/** A write refused by a unique index (SQLSTATE 23505), whichever driver reports it. */
+export function isUniqueViolation(error: unknown): boolean {
+  return errorChain<{ code?: unknown }>(error).some((e) => e.code === "23505");
+}

@@ -16,11 +16,15 @@ import type { Repositories, Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
+import { registerEmailPage } from "../web/email-page.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerLoginPages } from "../web/login-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
+import { registerPasswordPages } from "../web/password-pages.ts";
+import { registerPasswordSettingsPage } from "../web/password-settings-page.ts";
 import { registerWeb } from "../web/register.ts";
+import { registerSessionsPage } from "../web/sessions-page.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 
 /**
@@ -118,6 +122,22 @@ export function registerRoutes(
         web,
       });
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
+      // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
+      const { mailer } = services;
+      registerPasswordPages(scope, {
+        passwordResets: services.passwordResets,
+        mailer,
+        sessions,
+        web,
+      });
+      const passwordCheck = { members, throttle: loginThrottle, web };
+      registerPasswordSettingsPage(scope, {
+        ...passwordCheck,
+        memberPasswords: services.memberPasswords,
+        sessions,
+      });
+      registerSessionsPage(scope, { sessions, web });
+      registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
       registerPages(scope, {
         members,
         follows: services.follows,
