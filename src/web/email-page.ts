@@ -158,20 +158,23 @@ ${context.csrfField()}
 ${inputField({ id: "remove-current", name: "current", type: "password", label: w.current, autocomplete: "current-password", error })}<p><button type="submit" class="secondary">${escapeHtml(w.remove)}</button></p>
 </form>`;
 
-  /** The current password, or the page again with the error where it belongs. */
-  async function confirmed(
+  /**
+   * Whether the current password was refused, the page sent again with the error where it
+   * belongs. (A boolean, not the reply: an awaited reply resolves only once it is sent.)
+   */
+  async function refusedPassword(
     request: FastifyRequest,
     reply: FastifyReply,
     context: PageContext,
     member: Member,
     current: string,
     state: FormState,
-  ): Promise<FastifyReply | undefined> {
+  ): Promise<boolean> {
     // A busy server is a refusal too (503), said above the form.
     const check = await checkCurrentPassword(deps, request, context.lang, member, current);
-    if (check.kind === "ok") return undefined;
+    if (check.kind === "ok") return false;
     if (check.retryAfter) reply.header("retry-after", String(check.retryAfter));
-    return page(
+    page(
       reply,
       context,
       member,
@@ -179,6 +182,7 @@ ${inputField({ id: "remove-current", name: "current", type: "password", label: w
         ? { ...state, status: check.status, errors: { current: check.error } }
         : { ...state, status: check.status, error: check.error },
     );
+    return true;
   }
 
   scope.get("/settings/email", async (request, reply) => {
@@ -200,15 +204,8 @@ ${inputField({ id: "remove-current", name: "current", type: "password", label: w
     const state: FormState = { form: "set", email };
     if (!email)
       return page(reply, context, member, { ...state, status: 422, errors: { email: w.invalid } });
-    const refused = await confirmed(
-      request,
-      reply,
-      context,
-      member,
-      parsed.success ? (parsed.data.current ?? "") : "",
-      state,
-    );
-    if (refused) return refused;
+    const current = parsed.success ? (parsed.data.current ?? "") : "";
+    if (await refusedPassword(request, reply, context, member, current, state)) return reply;
     try {
       const outcome = await deps.emails.set(member.id, email, context.lang);
       const done =
@@ -229,8 +226,9 @@ ${inputField({ id: "remove-current", name: "current", type: "password", label: w
     const context = await web.context(request, reply);
     const parsed = removeBody.safeParse(request.body ?? {});
     const current = parsed.success ? (parsed.data.current ?? "") : "";
-    const refused = await confirmed(request, reply, context, member, current, { form: "remove" });
-    if (refused) return refused;
+    if (await refusedPassword(request, reply, context, member, current, { form: "remove" })) {
+      return reply;
+    }
     await deps.emails.remove(member.id);
     return reply.redirect("/settings/email?done=removed", 303);
   });
