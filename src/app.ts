@@ -32,7 +32,7 @@ import { registerHealthRoutes } from "./http/health-routes.ts";
 import type { LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
-import { createMailer, createSmtpTransport, disabledMailer } from "./mail/mailer.ts";
+import { mailerFor } from "./mail/mailer.ts";
 import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import {
   buildRepositories,
@@ -217,13 +217,10 @@ export async function buildApp(
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
     // E-mails are optional: without SMTP_URL nothing is sent (src/mail/mailer.ts).
-    mailer: config.mail
-      ? createMailer({
-          transport: createSmtpTransport(config.mail),
-          instance: { name: config.instanceName, origin: urls.origin },
-          logger: logger.child({ component: "mail" }),
-        })
-      : disabledMailer,
+    mailer: mailerFor(config.mail, {
+      instance: { name: config.instanceName, origin: urls.origin },
+      logger: logger.child({ component: "mail" }),
+    }),
   });
   const { members } = services;
 

@@ -1,17 +1,10 @@
 import { join } from "node:path";
-import { createAccountTokens } from "./accounts/account-tokens.ts";
-import { createEmailService, type EmailService } from "./accounts/email-service.ts";
+import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
-import {
-  createPasswordResetService,
-  type PasswordResetService,
-} from "./accounts/password-reset-service.ts";
-import { createPasswordService, type PasswordService } from "./accounts/password-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
-import { createFailedAttemptLimiter } from "./api/auth.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
@@ -111,17 +104,16 @@ export function buildRepositories(db: Db): Repositories {
 }
 
 /** Every domain service of an instance; the HTTP routes and the federation receive them. */
-export interface Services {
+/**
+ * Besides these, from AccountRecovery (src/accounts/account-recovery.ts): `memberPasswords`
+ * (a new password, set by the member, a reset link or an admin), `passwordResets` (reset links
+ * by e-mail) and `emails` (the members' addresses and their checks).
+ */
+export interface Services extends AccountRecovery {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
   mailer: Mailer;
-  /** A member's new password, set by them, a reset link or an admin (src/accounts/). */
-  memberPasswords: PasswordService;
-  /** Forgotten passwords: reset links by e-mail. */
-  passwordResets: PasswordResetService;
-  /** The members' e-mail addresses and their checks. */
-  emails: EmailService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
   /** What a member received, for the C2S inbox (src/encounters/received-activities.ts). */
@@ -186,23 +178,6 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const passwords = createPasswordHashing({ costN: deps.passwordCostN });
   const members = createMembersService({ db, urls, passwords });
-  const { mailer } = deps;
-  const accountTokens = createAccountTokens(db);
-  // Each member receives at most 3 mails of each kind (reset, address check) an hour.
-  const mailBudget = createFailedAttemptLimiter({ maxFailures: 3, windowMs: 3_600_000 });
-  const memberPasswords = createPasswordService({
-    db,
-    passwords,
-    members,
-    endSessions: (memberId, exceptId) => repositories.webSessions.revokeAllOf(memberId, exceptId),
-  });
-  const emails = createEmailService({
-    db,
-    tokens: accountTokens,
-    mailer,
-    budget: mailBudget,
-    verifyUrl: (token) => new URL(`/settings/email/verify/${token}`, urls.origin).href,
-  });
   const follows = createFollowsService({
     db,
     members,
@@ -339,18 +314,15 @@ export function buildServices(deps: ServicesDeps): Services {
 
   return {
     passwords,
-    mailer,
-    memberPasswords,
-    passwordResets: createPasswordResetService({
+    mailer: deps.mailer,
+    ...createAccountRecovery({
+      db,
+      urls,
+      passwords,
       members,
-      emails,
-      passwords: memberPasswords,
-      tokens: accountTokens,
-      mailer,
-      budget: mailBudget,
-      resetUrl: (token) => new URL(`/password/reset/${token}`, urls.origin).href,
+      mailer: deps.mailer,
+      endSessions: (memberId, exceptId) => repositories.webSessions.revokeAllOf(memberId, exceptId),
     }),
-    emails,
     oauth: createOAuthService({ db }),
     receivedActivities: createReceivedActivities({
       db,

@@ -50,6 +50,16 @@ interface MailLogger {
 /** Mails waiting or being sent at once; beyond, a mail is dropped (and logged). */
 const MAX_PENDING = 100;
 
+/** The instance's mailer: over SMTP when `settings` (SMTP_URL) are given, else `disabledMailer`. */
+export function mailerFor(
+  settings: MailSettings | undefined,
+  deps: { instance: MailInstance; logger: MailLogger },
+): Mailer {
+  return settings
+    ? createMailer({ ...deps, transport: createSmtpTransport(settings) })
+    : disabledMailer;
+}
+
 /** A mailer that sends nothing: no SMTP server is configured. */
 export const disabledMailer: Mailer = {
   enabled: false,
