@@ -32,6 +32,7 @@ import { registerHealthRoutes } from "./http/health-routes.ts";
 import type { LoginThrottleOptions } from "./http/login-throttle.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
+import { mailerFor } from "./mail/mailer.ts";
 import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
 import {
   buildRepositories,
@@ -216,6 +217,11 @@ export async function buildApp(
     actorRefresher,
     remoteFetch: (url, init) => egress.fetch(url, init),
     userAgent: `Socialdapres/${APP_VERSION} (+${urls.origin.origin})`,
+    // E-mails are optional: without SMTP_URL nothing is sent (src/mail/mailer.ts).
+    mailer: mailerFor(config.mail, {
+      instance: { name: config.instanceName, origin: urls.origin },
+      logger: logger.child({ component: "mail" }),
+    }),
   });
   const { members } = services;
 
@@ -366,6 +372,7 @@ export async function buildApp(
           relayRunning,
           actorRefresher.settle(),
           services.remotePhotos.close(),
+          services.mailer.settle(),
         ]),
         logError("finishing the requests and jobs in progress"),
       );
@@ -392,6 +399,7 @@ export async function buildApp(
       ) {
         logger.warn("the database did not close in time; exiting without waiting for it");
       }
+      services.mailer.close();
       await egress.close();
       fedifyLogs.close();
     },

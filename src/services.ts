@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
@@ -70,6 +71,7 @@ import { createActivityIri } from "./federation/encounter-delivery.ts";
 import { createParticipantResolver } from "./federation/participant-resolver.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
 import { createFollowsService, type FollowsService } from "./follows/follows-service.ts";
+import type { Mailer } from "./mail/mailer.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
@@ -103,9 +105,16 @@ export function buildRepositories(db: Db): Repositories {
 }
 
 /** Every domain service of an instance; the HTTP routes and the federation receive them. */
-export interface Services {
+/**
+ * Besides these, from AccountRecovery (src/accounts/account-recovery.ts): `memberPasswords`
+ * (a new password, set by the member, a reset link or an admin), `passwordResets` (reset links
+ * by e-mail) and `emails` (the members' addresses and their checks).
+ */
+export interface Services extends AccountRecovery {
   passwords: PasswordHashing;
   members: MembersService;
+  /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
+  mailer: Mailer;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
   profiles: ProfileService;
   /** What a member received, for the C2S inbox (src/encounters/received-activities.ts). */
@@ -155,6 +164,8 @@ export interface ServicesDeps {
   remoteFetch: (url: string, init: RequestInit) => Promise<Response>;
   /** The User-Agent of those fetches. */
   userAgent: string;
+  /** The instance's e-mails (src/mail/mailer.ts): SMTP, or `disabledMailer`. */
+  mailer: Mailer;
 }
 
 /**
@@ -306,6 +317,15 @@ export function buildServices(deps: ServicesDeps): Services {
 
   return {
     passwords,
+    mailer: deps.mailer,
+    ...createAccountRecovery({
+      db,
+      urls,
+      passwords,
+      members,
+      mailer: deps.mailer,
+      endSessions: (memberId, exceptId) => repositories.webSessions.revokeAllOf(memberId, exceptId),
+    }),
     oauth: createOAuthService({ db }),
     receivedActivities: createReceivedActivities({
       db,

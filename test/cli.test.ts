@@ -138,6 +138,74 @@ describe(`CLI commands (${databaseLabel})`, () => {
     });
   });
 
+  describe("user password", () => {
+    const sessionsOf = async (username: string) =>
+      (
+        await app.database.rows<{ n: number }>(
+          sql`select count(*)::int as n from web_sessions s join members m on m.id = s.member_id where m.username = ${username}`,
+        )
+      )[0]?.n ?? 0;
+
+    it("prints a new random password once, and ends the member's web sessions", async () => {
+      await app.members.create({ username: "forgetful", password: "forgotten-password-1" });
+      const member = await app.members.findByUsername("forgetful");
+      await app.repositories.webSessions.create(member?.id as string, "Firefox");
+      await app.repositories.webSessions.create(member?.id as string, "Safari");
+      const result = await run(["user", "password", "Forgetful"]);
+      expect(result.code).toBe(0);
+      expect(result.err).toEqual([]);
+      expect(result.out[0]).toBe("New password for @forgetful; 2 web sessions ended.");
+      const password = /^Password \(shown once\): (\S+)$/.exec(result.out[1] as string)?.[1];
+      expect(password).toBeDefined();
+      expect(await verifyPassword(password as string, await passwordHashOf("forgetful"))).toBe(
+        true,
+      );
+      expect(await verifyPassword("forgotten-password-1", await passwordHashOf("forgetful"))).toBe(
+        false,
+      );
+      expect(await sessionsOf("forgetful")).toBe(0);
+    });
+
+    it("reads the new password from stdin with --stdin, and prints none", async () => {
+      const result = await run(["user", "password", "forgetful", "--stdin"], "chosen-password-1\n");
+      expect(result).toEqual({
+        code: 0,
+        out: ["New password for @forgetful; 0 web sessions ended."],
+        err: [],
+      });
+      expect(await verifyPassword("chosen-password-1", await passwordHashOf("forgetful"))).toBe(
+        true,
+      );
+    });
+
+    it.each([
+      [
+        "nothing piped with --stdin",
+        ["user", "password", "forgetful", "--stdin"],
+        "",
+        /pipe it in/,
+      ],
+      [
+        "a short password",
+        ["user", "password", "forgetful", "--stdin"],
+        "short\n",
+        /Password must be/,
+      ],
+      ["an unknown member", ["user", "password", "nobody"], undefined, /No member named "nobody"/],
+      ["no username", ["user", "password"], undefined, /Usage: .*user password <username>/],
+    ])("refuses %s with exit code 1", async (_label, argv, stdin, message) => {
+      const before = await passwordHashOf("forgetful");
+      const result = await run(argv, stdin);
+      expect(result.code).toBe(1);
+      expect(result.err[0]).toMatch(message);
+      expect(await passwordHashOf("forgetful")).toBe(before);
+    });
+
+    it("is in the usage", () => {
+      expect(USAGE).toContain("user password <username> [--stdin]");
+    });
+  });
+
   describe("user list", () => {
     it("lists every member, oldest first, with handle, name and actor IRI", async () => {
       const result = await run(["user", "list"]);

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
+import { isUniqueViolation } from "../db/database-errors.ts";
 import { accessTokens, actors, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
 import {
+  assertAcceptablePassword,
   generatePassword,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
   type PasswordHashing,
   UNMATCHABLE_HASH,
 } from "./passwords.ts";
@@ -153,12 +153,7 @@ export function createMembersService(deps: {
       }
       const generatedPassword = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generatedPassword as string);
-      if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-        throw new DomainError(
-          "invalid",
-          `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
-        );
-      }
+      assertAcceptablePassword(password);
       if (await findByUsername(username)) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
@@ -276,11 +271,4 @@ export function createMembersService(deps: {
 
     authenticateBearer,
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }

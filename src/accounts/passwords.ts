@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { DomainError } from "../shared/errors.ts";
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -15,6 +16,21 @@ const MAX_MEMORY = 256 * 1024 * 1024;
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 1024;
+
+/** The one rule a new password follows, however it is set (creation, change, reset, the CLI). */
+export function isAcceptablePassword(password: string): boolean {
+  return password.length >= PASSWORD_MIN_LENGTH && password.length <= PASSWORD_MAX_LENGTH;
+}
+
+/** Throws the DomainError that says the rule, unless the password follows it. */
+export function assertAcceptablePassword(password: string): void {
+  if (!isAcceptablePassword(password)) {
+    throw new DomainError(
+      "invalid",
+      `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
+    );
+  }
+}
 
 /** `scrypt$N$r$p$salt$hash`, so the cost can be raised later without breaking old hashes. */
 export async function hashPassword(password: string, N: number = COST.N): Promise<string> {

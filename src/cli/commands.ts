@@ -24,6 +24,10 @@ export const USAGE = `Usage: npm run cli -- <command>
                                    change a member's profile (--bio - reads it from stdin;
                                    --field, repeated up to 4 times, replaces every field);
                                    their followers receive the new profile
+  user password <username> [--stdin]
+                                   give a member a new password (a forgotten one): a random
+                                   one printed once, or the first line of stdin with --stdin;
+                                   every web session of the member ends
   user list                        list the members
   token create <username> [--label text]
                                    print a new bearer token for the member's API clients
@@ -91,6 +95,28 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       }
       case "user edit":
         return await editProfile(app, rest, io);
+      case "user password": {
+        const [username] = positional(rest, 1, "user password <username> [--stdin]");
+        let password: string | undefined;
+        if (rest.includes("--stdin")) {
+          password = io.stdin?.split(/\r?\n/)[0]?.trim() ?? "";
+          if (!password) {
+            throw new DomainError(
+              "invalid",
+              "--stdin reads the new password from stdin: pipe it in (echo 'new password' | …).",
+            );
+          }
+        }
+        const { member, generatedPassword, endedSessions } = await app.memberPasswords.set(
+          username as string,
+          password,
+        );
+        io.out(
+          `New password for @${member.username}; ${endedSessions} web session${endedSessions === 1 ? "" : "s"} ended.`,
+        );
+        if (generatedPassword) io.out(`Password (shown once): ${generatedPassword}`);
+        return 0;
+      }
       case "user list": {
         for (const member of await app.members.list(10_000)) {
           io.out(

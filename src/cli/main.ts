@@ -25,11 +25,12 @@ if (!result.ok) {
   process.exit(1);
 }
 const { config } = result;
-// Only `user create` (a piped password) and `user edit --bio -` read stdin; other commands
-// never wait on it.
+// Only `user create` (a piped password), `user password --stdin` and `user edit --bio -` read
+// stdin; other commands never wait on it.
 const wantsStdin =
   argv[0] === "user" &&
   (argv[1] === "create" ||
+    (argv[1] === "password" && argv.includes("--stdin")) ||
     (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio"))) &&
   !process.stdin.isTTY;
 const stdin = wantsStdin ? await readAll(process.stdin) : undefined;

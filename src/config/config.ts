@@ -31,6 +31,15 @@ export interface AppConfig {
    * cuts them and exits (`DEFAULT_SHUTDOWN_GRACE_MS` when unset).
    */
   readonly shutdownGraceMs?: number;
+  /** Where e-mails go out (password resets, address checks); none sent when unset. */
+  readonly mail?: MailSettings;
+}
+
+export interface MailSettings {
+  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465` (TLS from the start). */
+  readonly smtpUrl: string;
+  /** The sender, e.g. `Socialdapres <no-reply@social.example>`. */
+  readonly from: string;
 }
 
 /** Below docker's 10 s between SIGTERM and SIGKILL, with room to close the database. */
@@ -144,6 +153,21 @@ const environmentSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_SECONDS: wholeNumber(1, 600).default(10),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: wholeNumber(0, 3_600).default(30),
   SHUTDOWN_GRACE_SECONDS: wholeNumber(1, 600).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      error: "must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example:465",
+    })
+    .refine((value) => Boolean(URL.parse(value)?.hostname), "must name the mail server's host")
+    .optional(),
+  SMTP_FROM: z
+    .string()
+    .max(200, "must be at most 200 characters")
+    .regex(
+      /^[^\r\n]*@[^\r\n]*$/,
+      "must be an address, alone or with a name: Socialdapres <no-reply@social.example>",
+    )
+    .optional(),
 });
 
 function wholeNumber(min: number, max: number) {
@@ -220,6 +244,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         perHostConcurrency: e.QUEUE_PER_HOST_CONCURRENCY,
       },
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+      mail: e.SMTP_URL
+        ? { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM ?? defaultSender(e.INSTANCE_NAME, origin) }
+        : undefined,
     },
   };
+}
+
+/** `Name <no-reply@host>`, the name quoted when it holds characters an address header reserves. */
+export function defaultSender(instanceName: string, origin: URL): string {
+  const name = instanceName.replace(/["\\\r\n]/g, "").trim() || "Socialdapres";
+  const quoted = /^[\p{L}\p{N} '._-]+$/u.test(name) ? name : `"${name}"`;
+  return `${quoted} <no-reply@${origin.hostname}>`;
 }

@@ -137,3 +137,8 @@ export function isSchemaMissing(error: unknown): boolean {
     (e) => isSqlState(e) && (e.code === "42P01" || e.code === "3F000"),
   );
 }
+
+/** A write refused by a unique index (SQLSTATE 23505), whichever driver reports it. */
+export function isUniqueViolation(error: unknown): boolean {
+  return errorChain<{ code?: unknown }>(error).some((e) => e.code === "23505");
+}

@@ -18,6 +18,7 @@ import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerComposePages } from "../web/compose-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
+import { registerEmailPage } from "../web/email-page.ts";
 import { registerEncounterActions } from "../web/encounter-actions.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerFollowPages } from "../web/follow-pages.ts";
@@ -26,9 +27,12 @@ import { registerLoginPages } from "../web/login-page.ts";
 import { registerNotificationsPage } from "../web/notifications-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
+import { registerPasswordPages } from "../web/password-pages.ts";
+import { registerPasswordSettingsPage } from "../web/password-settings-page.ts";
 import { registerWeb } from "../web/register.ts";
 import { registerRemoteFollow } from "../web/remote-follow.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
+import { registerSessionsPage } from "../web/sessions-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
 import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
@@ -131,6 +135,22 @@ export function registerRoutes(
         web,
       });
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
+      // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
+      const { mailer } = services;
+      registerPasswordPages(scope, {
+        passwordResets: services.passwordResets,
+        mailer,
+        sessions,
+        web,
+      });
+      const passwordCheck = { members, throttle: loginThrottle, web };
+      registerPasswordSettingsPage(scope, {
+        ...passwordCheck,
+        memberPasswords: services.memberPasswords,
+        sessions,
+      });
+      registerSessionsPage(scope, { sessions, web });
+      registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
       const pages = {
         members,
         follows: services.follows,

@@ -5,6 +5,7 @@ import { PasswordHashingBusyError } from "../accounts/passwords.ts";
 import type { LoginThrottle } from "../http/login-throttle.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { Language } from "./i18n.ts";
+import { FORGOT_LINK } from "./password-pages.ts";
 import {
   clearedSessionCookie,
   noStore,
@@ -132,7 +133,8 @@ ${context.csrfField()}
 <p><label>${escapeHtml(w.username)}<br><input type="text" name="username" autocomplete="username" required maxlength="64" value="${escapeHtml(opts.username ?? "")}"></label></p>
 <p><label>${escapeHtml(w.password)}<br><input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${escapeHtml(w.submit)}</button></p>
-</form>`;
+</form>
+<p><a href="/password/forgot">${escapeHtml(FORGOT_LINK[context.lang])}</a></p>`;
     return web.send(noStore(reply), context, { title: w.title, body, status: opts.status });
   };
 
@@ -157,7 +159,7 @@ ${context.csrfField()}
       return form(reply, context, { status: outcome.status, error: outcome.error, username, next });
     }
     const member = outcome.value;
-    const token = await deps.sessions.create(member.id);
+    const token = await deps.sessions.create(member.id, request.headers["user-agent"]);
     return noStore(reply)
       .header("set-cookie", sessionCookie(token, web.origin))
       .redirect(safeNext(next), 303);

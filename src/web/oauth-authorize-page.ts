@@ -234,7 +234,7 @@ ${hiddenFields({ ...params, scope: scopes.join(" ") })}
           username,
         });
       }
-      const token = await deps.sessions.create(outcome.value.id);
+      const token = await deps.sessions.create(outcome.value.id, request.headers["user-agent"]);
       // Back to the consent page, now logged in (and without force_login).
       return guarded(reply)
         .header("set-cookie", sessionCookie(token, origin))

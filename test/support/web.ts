@@ -17,10 +17,17 @@ export class WebClient {
 
   private readonly http: FastifyInstance;
   private readonly headers: Record<string, string>;
+  private readonly remoteAddress: string | undefined;
 
-  constructor(http: FastifyInstance, headers: Record<string, string> = {}) {
+  /** `remoteAddress`: the client's address as the server sees it (127.0.0.1 by default). */
+  constructor(
+    http: FastifyInstance,
+    headers: Record<string, string> = {},
+    options: { remoteAddress?: string } = {},
+  ) {
     this.http = http;
     this.headers = headers;
+    this.remoteAddress = options.remoteAddress;
   }
 
   get cookieHeader(): string {
@@ -46,6 +53,7 @@ export class WebClient {
       await this.http.inject({
         method: "GET",
         url,
+        remoteAddress: this.remoteAddress,
         headers: { accept: "text/html", ...this.headers, cookie: this.cookieHeader, ...headers },
       }),
     );
@@ -78,6 +86,7 @@ export class WebClient {
       await this.http.inject({
         method: "POST",
         url,
+        remoteAddress: this.remoteAddress,
         headers: {
           "content-type": FORM,
           accept: "text/html",

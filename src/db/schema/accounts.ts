@@ -43,8 +43,17 @@ export const members = pgTable(
     /** Co-sign at once the encounters that name me, when their author is someone I follow. */
     autoCosignFromFollowed: boolean("auto_cosign_from_followed").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** The member's e-mail address, lowercased; optional (null: none given). */
+    email: text("email"),
+    /** When the member proved they read `email` (a link mailed to it); null: not verified. */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`)],
+  (t) => [
+    uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`),
+    uniqueIndex("members_email_lower_idx")
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.email} is not null`),
+  ],
 );
 
 /**

@@ -78,6 +78,8 @@ const member: Member = {
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
   createdAt: at,
+  email: null,
+  emailVerifiedAt: null,
 };
 
 const beaActor: ActorRow = {

@@ -42,6 +42,8 @@ const member: Member = {
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
+  email: null,
+  emailVerifiedAt: null,
 };
 
 /** The same member once she filled in her profile. */
