@@ -1,6 +1,6 @@
-import { createFailedAttemptLimiter } from "../api/auth.ts";
 import type { Db } from "../db/database.ts";
 import type { Mailer } from "../mail/mailer.ts";
+import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { createAccountTokens } from "./account-tokens.ts";
 import { createEmailService, type EmailService } from "./email-service.ts";

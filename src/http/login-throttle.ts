@@ -1,4 +1,4 @@
-import { createFailedAttemptLimiter } from "../api/auth.ts";
+import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 
 export interface LoginThrottleOptions {
   /** Failed log-ins one address may make (whatever the accounts) per window; then it waits. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { createBearerAuth, createFailedAttemptLimiter } from "../api/auth.ts";
+import { createBearerAuth } from "../api/auth.ts";
 import { registerMastodonApi } from "../api/mastodon/register.ts";
 import { registerOAuthRoutes } from "../api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "../api/oauth/oauth-server.ts";
@@ -14,6 +14,7 @@ import type { RemoteLookup } from "../federation/remote-lookup.ts";
 import { replyNoteOf } from "../federation/reply-delivery.ts";
 import { registerMediaRoutes } from "../media/media-routes.ts";
 import type { Repositories, Services } from "../services.ts";
+import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerComposePages } from "../web/compose-page.ts";

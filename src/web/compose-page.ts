@@ -2,7 +2,6 @@ import multipart from "@fastify/multipart";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Member } from "../accounts/members-service.ts";
-import { createFailedAttemptLimiter } from "../api/auth.ts";
 import { multipartError, PHOTO_FORM_LIMITS } from "../api/encounter-body.ts";
 import type { EncounterView } from "../encounters/encounters-repository.ts";
 import type { EncountersService } from "../encounters/encounters-service.ts";
@@ -13,6 +12,7 @@ import type { TrackerSettingsService } from "../exposure/tracker-settings-servic
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import type { MediaUpload, MediaUploadsService } from "../media/uploads-service.ts";
 import { isDomainError } from "../shared/errors.ts";
+import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { isUuid, uuidSchema } from "../shared/input.ts";
 import { composeFormHtml, deleteConfirmHtml, encounterPath } from "./compose-form.ts";

@@ -7,8 +7,8 @@ import {
   PASSWORD_MIN_LENGTH,
   PasswordHashingBusyError,
 } from "../accounts/passwords.ts";
-import { createFailedAttemptLimiter } from "../api/auth.ts";
 import type { Mailer } from "../mail/mailer.ts";
+import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { formMessage, inputField } from "./form-fields.ts";
 import { noStore, secretLinkPage, sessionCookie, type WebSessions } from "./session.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFailedAttemptLimiter } from "../../src/api/auth.ts";
+import { createFailedAttemptLimiter } from "../../src/shared/failed-attempt-limiter.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { API, membersWithTokens } from "./helpers.ts";

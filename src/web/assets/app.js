@@ -111,6 +111,8 @@ if (compose) {
       if (n + 1 >= 20) add.hidden = true;
     });
   }
+}
+
 // A « Copier » button beside every read-only field marked data-copy (a handle to copy).
 for (const field of document.querySelectorAll("input[data-copy]")) {
   const button = document.createElement("button");
