@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
+import type { TellApplicant } from "./accounts/registrations-service.ts";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
@@ -125,6 +126,8 @@ export async function buildApp(
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Tells applicants the decisions on their applications (e-mail); none by default. */
+    tellApplicant?: TellApplicant;
     /** Tests lower scrypt's cost for new password hashes; production keeps OWASP's. */
     passwordCostN?: number;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
@@ -205,6 +208,8 @@ export async function buildApp(
 
   const services = buildServices({
     db,
+    instanceName: config.instanceName,
+    tellApplicant: options.tellApplicant,
     passwordCostN: options.passwordCostN,
     urls,
     events,

@@ -1,8 +1,10 @@
 import { join } from "node:path";
+import { buildCommunityServices, type CommunityServices } from "./accounts/community-services.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
+import type { TellApplicant } from "./accounts/registrations-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
@@ -101,8 +103,11 @@ export function buildRepositories(db: Db): Repositories {
   };
 }
 
-/** Every domain service of an instance; the HTTP routes and the federation receive them. */
-export interface Services {
+/**
+ * Every domain service of an instance; the HTTP routes and the federation receive them.
+ * Running the community (profile, roles, sign-up): src/accounts/community-services.ts.
+ */
+export interface Services extends CommunityServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The members' profiles: name, bio, fields, avatar and header (src/accounts/). */
@@ -135,6 +140,10 @@ export interface Services {
 
 export interface ServicesDeps {
   db: Db;
+  /** The configuration's instance name: the profile's default until the admin sets one. */
+  instanceName: string;
+  /** Tells an applicant the decision on their application (no-op by default). */
+  tellApplicant?: TellApplicant;
   /** Tests lower scrypt's cost for new password hashes (src/accounts/passwords.ts). */
   passwordCostN?: number;
   urls: LocalUrls;
@@ -315,6 +324,14 @@ export function buildServices(deps: ServicesDeps): Services {
     }),
     members,
     profiles,
+    ...buildCommunityServices({
+      db,
+      members,
+      passwords,
+      instanceName: deps.instanceName,
+      tellApplicant: deps.tellApplicant,
+      logger,
+    }),
     follows,
     mediaStorage,
     media,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
-import { accessTokens, actors, members } from "../db/schema.ts";
+import { accessTokens, actors, type MemberRole, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
@@ -37,10 +37,18 @@ export interface BearerGrant {
 export interface CreateMemberInput {
   username: string;
   password?: string;
+  /** A password already hashed (an approved application's): used instead of `password`. */
+  passwordHash?: string;
   displayName?: string;
   bio?: string;
   manuallyApprovesFollowers?: boolean;
+  /** Stored lowercased; an address another member has is a conflict (`EMAIL_TAKEN`). */
+  email?: string;
+  role?: MemberRole;
 }
+
+/** The message of the conflict raised when another member has the e-mail address. */
+export const EMAIL_TAKEN = "This e-mail address belongs to another member.";
 
 export interface MembersService {
   create(input: CreateMemberInput): Promise<{ member: Member; generatedPassword?: string }>;
@@ -143,9 +151,15 @@ export function createMembersService(deps: {
       if (bio.length > BIO_MAX) {
         throw new DomainError("invalid", `Bio is too long: at most ${BIO_MAX} characters.`);
       }
-      const generatedPassword = input.password === undefined ? generatePassword() : undefined;
-      const password = input.password ?? (generatedPassword as string);
-      if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+      const generatedPassword =
+        input.password === undefined && input.passwordHash === undefined
+          ? generatePassword()
+          : undefined;
+      const password = input.password ?? generatedPassword;
+      if (
+        password !== undefined &&
+        (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH)
+      ) {
         throw new DomainError(
           "invalid",
           `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
@@ -154,7 +168,9 @@ export function createMembersService(deps: {
       if (await findByUsername(username)) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
-      const passwordHash = await passwords.hash(password);
+      const passwordHash =
+        password === undefined ? (input.passwordHash as string) : await passwords.hash(password);
+      const email = input.email?.trim().toLowerCase() || null;
       const id = randomUUID();
       try {
         await db.transaction(async (tx) => {
@@ -165,6 +181,8 @@ export function createMembersService(deps: {
             bio,
             passwordHash,
             manuallyApprovesFollowers: input.manuallyApprovesFollowers ?? false,
+            email,
+            role: input.role ?? "member",
           });
           await tx.insert(actors).values({
             id: randomUUID(),
@@ -183,6 +201,9 @@ export function createMembersService(deps: {
           });
         });
       } catch (error) {
+        if (isUniqueViolation(error, "members_email_idx")) {
+          throw new DomainError("conflict", EMAIL_TAKEN);
+        }
         if (isUniqueViolation(error)) {
           throw new DomainError("conflict", `Username "${username}" is already taken.`);
         }
@@ -259,9 +280,11 @@ export function createMembersService(deps: {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+/** A unique violation, of the index `index` when given (both drivers name it in the message). */
+export function isUniqueViolation(error: unknown, index?: string): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === "23505" && (!index || String(message).includes(`"${index}"`))) return true;
   }
   return false;
 }

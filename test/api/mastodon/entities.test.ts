@@ -77,6 +77,8 @@ const member: Member = {
   fields: [{ name: "Site", value: "https://example.org" }],
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
+  role: "member",
+  email: null,
   createdAt: at,
 };
 

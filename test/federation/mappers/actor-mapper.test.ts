@@ -41,6 +41,8 @@ const member: Member = {
   fields: [],
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
+  role: "member",
+  email: null,
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
 };
 
