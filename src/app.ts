@@ -226,7 +226,7 @@ export async function buildApp(
   // What the federation serves, receives and sends.
   registerDispatchers(federation, {
     urls,
-    instanceName: config.instanceName,
+    instanceName: async () => (await services.instanceProfile.get()).name,
     instanceLanguage: config.instanceLanguage,
     directMessages: repositories.directMessages,
     members,
@@ -302,7 +302,6 @@ export async function buildApp(
   // Every route over the services: discovery, media, APIs, OAuth, pages (src/http/routes.ts).
   registerRoutes(http, {
     htmlErrors,
-    config,
     version: APP_VERSION,
     urls,
     federation,

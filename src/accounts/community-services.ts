@@ -7,7 +7,6 @@ import {
 import { createInvitationsService, type InvitationsService } from "./invitations-service.ts";
 import type { MembersService } from "./members-service.ts";
 import type { PasswordHashing } from "./passwords.ts";
-import { createPioneers, type Pioneers } from "./pioneers.ts";
 import {
   createRegistrationsService,
   type RegistrationsService,
@@ -21,8 +20,6 @@ export interface CommunityServices {
   instanceProfile: InstanceProfileService;
   /** Admins, moderators and members; the admin's list of members. */
   roles: RolesService;
-  /** The first 100 members' ranks (« pionnier·e »). */
-  pioneers: Pioneers;
   /** Sign-up at /join: accounts at once, or applications to review. */
   registrations: RegistrationsService;
   /** Invitation links made by admins. */
@@ -47,7 +44,6 @@ export function buildCommunityServices(deps: {
   return {
     instanceProfile,
     roles: createRolesService({ db, findByUsername: members.findByUsername }),
-    pioneers: createPioneers(db),
     invitations,
     registrations: createRegistrationsService({
       db,

@@ -12,6 +12,7 @@ import {
   type PasswordHashing,
   UNMATCHABLE_HASH,
 } from "./passwords.ts";
+import { createPioneers, type PioneerRank } from "./pioneers.ts";
 import { BIO_MAX, DISPLAY_NAME_MAX } from "./profile-input.ts";
 import { parseScopes } from "./scopes.ts";
 import { generateToken, hashToken } from "./tokens.ts";
@@ -64,6 +65,8 @@ export interface MembersService {
    */
   checkPassword(username: string, password: string): Promise<Member | undefined>;
   findById(id: string): Promise<Member | undefined>;
+  /** The member's place among the first members (« pionnier·e »), or undefined past them. */
+  pioneerRank(memberId: string): Promise<PioneerRank | undefined>;
   count(): Promise<number>;
   /** Every member, oldest first: for the admin, whatever each one chose to show. */
   list(limit: number): Promise<Member[]>;
@@ -90,6 +93,7 @@ export function createMembersService(deps: {
   passwords: PasswordHashing;
 }): MembersService {
   const { db, urls, passwords } = deps;
+  const pioneers = createPioneers(db);
 
   const byUsername = (username: string) =>
     eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase());
@@ -235,6 +239,8 @@ export function createMembersService(deps: {
       const [member] = await db.select().from(members).where(eq(members.id, id));
       return member;
     },
+
+    pioneerRank: (memberId) => pioneers.rankOf(memberId),
 
     async count() {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);

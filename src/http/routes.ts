@@ -4,7 +4,6 @@ import { registerMastodonApi } from "../api/mastodon/register.ts";
 import { registerOAuthRoutes } from "../api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "../api/oauth/oauth-server.ts";
 import { registerApi } from "../api/register.ts";
-import type { AppConfig } from "../config/config.ts";
 import type { AppFederation } from "../federation/app-federation.ts";
 import { registerDiscoveryRoutes } from "../federation/discovery-routes.ts";
 import { createActivityIri, createActivityOf } from "../federation/encounter-delivery.ts";
@@ -32,7 +31,6 @@ import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle
 export function registerRoutes(
   http: FastifyInstance,
   deps: {
-    config: Pick<AppConfig, "instanceName">;
     version: string;
     urls: LocalUrls;
     federation: AppFederation;
@@ -45,7 +43,7 @@ export function registerRoutes(
     loginThrottle?: LoginThrottleOptions;
   },
 ): void {
-  const { config, version, urls, federation, services, repositories, remoteLookup } = deps;
+  const { version, urls, federation, services, repositories, remoteLookup } = deps;
   const { members } = services;
   const { actors } = repositories;
   registerDiscoveryRoutes(http, {
@@ -53,7 +51,7 @@ export function registerRoutes(
     encounters: repositories.encounters,
     urls,
     version,
-    instanceName: config.instanceName,
+    profile: services.instanceProfile,
   });
   registerMediaRoutes(http, { storage: services.mediaStorage });
   registerEncounterRoutes(http, {
@@ -93,7 +91,6 @@ export function registerRoutes(
     auth,
     urls,
     version,
-    instanceName: config.instanceName,
     lookupActor: (query) => remoteLookup.lookupActor(query),
   });
   // The pages, in their own scope with the web kit (src/web/register.ts).
@@ -101,7 +98,7 @@ export function registerRoutes(
   registerWeb(
     http,
     {
-      instanceName: config.instanceName,
+      profile: services.instanceProfile,
       origin: urls.origin,
       sessions,
       unreadCount: (memberId) => services.notifications.unreadCount(memberId),
@@ -120,6 +117,7 @@ export function registerRoutes(
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
       registerPages(scope, {
         members,
+        profile: services.instanceProfile,
         follows: services.follows,
         actors,
         encounters: repositories.encounters,

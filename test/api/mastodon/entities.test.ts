@@ -227,6 +227,8 @@ describe("Mastodon entities: the exact JSON, key by key against Mastodon's examp
     const facts = {
       origin: urls.origin,
       title: "Socialdapres Lyon",
+      description: "",
+      registrationMode: "closed" as const,
       version: "0.1.0",
       users: 2,
       statuses: 7,
