@@ -29,7 +29,7 @@ export type InvitationInput = z.input<typeof invitationInput>;
 export interface InvitationsService {
   /** A new link's code, returned once in clear (256 random bits) and stored as a digest. */
   create(
-    createdBy: string,
+    createdBy: string | null,
     input: InvitationInput,
   ): Promise<{ invitation: Invitation; code: string }>;
   /** Every invitation, newest first, for the admin. */

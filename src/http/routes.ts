@@ -13,14 +13,19 @@ import { replyNoteOf } from "../federation/reply-delivery.ts";
 import { registerMediaRoutes } from "../media/media-routes.ts";
 import type { Repositories, Services } from "../services.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
+import { registerAdminMembersPage } from "../web/admin-members-page.ts";
+import { registerAdminPages } from "../web/admin-pages.ts";
+import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
+import { registerJoinPages } from "../web/join-pages.ts";
 import { registerLoginPages } from "../web/login-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
 import { registerPages } from "../web/pages.ts";
 import { registerWeb } from "../web/register.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
+import { createSignUpThrottle } from "./signup-throttle.ts";
 
 /**
  * Every route over the services, registered by the composition root (src/app.ts) on the
@@ -115,6 +120,22 @@ export function registerRoutes(
         web,
       });
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
+      registerJoinPages(scope, {
+        web,
+        registrations: services.registrations,
+        invitations: services.invitations,
+        profile: services.instanceProfile,
+        sessions,
+        throttle: createSignUpThrottle(),
+      });
+      // The admin pages (src/web/admin-*.ts): admins, and moderators for applications.
+      registerAdminPages(scope, { web, profile: services.instanceProfile });
+      registerAdminRegistrationsPages(scope, {
+        web,
+        registrations: services.registrations,
+        invitations: services.invitations,
+      });
+      registerAdminMembersPage(scope, { web, roles: services.roles, urls });
       registerPages(scope, {
         members,
         profile: services.instanceProfile,

@@ -17,10 +17,17 @@ export class WebClient {
 
   private readonly http: FastifyInstance;
   private readonly headers: Record<string, string>;
+  private readonly remoteAddress: string | undefined;
 
-  constructor(http: FastifyInstance, headers: Record<string, string> = {}) {
+  /** `remoteAddress`: the client's address (127.0.0.1 unless told), as limits per address see it. */
+  constructor(
+    http: FastifyInstance,
+    headers: Record<string, string> = {},
+    options: { remoteAddress?: string } = {},
+  ) {
     this.http = http;
     this.headers = headers;
+    this.remoteAddress = options.remoteAddress;
   }
 
   get cookieHeader(): string {
@@ -47,6 +54,7 @@ export class WebClient {
         method: "GET",
         url,
         headers: { accept: "text/html", ...this.headers, cookie: this.cookieHeader, ...headers },
+        remoteAddress: this.remoteAddress,
       }),
     );
     this.token = csrfTokenOf(response.body) ?? this.token;
@@ -86,6 +94,7 @@ export class WebClient {
           ...options.headers,
         },
         payload: body.toString(),
+        remoteAddress: this.remoteAddress,
       }),
     );
   }
