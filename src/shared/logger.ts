@@ -26,11 +26,37 @@ export function createLogger(options: {
       ],
       censor: "[redacted]",
     },
-    // `err` for ours and Fastify's, `error` for Fedify's records (src/shared/fedify-logging.ts).
-    serializers: { err: serializeError, error: serializeError },
+    // `err` for ours and Fastify's, `error` for Fedify's records (src/shared/fedify-logging.ts);
+    // `req` for Fastify's request lines, without the secrets some paths carry.
+    serializers: { err: serializeError, error: serializeError, req: serializeRequest },
     transport: options.pretty ? { target: "pino-pretty", options: { colorize: true } } : undefined,
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** Paths whose last segment, or query parameter, is a secret: an application's status
+ * token (/join/status/…), an invitation code (/invite/…, ?invite=…). */
+const SECRET_IN_URL = /(\/join\/status\/|\/invite\/|[?&]invite=)[^/?&#]+/g;
+
+export function withoutUrlSecrets(url: string): string {
+  return url.replace(SECRET_IN_URL, "$1[redacted]");
+}
+
+/** What Fastify's own serializer logs of a request, its URL without secrets. */
+function serializeRequest(request: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: request.method,
+    url: typeof request.url === "string" ? withoutUrlSecrets(request.url) : request.url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }
 
 /*

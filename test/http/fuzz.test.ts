@@ -427,6 +427,8 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
     valid.identifier = valid.username;
     valid.keyword = ["Parc", "socialdapres"];
     valid.format = ["json", "csv"];
+    valid.lang = ["fr", "en"];
+    valid.decision = ["approve", "refuse"];
     valid["*"] = ["photos/none.webp"];
     // Key pairs are made on first use; made now, they are not mistaken for something a
     // refused request stored.
