@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
+import type { TellApplicant } from "./accounts/registrations-service.ts";
 import type { ActorsRepository } from "./actors/actors-repository.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
@@ -126,6 +127,8 @@ export async function buildApp(
     egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Tells applicants the decisions on their applications (e-mail); none by default. */
+    tellApplicant?: TellApplicant;
     /** Tests lower scrypt's cost for new password hashes; production keeps OWASP's. */
     passwordCostN?: number;
     /** Tests shorten the outbox's lease and the relay's poll interval. */
@@ -207,6 +210,8 @@ export async function buildApp(
 
   const services = buildServices({
     db,
+    instanceName: config.instanceName,
+    tellApplicant: options.tellApplicant,
     passwordCostN: options.passwordCostN,
     urls,
     events,
@@ -228,7 +233,7 @@ export async function buildApp(
   // What the federation serves, receives and sends.
   registerDispatchers(federation, {
     urls,
-    instanceName: config.instanceName,
+    instanceName: async () => (await services.instanceProfile.get()).name,
     instanceLanguage: config.instanceLanguage,
     directMessages: repositories.directMessages,
     members,
@@ -304,7 +309,6 @@ export async function buildApp(
   // Every route over the services: discovery, media, APIs, OAuth, pages (src/http/routes.ts).
   registerRoutes(http, {
     htmlErrors,
-    config,
     version: APP_VERSION,
     urls,
     federation,

@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
+import { buildCommunityServices, type CommunityServices } from "./accounts/community-services.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
+import type { TellApplicant } from "./accounts/registrations-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
@@ -104,13 +106,12 @@ export function buildRepositories(db: Db): Repositories {
   };
 }
 
-/** Every domain service of an instance; the HTTP routes and the federation receive them. */
 /**
- * Besides these, from AccountRecovery (src/accounts/account-recovery.ts): `memberPasswords`
- * (a new password, set by the member, a reset link or an admin), `passwordResets` (reset links
- * by e-mail) and `emails` (the members' addresses and their checks).
+ * Every domain service of an instance; the HTTP routes and the federation receive them.
+ * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
+ * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery {
+export interface Services extends AccountRecovery, CommunityServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -147,6 +148,10 @@ export interface Services extends AccountRecovery {
 
 export interface ServicesDeps {
   db: Db;
+  /** The configuration's instance name: the profile's default until the admin sets one. */
+  instanceName: string;
+  /** Tells an applicant the decision on their application (no-op by default). */
+  tellApplicant?: TellApplicant;
   /** Tests lower scrypt's cost for new password hashes (src/accounts/passwords.ts). */
   passwordCostN?: number;
   urls: LocalUrls;
@@ -338,6 +343,16 @@ export function buildServices(deps: ServicesDeps): Services {
     }),
     members,
     profiles,
+    ...buildCommunityServices({
+      db,
+      members,
+      passwords,
+      instanceName: deps.instanceName,
+      tellApplicant: deps.tellApplicant,
+      mailer: deps.mailer,
+      origin: urls.origin,
+      logger,
+    }),
     follows,
     mediaStorage,
     media,

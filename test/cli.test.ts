@@ -207,23 +207,82 @@ describe(`CLI commands (${databaseLabel})`, () => {
   });
 
   describe("user list", () => {
-    it("lists every member, oldest first, with handle, name and actor IRI", async () => {
+    it("lists every member, oldest first, with handle, name, actor IRI and role", async () => {
       const result = await run(["user", "list"]);
       expect(result.code).toBe(0);
       const members = await app.members.list(100);
       expect(members.length).toBeGreaterThanOrEqual(4);
       expect(result.out).toEqual(
         members.map(
-          (m) => `@${m.username}\t${m.displayName}\t${testApp.baseUrl}/users/${m.username}`,
+          (m) =>
+            `@${m.username}\t${m.displayName}\t${testApp.baseUrl}/users/${m.username}\t${m.role}`,
         ),
       );
-      expect(result.out[0]).toBe(`@alice\tAlice Dupont\t${testApp.baseUrl}/users/alice`);
+      expect(result.out[0]).toBe(`@alice\tAlice Dupont\t${testApp.baseUrl}/users/alice\tmember`);
     });
 
     it("lists members who chose not to be discoverable too", async () => {
       await app.database.rows(sql`update members set discoverable = false where username = 'dora'`);
       const result = await run(["user", "list"]);
       expect(result.out.some((line) => line.startsWith("@dora\t"))).toBe(true);
+    });
+  });
+
+  describe("user role", () => {
+    it("makes the first admin with --role on user create", async () => {
+      const result = await run(
+        ["user", "create", "root_admin", "--role", "admin"],
+        "admin-password-1\n",
+      );
+      expect(result).toEqual({
+        code: 0,
+        out: [`Created @root_admin@${host} (${testApp.baseUrl}/users/root_admin), admin`],
+        err: [],
+      });
+      expect((await app.members.findByUsername("root_admin"))?.role).toBe("admin");
+      const bad = await run(
+        ["user", "create", "wrong_role", "--role", "boss"],
+        "wrong-password-1\n",
+      );
+      expect(bad).toEqual({ code: 1, out: [], err: ["--role must be admin, moderator, member."] });
+      expect(await app.members.findByUsername("wrong_role")).toBeUndefined();
+    });
+
+    it("gives and takes roles, whatever the case of the name", async () => {
+      expect(await run(["user", "role", "Alice", "moderator"])).toEqual({
+        code: 0,
+        out: ["@alice is now moderator."],
+        err: [],
+      });
+      expect(await run(["user", "role", "alice", "admin"])).toMatchObject({ code: 0 });
+      expect((await app.members.findByUsername("alice"))?.role).toBe("admin");
+      expect(await run(["user", "role", "alice", "member"])).toMatchObject({ code: 0 });
+      expect((await app.members.findByUsername("alice"))?.role).toBe("member");
+    });
+
+    it("refuses an unknown role, an unknown member, and demoting the last admin", async () => {
+      expect(await run(["user", "role", "alice", "king"])).toEqual({
+        code: 1,
+        out: [],
+        err: ["The role must be admin, moderator, member."],
+      });
+      expect(await run(["user", "role", "nobody_here", "admin"])).toEqual({
+        code: 1,
+        out: [],
+        err: ['No member named "nobody_here".'],
+      });
+      expect(await run(["user", "role", "root_admin"])).toMatchObject({ code: 1 });
+      const last = await run(["user", "role", "root_admin", "member"]);
+      expect(last).toEqual({
+        code: 1,
+        out: [],
+        err: ["@root_admin is the last admin: make another member admin first."],
+      });
+      expect((await app.members.findByUsername("root_admin"))?.role).toBe("admin");
+      // With a second admin, the first may step down.
+      await run(["user", "role", "dora", "admin"]);
+      expect(await run(["user", "role", "root_admin", "member"])).toMatchObject({ code: 0 });
+      expect(await run(["user", "role", "dora", "moderator"])).toMatchObject({ code: 1 });
     });
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { isUniqueViolation } from "../db/database-errors.ts";
-import { accessTokens, actors, members } from "../db/schema.ts";
+import { accessTokens, actors, type MemberRole, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { ensureKeyPairs, type JwkPair } from "./key-pairs.ts";
@@ -12,6 +12,7 @@ import {
   type PasswordHashing,
   UNMATCHABLE_HASH,
 } from "./passwords.ts";
+import { createPioneers, type PioneerRank } from "./pioneers.ts";
 import { BIO_MAX, DISPLAY_NAME_MAX } from "./profile-input.ts";
 import { parseScopes } from "./scopes.ts";
 import { generateToken, hashToken } from "./tokens.ts";
@@ -40,10 +41,18 @@ export interface BearerGrant {
 export interface CreateMemberInput {
   username: string;
   password?: string;
+  /** A password already hashed (an approved application's): used instead of `password`. */
+  passwordHash?: string;
   displayName?: string;
   bio?: string;
   manuallyApprovesFollowers?: boolean;
+  /** Stored lowercased; an address another member has is a conflict (`EMAIL_TAKEN`). */
+  email?: string;
+  role?: MemberRole;
 }
+
+/** The message of the conflict raised when another member has the e-mail address. */
+export const EMAIL_TAKEN = "This e-mail address belongs to another member.";
 
 export interface MembersService {
   create(input: CreateMemberInput): Promise<{ member: Member; generatedPassword?: string }>;
@@ -59,6 +68,8 @@ export interface MembersService {
    */
   checkPassword(username: string, password: string): Promise<Member | undefined>;
   findById(id: string): Promise<Member | undefined>;
+  /** The member's place among the first members (« pionnier·e »), or undefined past them. */
+  pioneerRank(memberId: string): Promise<PioneerRank | undefined>;
   count(): Promise<number>;
   /** Every member, oldest first: for the admin, whatever each one chose to show. */
   list(limit: number): Promise<Member[]>;
@@ -90,6 +101,7 @@ export function createMembersService(deps: {
   passwords: PasswordHashing;
 }): MembersService {
   const { db, urls, passwords } = deps;
+  const pioneers = createPioneers(db);
 
   const byUsername = (username: string) =>
     eq(sql`lower(${members.username})`, username.trim().replace(/^@/, "").toLowerCase());
@@ -151,13 +163,18 @@ export function createMembersService(deps: {
       if (bio.length > BIO_MAX) {
         throw new DomainError("invalid", `Bio is too long: at most ${BIO_MAX} characters.`);
       }
-      const generatedPassword = input.password === undefined ? generatePassword() : undefined;
-      const password = input.password ?? (generatedPassword as string);
-      assertAcceptablePassword(password);
+      const generatedPassword =
+        input.password === undefined && input.passwordHash === undefined
+          ? generatePassword()
+          : undefined;
+      const password = input.password ?? generatedPassword;
+      if (password !== undefined) assertAcceptablePassword(password);
       if (await findByUsername(username)) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
-      const passwordHash = await passwords.hash(password);
+      const passwordHash =
+        password === undefined ? (input.passwordHash as string) : await passwords.hash(password);
+      const email = input.email?.trim().toLowerCase() || null;
       const id = randomUUID();
       try {
         await db.transaction(async (tx) => {
@@ -168,6 +185,8 @@ export function createMembersService(deps: {
             bio,
             passwordHash,
             manuallyApprovesFollowers: input.manuallyApprovesFollowers ?? false,
+            email,
+            role: input.role ?? "member",
           });
           await tx.insert(actors).values({
             id: randomUUID(),
@@ -186,6 +205,9 @@ export function createMembersService(deps: {
           });
         });
       } catch (error) {
+        if (isUniqueViolation(error, "members_email_idx")) {
+          throw new DomainError("conflict", EMAIL_TAKEN);
+        }
         if (isUniqueViolation(error)) {
           throw new DomainError("conflict", `Username "${username}" is already taken.`);
         }
@@ -217,6 +239,8 @@ export function createMembersService(deps: {
       const [member] = await db.select().from(members).where(eq(members.id, id));
       return member;
     },
+
+    pioneerRank: (memberId) => pioneers.rankOf(memberId),
 
     async count() {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);

@@ -45,16 +45,25 @@ const RESERVED_USERNAMES = new Set([
   "public",
 ]);
 
+/** What is wrong with a wished-for username, if anything (the rule `normalizeUsername` applies). */
+export function usernameProblem(input: string): "invalid" | "reserved" | undefined {
+  const username = input.trim().replace(/^@/, "").toLowerCase();
+  if (!USERNAME_PATTERN.test(username)) return "invalid";
+  if (RESERVED_USERNAMES.has(username)) return "reserved";
+  return undefined;
+}
+
 /** Usernames are compared lowercase; the stored form is the lowercase one. */
 export function normalizeUsername(input: string): string {
   const username = input.trim().replace(/^@/, "").toLowerCase();
-  if (!USERNAME_PATTERN.test(username)) {
+  const problem = usernameProblem(input);
+  if (problem === "invalid") {
     throw new DomainError(
       "invalid",
       `Username "${input}" is not valid: use 1 to 30 letters a–z, digits or underscores.`,
     );
   }
-  if (RESERVED_USERNAMES.has(username)) {
+  if (problem === "reserved") {
     throw new DomainError("invalid", `Username "${username}" is reserved: choose another one.`);
   }
   return username;

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { ProfileImages } from "../accounts/profile-service.ts";
+import { isMemberRole, MEMBER_ROLES } from "../accounts/roles-service.ts";
 import type { App } from "../app.ts";
 import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts";
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
@@ -15,9 +16,10 @@ export interface CliIo {
 
 export const USAGE = `Usage: npm run cli -- <command>
 
-  user create <username> [--display-name "Name"] [--manual-approval]
+  user create <username> [--display-name "Name"] [--manual-approval] [--role admin]
                                    create a member; a password piped on stdin is used,
                                    otherwise one is generated and printed once
+                                   (--role admin: the first admin, who opens /admin)
   user edit <username> [--display-name "Name"] [--bio "text" | --bio -]
             [--field "name=value"]... [--no-fields]
             [--avatar path] [--header path] [--remove-avatar] [--remove-header]
@@ -29,6 +31,8 @@ export const USAGE = `Usage: npm run cli -- <command>
                                    one printed once, or the first line of stdin with --stdin;
                                    every web session of the member ends
   user list                        list the members
+  user role <username> admin|moderator|member
+                                   give a member a role (the last admin stays admin)
   token create <username> [--label text]
                                    print a new bearer token for the member's API clients
   follow <username> <actor>        follow a fediverse account (actor URL or @user@host)
@@ -57,6 +61,7 @@ const VALUE_OPTIONS = new Set([
   "--field",
   "--avatar",
   "--header",
+  "--role",
 ]);
 
 /** Every value of a repeated option. */
@@ -81,14 +86,19 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       case "user create": {
         const [username] = positional(rest, 1, "user create <username>");
         const password = io.stdin?.split(/\r?\n/)[0]?.trim() || undefined;
+        const role = option(rest, "--role");
+        if (role !== undefined && !isMemberRole(role)) {
+          throw new DomainError("invalid", `--role must be ${MEMBER_ROLES.join(", ")}.`);
+        }
         const { member, generatedPassword } = await app.members.create({
           username: username as string,
           password,
           displayName: option(rest, "--display-name"),
           manuallyApprovesFollowers: rest.includes("--manual-approval"),
+          role,
         });
         io.out(
-          `Created @${member.username}@${app.urls.origin.host} (${app.urls.actor(member.username).href})`,
+          `Created @${member.username}@${app.urls.origin.host} (${app.urls.actor(member.username).href})${member.role === "member" ? "" : `, ${member.role}`}`,
         );
         if (generatedPassword) io.out(`Password (shown once): ${generatedPassword}`);
         return 0;
@@ -120,9 +130,18 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       case "user list": {
         for (const member of await app.members.list(10_000)) {
           io.out(
-            `@${member.username}\t${member.displayName}\t${app.urls.actor(member.username).href}`,
+            `@${member.username}\t${member.displayName}\t${app.urls.actor(member.username).href}\t${member.role}`,
           );
         }
+        return 0;
+      }
+      case "user role": {
+        const [username, role] = positional(rest, 2, "user role <username> admin|moderator|member");
+        if (!isMemberRole(role)) {
+          throw new DomainError("invalid", `The role must be ${MEMBER_ROLES.join(", ")}.`);
+        }
+        const member = await app.roles.setRole(username as string, role);
+        io.out(`@${member.username} is now ${member.role}.`);
         return 0;
       }
       case "token create": {

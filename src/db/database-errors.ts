@@ -138,7 +138,12 @@ export function isSchemaMissing(error: unknown): boolean {
   );
 }
 
-/** A write refused by a unique index (SQLSTATE 23505), whichever driver reports it. */
-export function isUniqueViolation(error: unknown): boolean {
-  return errorChain<{ code?: unknown }>(error).some((e) => e.code === "23505");
+/**
+ * A write refused by a unique index (SQLSTATE 23505), whichever driver reports it; of the
+ * index `index` when given (both drivers name it in the message).
+ */
+export function isUniqueViolation(error: unknown, index?: string): boolean {
+  return errorChain<{ code?: unknown; message?: unknown }>(error).some(
+    (e) => e.code === "23505" && (!index || String(e.message).includes(`"${index}"`)),
+  );
 }

@@ -6,6 +6,7 @@ export * from "./schema/instance.ts";
 export * from "./schema/likes.ts";
 export * from "./schema/media-uploads.ts";
 export * from "./schema/outbox.ts";
+export * from "./schema/registrations.ts";
 export * from "./schema/sessions.ts";
 export * from "./schema/tracker.ts";
 export * from "./schema/tracker-links.ts";

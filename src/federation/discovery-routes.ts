@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { InstanceProfileService } from "../accounts/instance-profile-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
 import { LISTED } from "../encounters/visibility.ts";
@@ -10,7 +11,8 @@ export interface DiscoveryDeps {
   encounters: Pick<EncountersRepository, "countLocal">;
   urls: LocalUrls;
   version: string;
-  instanceName: string;
+  /** The name, description and registration mode the admin set. */
+  profile: Pick<InstanceProfileService, "get">;
 }
 
 const NODEINFO_SCHEMA = (version: "2.0" | "2.1") =>
@@ -49,9 +51,12 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDep
 
   for (const version of ["2.0", "2.1"] as const) {
     app.get(`/nodeinfo/${version}`, async (_request, reply) => {
-      const users = await deps.members.count();
       // The encounters anyone may list (public ones), as Mastodon counts its statuses.
-      const localPosts = await deps.encounters.countLocal(LISTED);
+      const [users, localPosts, profile] = await Promise.all([
+        deps.members.count(),
+        deps.encounters.countLocal(LISTED),
+        deps.profile.get(),
+      ]);
       const software: Record<string, string> = { name: "socialdapres", version: deps.version };
       if (version === "2.1") software.homepage = urls.origin.href;
       return reply
@@ -62,9 +67,11 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: DiscoveryDep
           software,
           protocols: ["activitypub"],
           services: { inbound: [], outbound: [] },
-          openRegistrations: false,
+          // Anyone may sign up, or ask to (Mastodon counts approval-required as open too).
+          openRegistrations:
+            profile.registrationMode === "open" || profile.registrationMode === "request",
           usage: { users: { total: users }, localPosts },
-          metadata: { nodeName: deps.instanceName },
+          metadata: { nodeName: profile.name, nodeDescription: profile.description },
         });
     });
   }

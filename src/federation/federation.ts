@@ -39,7 +39,8 @@ export interface DispatcherDeps
   extends Omit<EncounterObjectsDeps, "urls" | "replies">,
     Omit<ReplyObjectsDeps, "urls"> {
   urls: LocalUrls;
-  instanceName: string;
+  /** The instance's name as the admin last set it: the instance actor's name. */
+  instanceName: () => Promise<string>;
   /** The instance actor's language (its bio). */
   instanceLanguage?: "fr" | "en";
   members: MembersService;
@@ -101,10 +102,11 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
       if (!rsa) return null;
       const keys = { rsa: rsa.cryptographicKey, multikeys: pairs.map((p) => p.multikey) };
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
-        return instanceApplication(urls, deps.instanceName, keys, deps.instanceLanguage);
+        return instanceApplication(urls, await deps.instanceName(), keys, deps.instanceLanguage);
       }
       const member = await members.findByUsername(identifier);
-      return member && member.username === identifier ? memberToPerson(member, urls, keys) : null;
+      if (!member || member.username !== identifier) return null;
+      return memberToPerson(member, urls, keys, await members.pioneerRank(member.id));
     })
     .setKeyPairsDispatcher((_ctx, identifier) => keyPairsOf(identifier))
     .mapHandle(async (_ctx, username) => {

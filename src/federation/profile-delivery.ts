@@ -36,10 +36,12 @@ export async function profileUpdateOf(
   return new TootUpdate({
     id: new URL(event.activityIri),
     actor,
-    object: memberToPerson(member, deps.urls, {
-      rsa: rsa.cryptographicKey,
-      multikeys: pairs.map((pair) => pair.multikey),
-    }),
+    object: memberToPerson(
+      member,
+      deps.urls,
+      { rsa: rsa.cryptographicKey, multikeys: pairs.map((pair) => pair.multikey) },
+      await deps.members.pioneerRank(member.id),
+    ),
     tos: [PUBLIC_COLLECTION],
     ccs: [deps.urls.followers(member.username)],
   });

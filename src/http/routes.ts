@@ -4,7 +4,6 @@ import { registerMastodonApi } from "../api/mastodon/register.ts";
 import { registerOAuthRoutes } from "../api/oauth/oauth-routes.ts";
 import { createOAuthServer } from "../api/oauth/oauth-server.ts";
 import { registerApi } from "../api/register.ts";
-import type { AppConfig } from "../config/config.ts";
 import { createAccountFinder } from "../federation/account-search.ts";
 import type { AppFederation } from "../federation/app-federation.ts";
 import { registerDiscoveryRoutes } from "../federation/discovery-routes.ts";
@@ -16,6 +15,9 @@ import { registerMediaRoutes } from "../media/media-routes.ts";
 import type { Repositories, Services } from "../services.ts";
 import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
+import { registerAdminMembersPage } from "../web/admin-members-page.ts";
+import { registerAdminPages } from "../web/admin-pages.ts";
+import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
 import { registerComposePages } from "../web/compose-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
@@ -24,6 +26,7 @@ import { registerEncounterActions } from "../web/encounter-actions.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerFollowPages } from "../web/follow-pages.ts";
 import { registerHomePages } from "../web/home-page.ts";
+import { registerJoinPages } from "../web/join-pages.ts";
 import { registerLoginPages } from "../web/login-page.ts";
 import { registerNotificationsPage } from "../web/notifications-page.ts";
 import { registerAuthorizePage } from "../web/oauth-authorize-page.ts";
@@ -38,6 +41,7 @@ import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
 import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
+import { createSignUpThrottle } from "./signup-throttle.ts";
 
 /**
  * Every route over the services, registered by the composition root (src/app.ts) on the
@@ -48,7 +52,6 @@ import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle
 export function registerRoutes(
   http: FastifyInstance,
   deps: {
-    config: Pick<AppConfig, "instanceName">;
     version: string;
     urls: LocalUrls;
     federation: AppFederation;
@@ -61,7 +64,7 @@ export function registerRoutes(
     loginThrottle?: LoginThrottleOptions;
   },
 ): void {
-  const { config, version, urls, federation, services, repositories, remoteLookup } = deps;
+  const { version, urls, federation, services, repositories, remoteLookup } = deps;
   const { members } = services;
   const { actors } = repositories;
   registerDiscoveryRoutes(http, {
@@ -69,7 +72,7 @@ export function registerRoutes(
     encounters: repositories.encounters,
     urls,
     version,
-    instanceName: config.instanceName,
+    profile: services.instanceProfile,
   });
   registerMediaRoutes(http, { storage: services.mediaStorage });
   registerEncounterRoutes(http, {
@@ -109,7 +112,6 @@ export function registerRoutes(
     auth,
     urls,
     version,
-    instanceName: config.instanceName,
     lookupActor: (query) => remoteLookup.lookupActor(query),
   });
   // The sender of the weekly question's direct messages, which the pages name.
@@ -119,7 +121,7 @@ export function registerRoutes(
   registerWeb(
     http,
     {
-      instanceName: config.instanceName,
+      profile: services.instanceProfile,
       origin: urls.origin,
       sessions,
       unreadCount: (memberId) => services.notifications.unreadCount(memberId),
@@ -136,6 +138,22 @@ export function registerRoutes(
         web,
       });
       registerAuthorizedAppsPage(scope, { oauth: services.oauth, web });
+      registerJoinPages(scope, {
+        web,
+        registrations: services.registrations,
+        invitations: services.invitations,
+        profile: services.instanceProfile,
+        sessions,
+        throttle: createSignUpThrottle(),
+      });
+      // The admin pages (src/web/admin-*.ts): admins, and moderators for applications.
+      registerAdminPages(scope, { web, profile: services.instanceProfile });
+      registerAdminRegistrationsPages(scope, {
+        web,
+        registrations: services.registrations,
+        invitations: services.invitations,
+      });
+      registerAdminMembersPage(scope, { web, roles: services.roles, urls });
       // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
       const { mailer } = services;
       registerPasswordPages(scope, {
@@ -154,6 +172,7 @@ export function registerRoutes(
       registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
       const pages = {
         members,
+        profile: services.instanceProfile,
         follows: services.follows,
         actors,
         encounters: repositories.encounters,

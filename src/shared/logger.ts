@@ -28,11 +28,41 @@ export function createLogger(options: {
       ],
       censor: "[redacted]",
     },
-    // `err` for ours and Fastify's, `error` for Fedify's records (src/shared/fedify-logging.ts).
+    // `err` for ours and Fastify's, `error` for Fedify's records (src/shared/fedify-logging.ts);
+    // `req` for Fastify's request lines, without the secrets some paths carry.
     serializers: { err: serializeError, error: serializeError, req: serializeRequest },
     transport: options.pretty ? { target: "pino-pretty", options: { colorize: true } } : undefined,
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/**
+ * Paths whose last segment, or query parameter, is a secret: an application's status token
+ * (/join/status/…), an invitation code (/invite/…, ?invite=…), the links mailed to a member (a
+ * password reset, an address check). Whoever reads the log must not be able to open them.
+ */
+const SECRET_IN_URL =
+  /(\/join\/status\/|\/invite\/|[?&]invite=|\/password\/reset\/|\/settings\/email\/verify\/)[^/?&#]+/g;
+
+export function withoutUrlSecrets(url: string): string {
+  return url.replace(SECRET_IN_URL, "$1[redacted]");
+}
+
+/** What Fastify's own serializer logs of a request, its URL without secrets. */
+function serializeRequest(request: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: request.method,
+    url: typeof request.url === "string" ? withoutUrlSecrets(request.url) : request.url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }
 
 /*
@@ -92,33 +122,4 @@ export function withoutQueryValues(error: unknown, depth = 0): unknown {
 
 function serializeError(error: unknown): unknown {
   return pino.stdSerializers.err(withoutQueryValues(error) as Error);
-}
-
-/**
- * Paths whose last segment is a secret: the links mailed to a member (a password reset, an
- * address check). Whoever reads the log must not be able to open them.
- */
-const SECRET_PATH = /^(\/password\/reset\/|\/settings\/email\/verify\/)[^/?#]*/;
-
-/** A request's URL as logged: a secret link's token replaced. */
-export function withoutSecrets(url: string): string {
-  return url.replace(SECRET_PATH, "$1[redacted]");
-}
-
-/** Fastify's request fields (its own serializer's), the URL without secrets. */
-function serializeRequest(request: {
-  method?: string;
-  url?: string;
-  host?: string;
-  ip?: string;
-  headers?: Record<string, unknown>;
-  socket?: { remotePort?: number };
-}) {
-  return {
-    method: request.method,
-    url: typeof request.url === "string" ? withoutSecrets(request.url) : request.url,
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
 }

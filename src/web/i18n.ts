@@ -68,6 +68,10 @@ const MESSAGES = {
     navLogout: "Se déconnecter",
     navLogin: "Se connecter",
     navJoin: "Rejoindre",
+    navAdmin: "Administration",
+    aboutLink: "L'instance et sa charte",
+    pioneer: "Pionnier·e",
+    pioneerRank: "n° {rank} sur {of}",
     formExpired: "Formulaire expiré",
     formExpiredText:
       "Ce formulaire n'a pas été envoyé depuis une page de cette instance, ou il a expiré : recharge la page et envoie-le à nouveau.",
@@ -148,6 +152,10 @@ const MESSAGES = {
     navLogout: "Log out",
     navLogin: "Log in",
     navJoin: "Join",
+    navAdmin: "Administration",
+    aboutLink: "About this instance and its charter",
+    pioneer: "Pioneer",
+    pioneerRank: "No. {rank} of {of}",
     formExpired: "Form expired",
     formExpiredText:
       "This form was not sent from a page of this instance, or it has expired: reload the page and send it again.",

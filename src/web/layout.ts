@@ -1,4 +1,5 @@
 import type { Member } from "../accounts/members-service.ts";
+import { isStaff } from "../accounts/roles-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { INSTANCE_AVATAR_PATH } from "../shared/local-urls.ts";
 import { type Language, translate } from "./i18n.ts";
@@ -47,6 +48,8 @@ function header(frame: Frame): string {
         ),
         navLink("/tracker", t("navWeek"), path),
         navLink("/settings", t("navSettings"), path),
+        // Admins and moderators: what they may do there (src/web/admin-pages.ts).
+        ...(isStaff(viewer.member) ? [navLink("/admin", t("navAdmin"), path)] : []),
         `<li><form method="post" action="/logout">${frame.csrfField()}<button type="submit" class="link-button">${escapeHtml(t("navLogout"))}</button></form></li>`,
       ]
     : [

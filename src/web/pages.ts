@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { InstanceProfileService } from "../accounts/instance-profile-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
@@ -25,6 +26,8 @@ import type { WebKit } from "./web-kit.ts";
 
 export interface PagesDeps {
   members: MembersService;
+  /** The name and description on `/`. */
+  profile: Pick<InstanceProfileService, "current">;
   follows: FollowsService;
   actors: ActorsRepository;
   encounters: EncountersRepository;
@@ -41,13 +44,13 @@ const profileParams = z.object({ username: z.string().min(1).max(64) });
 
 export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
   const { members, follows, urls, web } = deps;
-  const { instanceName } = web;
   const handle = (username: string) => `@${username}@${urls.origin.host}`;
   registerInstancePages(app);
 
   app.get("/", async (request, reply) => {
     const context = await web.context(request, reply);
     const { lang } = context;
+    const { name, description } = deps.profile.current();
     const listed = await members.listDiscoverable(100);
     const example = handle(listed[0]?.username ?? "bea");
     const items = listed
@@ -56,16 +59,16 @@ export function registerPages(app: FastifyInstance, deps: PagesDeps): void {
           `<li><bdi><a href="${escapeHtml(urls.profile(m.username).pathname)}">${userTextHtml(m.displayName || m.username)}</a></bdi> <span class="handle">${escapeHtml(handle(m.username))}</span></li>`,
       )
       .join("");
-    const body = `<h1>${escapeHtml(instanceName)}</h1>
-<p>${escapeHtml(translate(lang, "tagline"))}</p>
+    const body = `<h1>${escapeHtml(name)}</h1>
+${description ? `<p class="instance-description">${userTextHtml(description)}</p>\n` : ""}<p>${escapeHtml(translate(lang, "tagline"))}</p>
 <p>${escapeHtml(translate(lang, "about"))}</p>
 <p>${escapeHtml(translate(lang, "privacy"))}</p>
-<p><a href="/tags/socialdapres">#Socialdapres</a></p>
+<p><a href="/tags/socialdapres">#Socialdapres</a> · <a href="/about">${escapeHtml(translate(lang, "aboutLink"))}</a></p>
 <h2>${escapeHtml(translate(lang, "howToFollow"))}</h2>
 <p>${escapeHtml(translate(lang, "howToFollowSteps", { handle: example }))}</p>
 <h2>${escapeHtml(translate(lang, "members"))}</h2>
 ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}</p>`}`;
-    return web.send(reply, context, { title: instanceName, body });
+    return web.send(reply, context, { title: name, body });
   });
 
   app.get("/@:username", async (request, reply) => {
@@ -82,11 +85,12 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     }
     const before = parseBefore(request.query);
     if (before === null) return sendBadBefore(web, reply, context);
-    const [followers, following, encounters, follow] = await Promise.all([
+    const [followers, following, encounters, follow, pioneer] = await Promise.all([
       follows.followers(member.username, { offset: 0, limit: 0 }),
       follows.following(member.username, { offset: 0, limit: 0 }),
       profileEncountersSection(deps, member, lang, before),
       profileFollowSection(deps, member, context),
+      members.pioneerRank(member.id),
     ]);
     const name = member.displayName || member.username;
     const header = member.headerUrl
@@ -106,7 +110,7 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     const body = `<article class="h-card">
 ${header}${avatar}<h1 class="p-name">${userTextHtml(name)}</h1>
 <p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
-<div class="p-note">${profileTextToHtml(stripBidiControls(member.bio))}</div>
+${pioneer ? `<p class="pioneer"><strong>${escapeHtml(translate(lang, "pioneer"))}</strong> · ${escapeHtml(translate(lang, "pioneerRank", { rank: String(pioneer.rank), of: String(pioneer.of) }))}</p>\n` : ""}<div class="p-note">${profileTextToHtml(stripBidiControls(member.bio))}</div>
 ${fields}
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>

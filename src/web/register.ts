@@ -5,10 +5,11 @@ import { loadWebAssets } from "./assets.ts";
 import type { HtmlErrorPages } from "./error-pages.ts";
 import { safeNext } from "./login-page.ts";
 import { languageCookie, type WebSessions } from "./session.ts";
-import { createWebKit, type WebKit } from "./web-kit.ts";
+import { createWebKit, type WebKit, type WebKitDeps } from "./web-kit.ts";
 
 export interface WebDeps {
-  instanceName: string;
+  /** The instance's profile (src/accounts/instance-profile-service.ts): its name heads every page. */
+  profile: WebKitDeps["profile"];
   origin: URL;
   sessions: WebSessions;
   unreadCount(memberId: string): Promise<number>;

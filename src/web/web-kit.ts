@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { InstanceProfileService } from "../accounts/instance-profile-service.ts";
 import type { Member } from "../accounts/members-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import type { WebAssets } from "./assets.ts";
@@ -45,7 +46,11 @@ export interface Page {
  * src/http/routes.ts and given to every page module.
  */
 export interface WebKit {
-  instanceName: string;
+  /**
+   * The instance's name as the admin last set it (read it when rendering: it changes while
+   * the server runs).
+   */
+  readonly instanceName: string;
   origin: URL;
   /** The request's page context (resolved once per request). */
   context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext>;
@@ -75,7 +80,8 @@ export interface WebKit {
 }
 
 export interface WebKitDeps {
-  instanceName: string;
+  /** The instance's profile: its name heads every page. */
+  profile: Pick<InstanceProfileService, "current" | "get">;
   origin: URL;
   sessions: WebSessions;
   unreadCount(memberId: string): Promise<number>;
@@ -83,7 +89,7 @@ export interface WebKitDeps {
 }
 
 export function createWebKit(deps: WebKitDeps): WebKit {
-  const { instanceName, origin } = deps;
+  const { origin } = deps;
   const contexts = new WeakMap<FastifyRequest, Promise<PageContext>>();
   const csrf = createCsrfGuard(origin);
 
@@ -98,7 +104,9 @@ export function createWebKit(deps: WebKitDeps): WebKit {
   }
 
   async function resolve(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
-    const member = await sessionMember(deps.sessions, request);
+    // The profile is read again when this process's copy is old: another process may have
+    // changed it.
+    const [member] = await Promise.all([sessionMember(deps.sessions, request), deps.profile.get()]);
     const viewer = member ? { member, unread: await deps.unreadCount(member.id) } : undefined;
     const lang = languageOf(request, member);
     let token: string | undefined;
@@ -114,7 +122,9 @@ export function createWebKit(deps: WebKitDeps): WebKit {
   }
 
   const kit: WebKit = {
-    instanceName,
+    get instanceName() {
+      return deps.profile.current().name;
+    },
     origin,
     context(request, reply) {
       let context = contexts.get(request);
@@ -143,7 +153,7 @@ export function createWebKit(deps: WebKitDeps): WebKit {
           layout({
             ...page,
             lang: context.lang,
-            instanceName,
+            instanceName: kit.instanceName,
             viewer: context.viewer,
             path: context.path,
             csrfField: context.csrfField,

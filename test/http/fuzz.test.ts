@@ -433,6 +433,7 @@ describe(`fuzzing every route (${databaseLabel})`, () => {
     // bea's browser: her session and a CSRF token, so that hostile forms reach the pages' handlers.
     const browser = await new WebClient(app.http).login("bea", "bea-password-123");
     browserHeaders = { cookie: browser.cookieHeader, "x-csrf-token": await browser.csrfToken() };
+    valid.decision = ["approve", "refuse"];
     valid["*"] = ["photos/none.webp"];
     // Key pairs are made on first use; made now, they are not mistaken for something a
     // refused request stored.

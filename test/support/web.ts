@@ -19,7 +19,7 @@ export class WebClient {
   private readonly headers: Record<string, string>;
   private readonly remoteAddress: string | undefined;
 
-  /** `remoteAddress`: the client's address as the server sees it (127.0.0.1 by default). */
+  /** `remoteAddress`: the client's address (127.0.0.1 unless told), as limits per address see it. */
   constructor(
     http: FastifyInstance,
     headers: Record<string, string> = {},
@@ -53,8 +53,8 @@ export class WebClient {
       await this.http.inject({
         method: "GET",
         url,
-        remoteAddress: this.remoteAddress,
         headers: { accept: "text/html", ...this.headers, cookie: this.cookieHeader, ...headers },
+        remoteAddress: this.remoteAddress,
       }),
     );
     this.token = csrfTokenOf(response.body) ?? this.token;
@@ -86,7 +86,6 @@ export class WebClient {
       await this.http.inject({
         method: "POST",
         url,
-        remoteAddress: this.remoteAddress,
         headers: {
           "content-type": FORM,
           accept: "text/html",
@@ -95,6 +94,7 @@ export class WebClient {
           ...options.headers,
         },
         payload: body.toString(),
+        remoteAddress: this.remoteAddress,
       }),
     );
   }

@@ -12,5 +12,4 @@ export interface MastodonDeps {
   version: string;
   /** Finds an actor on its server (handle or URL): search with `resolve=true`. */
   lookupActor: RemoteLookup["lookupActor"];
-  instanceName: string;
 }

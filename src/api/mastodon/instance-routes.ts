@@ -9,15 +9,18 @@ export function registerInstanceRoutes(api: FastifyInstance, deps: MastodonDeps)
   const { services, urls } = deps;
 
   async function facts(): Promise<InstanceFacts> {
-    const [users, statuses, first] = await Promise.all([
+    const [users, statuses, first, profile] = await Promise.all([
       services.members.count(),
       deps.repositories.encounters.countLocal(LISTED),
       services.members.list(1),
+      services.instanceProfile.get(),
     ]);
     const contactActor = first[0] && (await deps.repositories.actors.findByMemberId(first[0].id));
     return {
       origin: urls.origin,
-      title: deps.instanceName,
+      title: profile.name,
+      description: profile.description,
+      registrationMode: profile.registrationMode,
       version: deps.version,
       users,
       statuses,

@@ -1,3 +1,4 @@
+import type { RegistrationMode } from "../../accounts/instance-profile-service.ts";
 import { ALT_TEXT_MAX, TEXT_MAX_GRAPHEMES } from "../../encounters/encounter-input.ts";
 import { PHOTO_MAX_BYTES } from "../encounter-body.ts";
 import type { AccountEntity } from "./account.ts";
@@ -8,6 +9,9 @@ export const MASTODON_API_VERSION = "4.3.0";
 export interface InstanceFacts {
   origin: URL;
   title: string;
+  /** The admin's description; empty: a sentence about Socialdapres. */
+  description: string;
+  registrationMode: RegistrationMode;
   /** Socialdapres's own version (package.json). */
   version: string;
   users: number;
@@ -21,6 +25,22 @@ const DESCRIPTION =
 
 /** Photos only, as encounters carry them; the processor reads these types. */
 const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/avif"];
+
+const descriptionOf = (facts: InstanceFacts) => facts.description || DESCRIPTION;
+
+/**
+ * Who may sign up: apps show a sign-up button when enabled, and send people to `url` (the
+ * web form: there is no sign-up through the API). By invitation only is "disabled, invites
+ * enabled", as on Mastodon.
+ */
+function registrations(facts: InstanceFacts) {
+  const enabled = facts.registrationMode === "open" || facts.registrationMode === "request";
+  return {
+    enabled,
+    approvalRequired: facts.registrationMode === "request",
+    url: enabled ? new URL("/join", facts.origin).href : null,
+  };
+}
 
 const versionOf = (facts: InstanceFacts) =>
   `${MASTODON_API_VERSION} (compatible; Socialdapres ${facts.version})`;
@@ -60,7 +80,7 @@ export function instanceV2(facts: InstanceFacts) {
     title: facts.title,
     version: versionOf(facts),
     source_url: "https://github.com/socialdapres/socialdapres",
-    description: DESCRIPTION,
+    description: descriptionOf(facts),
     usage: { users: { active_month: facts.users } },
     thumbnail: { url: new URL("/headers/original/missing.png", facts.origin).href },
     icon: [],
@@ -70,8 +90,12 @@ export function instanceV2(facts: InstanceFacts) {
       vapid: { public_key: "" },
       timeline_access: {},
     },
-    // Members are made by the admin (`npm run cli -- member create`): no sign-up form.
-    registrations: { enabled: false, approval_required: true, message: null, url: null },
+    registrations: {
+      enabled: registrations(facts).enabled,
+      approval_required: registrations(facts).approvalRequired,
+      message: null,
+      url: registrations(facts).url,
+    },
     api_versions: { mastodon: 2 },
     contact: { email: "", account: facts.contact },
     rules: [],
@@ -84,17 +108,17 @@ export function instanceV1(facts: InstanceFacts) {
   return {
     uri: facts.origin.host,
     title: facts.title,
-    short_description: DESCRIPTION,
-    description: DESCRIPTION,
+    short_description: descriptionOf(facts),
+    description: descriptionOf(facts),
     email: "",
     version: versionOf(facts),
     urls: { streaming_api: streaming },
     stats: { user_count: facts.users, status_count: facts.statuses, domain_count: 0 },
     thumbnail: null,
     languages: ["fr", "en"],
-    registrations: false,
-    approval_required: true,
-    invites_enabled: false,
+    registrations: registrations(facts).enabled,
+    approval_required: registrations(facts).approvalRequired,
+    invites_enabled: facts.registrationMode === "invite",
     configuration: configuration(facts),
     contact_account: facts.contact,
     rules: [],

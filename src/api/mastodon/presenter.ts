@@ -164,7 +164,11 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
       if (!viewer) throw new Error("the weekly question needs a viewer");
       const language = languageOf(viewer.member.language);
       return weeklyQuestionStatus(id, at, {
-        instance: instanceAccountEntity(ctx, deps.instanceName, viewer.member.createdAt),
+        instance: instanceAccountEntity(
+          ctx,
+          (await services.instanceProfile.get()).name,
+          viewer.member.createdAt,
+        ),
         member: await account(viewer.actor),
         text: texts(language).question,
         formUrl: new URL("/tracker", urls.origin).href,

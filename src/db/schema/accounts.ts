@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
+  check,
   index,
   jsonb,
   pgTable,
@@ -16,6 +17,10 @@ export interface ProfileField {
   name: string;
   value: string;
 }
+
+/** What a member may do on the instance: `admin` runs it, `moderator` decides applications. */
+export const MEMBER_ROLES = ["admin", "moderator", "member"] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 /** A local member of the instance. Their fediverse identity lives in `actors`. */
 export const members = pgTable(
@@ -42,17 +47,21 @@ export const members = pgTable(
     profileUpdatedAt: timestamp("profile_updated_at", { withTimezone: true, mode: "date" }),
     /** Co-sign at once the encounters that name me, when their author is someone I follow. */
     autoCosignFromFollowed: boolean("auto_cosign_from_followed").notNull().default(false),
+    role: text("role", { enum: MEMBER_ROLES }).notNull().default("member"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    /** The member's e-mail address, lowercased; optional (null: none given). */
+    /** The member's e-mail address, lowercased; optional (null: none given); never shown to
+     * anyone but its member. */
     email: text("email"),
     /** When the member proved they read `email` (a link mailed to it); null: not verified. */
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`),
-    uniqueIndex("members_email_lower_idx")
-      .on(sql`lower(${t.email})`)
-      .where(sql`${t.email} is not null`),
+    check("members_role_check", sql`${t.role} in ('admin', 'moderator', 'member')`),
+    // One member per address, whatever its case (members without one are many).
+    uniqueIndex("members_email_idx").on(sql`lower(${t.email})`).where(sql`${t.email} is not null`),
+    // Creation order: the pioneers' ranks (src/accounts/pioneers.ts).
+    index("members_created_at_idx").on(t.createdAt, t.id),
   ],
 );
 

@@ -1,6 +1,7 @@
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import { Application, Endpoints, Image, type Person, PropertyValue } from "@fedify/vocab";
 import type { Member } from "../../accounts/members-service.ts";
+import type { PioneerRank } from "../../accounts/pioneers.ts";
 import { contentTypeOfKey } from "../../media/media-storage.ts";
 import { escapeHtml, profileFieldValueHtml, profileTextToHtml } from "../../shared/html.ts";
 import {
@@ -26,13 +27,33 @@ function imageOf(url: string | null): Image | null {
   return new Image({ url: parsed, mediaType: contentTypeOfKey(parsed.pathname) ?? null });
 }
 
+/** The pioneer mark as a profile field, in the member's language: Mastodon shows it as a row. */
+const PIONEER_FIELD = {
+  fr: { name: "Pionnier·e", value: "n° {rank} sur {of}" },
+  en: { name: "Pioneer", value: "No. {rank} of {of}" },
+} as const;
+
+export function pioneerField(language: string, pioneer: PioneerRank): PropertyValue {
+  const words = language === "en" ? PIONEER_FIELD.en : PIONEER_FIELD.fr;
+  return new PropertyValue({
+    name: words.name,
+    value: words.value.replace("{rank}", String(pioneer.rank)).replace("{of}", String(pioneer.of)),
+  });
+}
+
 /**
  * A member as the ActivityPub `Person` Mastodon expects. Pure: same input, same JSON.
  * The bio is `summary` (escaped HTML paragraphs, URLs as links), the avatar `icon`, the
  * header `image`, and each profile field a `PropertyValue` in `attachment` whose value is
- * HTML (a link when it is a URL), as Mastodon writes and reads them.
+ * HTML (a link when it is a URL), as Mastodon writes and reads them. One of the first
+ * members (`pioneer`) has one more field after theirs: « Pionnier·e » → « n° 12 sur 100 ».
  */
-export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys): Person {
+export function memberToPerson(
+  member: Member,
+  urls: LocalUrls,
+  keys: ActorKeys,
+  pioneer?: PioneerRank,
+): Person {
   const username = member.username;
   return new TootPerson({
     id: urls.actor(username),
@@ -58,9 +79,13 @@ export function memberToPerson(member: Member, urls: LocalUrls, keys: ActorKeys)
     published: toInstant(member.createdAt),
     icon: imageOf(member.avatarUrl),
     image: imageOf(member.headerUrl),
-    attachments: member.fields.map(
-      (field) => new PropertyValue({ name: field.name, value: profileFieldValueHtml(field.value) }),
-    ),
+    attachments: [
+      ...member.fields.map(
+        (field) =>
+          new PropertyValue({ name: field.name, value: profileFieldValueHtml(field.value) }),
+      ),
+      ...(pioneer ? [pioneerField(member.language, pioneer)] : []),
+    ],
   });
 }
 

@@ -112,7 +112,7 @@ describe(`Mastodon API: what an app reads at log-in (${databaseLabel})`, () => {
     const v2 = (await t.app.http.inject({ method: "GET", url: "/api/v2/instance" })).json();
     expect(v2.domain).toBe(t.app.urls.origin.host);
     expect(v2.configuration.urls.streaming).toMatch(/^ws:\/\//);
-    expect(v2.registrations).toMatchObject({ enabled: false, approval_required: true });
+    expect(v2.registrations).toMatchObject({ enabled: false, approval_required: false });
     expect(v2.contact.account.username).toBe("bea");
     const v1 = (await t.app.http.inject({ method: "GET", url: "/api/v1/instance" })).json();
     expect(v1.uri).toBe(t.app.urls.origin.host);

@@ -77,6 +77,7 @@ const member: Member = {
   fields: [{ name: "Site", value: "https://example.org" }],
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
+  role: "member",
   createdAt: at,
   email: null,
   emailVerifiedAt: null,
@@ -227,6 +228,8 @@ describe("Mastodon entities: the exact JSON, key by key against Mastodon's examp
     const facts = {
       origin: urls.origin,
       title: "Socialdapres Lyon",
+      description: "",
+      registrationMode: "closed" as const,
       version: "0.1.0",
       users: 2,
       statuses: 7,

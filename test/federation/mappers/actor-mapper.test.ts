@@ -41,6 +41,7 @@ const member: Member = {
   fields: [],
   profileUpdatedAt: null,
   autoCosignFromFollowed: false,
+  role: "member",
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
   email: null,
   emailVerifiedAt: null,
@@ -103,6 +104,27 @@ describe("memberToPerson", () => {
     await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
       "../../__snapshots__/actor-mapper.person-profile.jsonld",
     );
+  });
+
+  it("marks a pioneer with one more PropertyValue after her own fields, exactly as in its snapshot", async () => {
+    const pioneer = { ...withProfile, email: "bea@example.org", role: "admin" as const };
+    const json = await jsonOf(memberToPerson(pioneer, urls, keys, { rank: 12, of: 100 }));
+    await expect(`${JSON.stringify(json, null, 2)}\n`).toMatchFileSnapshot(
+      "../../__snapshots__/actor-mapper.person-pioneer.jsonld",
+    );
+    expect((json.attachment as Json[]).at(-1)).toEqual({
+      type: "PropertyValue",
+      name: "Pionnier·e",
+      value: "n° 12 sur 100",
+    });
+    // Neither the e-mail nor the role is published.
+    expect(JSON.stringify(json)).not.toMatch(/bea@example\.org|admin/);
+    const english = await jsonOf(
+      memberToPerson({ ...member, language: "en" }, urls, keys, { rank: 1, of: 100 }),
+    );
+    expect(english.attachment).toEqual([
+      { type: "PropertyValue", name: "Pioneer", value: "No. 1 of 100" },
+    ]);
   });
 
   it("is pure: the same member and keys give the same JSON", async () => {
