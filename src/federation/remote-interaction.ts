@@ -17,6 +17,11 @@ export interface RemoteInteraction {
    * no such page).
    */
   interactionUrl(handle: string, uri: string): Promise<string>;
+  /**
+   * The actor IRI WebFinger names for `handle` (its `self` link), asked over https, and over
+   * plain http too in local trials; undefined when nothing answers.
+   */
+  actorIri(handle: string): Promise<string | undefined>;
 }
 
 /** Why a visitor cannot be sent to their server: each says what they can do. */
@@ -62,6 +67,24 @@ export function createRemoteInteraction(deps: {
   }
 
   return {
+    async actorIri(handle) {
+      const match = HANDLE.exec(handle.trim());
+      if (!match) return undefined;
+      const [, user, host] = match as unknown as [string, string, string];
+      const response = await webFinger(user, host.toLowerCase()).catch(() => undefined);
+      const document = response?.ok ? await response.json().catch(() => undefined) : undefined;
+      const links = (document as { links?: unknown } | undefined)?.links;
+      const self = Array.isArray(links)
+        ? links.find(
+            (link): link is { href: string } =>
+              typeof link === "object" &&
+              link !== null &&
+              (link as { rel?: unknown }).rel === "self" &&
+              typeof (link as { href?: unknown }).href === "string",
+          )?.href
+        : undefined;
+      return self && URL.canParse(self) ? self : undefined;
+    },
     async interactionUrl(handle, uri) {
       const match = HANDLE.exec(handle.trim());
       if (!match) {

@@ -92,6 +92,17 @@ export function createRemoteLookup(deps: {
           return null;
         });
       if (isActor(object)) return readActor(object, { documentLoader });
+      // Fedify asks a handle's WebFinger over https only; local trials between instances on
+      // plain http (FEDERATION_ALLOW_PRIVATE_ADDRESS) are asked over http too.
+      if (!object && deps.allowPlainHttp && !/^https?:/.test(trimmed)) {
+        const iri = await interaction.actorIri(trimmed.replace(/^acct:/, ""));
+        const found = iri
+          ? await egress
+              .run(() => ctx.lookupObject(iri, { documentLoader: recording }))
+              .catch(() => null)
+          : null;
+        if (isActor(found)) return readActor(found, { documentLoader });
+      }
       if (object) {
         const type = getTypeId(object).href.replace(/^.*[#/]/, "");
         throw new ActorLookupError(query, "not_an_actor", `it is a ${type}, not an account`);

@@ -35,7 +35,7 @@ export interface PagesDeps {
   access: Pick<EncounterAccess, "mayActorRead">;
   likes: Pick<LikesService, "likedAmong">;
   /** Remote follow from a profile (src/web/remote-follow.ts). */
-  remote: RemoteInteraction;
+  remote: Pick<RemoteInteraction, "interactionUrl">;
   urls: LocalUrls;
   web: WebKit;
 }

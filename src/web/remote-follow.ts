@@ -24,7 +24,7 @@ import type { PageContext, WebKit } from "./web-kit.ts";
 export interface RemoteFollowDeps {
   members: Pick<MembersService, "findByUsername" | "findWithActor">;
   follows: Pick<FollowsService, "stateBetween">;
-  remote: RemoteInteraction;
+  remote: Pick<RemoteInteraction, "interactionUrl">;
   urls: Pick<LocalUrls, "actor" | "origin">;
   web: WebKit;
 }
