@@ -11,6 +11,7 @@ import {
   profilePatchSchema,
 } from "../accounts/profile-input.ts";
 import type { ProfileImages, ProfileService } from "../accounts/profile-service.ts";
+import { multipartError } from "../api/encounter-body.ts";
 import { PROFILE_MULTIPART_LIMITS } from "../api/profile-routes.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -250,7 +251,20 @@ ${box("discoverable", w.discoverable)}
     }
 
     // A body the parser refused (an image too big, too many parts): the form again, saying why.
-    page.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // Requests whose body was read: an error before that is the parser's (a malformed body).
+    const parsed = new WeakSet<FastifyRequest>();
+    page.addHook("preHandler", async (request) => {
+      parsed.add(request);
+    });
+    page.setErrorHandler(async (failure: FastifyError, request, reply) => {
+      const error = (
+        !parsed.has(request) && request.isMultipart()
+          ? multipartError(failure, {
+              one: "The image is",
+              limit: "Send at most one avatar and one header image.",
+            })
+          : failure
+      ) as FastifyError;
       const status = error.statusCode ?? 500;
       if (status >= 500 || request.method !== "POST") throw error;
       const member = await web.requireMember(request, reply);

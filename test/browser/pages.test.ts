@@ -203,7 +203,7 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
       form.getByRole("button").click(),
     ]);
     expect(response.status()).toBe(303);
-    expect(response.headers().location).toBe("/tracker");
+    expect(response.headers().location).toBe("/tracker?answered=1#question");
     const rows = await t.app.database.rows<{ answer: string; count: number; source: string }>(
       sql`select answer, count, source from weekly_checkins`,
     );

@@ -156,6 +156,8 @@ describe(`living profiles between two instances (${databaseLabel})`, () => {
           value:
             '<a href="https://bea.example" rel="me nofollow noopener noreferrer">bea.example</a>',
         },
+        // bea is the instance's first member: a pioneer, after her own fields.
+        { type: "PropertyValue", name: "Pionnier·e", value: "n° 1 sur 100" },
       ],
       publicKey: { id: `${beaIri}#main-key`, owner: beaIri },
     });

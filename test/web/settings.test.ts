@@ -195,11 +195,9 @@ describe(`settings pages (${databaseLabel})`, () => {
     expect(saved.statusCode).toBe(303);
     expect(saved.headers["set-cookie"]).toContain("sdp_lang=en");
     expect((await t.app.members.findById(beaId))?.language).toBe("en");
-    // Another browser, with no language cookie and a French Accept-Language: English pages.
-    const other = await new WebClient(t.app.http, { "accept-language": "fr" }).login(
-      "bea",
-      "bea-password-123",
-    );
+    // Another browser, with no language cookie and no language of its own: English pages
+    // (a browser that names French or English keeps its choice, src/web/web-kit.ts).
+    const other = await new WebClient(t.app.http).login("bea", "bea-password-123");
     expect((await other.get("/tracker")).body).toContain("<h1>My week</h1>");
     await bea.post("/settings/preferences", { language: "fr" });
     expect((await t.app.members.findById(beaId))?.language).toBe("fr");
