@@ -73,7 +73,7 @@ function input(
 ) {
   const d = described(w, o.id, o.errors, extra.key ?? o.name, extra.hint);
   return `<p><label for="${o.id}">${escapeHtml(o.label)}</label>${d.hint}
-<input id="${o.id}" name="${o.name}" value="${escapeHtml(o.value)}"${extra.attrs ?? ""}${d.attrs}></p>${d.error}`;
+<input id="${o.id}" name="${o.name}"${extra.attrs?.includes("type=") ? "" : ' type="text"'} value="${escapeHtml(o.value)}"${extra.attrs ?? ""}${d.attrs}></p>${d.error}`;
 }
 
 function select(
@@ -107,7 +107,7 @@ function participantsHtml(w: ComposeWords, values: ComposeValues, errors: FieldE
     const d = described(w, id, errors, `participants.${i}`);
     const label = w.person.replace("{n}", String(i + 1));
     rows.push(`<div class="participant-row" data-row="${i}"><p><label for="${id}">${escapeHtml(label)}</label><br>
-<input id="${id}" name="participants" value="${escapeHtml(values.participants[i] ?? "")}" maxlength="300" autocomplete="off" spellcheck="false" data-lookup${d.attrs}></p>${d.error}</div>`);
+<input id="${id}" name="participants" type="text" value="${escapeHtml(values.participants[i] ?? "")}" maxlength="300" autocomplete="off" spellcheck="false" data-lookup${d.attrs}></p>${d.error}</div>`);
   }
   const whole = described(w, "f-participants", errors, "participants", w.whoHint);
   return `<fieldset id="f-participants"${whole.attrs ? ` ${whole.attrs.trim()}` : ""}>

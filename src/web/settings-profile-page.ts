@@ -19,6 +19,7 @@ import {
   checkbox,
   type FieldErrors,
   fieldError,
+  fieldId,
   formError,
   invalidAttrs,
   notice,
@@ -201,8 +202,8 @@ export function registerProfileSettingsPage(scope: FastifyInstance, deps: Profil
       const values = state.values ?? valuesOf(member);
       const errors = state.errors ?? {};
       const input = (name: string, label: string, max: number) =>
-        `<p><label for="${name}">${escapeHtml(label)}</label>
-<input id="${name}" name="${name}" maxlength="${max * 2}" value="${escapeHtml(values[name] ?? "")}"${invalidAttrs(errors, name)}></p>
+        `<p><label for="${fieldId(name)}">${escapeHtml(label)}</label>
+<input id="${fieldId(name)}" name="${name}" type="text" maxlength="${max * 2}" value="${escapeHtml(values[name] ?? "")}"${invalidAttrs(errors, name)}></p>
 ${fieldError(errors, name)}`;
       const box = (name: string, label: string) => checkbox(values, name, label);
       const image = (
