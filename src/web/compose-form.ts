@@ -31,7 +31,8 @@ export interface ComposeFormOptions {
   values: ComposeValues;
   errors: FieldErrors;
   /** The photo the form carries: a pending upload (its id kept in a hidden field) or the encounter's. */
-  photo?: { thumbnailUrl: string; uploadId?: string };
+  /** The photo kept; its width and height (of the original) give the thumbnail its shape. */
+  photo?: { thumbnailUrl: string; width: number; height: number; uploadId?: string };
   visibilities: readonly Visibility[];
   /** The member's local date: the default and the latest date. */
   today: string;
@@ -122,7 +123,7 @@ function photoHtml(w: ComposeWords, o: ComposeFormOptions): string {
   const { values, errors, photo } = o;
   const file = described(w, "f-photo", errors, "photo");
   const kept = photo
-    ? `<p>${escapeHtml(w.photoKept)}<br><img class="compose-thumbnail" src="${escapeHtml(photo.thumbnailUrl)}" alt="${escapeHtml(values.photoAlt)}"></p>
+    ? `<p>${escapeHtml(w.photoKept)}<br><img class="compose-thumbnail" src="${escapeHtml(photo.thumbnailUrl)}" alt="${escapeHtml(values.photoAlt)}"${photo.width > 0 && photo.height > 0 ? ` width="${photo.width}" height="${photo.height}"` : ""} loading="lazy" decoding="async"></p>
 ${photo.uploadId ? `<input type="hidden" name="upload" value="${escapeHtml(photo.uploadId)}">` : ""}
 <p><label><input type="checkbox" name="removePhoto"${values.removePhoto ? " checked" : ""}> ${escapeHtml(w.removePhoto)}</label></p>`
     : "";

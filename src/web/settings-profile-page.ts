@@ -12,7 +12,7 @@ import {
 } from "../accounts/profile-input.ts";
 import type { ProfileImages, ProfileService } from "../accounts/profile-service.ts";
 import { PROFILE_MULTIPART_LIMITS } from "../api/profile-routes.ts";
-import { isPhotoRejectedError } from "../media/photo-processor.ts";
+import { isPhotoRejectedError, PROFILE_IMAGE_SIZES } from "../media/photo-processor.ts";
 import { DomainError } from "../shared/errors.ts";
 import { escapeHtml } from "../shared/html.ts";
 import {
@@ -215,7 +215,7 @@ ${fieldError(errors, name)}`;
         `<p><label for="${kind}">${escapeHtml(label)}</label>
 <input id="${kind}" name="${kind}" type="file" accept="image/*"${invalidAttrs(errors, kind)}></p>
 ${fieldError(errors, kind)}
-${url ? `<p class="current-image">${escapeHtml(w.current)} <img src="${escapeHtml(url)}" alt="" class="${kind}-preview"></p>\n${box(kind === "avatar" ? "removeAvatar" : "removeHeader", remove)}` : ""}`;
+${url ? `<p class="current-image">${escapeHtml(w.current)} <img src="${escapeHtml(url)}" alt="" class="${kind}-preview" width="${PROFILE_IMAGE_SIZES[kind].width}" height="${PROFILE_IMAGE_SIZES[kind].height}" loading="lazy" decoding="async"></p>\n${box(kind === "avatar" ? "removeAvatar" : "removeHeader", remove)}` : ""}`;
       const rows = ROWS.map(
         (i) => `<div class="field-row">
 ${input(`fields[${i}][name]`, w.fieldName.replace("{n}", String(i + 1)), FIELD_NAME_MAX)}

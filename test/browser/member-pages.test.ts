@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
+import { follows } from "../../src/db/schema.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { checkPage } from "./gates.ts";
@@ -9,6 +11,7 @@ import {
   describeInBrowser,
   launchBrowser,
   logInThroughForm,
+  NARROW,
   newVisitor,
   type WatchedPage,
   watch,
@@ -99,6 +102,18 @@ describeInBrowser(`Member, admin and error pages in a real browser (${databaseLa
       photo,
     );
     ownPath = `/@bea/${own.id}`;
+    // Pictures in lists: antoine (with an avatar) follows bea and answers her encounter.
+    await app.profiles.update("bea", {}, { avatar: photo, header: photo });
+    await app.profiles.update("antoine", {}, { avatar: photo });
+    const actorOf = async (name: string) => (await app.members.requireByUsername(name)).actor;
+    await app.database.db.insert(follows).values({
+      id: randomUUID(),
+      followerId: (await actorOf("antoine")).id,
+      followingId: (await actorOf("bea")).id,
+      state: "accepted",
+      activityIri: `${t.baseUrl}/activities/follow/${randomUUID()}`,
+    });
+    await app.replies.reply("antoine", own.id, { text: "Quel bon moment au marché !" });
     // antoine names bea: a co-sign request in her notifications, the actions on its page.
     const named = await app.encounters.create(
       "antoine",
@@ -222,6 +237,54 @@ describeInBrowser(`Member, admin and error pages in a real browser (${databaseLa
     ]);
     await bea.page.goto("/admin/applications");
     expect(await bea.page.getByText("camille").count()).toBeGreaterThan(0);
+  });
+
+  it("every image has its width and height, and those below the fold load lazily", async () => {
+    const { page } = bea;
+    await page.setViewportSize(NARROW);
+    const seen = new Set<string>();
+    const faults: string[] = [];
+    for (const path of [
+      "/home",
+      "/encounters",
+      ownPath,
+      "/@bea",
+      "/followers",
+      "/settings/profile",
+      `${ownPath}/edit`,
+    ]) {
+      await page.goto(path);
+      for (const img of await page.locator("main img").all()) {
+        const [cls, width, height, loading, box] = await Promise.all([
+          img.getAttribute("class"),
+          img.getAttribute("width"),
+          img.getAttribute("height"),
+          img.getAttribute("loading"),
+          img.boundingBox(),
+        ]);
+        seen.add(cls ?? "");
+        const where = `${path} <img class="${cls}">`;
+        if (!width || !height) faults.push(`${where} has no width or height`);
+        // Nothing is wider than the phone's window.
+        if (box && box.x + box.width > NARROW.width) faults.push(`${where} is too wide`);
+        if (box && box.y >= NARROW.height && loading !== "lazy") {
+          faults.push(`${where} is below the fold but not lazy`);
+        }
+      }
+    }
+    expect(faults).toEqual([]);
+    // The kinds of pictures the pages show were all there to be checked.
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        "u-photo",
+        "u-photo reply-avatar",
+        "profile-header",
+        "u-photo avatar",
+        "avatar-preview",
+        "header-preview",
+        "compose-thumbnail",
+      ]),
+    );
   });
 
   it("the 403, 404 and 410 pages", async () => {
