@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { eq, sql } from "drizzle-orm";
 import type { Browser, BrowserContext } from "playwright-core";
 import sharp from "sharp";
@@ -329,11 +330,16 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     expect(headers["referrer-policy"]).toBe("same-origin");
     expect(headers["content-encoding"]).toMatch(/^(br|gzip)$/);
 
+    // One small stylesheet: under 12 kB, under 4 kB compressed (7.3 kB and 2.3 kB today).
+    expect(await page.locator('link[rel="stylesheet"]').count()).toBe(1);
     const href = await page.locator('link[rel="stylesheet"]').getAttribute("href");
     expect(href).toMatch(/^\/assets\/style-[\w-]+\.css$/);
     const css = await page.request.get(href as string);
     expect(css.headers()["cache-control"]).toContain("immutable");
     expect(css.headers()["cache-control"]).toContain("max-age=31536000");
+    const bytes = await css.body();
+    expect(bytes.length).toBeLessThan(12_000);
+    expect(gzipSync(bytes, { level: 9 }).length).toBeLessThan(4_000);
   });
   it("the gates catch what they are there for, on a page with one fault of each kind", async () => {
     const w = await visitor();
