@@ -178,7 +178,7 @@ export function registerAdminPages(scope: FastifyInstance, deps: AdminPagesDeps)
     const body = `<h1>${escapeHtml(w.instanceTitle)}</h1>
 ${options.saved ? `<p role="status" class="notice">${escapeHtml(w.saved)}</p>\n` : ""}${alert}<form method="post" action="/admin/instance">
 ${context.csrfField()}
-<div class="field"><label for="admin-name">${escapeHtml(w.name)}</label><input id="admin-name" name="name" required maxlength="${INSTANCE_NAME_MAX}" value="${escapeHtml(values.name)}"${name.attributes}>${name.html}</div>
+<div class="field"><label for="admin-name">${escapeHtml(w.name)}</label><input id="admin-name" name="name" type="text" required maxlength="${INSTANCE_NAME_MAX}" value="${escapeHtml(values.name)}"${name.attributes}>${name.html}</div>
 <div class="field"><label for="admin-description">${escapeHtml(w.description)}</label><textarea id="admin-description" name="description" maxlength="${INSTANCE_DESCRIPTION_MAX}" aria-describedby="admin-description-hint${errors.description ? " admin-description-error" : ""}"${errors.description ? ' aria-invalid="true"' : ""}>${escapeHtml(values.description)}</textarea>
 <p class="hint" id="admin-description-hint">${escapeHtml(w.descriptionHint)}</p>${description.html}</div>
 <div class="field"><label for="admin-charter">${escapeHtml(w.charter)}</label><textarea id="admin-charter" name="charter" class="tall" maxlength="${CHARTER_MAX}" aria-describedby="admin-charter-hint${errors.charter ? " admin-charter-error" : ""}"${errors.charter ? ' aria-invalid="true"' : ""}>${escapeHtml(values.charter)}</textarea>

@@ -242,9 +242,9 @@ ${problem ? "" : `<form method="post" action="/admin/invitations/${escapeHtml(in
 ${options.link ? `<p role="status" class="notice">${escapeHtml(w.created)}</p>\n<p><code class="invitation-link">${escapeHtml(options.link)}</code></p>\n` : ""}<p>${escapeHtml(w.inviteIntro)}</p>
 <form method="post" action="/admin/invitations">
 ${context.csrfField()}
-<div class="field"><label for="invite-max">${escapeHtml(w.maxUses)}</label><input id="invite-max" name="maxUses" inputmode="numeric" value="${escapeHtml(typed.maxUses ?? "1")}"${maxUses.attributes}>${maxUses.html}</div>
-<div class="field"><label for="invite-days">${escapeHtml(w.expiresInDays)}</label><input id="invite-days" name="expiresInDays" inputmode="numeric" value="${escapeHtml(typed.expiresInDays ?? "7")}"${days.attributes}>${days.html}</div>
-<div class="field"><label for="invite-note">${escapeHtml(w.note)}</label><input id="invite-note" name="note" maxlength="${INVITATION_NOTE_MAX}" value="${escapeHtml(typed.note ?? "")}"${note.attributes}>${note.html}</div>
+<div class="field"><label for="invite-max">${escapeHtml(w.maxUses)}</label><input id="invite-max" name="maxUses" type="text" inputmode="numeric" value="${escapeHtml(typed.maxUses ?? "1")}"${maxUses.attributes}>${maxUses.html}</div>
+<div class="field"><label for="invite-days">${escapeHtml(w.expiresInDays)}</label><input id="invite-days" name="expiresInDays" type="text" inputmode="numeric" value="${escapeHtml(typed.expiresInDays ?? "7")}"${days.attributes}>${days.html}</div>
+<div class="field"><label for="invite-note">${escapeHtml(w.note)}</label><input id="invite-note" name="note" type="text" maxlength="${INVITATION_NOTE_MAX}" value="${escapeHtml(typed.note ?? "")}"${note.attributes}>${note.html}</div>
 <p><button type="submit">${escapeHtml(w.create)}</button></p>
 </form>
 ${invitations.length > 0 ? `<ul class="invitations">\n${items}\n</ul>` : `<p>${escapeHtml(w.noInvitations)}</p>`}`;

@@ -31,7 +31,8 @@ export interface ComposeFormOptions {
   values: ComposeValues;
   errors: FieldErrors;
   /** The photo the form carries: a pending upload (its id kept in a hidden field) or the encounter's. */
-  photo?: { thumbnailUrl: string; uploadId?: string };
+  /** The photo kept; its width and height (of the original) give the thumbnail its shape. */
+  photo?: { thumbnailUrl: string; width: number; height: number; uploadId?: string };
   visibilities: readonly Visibility[];
   /** The member's local date: the default and the latest date. */
   today: string;
@@ -73,7 +74,7 @@ function input(
 ) {
   const d = described(w, o.id, o.errors, extra.key ?? o.name, extra.hint);
   return `<p><label for="${o.id}">${escapeHtml(o.label)}</label>${d.hint}
-<input id="${o.id}" name="${o.name}" value="${escapeHtml(o.value)}"${extra.attrs ?? ""}${d.attrs}></p>${d.error}`;
+<input id="${o.id}" name="${o.name}"${extra.attrs?.includes("type=") ? "" : ' type="text"'} value="${escapeHtml(o.value)}"${extra.attrs ?? ""}${d.attrs}></p>${d.error}`;
 }
 
 function select(
@@ -107,7 +108,7 @@ function participantsHtml(w: ComposeWords, values: ComposeValues, errors: FieldE
     const d = described(w, id, errors, `participants.${i}`);
     const label = w.person.replace("{n}", String(i + 1));
     rows.push(`<div class="participant-row" data-row="${i}"><p><label for="${id}">${escapeHtml(label)}</label><br>
-<input id="${id}" name="participants" value="${escapeHtml(values.participants[i] ?? "")}" maxlength="300" autocomplete="off" spellcheck="false" data-lookup${d.attrs}></p>${d.error}</div>`);
+<input id="${id}" name="participants" type="text" value="${escapeHtml(values.participants[i] ?? "")}" maxlength="300" autocomplete="off" spellcheck="false" data-lookup${d.attrs}></p>${d.error}</div>`);
   }
   const whole = described(w, "f-participants", errors, "participants", w.whoHint);
   return `<fieldset id="f-participants"${whole.attrs ? ` ${whole.attrs.trim()}` : ""}>
@@ -122,7 +123,7 @@ function photoHtml(w: ComposeWords, o: ComposeFormOptions): string {
   const { values, errors, photo } = o;
   const file = described(w, "f-photo", errors, "photo");
   const kept = photo
-    ? `<p>${escapeHtml(w.photoKept)}<br><img class="compose-thumbnail" src="${escapeHtml(photo.thumbnailUrl)}" alt="${escapeHtml(values.photoAlt)}"></p>
+    ? `<p>${escapeHtml(w.photoKept)}<br><img class="compose-thumbnail" src="${escapeHtml(photo.thumbnailUrl)}" alt="${escapeHtml(values.photoAlt)}"${photo.width > 0 && photo.height > 0 ? ` width="${photo.width}" height="${photo.height}"` : ""} loading="lazy" decoding="async"></p>
 ${photo.uploadId ? `<input type="hidden" name="upload" value="${escapeHtml(photo.uploadId)}">` : ""}
 <p><label><input type="checkbox" name="removePhoto"${values.removePhoto ? " checked" : ""}> ${escapeHtml(w.removePhoto)}</label></p>`
     : "";

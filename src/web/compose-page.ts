@@ -139,9 +139,9 @@ export function registerComposePages(scope: FastifyInstance, deps: ComposePageDe
     const w = W[context.lang];
     const title = form.mode === "create" ? w.composeTitle : w.editTitle;
     const kept = form.upload
-      ? { thumbnailUrl: form.upload.files.thumbnailUrl, uploadId: form.upload.id }
+      ? { ...form.upload.files, uploadId: form.upload.id }
       : form.existing?.photo && !form.values.removePhoto
-        ? { thumbnailUrl: form.existing.photo.thumbnailUrl }
+        ? form.existing.photo
         : undefined;
     const body = `<h1>${escapeHtml(title)}</h1>
 ${form.mode === "create" ? `<p>${escapeHtml(w.intro)}</p>` : ""}

@@ -112,7 +112,7 @@ export function followButtonHtml(
 
 /** An account in a list: picture, name, handle, then its buttons. */
 const accountHtml = (actor: ActorRow, buttons: string) =>
-  `<li class="account">${[avatarHtml(actor), personHtml(actor, "h-card")].filter(Boolean).join(" ")}${buttons ? ` <span class="actions">${buttons}</span>` : ""}</li>`;
+  `<li class="account">${[avatarHtml(actor), personHtml(actor, "h-card")].filter(Boolean).join(" ")}${buttons ? ` <div class="actions">${buttons}</div>` : ""}</li>`;
 
 /** The follow requests waiting for the member, each with approve and reject. */
 export function followRequestsHtml(pending: ActorRow[], context: PageContext): string {

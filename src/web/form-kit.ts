@@ -18,8 +18,11 @@ export const fill = (text: string, values: Record<string, string | number | { ht
     return typeof value === "object" ? value.html : escapeHtml(String(value ?? ""));
   });
 
+/** A field's name as an id (letters, digits, `-` and `_`): `fields[0][name]` → `fields-0-name`. */
+export const fieldId = (field: string) => field.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/-$/, "");
+
 /** The id of a field's error paragraph. */
-const errorId = (field: string) => `${field.replace(/[^A-Za-z0-9_-]/g, "-")}-error`;
+const errorId = (field: string) => `${fieldId(field)}-error`;
 
 /** ` aria-invalid="true" aria-describedby="…"` when the field has an error, else "". */
 export function invalidAttrs(errors: FieldErrors, field: string): string {

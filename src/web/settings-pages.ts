@@ -232,7 +232,7 @@ ${formError(errors)}
 <form method="post" action="/settings/linked" class="settings">
 ${context.csrfField()}
 <p><label for="account">${escapeHtml(w.account)}</label>
-<input id="account" name="account" required maxlength="500" autocomplete="off" spellcheck="false" value="${escapeHtml(state.account ?? "")}"${invalidAttrs(errors, "account")}></p>
+<input id="account" name="account" type="text" required maxlength="500" autocomplete="off" spellcheck="false" value="${escapeHtml(state.account ?? "")}"${invalidAttrs(errors, "account")}></p>
 ${fieldError(errors, "account")}
 <p><button type="submit">${escapeHtml(link.iri ? w.relink : w.link)}</button></p>
 </form>`;

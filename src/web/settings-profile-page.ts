@@ -13,13 +13,14 @@ import {
 import type { ProfileImages, ProfileService } from "../accounts/profile-service.ts";
 import { multipartError } from "../api/encounter-body.ts";
 import { PROFILE_MULTIPART_LIMITS } from "../api/profile-routes.ts";
-import { isPhotoRejectedError } from "../media/photo-processor.ts";
+import { isPhotoRejectedError, PROFILE_IMAGE_SIZES } from "../media/photo-processor.ts";
 import { DomainError } from "../shared/errors.ts";
 import { escapeHtml } from "../shared/html.ts";
 import {
   checkbox,
   type FieldErrors,
   fieldError,
+  fieldId,
   formError,
   invalidAttrs,
   notice,
@@ -202,8 +203,8 @@ export function registerProfileSettingsPage(scope: FastifyInstance, deps: Profil
       const values = state.values ?? valuesOf(member);
       const errors = state.errors ?? {};
       const input = (name: string, label: string, max: number) =>
-        `<p><label for="${name}">${escapeHtml(label)}</label>
-<input id="${name}" name="${name}" maxlength="${max * 2}" value="${escapeHtml(values[name] ?? "")}"${invalidAttrs(errors, name)}></p>
+        `<p><label for="${fieldId(name)}">${escapeHtml(label)}</label>
+<input id="${fieldId(name)}" name="${name}" type="text" maxlength="${max * 2}" value="${escapeHtml(values[name] ?? "")}"${invalidAttrs(errors, name)}></p>
 ${fieldError(errors, name)}`;
       const box = (name: string, label: string) => checkbox(values, name, label);
       const image = (
@@ -215,7 +216,7 @@ ${fieldError(errors, name)}`;
         `<p><label for="${kind}">${escapeHtml(label)}</label>
 <input id="${kind}" name="${kind}" type="file" accept="image/*"${invalidAttrs(errors, kind)}></p>
 ${fieldError(errors, kind)}
-${url ? `<p class="current-image">${escapeHtml(w.current)} <img src="${escapeHtml(url)}" alt="" class="${kind}-preview"></p>\n${box(kind === "avatar" ? "removeAvatar" : "removeHeader", remove)}` : ""}`;
+${url ? `<p class="current-image">${escapeHtml(w.current)} <img src="${escapeHtml(url)}" alt="" class="${kind}-preview" width="${PROFILE_IMAGE_SIZES[kind].width}" height="${PROFILE_IMAGE_SIZES[kind].height}" loading="lazy" decoding="async"></p>\n${box(kind === "avatar" ? "removeAvatar" : "removeHeader", remove)}` : ""}`;
       const rows = ROWS.map(
         (i) => `<div class="field-row">
 ${input(`fields[${i}][name]`, w.fieldName.replace("{n}", String(i + 1)), FIELD_NAME_MAX)}

@@ -315,7 +315,7 @@ ${selectField(
   Array.from({ length: 24 }, (_, h) => [String(h), hourName(lang, h)]),
 )}
 <p><label for="timeZone">${escapeHtml(w.timeZone)}</label>
-<input id="timeZone" name="timeZone" list="time-zones" required maxlength="64" autocomplete="off" value="${escapeHtml(values.timeZone ?? "")}"${invalidAttrs(errors, "timeZone")}>
+<input id="timeZone" name="timeZone" type="text" list="time-zones" required maxlength="64" autocomplete="off" value="${escapeHtml(values.timeZone ?? "")}"${invalidAttrs(errors, "timeZone")}>
 <datalist id="time-zones">${ZONES.map((z) => `<option value="${z}"></option>`).join("")}</datalist>
 <small class="hint">${escapeHtml(w.timeZoneHint)}</small></p>
 ${fieldError(errors, "timeZone")}

@@ -1,9 +1,13 @@
-import { sql } from "drizzle-orm";
+import { gzipSync } from "node:zlib";
+import { eq, sql } from "drizzle-orm";
 import type { Browser, BrowserContext } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { RegistrationMode } from "../../src/accounts/instance-profile-service.ts";
+import { members } from "../../src/db/schema.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
+import { type LoopbackSmtp, linkIn, startLoopbackSmtp } from "../support/smtp.ts";
 import { checkPage } from "./gates.ts";
 import type { PageElement } from "./in-page.ts";
 import {
@@ -27,6 +31,7 @@ const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
 
 describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
   let t: TestApp;
+  let smtp: LoopbackSmtp;
   let browser: Browser;
   let encounterPath: string;
   let authorizePath: string;
@@ -46,8 +51,20 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
   }
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([buildTestApp({ listen: true }), launchBrowser()]);
+    smtp = await startLoopbackSmtp();
+    [t, browser] = await Promise.all([
+      buildTestApp({
+        listen: true,
+        mail: { smtpUrl: smtp.url, from: "Socialdapres test <no-reply@localhost>" },
+      }),
+      launchBrowser(),
+    ]);
     await t.app.members.create({ ...BEA, displayName: "Béa Martin" });
+    // A checked address, for the forgotten-password link.
+    await t.app.database.db
+      .update(members)
+      .set({ email: "bea@example.org", emailVerifiedAt: new Date() })
+      .where(eq(members.username, BEA.username));
     await t.app.members.create({ username: "antoine", password: "antoine-password-1" });
     const photo = await sharp({
       create: { width: 800, height: 600, channels: 3, background: "#4a7" },
@@ -88,6 +105,7 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     await Promise.all(contexts.map((context) => context.close()));
     await browser?.close();
     await t?.close();
+    await smtp?.close();
   });
 
   it("the public pages pass the gates for a visitor", async () => {
@@ -110,6 +128,77 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     await expect
       .poll(() => page.locator("main img").first().getAttribute("alt"))
       .toBe("Deux tasses sur une table du marché");
+  });
+
+  it("the sign-up page passes the gates in each registration mode, and so does an application's status", async () => {
+    const w = await visitor();
+    const { page } = w;
+    const setMode = async (registrationMode: RegistrationMode) =>
+      t.app.instanceProfile.update({ ...(await t.app.instanceProfile.get()), registrationMode });
+    const { code } = await t.app.invitations.create(null, { maxUses: 1, expiresAt: null });
+    try {
+      for (const [mode, name, path, field] of [
+        ["open", "join-open", "/join", "password"],
+        ["request", "join-request", "/join", "reason"],
+        ["invite", "join-invite-needed", "/join", undefined],
+        ["invite", "join-invited", `/invite/${code}`, "password"],
+        ["closed", "join-closed", "/join", undefined],
+      ] as const) {
+        await setMode(mode);
+        const response = await page.goto(path);
+        expect(response?.status(), name).toBe(200);
+        // Each mode shows its own form (or none, with a page saying why).
+        expect(await page.locator(`main form [name="${field ?? "username"}"]`).count(), name).toBe(
+          field ? 1 : 0,
+        );
+        await checkPage(w, name);
+      }
+      await setMode("request");
+      const applied = await t.app.registrations.join(
+        {
+          username: "camille",
+          password: "camille-password-1",
+          passwordConfirm: "camille-password-1",
+          charter: "on",
+          reason: "J'ai rencontré Béa au marché.",
+        },
+        { language: "fr" },
+      );
+      if (applied.kind !== "application") throw new Error("expected an application");
+      expect((await page.goto(`/join/status/${applied.statusToken}`))?.status()).toBe(200);
+      await checkPage(w, "join-status");
+    } finally {
+      await setMode("closed");
+    }
+  });
+
+  it("the forgotten-password pages, the about page and the remote-follow form pass the gates", async () => {
+    const w = await visitor();
+    const { page } = w;
+    for (const [name, path] of [
+      ["about", "/about"],
+      ["password-forgot", "/password/forgot"],
+      ["remote-follow", "/@bea/remote_follow"],
+    ] as const) {
+      expect((await page.goto(path))?.status(), path).toBe(200);
+      await checkPage(w, name);
+    }
+    // The profile offers the remote-follow form to a visitor.
+    await page.goto("/@bea");
+    expect(await page.locator('form[action="/@bea/remote_follow"]').count()).toBe(1);
+
+    const before = smtp.mails.length;
+    await page.goto("/password/forgot");
+    await page.locator('main input[name="identifier"]').fill("bea");
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/password/forgot") && r.status() === 200),
+      page.locator('main button[type="submit"]').click(),
+    ]);
+    await checkPage(w, "password-forgot-sent");
+    await t.app.mailer.settle();
+    const link = new URL(linkIn(smtp.mails[before], "/password/reset/"));
+    expect((await page.goto(link.pathname))?.status()).toBe(200);
+    await checkPage(w, "password-reset");
   });
 
   it("the header leads a visitor to the tag and the log-in, and switches to English and back", async () => {
@@ -241,11 +330,16 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     expect(headers["referrer-policy"]).toBe("same-origin");
     expect(headers["content-encoding"]).toMatch(/^(br|gzip)$/);
 
+    // One small stylesheet: under 12 kB, under 4 kB compressed (7.3 kB and 2.3 kB today).
+    expect(await page.locator('link[rel="stylesheet"]').count()).toBe(1);
     const href = await page.locator('link[rel="stylesheet"]').getAttribute("href");
     expect(href).toMatch(/^\/assets\/style-[\w-]+\.css$/);
     const css = await page.request.get(href as string);
     expect(css.headers()["cache-control"]).toContain("immutable");
     expect(css.headers()["cache-control"]).toContain("max-age=31536000");
+    const bytes = await css.body();
+    expect(bytes.length).toBeLessThan(12_000);
+    expect(gzipSync(bytes, { level: 9 }).length).toBeLessThan(4_000);
   });
   it("the gates catch what they are there for, on a page with one fault of each kind", async () => {
     const w = await visitor();

@@ -99,6 +99,15 @@ describe("processPhoto: what is kept", () => {
     expect([portrait.thumbnail.width, portrait.thumbnail.height]).toEqual([40, 60]);
   });
 
+  it("keeps a tiny photo's thumbnail at the photo's own size, as the stored file says", async () => {
+    const tiny = await processPhoto(await solid(6, 4).png().toBuffer());
+    for (const image of [tiny.main, tiny.thumbnail]) {
+      expect([image.width, image.height]).toEqual([6, 4]);
+      const decoded = await sharp(image.bytes).metadata();
+      expect([decoded.width, decoded.height]).toEqual([6, 4]);
+    }
+  });
+
   it("computes a blurhash that decodes", async () => {
     const photo = await processPhoto(await noise(300, 200).jpeg().toBuffer());
     expect(isBlurhashValid(photo.blurhash)).toEqual({ result: true });

@@ -109,7 +109,7 @@ describe(`/settings/profile and /settings/linked between two instances (${databa
     const nameless = await postProfile({ displayName: "Béa", "fields[2][value]": "sans nom" });
     expect(nameless.statusCode).toBe(422);
     expect(nameless.body).toContain(
-      'id="fields-2--name--error">Un champ qui a une valeur a besoin d&#39;un nom.</p>',
+      'id="fields-2-name-error">Un champ qui a une valeur a besoin d&#39;un nom.</p>',
     );
     const both = await postProfile({
       displayName: "Béa",

@@ -61,13 +61,13 @@ function unique(values: string[]): string[] {
 /** The 422 an app shows when a status names nobody, in the member's language. */
 export function namesNobodyMessage(language: string): string {
   return language.toLowerCase().startsWith("fr")
-    ? "Nommez la personne rencontrée : écrivez @pseudo@son.serveur si elle est sur le fédivers, ou terminez par une ligne « avec Marie, Paul » pour les personnes sans compte."
+    ? "Nomme la personne rencontrée : écris @pseudo@son.serveur si elle est sur le fédivers, ou termine par une ligne « avec Marie, Paul » pour les personnes sans compte."
     : "Name the person you met: write @name@their.server if they are on the fediverse, or end with a line “with Marie, Paul” for people without an account.";
 }
 
 /** The 422 for a photo without a description, in the member's language. */
 export function undescribedPhotoMessage(language: string): string {
   return language.toLowerCase().startsWith("fr")
-    ? "Décrivez la photo avant de publier (texte alternatif) : les personnes qui ne la voient pas la liront."
+    ? "Décris la photo avant de publier (texte alternatif) : les personnes qui ne la voient pas la liront."
     : "Describe the photo before posting (alt text): people who cannot see it will read it.";
 }

@@ -103,7 +103,7 @@ describe(`Mastodon API: statuses are encounters (${databaseLabel})`, () => {
       payload: { status: "Lunch with @antoine", media_ids: [media.id] },
     });
     expect(undescribed.statusCode).toBe(422);
-    expect(undescribed.json().error).toMatch(/Décrivez la photo/);
+    expect(undescribed.json().error).toMatch(/Décris la photo/);
     const nobody = await bea({
       method: "POST",
       url: "/api/v1/statuses",
