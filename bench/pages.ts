@@ -60,6 +60,10 @@ async function measure(database: DatabaseKind): Promise<PageTiming[]> {
     const loggedIn = await new WebClient(app.http).login("bea", PASSWORD);
     const member = new WebClient(app.http, headers);
     for (const [name, value] of loggedIn.cookies) member.cookies.set(name, value);
+    // antoine, logged in too: named in bea's encounters, his notifications are full.
+    const antoineSession = await new WebClient(app.http).login("antoine", "antoine-bench-password");
+    const antoine = new WebClient(app.http, headers);
+    for (const [name, value] of antoineSession.cookies) antoine.cookies.set(name, value);
     const pages: Array<[string, WebClient, string]> = [
       ["home", visitor, "/"],
       ["#Socialdapres", visitor, "/tags/socialdapres"],
@@ -70,6 +74,14 @@ async function measure(database: DatabaseKind): Promise<PageTiming[]> {
       ["tracker (member)", member, "/tracker"],
       ["exposure (member)", member, "/exposure"],
       ["authorized apps (member)", member, "/settings/apps"],
+      ["home timeline (member)", member, "/home"],
+      ["my encounters (member)", member, "/encounters"],
+      ["encounter with actions (member)", member, `/@bea/${last}`],
+      ["compose (member)", member, "/compose"],
+      ["settings (member)", member, "/settings"],
+      ["tracker settings (member)", member, "/settings/tracker"],
+      ["notifications (named member)", antoine, "/notifications"],
+      ["join (visitor)", visitor, "/join"],
     ];
     const timings: PageTiming[] = [];
     for (const [page, client, path] of pages) {
