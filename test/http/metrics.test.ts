@@ -6,6 +6,7 @@ import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
 import { parsePrometheus, samplesOf, scrape, sumOf } from "../support/prometheus.ts";
 import { drainQueue } from "../support/queue.ts";
+import { startRecorder } from "../support/recording-server.ts";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 
@@ -247,6 +248,41 @@ describe(`/metrics (${databaseLabel})`, () => {
         sumOf(samples, "socialdapres_queue_jobs", { state: "waiting", kind: "outbox" }),
       ).toBeGreaterThanOrEqual(1);
     });
+  });
+});
+
+describe(`/metrics: a peer that answers 410 Gone (${databaseLabel})`, () => {
+  it("counts the refused delivery as failed, though Fedify does not retry it", async () => {
+    const t = await buildTestApp({ listen: true, metricsToken: TOKEN });
+    const gone = await startRecorder({
+      fault: (post) => (post.type === "Create" ? { status: 410 } : undefined),
+    });
+    try {
+      await t.app.members.create({ username: "bea" });
+      const follower = await t.app.remoteLookup.lookupActor(gone.actorIri);
+      await t.app.follows.receiveFollow({
+        username: "bea",
+        follower,
+        activityIri: `${gone.origin}/follows/bea`,
+      });
+      await drainQueue(t.app);
+      const host = new URL(gone.origin).host;
+      const count = async (outcome: string) =>
+        sumOf((await scrape(t.app, TOKEN)).samples, "socialdapres_deliveries_total", {
+          host,
+          outcome,
+        });
+      // The Accept of the follow went through.
+      expect(await count("delivered")).toBe(1);
+      await t.app.encounters.create("bea", { text: "Au parc", participants: ["Zoé"] });
+      await drainQueue(t.app);
+      expect(gone.posts.map((post) => `${post.type} ${post.status}`)).toContain("Create 410");
+      expect(await count("failed")).toBe(1);
+      expect(await count("delivered")).toBe(1);
+    } finally {
+      await t.close();
+      await gone.app.close();
+    }
   });
 });
 
