@@ -14,6 +14,7 @@ import {
 import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
 import type { AppFederation } from "./federation/app-federation.ts";
 import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
+import { createDeliveryOutcomes } from "./federation/delivery-outcomes.ts";
 import {
   createAppFederation,
   type FederationDeps,
@@ -31,6 +32,7 @@ import { createRemoteLookup, type RemoteLookup } from "./federation/remote-looku
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
 import type { LoginThrottleOptions } from "./http/login-throttle.ts";
+import { createMetrics, registerMetricsRoute } from "./http/metrics.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
 import { mailerFor } from "./mail/mailer.ts";
@@ -181,11 +183,16 @@ export async function buildApp(
     totalTimeoutMs: delivery.requestTimeoutMs,
     ...options.egress,
   });
+  // Metrics only for a Prometheus that has the token (src/http/metrics.ts).
+  const metrics = config.metricsToken ? createMetrics({ database }) : undefined;
+  const deliveries = createDeliveryOutcomes(metrics?.countDelivery);
   const queue = createMessageQueue(database, {
     logger: logger.child({ component: "queue" }),
     // Fedify delivers with the global fetch: jobs run inside the egress policy, and in this
-    // app's log scope.
-    runsIn: (handler) => fedifyLogs.run(() => egress.run(handler)),
+    // app's log scope; each delivery's outcome is counted.
+    runsIn: (handler, message) =>
+      deliveries.track(message, () => fedifyLogs.run(() => egress.run(handler))),
+    onRunEnd: deliveries.onRunEnd,
     concurrency: delivery.concurrency,
     perHostConcurrency: delivery.perHostConcurrency,
     hostOf: deliveryHost,
@@ -199,6 +206,7 @@ export async function buildApp(
     egress,
     manuallyStartQueue: true,
     circuitBreaker: options.circuitBreaker,
+    onOutboxError: deliveries.attemptFailed,
   });
   const allowPlainHttp = config.allowPrivateAddress;
   const remoteLookup = createRemoteLookup({ federation, urls, egress, allowPlainHttp });
@@ -300,12 +308,16 @@ export async function buildApp(
     urls,
     members,
     inScope: fedifyLogs.run,
+    metrics,
   });
   registerHealthRoutes(http, {
     database,
     migrations: await migrationCount(),
     isDraining: () => draining,
   });
+  if (metrics && config.metricsToken) {
+    registerMetricsRoute(http, { metrics, token: config.metricsToken });
+  }
   // Every route over the services: discovery, media, APIs, OAuth, pages (src/http/routes.ts).
   registerRoutes(http, {
     htmlErrors,

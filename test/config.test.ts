@@ -57,6 +57,7 @@ describe("loadConfig", () => {
       SHUTDOWN_GRACE_SECONDS: "25",
       DATABASE_CONNECT_TIMEOUT_SECONDS: "4",
       DATABASE_STATEMENT_TIMEOUT_SECONDS: "15",
+      METRICS_TOKEN: "0123456789abcdef0123456789abcdef",
     });
     expect(config).toEqual({
       origin: new URL("https://social.example"),
@@ -82,7 +83,19 @@ describe("loadConfig", () => {
         perHostConcurrency: 3,
       },
       shutdownGraceMs: 25_000,
+      metricsToken: "0123456789abcdef0123456789abcdef",
     });
+  });
+
+  it("asks for a long METRICS_TOKEN without spaces, and says how to make one", () => {
+    for (const token of ["short", "a token with spaces in it, long enough"]) {
+      const result = loadConfig({ METRICS_TOKEN: token });
+      expect(result.ok).toBe(false);
+      if (!result.ok)
+        expect(result.problems).toEqual([
+          expect.stringMatching(/^METRICS_TOKEN: .*openssl rand -hex 32/),
+        ]);
+    }
   });
 
   it("derives the default origin from PORT", () => {

@@ -33,6 +33,8 @@ export interface AppConfig {
   readonly shutdownGraceMs?: number;
   /** Where e-mails go out (password resets, address checks); none sent when unset. */
   readonly mail?: MailSettings;
+  /** The bearer token a Prometheus scraper sends for `GET /metrics`; no metrics when unset. */
+  readonly metricsToken?: string;
 }
 
 export interface MailSettings {
@@ -168,6 +170,12 @@ const environmentSchema = z.object({
       "must be an address, alone or with a name: Socialdapres <no-reply@social.example>",
     )
     .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(24, "must be at least 24 characters (e.g. the output of: openssl rand -hex 32)")
+    .max(256, "must be at most 256 characters")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (openssl rand -hex 32)")
+    .optional(),
 });
 
 function wholeNumber(min: number, max: number) {
@@ -247,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       mail: e.SMTP_URL
         ? { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM ?? defaultSender(e.INSTANCE_NAME, origin) }
         : undefined,
+      metricsToken: e.METRICS_TOKEN,
     },
   };
 }

@@ -32,6 +32,8 @@ export interface FederationDeps {
   manuallyStartQueue: boolean;
   /** Tests shorten the circuit breaker's waits; Fedify's defaults otherwise. */
   circuitBreaker?: CircuitBreakerOptions;
+  /** Told of every failed delivery attempt, while its job runs (src/federation/delivery-outcomes.ts). */
+  onOutboxError?: () => void;
 }
 
 /** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
@@ -80,6 +82,7 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     // the circuit breaker holds a failing host's deliveries for 7 days (heldActivityTtl).
     permanentFailureStatusCodes: [404, 410],
     ...(deps.circuitBreaker ? { circuitBreaker: deps.circuitBreaker } : {}),
+    ...(deps.onOutboxError ? { onOutboxError: deps.onOutboxError } : {}),
   });
 }
 

@@ -48,9 +48,18 @@ export interface MessageQueueOptions {
    * a host held by the circuit breaker): longer asks are shortened to this.
    */
   maxRescheduleDelayMs?: number;
-  /** Runs each handler call, e.g. inside the instance's egress policy. */
-  runsIn?: <T>(handler: () => T) => T;
+  /** Runs each handler call, e.g. inside the instance's egress policy; given the job's message. */
+  runsIn?: <T>(handler: () => T, message: unknown) => T;
+  /** Told how each run of a job ended, with its message (src/federation/delivery-outcomes.ts). */
+  onRunEnd?: (message: unknown, outcome: JobRunOutcome) => void;
 }
+
+/**
+ * How a run of a job ended: done, failed (it threw: retried later or dead-lettered), asked to
+ * run again later without failing (a Retry-After, a host held by the circuit breaker), or
+ * dead-lettered by its handler.
+ */
+export type JobRunOutcome = "done" | "failed" | "again" | "dead";
 
 export interface DatabaseMessageQueue extends MessageQueue {
   /** Failed jobs are retried here, in place: Fedify throws instead of enqueueing a copy. */
@@ -170,6 +179,7 @@ export function createMessageQueue(
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 12 * 3_600_000;
   const maxRescheduleDelayMs = options.maxRescheduleDelayMs ?? 3_600_000;
   const runsIn = options.runsIn ?? (<T>(handler: () => T) => handler());
+  const onRunEnd = options.onRunEnd ?? (() => {});
   const leaseSeconds = leaseMs / 1000;
   const running = new AsyncLocalStorage<JobScope>();
   // Ordering keys this process is running: never claim a second job for them,
@@ -325,11 +335,19 @@ export function createMessageQueue(
     const scope: JobScope = { job, queued: [] };
     let failure: { error: unknown } | undefined;
     try {
-      await running.run(scope, () => runsIn(() => handler(job.message)));
+      await running.run(scope, () => runsIn(() => handler(job.message), job.message));
     } catch (error) {
       failure = { error };
     } finally {
       clearInterval(heartbeat);
+    }
+    try {
+      onRunEnd(
+        job.message,
+        failure ? "failed" : scope.dead !== undefined ? "dead" : scope.again ? "again" : "done",
+      );
+    } catch (error) {
+      logger.warn({ err: error, jobId: id }, "A job observer failed");
     }
     // Released while it ran (releaseRunning): its row is another worker's now.
     if (!heartbeats.delete(id)) return;

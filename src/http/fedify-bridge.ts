@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { databaseTroubleOf, replyDatabaseTrouble } from "./errors.ts";
+import type { InboxRefusal, InboxResult } from "./metrics.ts";
 
 export interface FedifyBridgeOptions<T> {
   /** The instance's public origin (e.g. "https://our.instance"): Fedify derives every URI from it. */
@@ -27,6 +28,8 @@ export interface FedifyBridgeOptions<T> {
     /** The route's parameters, e.g. the inbox owner's `identifier`. */
     params: Record<string, string>;
   }) => Promise<string | undefined> | string | undefined;
+  /** Told whether each inbox POST was accepted or why it was refused (the metrics). */
+  onInbox?: (result: InboxResult) => void;
 }
 
 const DEFAULT_INBOX_BODY_LIMIT = 1024 * 1024;
@@ -45,6 +48,8 @@ export function registerFedifyBridge<T>(
   const bodyLimit = options.inboxBodyLimit ?? DEFAULT_INBOX_BODY_LIMIT;
   const trimSlash = (path: string) => (path.length > 1 ? path.replace(/\/+$/, "") : path);
   const fastifyPaths = new Set((options.fastifyPaths ?? []).map(trimSlash));
+  const onInbox = options.onInbox ?? (() => {});
+  const refused = (reason: InboxRefusal) => onInbox({ result: "refused", reason });
 
   app.addHook("onRequest", async (request, reply) => {
     if (request.method !== "GET" && request.method !== "HEAD") return;
@@ -82,6 +87,13 @@ export function registerFedifyBridge<T>(
       done(null, body),
     );
     inboxes.setErrorHandler((error: FastifyError, request, reply) => {
+      refused(
+        error.statusCode === 413
+          ? "too_large"
+          : error.statusCode !== undefined && error.statusCode < 500
+            ? "malformed"
+            : "error",
+      );
       if (error.statusCode === 413) {
         return reply.code(413).send({
           error: `The request body is larger than the inbox limit of ${bodyLimit} bytes.`,
@@ -105,18 +117,23 @@ export function registerFedifyBridge<T>(
         try {
           json = JSON.parse(new TextDecoder().decode(body));
         } catch {
+          refused("malformed");
           return reply.code(400).send({ error: "The request body is not valid JSON." });
         }
         if (typeof json !== "object" || json === null || Array.isArray(json)) {
+          refused("malformed");
           return reply.code(400).send({ error: "The request body must be a JSON object." });
         }
         const headers = requestHeaders(request);
-        const refused = await options.checkInbox?.({
+        const refusal = await options.checkInbox?.({
           headers,
           activity: json as Record<string, unknown>,
           params: request.params as Record<string, string>,
         });
-        if (refused) return reply.code(401).send({ error: refused });
+        if (refusal) {
+          refused("sender");
+          return reply.code(401).send({ error: refusal });
+        }
         const fedifyRequest = new Request(publicUrl(origin, request.url), {
           method: "POST",
           headers,
@@ -130,16 +147,37 @@ export function registerFedifyBridge<T>(
         } catch (error) {
           // The sender must try again later, not take it as refused.
           const trouble = databaseTroubleOf(error);
-          if (trouble) return replyDatabaseTrouble(request, reply, trouble, error);
+          if (trouble) {
+            refused("error");
+            return replyDatabaseTrouble(request, reply, trouble, error);
+          }
+          refused("malformed");
           // The JSON is well-formed, so what Fedify chokes on is the sender's activity
           // (e.g. an unloadable JSON-LD context): answer as bad input, never as a crash.
           request.log.warn({ err: error }, "Fedify could not process an inbox request");
           return reply.code(400).send({ error: "The activity could not be processed." });
         }
+        onInbox(inboxResultOf(response.status));
         return sendResponse(reply, response);
       });
     }
   });
+}
+
+/** What Fedify's answer to an inbox POST says of the activity. */
+function inboxResultOf(status: number): InboxResult {
+  if (status < 400) return { result: "accepted" };
+  const reason: InboxRefusal =
+    status === 401 || status === 403
+      ? "signature"
+      : status === 404 || status === 410
+        ? "unknown_inbox"
+        : status === 400 || status === 415 || status === 422
+          ? "malformed"
+          : status >= 500
+            ? "error"
+            : "other";
+  return { result: "refused", reason };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { HtmlErrorPages } from "../web/error-pages.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerFedifyBridge } from "./fedify-bridge.ts";
 import { registerInputGuards } from "./input-guards.ts";
+import { type Metrics, observeRequests } from "./metrics.ts";
 import { registerSecurityHeaders } from "./security-headers.ts";
 
 /**
@@ -28,6 +29,8 @@ export function createHttpServer(deps: {
   htmlErrors?: HtmlErrorPages;
   /** True once the process is stopping: answers then ask the client to close its connection. */
   isDraining?: () => boolean;
+  /** The instance's metrics, when METRICS_TOKEN is set (src/http/metrics.ts). */
+  metrics?: Metrics;
 }): FastifyInstance {
   const { config, urls, members } = deps;
   const http: FastifyInstance = Fastify({
@@ -57,6 +60,7 @@ export function createHttpServer(deps: {
       done();
     });
   }
+  if (deps.metrics) observeRequests(http, deps.metrics);
   registerErrorHandling(http, deps.htmlErrors);
   // Before the routes: their answers get the headers and the compression.
   registerSecurityHeaders(http, urls.origin);
@@ -76,6 +80,7 @@ export function createHttpServer(deps: {
       if (!known) return undefined;
       return inboxSenderRefusal(headers, activity, urls.origin.origin);
     },
+    onInbox: deps.metrics?.countInbox,
     // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
     fastifyPaths: ["/.well-known/nodeinfo"],
     // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,

@@ -5,7 +5,7 @@ import { API, client } from "../api/helpers.ts";
 import { instanceWithCapturedLogs } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
-import { noLeakOf } from "../support/leaks.ts";
+import { noLeakOf, PRIVATE_FIELD_LEAKS, PRIVATE_FIELDS } from "../support/leaks.ts";
 
 /*
  * The privacy proof over a whole scenario between two instances: encounters
@@ -20,26 +20,8 @@ import { noLeakOf } from "../support/leaks.ts";
  * nor the link request's, nor the answer may appear in any log line of either instance.
  */
 
-const PRIVATE = {
-  othersPresent: 919,
-  setting: "ventilated",
-  durationMinutes: 1171,
-  distance: "three_metres",
-  theirMask: "ffp2",
-  myMask: "cloth",
-  voice: "quiet",
-  satisfying: true,
-} as const;
-const LEAKS = [
-  /(?<![\w.])919(?![\w.])/,
-  /(?<![\w.])1171(?![\w.])/,
-  /ventilated/,
-  /three_metres/,
-  /ffp2/i,
-  /intimate/,
-  /weak_tie/,
-  /Secret-Zq9/,
-];
+const PRIVATE = PRIVATE_FIELDS;
+const LEAKS = [...PRIVATE_FIELD_LEAKS, /weak_tie/, /Secret-Zq9/];
 /** The words of the direct messages: sent between the instances, never logged. */
 const ANSWER = "Oui 4, Zorglub-Qx7";
 const DIRECT_WORDS = [

@@ -168,11 +168,16 @@ async function buildOnce(
 /** The passwords of the members `buildInstancePair` creates. */
 export const PAIR_PASSWORDS = { bea: "bea-password-123", antoine: "antoine-password-1" };
 
-/** Two listening instances on loopback: A with the member bea, B with the member antoine. */
-export async function buildInstancePair(): Promise<[TestApp, TestApp]> {
+/**
+ * Two listening instances on loopback: A with the member bea, B with the member antoine.
+ * `overrides` apply to both (e.g. a METRICS_TOKEN).
+ */
+export async function buildInstancePair(
+  overrides: Omit<TestAppOptions, "listen"> = {},
+): Promise<[TestApp, TestApp]> {
   const [a, b] = await Promise.all([
-    buildTestApp({ listen: true }),
-    buildTestApp({ listen: true }),
+    buildTestApp({ ...overrides, listen: true }),
+    buildTestApp({ ...overrides, listen: true }),
   ]);
   await Promise.all([
     a.app.members.create({ username: "bea", password: PAIR_PASSWORDS.bea }),

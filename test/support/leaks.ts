@@ -13,3 +13,25 @@ export function noLeakOf(patterns: readonly RegExp[]) {
     }
   };
 }
+
+/** A private side of an encounter with every field set, each value easy to spot in a text. */
+export const PRIVATE_FIELDS = {
+  othersPresent: 919,
+  setting: "ventilated",
+  durationMinutes: 1171,
+  distance: "three_metres",
+  theirMask: "ffp2",
+  myMask: "cloth",
+  voice: "quiet",
+  satisfying: true,
+} as const;
+
+/** What betrays `PRIVATE_FIELDS` (and the circle `intimate`) in a text. */
+export const PRIVATE_FIELD_LEAKS: readonly RegExp[] = [
+  /(?<![\w.])919(?![\w.])/,
+  /(?<![\w.])1171(?![\w.])/,
+  /ventilated/,
+  /three_metres/,
+  /ffp2/i,
+  /intimate/,
+];
