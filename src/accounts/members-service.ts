@@ -51,6 +51,11 @@ export interface CreateMemberInput {
   role?: MemberRole;
 }
 
+/** Why a name cannot be taken again: it was a member's, who deleted their account. */
+export function deletedNameMessage(username: string): string {
+  return `The name "${username}" belonged to an account that was deleted: it stays reserved, so nobody can pass for that member. Choose another one.`;
+}
+
 /** The message of the conflict raised when another member has the e-mail address. */
 export const EMAIL_TAKEN = "This e-mail address belongs to another member.";
 
@@ -71,7 +76,7 @@ export interface MembersService {
   /** The member's place among the first members (« pionnier·e »), or undefined past them. */
   pioneerRank(memberId: string): Promise<PioneerRank | undefined>;
   count(): Promise<number>;
-  /** Every member, oldest first: for the admin, whatever each one chose to show. */
+  /** Every member, oldest first: for the admin, whatever each one chose to show (deleted accounts aside). */
   list(limit: number): Promise<Member[]>;
   /** Members who chose to be listed, oldest first. */
   listDiscoverable(limit: number): Promise<Member[]>;
@@ -169,7 +174,9 @@ export function createMembersService(deps: {
           : undefined;
       const password = input.password ?? generatedPassword;
       if (password !== undefined) assertAcceptablePassword(password);
-      if (await findByUsername(username)) {
+      const existing = await findByUsername(username);
+      if (existing?.deletedAt) throw new DomainError("conflict", deletedNameMessage(username));
+      if (existing) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
       const passwordHash =
@@ -243,17 +250,26 @@ export function createMembersService(deps: {
     pioneerRank: (memberId) => pioneers.rankOf(memberId),
 
     async count() {
-      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(members)
+        .where(isNull(members.deletedAt));
       return row?.n ?? 0;
     },
 
-    list: (limit) => db.select().from(members).orderBy(asc(members.createdAt)).limit(limit),
+    list: (limit) =>
+      db
+        .select()
+        .from(members)
+        .where(isNull(members.deletedAt))
+        .orderBy(asc(members.createdAt))
+        .limit(limit),
 
     listDiscoverable: (limit) =>
       db
         .select()
         .from(members)
-        .where(eq(members.discoverable, true))
+        .where(and(eq(members.discoverable, true), isNull(members.deletedAt)))
         .orderBy(asc(members.createdAt))
         .limit(limit),
 
