@@ -426,7 +426,11 @@ describe(`CLI commands (${databaseLabel})`, () => {
     expect((await app.members.findByUsername("leaving"))?.deletedAt).toBeInstanceOf(Date);
     expect((await run(["user", "list"])).out.join("\n")).not.toContain("@leaving");
 
+    // A deleted account gets no new password nor token: it acts no more.
+    expect((await run(["user", "password", "leaving"])).code).not.toBe(0);
+    expect((await run(["token", "create", "leaving"])).code).not.toBe(0);
     const again = await run(["user", "create", "leaving"], "another-password-1");
+
     expect(again.code).not.toBe(0);
     expect(again.err.join("\n")).toMatch(/deleted: it stays reserved/);
     expect((await run(["user", "delete", "nobody_here", "--yes"])).err.join("\n")).toMatch(

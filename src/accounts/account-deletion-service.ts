@@ -85,17 +85,15 @@ const recipientOf = (row: ActorRow): DeletedAccountRecipient => ({
 export function createAccountDeletionService(deps: AccountDeletionDeps): AccountDeletionService {
   const { db, events } = deps;
 
-  /** No sign-in from now on: the password, the sessions, the tokens, the e-mail go first. */
+  /**
+   * No sign-in from now on: the password, the sessions, the tokens, the e-mail go first. The
+   * account still acts (through the services below) until `erase` sets `deleted_at`.
+   */
   async function closeDoors(tx: DbExecutor, memberId: string) {
     await tx
       .update(members)
-      .set({
-        deletedAt: new Date(),
-        passwordHash: UNMATCHABLE_HASH,
-        email: null,
-        emailVerifiedAt: null,
-      })
-      .where(and(eq(members.id, memberId), isNull(members.deletedAt)));
+      .set({ passwordHash: UNMATCHABLE_HASH, email: null, emailVerifiedAt: null })
+      .where(eq(members.id, memberId));
     await tx.delete(webSessions).where(eq(webSessions.memberId, memberId));
     await tx.delete(accessTokens).where(eq(accessTokens.memberId, memberId));
     await tx.delete(oauthAuthorizationCodes).where(eq(oauthAuthorizationCodes.memberId, memberId));
@@ -178,6 +176,8 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
         role: "member",
         language: "fr",
         profileUpdatedAt: new Date(),
+        // From now on the account acts no more (requireByUsername) and answers 410.
+        deletedAt: new Date(),
       })
       .where(eq(members.id, memberId));
     await tx
@@ -195,8 +195,6 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
       const found = await deps.members.findWithActor(username);
       if (!found) throw new DomainError("not_found", `No member named "${username}".`);
       const { member, actor } = found;
-      if (!member.deletedAt) await assertNotLastAdmin(member.id, member.username);
-      await db.transaction((tx) => closeDoors(tx, member.id));
       const summary: AccountDeletion = {
         username: member.username,
         encounters: 0,
@@ -206,6 +204,10 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
         followsUndone: 0,
         followersRemoved: 0,
       };
+      // Done already: `deleted_at` is set by the last step.
+      if (member.deletedAt) return summary;
+      await assertNotLastAdmin(member.id, member.username);
+      await db.transaction((tx) => closeDoors(tx, member.id));
 
       // The tracker first: its never-published entries go without a word to anyone.
       await deps.trackerData.deleteAll(member.username);

@@ -65,7 +65,10 @@ export interface MembersService {
   findByUsername(username: string): Promise<Member | undefined>;
   /** The member with this username and their actor, or undefined. */
   findWithActor(username: string): Promise<MemberAndActor | undefined>;
-  /** The member with this username and their actor; a DomainError "not_found" otherwise. */
+  /**
+   * The member with this username and their actor, to act as them; a DomainError "not_found"
+   * otherwise, deleted accounts included (`findWithActor` still finds those).
+   */
   requireByUsername(username: string): Promise<MemberAndActor>;
   /**
    * The member whose password this is, or undefined (unknown username or wrong password,
@@ -130,8 +133,8 @@ export function createMembersService(deps: {
           or(isNull(accessTokens.expiresAt), gt(accessTokens.expiresAt, new Date())),
         ),
       );
-    // A member's token whose member is gone grants nothing (the row cascades away anyway).
-    if (!row || (row.memberId !== null && !row.member)) return undefined;
+    // A member's token whose member is gone (or deleted their account) grants nothing.
+    if (!row || (row.memberId !== null && (!row.member || row.member.deletedAt))) return undefined;
     // When it was last used, to the hour: what the member's list of authorized apps shows.
     const at = new Date();
     if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 3_600_000) {
@@ -232,7 +235,10 @@ export function createMembersService(deps: {
 
     async requireByUsername(username) {
       const found = await findWithActor(username);
-      if (!found) throw new DomainError("not_found", `No member named "${username}".`);
+      // A deleted account acts no more: whatever asks to act as it is told it is not here.
+      if (!found || found.member.deletedAt) {
+        throw new DomainError("not_found", `No member named "${username}".`);
+      }
       return found;
     },
 
@@ -296,7 +302,9 @@ export function createMembersService(deps: {
 
     async createToken(username, label = "") {
       const member = await findByUsername(username);
-      if (!member) throw new DomainError("not_found", `No member named "${username}".`);
+      if (!member || member.deletedAt) {
+        throw new DomainError("not_found", `No member named "${username}".`);
+      }
       const token = generateToken();
       await db
         .insert(accessTokens)
