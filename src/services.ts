@@ -1,4 +1,8 @@
 import { join } from "node:path";
+import {
+  type AccountDeletionServices,
+  buildAccountDeletion,
+} from "./accounts/account-deletion-service.ts";
 import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
 import { buildCommunityServices, type CommunityServices } from "./accounts/community-services.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
@@ -111,7 +115,7 @@ export function buildRepositories(db: Db): Repositories {
  * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
  * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery, CommunityServices {
+export interface Services extends AccountRecovery, CommunityServices, AccountDeletionServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -320,7 +324,12 @@ export function buildServices(deps: ServicesDeps): Services {
     logger: logger.child({ component: "weekly-question" }),
   });
 
+  const trackerData = createTrackerDataService({ db, members, repository, actors, events });
   return {
+    ...buildAccountDeletion({
+      ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
+      ...{ trackerData, media },
+    }),
     passwords,
     mailer: deps.mailer,
     ...createAccountRecovery({
@@ -370,7 +379,7 @@ export function buildServices(deps: ServicesDeps): Services {
     trackerSettings,
     weeklyQuestions,
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
-    trackerData: createTrackerDataService({ db, members, repository, actors, events }),
+    trackerData,
     series,
   };
 }

@@ -413,6 +413,31 @@ describe(`CLI commands (${databaseLabel})`, () => {
     });
   });
 
+  it("deletes an account only with --yes, through the service, and keeps the name reserved", async () => {
+    await run(["user", "create", "leaving"], "leaving-password-1");
+    const refused = await run(["user", "delete", "leaving"]);
+    expect(refused.code).toBe(1);
+    expect(refused.err.join("\n")).toMatch(/cannot be undone.*--yes/s);
+    expect((await app.members.findByUsername("leaving"))?.deletedAt).toBeNull();
+
+    const done = await run(["user", "delete", "leaving", "--yes"]);
+    expect(done.code).toBe(0);
+    expect(done.out.join("\n")).toMatch(/^Deleted @leaving: .*the name stays reserved\.$/);
+    expect((await app.members.findByUsername("leaving"))?.deletedAt).toBeInstanceOf(Date);
+    expect((await run(["user", "list"])).out.join("\n")).not.toContain("@leaving");
+
+    // A deleted account gets no new password nor token: it acts no more.
+    expect((await run(["user", "password", "leaving"])).code).not.toBe(0);
+    expect((await run(["token", "create", "leaving"])).code).not.toBe(0);
+    const again = await run(["user", "create", "leaving"], "another-password-1");
+
+    expect(again.code).not.toBe(0);
+    expect(again.err.join("\n")).toMatch(/deleted: it stays reserved/);
+    expect((await run(["user", "delete", "nobody_here", "--yes"])).err.join("\n")).toMatch(
+      /No member named "nobody_here"/,
+    );
+  });
+
   it("runs migrations again without harm", async () => {
     expect(await run(["db", "migrate"])).toEqual({
       code: 0,
@@ -421,7 +446,7 @@ describe(`CLI commands (${databaseLabel})`, () => {
     });
   });
 
-  it.each([[["frobnicate"]], [["user"]], [["user", "delete", "alice"]], [[]], [["token"]]])(
+  it.each([[["frobnicate"]], [["user"]], [["user", "rename", "alice"]], [[]], [["token"]]])(
     "prints the usage and exits with 2 for %j",
     async (argv) => {
       const result = await run(argv);

@@ -29,6 +29,8 @@ export type JoinProblem =
   | "invalid"
   | "reserved"
   | "taken"
+  /** The name of a deleted account: reserved for good. */
+  | "deleted"
   | "mismatch";
 
 export type JoinErrors = Partial<Record<JoinField, JoinProblem>>;

@@ -51,6 +51,11 @@ export interface CreateMemberInput {
   role?: MemberRole;
 }
 
+/** Why a name cannot be taken again: it was a member's, who deleted their account. */
+export function deletedNameMessage(username: string): string {
+  return `The name "${username}" belonged to an account that was deleted: it stays reserved, so nobody can pass for that member. Choose another one.`;
+}
+
 /** The message of the conflict raised when another member has the e-mail address. */
 export const EMAIL_TAKEN = "This e-mail address belongs to another member.";
 
@@ -60,7 +65,10 @@ export interface MembersService {
   findByUsername(username: string): Promise<Member | undefined>;
   /** The member with this username and their actor, or undefined. */
   findWithActor(username: string): Promise<MemberAndActor | undefined>;
-  /** The member with this username and their actor; a DomainError "not_found" otherwise. */
+  /**
+   * The member with this username and their actor, to act as them; a DomainError "not_found"
+   * otherwise, deleted accounts included (`findWithActor` still finds those).
+   */
   requireByUsername(username: string): Promise<MemberAndActor>;
   /**
    * The member whose password this is, or undefined (unknown username or wrong password,
@@ -71,7 +79,7 @@ export interface MembersService {
   /** The member's place among the first members (« pionnier·e »), or undefined past them. */
   pioneerRank(memberId: string): Promise<PioneerRank | undefined>;
   count(): Promise<number>;
-  /** Every member, oldest first: for the admin, whatever each one chose to show. */
+  /** Every member, oldest first: for the admin, whatever each one chose to show (deleted accounts aside). */
   list(limit: number): Promise<Member[]>;
   /** Members who chose to be listed, oldest first. */
   listDiscoverable(limit: number): Promise<Member[]>;
@@ -125,8 +133,8 @@ export function createMembersService(deps: {
           or(isNull(accessTokens.expiresAt), gt(accessTokens.expiresAt, new Date())),
         ),
       );
-    // A member's token whose member is gone grants nothing (the row cascades away anyway).
-    if (!row || (row.memberId !== null && !row.member)) return undefined;
+    // A member's token whose member is gone (or deleted their account) grants nothing.
+    if (!row || (row.memberId !== null && (!row.member || row.member.deletedAt))) return undefined;
     // When it was last used, to the hour: what the member's list of authorized apps shows.
     const at = new Date();
     if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 3_600_000) {
@@ -169,7 +177,9 @@ export function createMembersService(deps: {
           : undefined;
       const password = input.password ?? generatedPassword;
       if (password !== undefined) assertAcceptablePassword(password);
-      if (await findByUsername(username)) {
+      const existing = await findByUsername(username);
+      if (existing?.deletedAt) throw new DomainError("conflict", deletedNameMessage(username));
+      if (existing) {
         throw new DomainError("conflict", `Username "${username}" is already taken.`);
       }
       const passwordHash =
@@ -225,7 +235,10 @@ export function createMembersService(deps: {
 
     async requireByUsername(username) {
       const found = await findWithActor(username);
-      if (!found) throw new DomainError("not_found", `No member named "${username}".`);
+      // A deleted account acts no more: whatever asks to act as it is told it is not here.
+      if (!found || found.member.deletedAt) {
+        throw new DomainError("not_found", `No member named "${username}".`);
+      }
       return found;
     },
 
@@ -243,17 +256,26 @@ export function createMembersService(deps: {
     pioneerRank: (memberId) => pioneers.rankOf(memberId),
 
     async count() {
-      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(members);
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(members)
+        .where(isNull(members.deletedAt));
       return row?.n ?? 0;
     },
 
-    list: (limit) => db.select().from(members).orderBy(asc(members.createdAt)).limit(limit),
+    list: (limit) =>
+      db
+        .select()
+        .from(members)
+        .where(isNull(members.deletedAt))
+        .orderBy(asc(members.createdAt))
+        .limit(limit),
 
     listDiscoverable: (limit) =>
       db
         .select()
         .from(members)
-        .where(eq(members.discoverable, true))
+        .where(and(eq(members.discoverable, true), isNull(members.deletedAt)))
         .orderBy(asc(members.createdAt))
         .limit(limit),
 
@@ -280,7 +302,9 @@ export function createMembersService(deps: {
 
     async createToken(username, label = "") {
       const member = await findByUsername(username);
-      if (!member) throw new DomainError("not_found", `No member named "${username}".`);
+      if (!member || member.deletedAt) {
+        throw new DomainError("not_found", `No member named "${username}".`);
+      }
       const token = generateToken();
       await db
         .insert(accessTokens)

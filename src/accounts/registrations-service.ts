@@ -80,8 +80,10 @@ export function createRegistrationsService(deps: {
   const { db, members } = deps;
   const tellApplicant = deps.tellApplicant ?? (async () => {});
 
-  async function nameTaken(username: string): Promise<boolean> {
-    if (await members.findByUsername(username)) return true;
+  /** Why the name cannot be had: a member's ("taken"), a deleted account's, or an application's. */
+  async function nameTaken(username: string): Promise<"taken" | "deleted" | false> {
+    const member = await members.findByUsername(username);
+    if (member) return member.deletedAt ? "deleted" : "taken";
     const [pending] = await db
       .select({ id: registrationApplications.id })
       .from(registrationApplications)
@@ -91,7 +93,7 @@ export function createRegistrationsService(deps: {
           eq(registrationApplications.status, "pending"),
         ),
       );
-    return pending !== undefined;
+    return pending !== undefined && "taken";
   }
 
   /**
@@ -200,7 +202,8 @@ export function createRegistrationsService(deps: {
       const checked = checkJoinForm(form, { reasonRequired: mode === "request" && !invited });
       if (!checked.ok) throw new JoinRefused({ errors: checked.errors });
       const input = checked.value;
-      if (await nameTaken(input.username)) throw new JoinRefused({ errors: { username: "taken" } });
+      const taken = await nameTaken(input.username);
+      if (taken) throw new JoinRefused({ errors: { username: taken } });
       if (mode === "request" && !invited) return apply(input, options.language);
 
       // An invitation is used once per sign-up, and given back if the sign-up fails.

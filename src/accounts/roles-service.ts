@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { MEMBER_ROLES, type MemberRole, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -86,6 +86,7 @@ export function createRolesService(deps: {
           position: sql<number>`(row_number() over (order by ${members.createdAt}, ${members.id}))::int`,
         })
         .from(members)
+        .where(isNull(members.deletedAt))
         .orderBy(asc(members.createdAt), asc(members.id))
         .limit(limit)
         .offset(offset);

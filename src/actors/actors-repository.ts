@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
-import { actors } from "../db/schema.ts";
+import { actors, encounterParticipants, encounterReactions, encounters } from "../db/schema.ts";
 import { isUuid } from "../shared/input.ts";
 
 export type ActorRow = typeof actors.$inferSelect;
@@ -107,11 +107,36 @@ export function createActorsRepository(db: Db): ActorsRepository {
       return row;
     },
     async deleteRemote(iri) {
-      const deleted = await db
-        .delete(actors)
-        .where(and(eq(actors.iri, iri), isNull(actors.memberId)))
-        .returning({ id: actors.id });
-      return deleted.length > 0;
+      return db.transaction(async (tx) => {
+        const [gone] = await tx
+          .select({ id: actors.id })
+          .from(actors)
+          .where(and(eq(actors.iri, iri), isNull(actors.memberId)));
+        if (!gone) return false;
+        // Its encounters, replies and follows go with the row (cascade); what it gave to
+        // others' encounters goes too: its co-signatures (the participant stays, unnamed),
+        // its likes and boosts, and the counts they made.
+        await tx
+          .update(encounterParticipants)
+          .set({ cosignState: "pending", cosignActivityIri: null, cosignedAt: null })
+          .where(eq(encounterParticipants.actorId, gone.id));
+        await tx.delete(actors).where(eq(actors.id, gone.id));
+        const reactions = await tx
+          .delete(encounterReactions)
+          .where(eq(encounterReactions.actorIri, iri))
+          .returning();
+        for (const { kind, encounterId } of reactions) {
+          await tx
+            .update(encounters)
+            .set(
+              kind === "like"
+                ? { likesCount: sql`greatest(${encounters.likesCount} - 1, 0)` }
+                : { announcesCount: sql`greatest(${encounters.announcesCount} - 1, 0)` },
+            )
+            .where(eq(encounters.id, encounterId));
+        }
+        return true;
+      });
     },
   };
 }

@@ -30,6 +30,10 @@ export const USAGE = `Usage: npm run cli -- <command>
                                    give a member a new password (a forgotten one): a random
                                    one printed once, or the first line of stdin with --stdin;
                                    every web session of the member ends
+  user delete <username> --yes     delete a member's account for good: their encounters are
+                                   deleted here and on other servers, their followers' servers
+                                   are told the account is gone, their tracker and profile are
+                                   erased; the name stays reserved (refused without --yes)
   user list                        list the members
   user role <username> admin|moderator|member
                                    give a member a role (the last admin stays admin)
@@ -125,6 +129,20 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
           `New password for @${member.username}; ${endedSessions} web session${endedSessions === 1 ? "" : "s"} ended.`,
         );
         if (generatedPassword) io.out(`Password (shown once): ${generatedPassword}`);
+        return 0;
+      }
+      case "user delete": {
+        const [username] = positional(rest, 1, "user delete <username> --yes");
+        if (!rest.includes("--yes")) {
+          io.err(
+            `Deleting @${username} cannot be undone: their encounters are deleted here and elsewhere, their tracker erased, their name kept reserved. Run it again with --yes to confirm.`,
+          );
+          return 1;
+        }
+        const done = await app.accountDeletion.deleteAccount(username as string);
+        io.out(
+          `Deleted @${done.username}: ${done.encounters} encounters, ${done.replies} replies, ${done.cosignaturesWithdrawn} co-signatures withdrawn, ${done.likesUndone} likes undone, ${done.followsUndone} follows undone, ${done.followersRemoved} followers removed; the name stays reserved.`,
+        );
         return 0;
       }
       case "user list": {

@@ -167,7 +167,9 @@ export function createQuestionAsking(
       const rows = await db
         .select({ id: members.id, language: members.language, settings: trackerSettings })
         .from(members)
-        .leftJoin(trackerSettings, eq(trackerSettings.memberId, members.id));
+        .leftJoin(trackerSettings, eq(trackerSettings.memberId, members.id))
+        // A deleted account is asked nothing, ever.
+        .where(isNull(members.deletedAt));
       // Rows of the last two weeks are enough to skip who was already asked without a write.
       const recent = await db
         .select({

@@ -16,7 +16,7 @@ import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/loca
 import type { AppFederation } from "./app-federation.ts";
 import { createDocumentLoaders } from "./document-loaders.ts";
 import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
-import { instanceApplication, memberToPerson } from "./mappers/actor.ts";
+import { deletedMemberTombstone, instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 import { SUBSCRIBE_REL } from "./remote-interaction.ts";
 import { type ReplyObjectsDeps, registerReplyObjects } from "./reply-objects.ts";
@@ -109,6 +109,9 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
       }
       const member = await members.findByUsername(identifier);
       if (!member || member.username !== identifier) return null;
+      // A deleted account: 410 Gone with a Tombstone (WebFinger answers 410 too), as Mastodon.
+      if (member.deletedAt)
+        return deletedMemberTombstone(ctx.getActorUri(identifier), member.deletedAt);
       return memberToPerson(member, urls, keys, await members.pioneerRank(member.id));
     })
     .setKeyPairsDispatcher((_ctx, identifier) => keyPairsOf(identifier))
@@ -123,8 +126,10 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
   ]);
 
   // Exactly the member's username, as the actor dispatcher requires: "/users/BEA/…" is not hers.
-  const isMember = async (identifier: string) =>
-    (await members.findByUsername(identifier))?.username === identifier;
+  const isMember = async (identifier: string) => {
+    const member = await members.findByUsername(identifier);
+    return member?.username === identifier && !member.deletedAt;
+  };
   // Without a first cursor Fedify calls the dispatcher, which answers 404 for an unknown
   // member; with one, it would serve an empty collection for any name.
   const firstCursorOf = async (_ctx: unknown, identifier: string) =>

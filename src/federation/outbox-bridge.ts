@@ -1,4 +1,4 @@
-import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
+import { Accept, Delete, Follow, PUBLIC_COLLECTION, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { RepliesRepository } from "../encounters/replies-repository.ts";
 import type { DirectMessage, DirectMessenger } from "../exposure/weekly-question-types.ts";
@@ -58,6 +58,27 @@ export function connectOutboxBridge(
       case "reply.deleted":
         await replies.deliver(ctx, event);
         return;
+      case "member.deleted": {
+        // Signed with the member's keys, which outlive the account for this very activity.
+        if (event.recipients.length === 0) return;
+        const actor = urls.actor(event.username);
+        await ctx.sendActivity(
+          { identifier: event.username },
+          event.recipients.map((r) => ({
+            id: new URL(r.iri),
+            inboxId: new URL(r.inbox),
+            endpoints: r.sharedInbox ? { sharedInbox: new URL(r.sharedInbox) } : null,
+          })),
+          new Delete({
+            id: new URL(event.activityIri),
+            actor,
+            object: actor,
+            to: PUBLIC_COLLECTION,
+          }),
+          { preferSharedInbox: true, excludeBaseUris: [urls.origin] },
+        );
+        return;
+      }
       case "direct_message.sent":
         // The service recorded a whole DirectMessage (src/exposure/direct-messages.ts).
         await deps.directMessages.send(event.message as DirectMessage);

@@ -15,6 +15,7 @@ import { registerMediaRoutes } from "../media/media-routes.ts";
 import type { Repositories, Services } from "../services.ts";
 import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
+import { registerAccountDeletePage } from "../web/account-delete-page.ts";
 import { registerAdminMembersPage } from "../web/admin-members-page.ts";
 import { registerAdminPages } from "../web/admin-pages.ts";
 import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
@@ -169,6 +170,10 @@ export function registerRoutes(
         sessions,
       });
       registerSessionsPage(scope, { sessions, web });
+      registerAccountDeletePage(scope, {
+        ...passwordCheck,
+        accountDeletion: services.accountDeletion,
+      });
       registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
       const pages = {
         members,

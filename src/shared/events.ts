@@ -23,6 +23,17 @@ export type DomainEvent =
    * `Update(Person)`'s id. The Person is built from the database when the event is dispatched.
    */
   | { type: "profile.updated"; username: string; activityIri: string }
+  /**
+   * A member deleted their account: `Delete(Person)` (id `activityIri`) goes to `recipients`,
+   * the remote accounts that followed it or that it followed, as they were when it was
+   * recorded (the follows are gone by the time it is dispatched). The member's keys stay.
+   */
+  | {
+      type: "member.deleted";
+      username: string;
+      activityIri: string;
+      recipients: DeletedAccountRecipient[];
+    }
   /** A member erased their tracker: their private-only encounters go with it. */
   | { type: "tracker.erased"; memberId: string; actorId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }
@@ -79,6 +90,13 @@ export type DomainEvent =
       followActivityIri: string;
       activityIri: string;
     };
+
+/** Where a `Delete(Person)` goes: an actor and its inboxes, as stored when it was recorded. */
+export interface DeletedAccountRecipient {
+  iri: string;
+  inbox: string;
+  sharedInbox: string | null;
+}
 
 export type DomainEventHandler = (event: DomainEvent) => Promise<void> | void;
 

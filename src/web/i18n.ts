@@ -21,6 +21,9 @@ const MESSAGES = {
     profileFields: "Informations du profil",
     notFound: "Page introuvable",
     noSuchMember: "Aucun membre ne porte ce nom ici.",
+    accountDeleted: "Compte supprimé",
+    accountDeletedText:
+      "Ce·tte membre a supprimé son compte : ses rencontres et son profil ne sont plus ici, et son nom reste réservé.",
     backHome: "Retour à l'accueil",
     encounters: "Rencontres",
     encounterBy: "Rencontre racontée par {name}",
@@ -106,6 +109,9 @@ const MESSAGES = {
     profileFields: "Profile details",
     notFound: "Page not found",
     noSuchMember: "No member by that name here.",
+    accountDeleted: "Account deleted",
+    accountDeletedText:
+      "This member deleted their account: their encounters and profile are no longer here, and their name stays reserved.",
     backHome: "Back to the home page",
     encounters: "Encounters",
     encounterBy: "An encounter told by {name}",

@@ -20,6 +20,8 @@ const FIELD_ERRORS = {
       invalid: "Utilise 1 à 30 lettres a–z, chiffres ou « _ », sans espace ni accent.",
       reserved: "Ce nom est réservé : choisis-en un autre.",
       taken: "Ce nom est déjà pris : choisis-en un autre.",
+      deleted:
+        "Ce nom était celui d'un compte supprimé : il reste réservé, pour que personne ne se fasse passer pour ce·tte membre. Choisis-en un autre.",
     },
     displayName: { too_long: `Le nom affiché fait au plus ${DISPLAY_NAME_MAX} caractères.` },
     password: {
@@ -46,6 +48,8 @@ const FIELD_ERRORS = {
       invalid: "Use 1 to 30 letters a–z, digits or “_”, without spaces or accents.",
       reserved: "This name is reserved: choose another one.",
       taken: "This name is already taken: choose another one.",
+      deleted:
+        "This name belonged to an account that was deleted: it stays reserved, so nobody can pass for that member. Choose another one.",
     },
     displayName: { too_long: `The display name is at most ${DISPLAY_NAME_MAX} characters.` },
     password: {

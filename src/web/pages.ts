@@ -83,6 +83,13 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
         text: "noSuchMember",
       });
     }
+    if (member.deletedAt) {
+      return web.sendMessage(reply, context, {
+        status: 410,
+        title: "accountDeleted",
+        text: "accountDeletedText",
+      });
+    }
     const before = parseBefore(request.query);
     if (before === null) return sendBadBefore(web, reply, context);
     const [followers, following, encounters, follow, pioneer] = await Promise.all([

@@ -55,11 +55,12 @@ const W = {
       ["/settings/sessions", "Sessions", "Les appareils connectés à ton compte."],
       ["/settings/email", "Adresse e-mail", "Pour retrouver ton compte."],
       ["/settings/apps", "Applications autorisées", "Les applications qui agissent pour toi."],
+      ["/settings/delete", "Supprimer mon compte", "Quitter l'instance, pour de bon."],
     ],
     data: "Tes données",
     dataText: "Ton suivi privé, à télécharger :",
     later:
-      "La suppression du compte et l'export complet de tes données (rencontres, profil, abonnements) arriveront sur cette page.",
+      "L'export complet de tes données (rencontres, profil, abonnements) arrivera sur cette page.",
     preferences: "Préférences",
     language: "Langue",
     languageHint:
@@ -94,11 +95,11 @@ const W = {
       ["/settings/sessions", "Sessions", "The devices logged in to your account."],
       ["/settings/email", "E-mail address", "To recover your account."],
       ["/settings/apps", "Authorized apps", "The apps that act for you."],
+      ["/settings/delete", "Delete my account", "Leave the instance, for good."],
     ],
     data: "Your data",
     dataText: "Your private tracker, to download:",
-    later:
-      "Deleting the account and a full export of your data (encounters, profile, follows) will come to this page.",
+    later: "A full export of your data (encounters, profile, follows) will come to this page.",
     preferences: "Preferences",
     language: "Language",
     languageHint:

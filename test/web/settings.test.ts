@@ -60,12 +60,13 @@ describe(`settings pages (${databaseLabel})`, () => {
       "/settings/sessions",
       "/settings/email",
       "/settings/apps",
+      "/settings/delete",
       "/tracker/export.json",
       "/tracker/export.csv",
     ]) {
       expect(page.body).toContain(`href="${href}"`);
     }
-    expect(page.body).toContain("La suppression du compte");
+    expect(page.body).toContain("Supprimer mon compte");
     const anonymous = await new WebClient(t.app.http).get("/settings/tracker");
     expect(anonymous.statusCode).toBe(302);
     expect(anonymous.headers.location).toBe("/login?next=%2Fsettings%2Ftracker");

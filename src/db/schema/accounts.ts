@@ -54,6 +54,11 @@ export const members = pgTable(
     email: text("email"),
     /** When the member proved they read `email` (a link mailed to it); null: not verified. */
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
+    /**
+     * When the member deleted their account (src/accounts/account-deletion-service.ts): the row
+     * stays, blanked, so the name stays reserved and the keys sign the `Delete(Person)`.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`),

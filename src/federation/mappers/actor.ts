@@ -1,5 +1,5 @@
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
-import { Application, Endpoints, Image, type Person, PropertyValue } from "@fedify/vocab";
+import { Application, Endpoints, Image, Person, PropertyValue, Tombstone } from "@fedify/vocab";
 import type { Member } from "../../accounts/members-service.ts";
 import type { PioneerRank } from "../../accounts/pioneers.ts";
 import { contentTypeOfKey } from "../../media/media-storage.ts";
@@ -48,6 +48,11 @@ export function pioneerField(language: string, pioneer: PioneerRank): PropertyVa
  * HTML (a link when it is a URL), as Mastodon writes and reads them. One of the first
  * members (`pioneer`) has one more field after theirs: « Pionnier·e » → « n° 12 sur 100 ».
  */
+/** What a deleted member's actor id serves (410 Gone): a Tombstone that was a Person. */
+export function deletedMemberTombstone(id: URL, deletedAt: Date): Tombstone {
+  return new Tombstone({ id, formerType: Person, deleted: toInstant(deletedAt) });
+}
+
 export function memberToPerson(
   member: Member,
   urls: LocalUrls,

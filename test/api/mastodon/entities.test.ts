@@ -81,6 +81,7 @@ const member: Member = {
   createdAt: at,
   email: null,
   emailVerifiedAt: null,
+  deletedAt: null,
 };
 
 const beaActor: ActorRow = {

@@ -45,6 +45,7 @@ const member: Member = {
   createdAt: new Date("2021-03-14T09:26:53.589Z"),
   email: null,
   emailVerifiedAt: null,
+  deletedAt: null,
 };
 
 /** The same member once she filled in her profile. */
