@@ -1,53 +1,35 @@
 import { readFileSync } from "node:fs";
-import type { FastifyInstance } from "fastify";
-import type { TellApplicant } from "./accounts/registrations-service.ts";
-import type { ActorsRepository } from "./actors/actors-repository.ts";
+import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
-import { createEgress, type Egress, type EgressOptions } from "./egress/egress.ts";
-import type { EncountersRepository } from "./encounters/encounters-repository.ts";
-import {
-  createWeeklyQuestionScheduler,
-  type WeeklyQuestionScheduler,
-} from "./exposure/weekly-question-scheduler.ts";
-import { type ActorRefresher, createActorRefresher } from "./federation/actor-refresh.ts";
-import type { AppFederation } from "./federation/app-federation.ts";
+import { connectDomainReactions } from "./domain-reactions.ts";
+import { createEgress } from "./egress/egress.ts";
+import { createWeeklyQuestionScheduler } from "./exposure/weekly-question-scheduler.ts";
+import { createActorRefresher } from "./federation/actor-refresh.ts";
 import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
 import { createDeliveryOutcomes } from "./federation/delivery-outcomes.ts";
-import {
-  createAppFederation,
-  type FederationDeps,
-  registerDispatchers,
-} from "./federation/federation.ts";
+import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import {
-  createMessageQueue,
-  deliveryHost,
-  type MessageQueueOptions,
-} from "./federation/message-queue.ts";
+import { createMessageQueue, deliveryHost } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
-import { createRemoteLookup, type RemoteLookup } from "./federation/remote-lookup.ts";
+import { createRemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
-import type { LoginThrottleOptions } from "./http/login-throttle.ts";
 import { createMetrics, registerMetricsRoute } from "./http/metrics.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
 import { mailerFor } from "./mail/mailer.ts";
-import { createOutbox, type Outbox, type OutboxOptions } from "./outbox/outbox.ts";
-import {
-  buildRepositories,
-  buildServices,
-  connectDomainReactions,
-  type Repositories,
-  type Services,
-} from "./services.ts";
+import { createOutbox } from "./outbox/outbox.ts";
+import { buildRepositories, buildServices } from "./services.ts";
 import { routeFedifyLogs } from "./shared/fedify-logging.ts";
-import { type LocalUrls, localUrls } from "./shared/local-urls.ts";
-import { createLogger, type Logger } from "./shared/logger.ts";
+import { localUrls } from "./shared/local-urls.ts";
+import { createLogger } from "./shared/logger.ts";
+import { settlesBy } from "./shared/settles-by.ts";
 import { createHtmlErrorPages } from "./web/error-pages.ts";
+
+export type { App, BuildAppOptions } from "./app-contract.ts";
 
 export const APP_VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -60,95 +42,11 @@ export const APP_VERSION: string = JSON.parse(
 const CLOSE_STEP_MS = 1_500;
 
 /**
- * Whether `work` settled (resolved or failed, the failure logged) before `deadline`;
- * false once the deadline passed, `work` left running.
- */
-async function settlesBy(
-  deadline: number,
-  work: Promise<unknown>,
-  onError: (error: unknown) => void,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-  });
-  const settled = work.then(
-    () => true,
-    (error: unknown) => {
-      onError(error);
-      return true;
-    },
-  );
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** An instance: its services (src/services.ts), its HTTP server and federation, its lifecycle. */
-export interface App extends Services {
-  readonly config: AppConfig;
-  readonly logger: Logger;
-  readonly database: Database;
-  readonly http: FastifyInstance;
-  readonly federation: AppFederation;
-  readonly urls: LocalUrls;
-  /** Where outgoing requests may go: every fetch and delivery passes it. */
-  readonly egress: Egress;
-  readonly remoteLookup: RemoteLookup;
-  /** Remote actors fetched more than a day ago are fetched again, in the background, when used. */
-  readonly actorRefresher: ActorRefresher;
-  readonly repositories: Repositories;
-  readonly actors: ActorsRepository;
-  readonly encounterRepository: EncountersRepository;
-  /** Started by `start()` in roles all and worker. */
-  readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
-  /** The domain events' outbox (src/outbox/): subscribe to hear them after their commit. */
-  readonly events: Pick<Outbox, "subscribe">;
-  /**
-   * Listens for HTTP (roles all, web); consumes the queue and replays the domain events
-   * whose writer died (roles all, worker).
-   */
-  start(): Promise<void>;
-  /** Stops taking work, lets running jobs finish, then closes the database. */
-  close(): Promise<void>;
-}
-
-/**
  * The composition root: the database, the federation, the services (src/services.ts), what
  * the federation serves and receives, the HTTP server and its routes, and the lifecycle.
  * Nothing is wired anywhere else, so tests build as many independent instances as they need.
  */
-export async function buildApp(
-  config: AppConfig,
-  options: {
-    logger?: Logger;
-    weeklyQuestionIntervalMs?: number;
-    /** Tests: how addresses resolve and which count as public (see src/egress/egress.ts). */
-    egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;
-    /** Tests shorten the log-in throttle's delays. */
-    loginThrottle?: LoginThrottleOptions;
-    /** Tells applicants the decisions on their applications (e-mail); none by default. */
-    tellApplicant?: TellApplicant;
-    /** Tests lower scrypt's cost for new password hashes; production keeps OWASP's. */
-    passwordCostN?: number;
-    /** Tests shorten the outbox's lease and the relay's poll interval. */
-    outbox?: Pick<OutboxOptions, "leaseMs" | "pollIntervalMs">;
-    /** Tests shorten the circuit breaker's waits (src/federation/federation.ts). */
-    circuitBreaker?: FederationDeps["circuitBreaker"];
-    /** Tests shorten the queue's waits between retries, and its lease. */
-    queue?: Pick<
-      MessageQueueOptions,
-      | "retryBaseDelayMs"
-      | "retryMaxDelayMs"
-      | "maxAttempts"
-      | "maxRescheduleDelayMs"
-      | "pollIntervalMs"
-      | "leaseMs"
-    >;
-  } = {},
-): Promise<App> {
+export async function buildApp(config: AppConfig, options: BuildAppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // Fedify's records go to this app's logger, filtered (src/shared/fedify-logging.ts): they
   // are made in the scope `fedifyLogs.run` opens around requests, queue jobs and loops.
