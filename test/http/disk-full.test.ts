@@ -36,8 +36,9 @@ function mountSmallDisk(megabytes: number): string | undefined {
 const disk = mountSmallDisk(64);
 
 describe.skipIf(!disk)("PGlite on a full disk refuses writes with 507, and recovers", () => {
-  const dir = disk as string;
-  const filler = join(dir, "filler");
+  // Read in the hooks and the test only: a skipped describe still runs its body.
+  const dir = () => disk as string;
+  const filler = () => join(dir(), "filler");
   let t: TestApp;
   let bea: ReturnType<typeof client>;
 
@@ -45,8 +46,8 @@ describe.skipIf(!disk)("PGlite on a full disk refuses writes with 507, and recov
     const fresh = await freshDatabaseConfig();
     if (fresh.config.kind !== "pglite") throw new Error("a PGlite run only");
     t = await buildTestApp({
-      dataDir: dir,
-      database: { ...fresh.config, dataDir: join(dir, "db") },
+      dataDir: dir(),
+      database: { ...fresh.config, dataDir: join(dir(), "db") },
       // An event whose dispatch met the full disk is replayed within a second once it is freed.
       outbox: { leaseMs: 1_000 },
     });
@@ -55,8 +56,8 @@ describe.skipIf(!disk)("PGlite on a full disk refuses writes with 507, and recov
   });
   afterAll(async () => {
     await t?.close();
-    execFileSync("umount", [dir]);
-    rmSync(dir, { recursive: true, force: true });
+    execFileSync("umount", [dir()]);
+    rmSync(dir(), { recursive: true, force: true });
   });
 
   const post = (i: number) =>
@@ -72,8 +73,8 @@ describe.skipIf(!disk)("PGlite on a full disk refuses writes with 507, and recov
 
   it("answers 507 once the disk is full, keeps what it stored, and writes again once space is freed", async () => {
     // Leave the database a few pages of room.
-    const { bavail, bsize } = statfsSync(dir);
-    writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - 256 * 1024)));
+    const { bavail, bsize } = statfsSync(dir());
+    writeFileSync(filler(), Buffer.alloc(Math.max(0, bavail * bsize - 256 * 1024)));
 
     const stored: string[] = [];
     let refused: Awaited<ReturnType<typeof post>> | undefined;
@@ -100,7 +101,7 @@ describe.skipIf(!disk)("PGlite on a full disk refuses writes with 507, and recov
 
     // Space freed: writes succeed again without a restart, and every stored encounter's
     // event (some met the full disk when handed to the queue) is dispatched.
-    rmSync(filler);
+    rmSync(filler());
     const again = await post(-1);
     expect(again.statusCode, again.body).toBe(201);
     await eventually(async () => (await count("outbox_events")) === 0, {
