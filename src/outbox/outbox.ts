@@ -1,4 +1,5 @@
 import type { Database } from "../db/database.ts";
+import { isDatabaseUnavailable, isDiskFull } from "../db/database-errors.ts";
 import { createEventBus, type DomainEvent, type EventBus } from "../shared/events.ts";
 import { relayExpiredEvents } from "./relay.ts";
 import { createOutboxStore, type EventWriter, type HeldEvent } from "./store.ts";
@@ -67,11 +68,17 @@ export function createOutbox(database: Database, options: OutboxOptions = {}): O
           logger.warn({ err: error, eventId: held.id }, "could not renew a domain event's lease"),
         );
     }, leaseMs / 3);
+    let errors: unknown[];
     try {
-      await bus.emit(held.event);
+      errors = await bus.emit(held.event);
     } finally {
       clearInterval(heartbeat);
     }
+    // A handler that met the database's trouble (a job it could not queue on a full disk, an
+    // outage) did not do its part: the event stays for the relay, which replays it whole (the
+    // activities it sends carry the ids the event holds, so a peer takes a repeat as one).
+    const trouble = errors.find((error) => isDatabaseUnavailable(error) || isDiskFull(error));
+    if (trouble) throw trouble;
     await store.remove(held);
   }
 

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable, isDiskFull } from "../db/database-errors.ts";
 import type { HeldEvent, OutboxStore } from "./store.ts";
 
 interface RelayLogger {
@@ -56,6 +57,11 @@ export async function relayExpiredEvents(deps: {
       await deps.handOver(held);
     } catch (error) {
       logger.error({ err: error, ...about }, "could not replay a domain event");
+      // The database's trouble is not the event's: it is not dropped for it (a full disk, an
+      // outage longer than a few leases would otherwise lose activities already promised).
+      if (isDatabaseUnavailable(error) || isDiskFull(error)) {
+        await store.giveBackAttempt(held).catch(() => {});
+      }
     }
   }
 }

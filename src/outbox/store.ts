@@ -69,6 +69,17 @@ export function createOutboxStore(database: Database, leaseMs: number) {
       return { id: Number(row.id), attempts: row.attempts, event };
     },
 
+    /**
+     * The replay failed for the database's sake (unreachable, disk full), not the event's: the
+     * claim does not count towards dropping it. It waits for its lease to run out again.
+     */
+    async giveBackAttempt(held: HeldEvent): Promise<void> {
+      await database.rows(
+        sql`update outbox_events set attempts = attempts - 1
+            where id = ${held.id} and attempts = ${held.attempts}`,
+      );
+    },
+
     /** Done: gone, unless another holder took it over meanwhile (it dispatches it again). */
     async remove(held: HeldEvent): Promise<void> {
       await database.rows(

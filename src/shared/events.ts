@@ -106,8 +106,11 @@ export interface EventBus {
    * those already there (e.g. one that must see an event before anything acts on it).
    */
   subscribe(handler: DomainEventHandler, options?: { first?: boolean }): () => void;
-  /** Resolves when every handler has run; a failing handler does not stop the others. */
-  emit(event: DomainEvent): Promise<void>;
+  /**
+   * Resolves when every handler has run, with the errors of those that failed (each also
+   * given to `onHandlerError`); a failing handler does not stop the others.
+   */
+  emit(event: DomainEvent): Promise<unknown[]>;
 }
 
 export function createEventBus(
@@ -123,13 +126,16 @@ export function createEventBus(
       };
     },
     async emit(event) {
+      const errors: unknown[] = [];
       for (const handler of handlers) {
         try {
           await handler(event);
         } catch (error) {
           onHandlerError(error, event);
+          errors.push(error);
         }
       }
+      return errors;
     },
   };
 }

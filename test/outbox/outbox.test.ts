@@ -197,6 +197,33 @@ describe(`the outbox of domain events (${databaseLabel})`, () => {
     expect(relay.seen).toEqual([]);
   });
 
+  it("never drops an event for the database's trouble: a replay that met it does not count", async () => {
+    await first.rows(sql`
+      insert into outbox_events (type, payload, locked_until, attempts)
+      values ('encounter.created', '{"encounterId":"e7"}'::jsonb, now() - interval '1 second', 0)`);
+    const outbox = createOutbox(first, { pollIntervalMs: 20, leaseMs: 60, maxAttempts: 2 });
+    // Five replays meet a full disk (SQLSTATE 53100, as drizzle wraps it), the sixth succeeds.
+    let failures = 0;
+    const seen: DomainEvent[] = [];
+    outbox.subscribe((event) => {
+      if (failures < 5) {
+        failures++;
+        throw new Error("Failed query: insert into …", {
+          cause: Object.assign(new Error("could not extend file: No space left on device"), {
+            code: "53100",
+            severity: "ERROR",
+          }),
+        });
+      }
+      seen.push(event);
+    });
+    startRelay(outbox);
+    await eventually(() => seen.length === 1, { what: "the event dispatched after the trouble" });
+    expect(failures).toBe(5);
+    expect(seen).toEqual([created(7)]);
+    await eventually(async () => (await rowCount()) === 0, { what: "the event removed" });
+  });
+
   it("stops relaying when its signal aborts", async () => {
     const relay = outboxOn(first);
     const stop = new AbortController();
