@@ -9,7 +9,7 @@ import { escapeHtml } from "../shared/html.ts";
 import { formMessage, inputField } from "./form-fields.ts";
 import { fieldError, invalidAttrs } from "./form-kit.ts";
 import { passwordBusyText } from "./password-pages.ts";
-import { checkCurrentPassword } from "./password-settings-page.ts";
+import { checkCurrentPassword, refusedPasswordState } from "./password-settings-page.ts";
 import { clearedSessionCookie, noStore } from "./session.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
 
@@ -126,16 +126,7 @@ ${fieldError(errors, "confirm")}<p><button type="submit">${escapeHtml(w.submit)}
         member,
         fields.current ?? "",
       );
-      if (check.kind === "refused") {
-        if (check.retryAfter) reply.header("retry-after", String(check.retryAfter));
-        return form(
-          reply,
-          context,
-          check.field
-            ? { status: check.status, errors: { current: check.error } }
-            : { status: check.status, error: check.error },
-        );
-      }
+      if (check.kind === "refused") return form(reply, context, refusedPasswordState(reply, check));
     } catch (error) {
       if (!(error instanceof PasswordHashingBusyError)) throw error;
       reply.header("retry-after", String(error.retryAfterSeconds));

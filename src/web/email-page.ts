@@ -7,7 +7,7 @@ import type { Mailer } from "../mail/mailer.ts";
 import { isDomainError } from "../shared/errors.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { formMessage, inputField } from "./form-fields.ts";
-import { checkCurrentPassword } from "./password-settings-page.ts";
+import { checkCurrentPassword, refusedPasswordState } from "./password-settings-page.ts";
 import { formatInstant } from "./render-encounter.ts";
 import { secretLinkPage } from "./session.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
@@ -173,15 +173,7 @@ ${inputField({ id: "remove-current", name: "current", type: "password", label: w
     // A busy server is a refusal too (503), said above the form.
     const check = await checkCurrentPassword(deps, request, context.lang, member, current);
     if (check.kind === "ok") return false;
-    if (check.retryAfter) reply.header("retry-after", String(check.retryAfter));
-    page(
-      reply,
-      context,
-      member,
-      check.field
-        ? { ...state, status: check.status, errors: { current: check.error } }
-        : { ...state, status: check.status, error: check.error },
-    );
+    page(reply, context, member, { ...state, ...refusedPasswordState(reply, check) });
     return true;
   }
 

@@ -86,6 +86,20 @@ export async function checkCurrentPassword(
   return { kind: "refused", status: 422, error: W[lang].wrongCurrent, field: true };
 }
 
+/**
+ * How a refused check shows on a form: the error next to the current-password field (a wrong
+ * one), or above the form (busy, throttled), with `Retry-After` set when there is a wait.
+ */
+export function refusedPasswordState(
+  reply: FastifyReply,
+  check: Extract<CurrentPasswordCheck, { kind: "refused" }>,
+): { status: number; errors?: { current: string }; error?: string } {
+  if (check.retryAfter) reply.header("retry-after", String(check.retryAfter));
+  return check.field
+    ? { status: check.status, errors: { current: check.error } }
+    : { status: check.status, error: check.error };
+}
+
 /** The id of the request's own web session (the one to keep). */
 export async function currentSessionId(
   sessions: Pick<WebSessions, "current">,
@@ -151,16 +165,7 @@ ${inputField({ id: "current-password", name: "current", type: "password", label:
         member,
         fields.current ?? "",
       );
-      if (check.kind === "refused") {
-        if (check.retryAfter) reply.header("retry-after", String(check.retryAfter));
-        return form(
-          reply,
-          context,
-          check.field
-            ? { status: check.status, errors: { current: check.error } }
-            : { status: check.status, error: check.error },
-        );
-      }
+      if (check.kind === "refused") return form(reply, context, refusedPasswordState(reply, check));
       const hash = await deps.memberPasswords.prepare(password);
       const keep = await currentSessionId(deps.sessions, request);
       await deps.memberPasswords.store(member.id, hash, keep);
