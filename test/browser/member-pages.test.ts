@@ -8,11 +8,13 @@ import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { checkPage } from "./gates.ts";
 import {
+  beaEncounterWithPhoto,
   describeInBrowser,
   launchBrowser,
   logInThroughForm,
   NARROW,
   newVisitor,
+  testPhoto,
   type WatchedPage,
   watch,
 } from "./support.ts";
@@ -85,23 +87,10 @@ describeInBrowser(`Member, admin and error pages in a real browser (${databaseLa
       username: "bea",
       activityIri: "https://remote.example/follows/1",
     });
-    const photo = await sharp({
-      create: { width: 800, height: 600, channels: 3, background: "#4a7" },
-    })
-      .jpeg()
-      .toBuffer();
+    const photo = await testPhoto();
     await sharp(photo).toFile(photoPath);
-    const own = await app.encounters.create(
-      "bea",
-      {
-        text: "Un café avec @antoine au marché, on a parlé du potager #Socialdapres",
-        participants: ["@antoine"],
-        keywords: ["café", "potager"],
-        photoAlt: "Deux tasses sur une table du marché",
-      },
-      photo,
-    );
-    ownPath = `/@bea/${own.id}`;
+    const own = await beaEncounterWithPhoto(app, photo);
+    ownPath = own.path;
     // Pictures in lists: antoine (with an avatar) follows bea and answers her encounter.
     await app.profiles.update("bea", {}, { avatar: photo, header: photo });
     await app.profiles.update("antoine", {}, { avatar: photo });

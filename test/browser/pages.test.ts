@@ -1,7 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { eq, sql } from "drizzle-orm";
 import type { Browser, BrowserContext } from "playwright-core";
-import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RegistrationMode } from "../../src/accounts/instance-profile-service.ts";
 import { members } from "../../src/db/schema.ts";
@@ -11,10 +10,12 @@ import { type LoopbackSmtp, linkIn, startLoopbackSmtp } from "../support/smtp.ts
 import { checkPage } from "./gates.ts";
 import type { PageElement } from "./in-page.ts";
 import {
+  beaEncounterWithPhoto,
   describeInBrowser,
   launchBrowser,
   logInThroughForm,
   newVisitor,
+  testPhoto,
   type WatchedPage,
   watch,
 } from "./support.ts";
@@ -66,22 +67,8 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
       .set({ email: "bea@example.org", emailVerifiedAt: new Date() })
       .where(eq(members.username, BEA.username));
     await t.app.members.create({ username: "antoine", password: "antoine-password-1" });
-    const photo = await sharp({
-      create: { width: 800, height: 600, channels: 3, background: "#4a7" },
-    })
-      .jpeg()
-      .toBuffer();
-    const encounter = await t.app.encounters.create(
-      "bea",
-      {
-        text: "Un café avec @antoine au marché, on a parlé du potager #Socialdapres",
-        participants: ["@antoine"],
-        keywords: ["café", "potager"],
-        photoAlt: "Deux tasses sur une table du marché",
-      },
-      photo,
-    );
-    encounterPath = `/@bea/${encounter.id}`;
+    const photo = await testPhoto();
+    encounterPath = (await beaEncounterWithPhoto(t.app, photo)).path;
     // An app as a Mastodon client registers it, for the consent page.
     const registered = await fetch(`${t.baseUrl}/api/v1/apps`, {
       method: "POST",

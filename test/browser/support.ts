@@ -6,7 +6,9 @@ import {
   type Page,
   type Response,
 } from "playwright-core";
+import sharp from "sharp";
 import { describe, it } from "vitest";
+import type { App } from "../../src/app.ts";
 import type { InPage } from "./in-page.ts";
 
 /**
@@ -154,4 +156,29 @@ export async function logInThroughForm(
     page.waitForURL((url) => url.pathname === next.split("?")[0]),
     form.locator('button[type="submit"]').click(),
   ]);
+}
+
+/** A photo for the pages to show: a plain 800×600 JPEG. */
+export function testPhoto(): Promise<Buffer> {
+  return sharp({ create: { width: 800, height: 600, channels: 3, background: "#4a7" } })
+    .jpeg()
+    .toBuffer();
+}
+
+/** bea's encounter with a photo, naming antoine: the page most tests look at. */
+export async function beaEncounterWithPhoto(
+  app: App,
+  photo: Buffer,
+): Promise<{ id: string; path: string }> {
+  const view = await app.encounters.create(
+    "bea",
+    {
+      text: "Un café avec @antoine au marché, on a parlé du potager #Socialdapres",
+      participants: ["@antoine"],
+      keywords: ["café", "potager"],
+      photoAlt: "Deux tasses sur une table du marché",
+    },
+    photo,
+  );
+  return { id: view.id, path: `/@bea/${view.id}` };
 }
