@@ -6,6 +6,7 @@ import { solid } from "../media/images.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { eventually } from "../support/eventually.ts";
 import { freePort } from "../support/free-port.ts";
+import { consentInBrowser, pkcePair } from "../support/oauth.ts";
 import { WebClient } from "../support/web.ts";
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -147,6 +148,51 @@ describe.skipIf(!onPostgres)("two web processes on one PostgreSQL database", () 
       });
       expect(photo.statusCode).toBe(200);
     }
+  });
+
+  it("exchanges on one process the OAuth code a member granted on the other", async () => {
+    const twoBase = `http://localhost:${two.app.config.port}`;
+    const redirect = "https://app.example/callback";
+    const registered = await fetch(`${twoBase}/api/v1/apps`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_name: "App", redirect_uris: redirect, scopes: "read write" }),
+    });
+    const app = (await registered.json()) as { client_id: string; client_secret: string };
+    const { verifier, challenge } = pkcePair();
+    const authorize = new URL("/oauth/authorize", one.baseUrl);
+    authorize.search = new URLSearchParams({
+      response_type: "code",
+      client_id: app.client_id,
+      redirect_uri: redirect,
+      scope: "read write",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    }).toString();
+    const { response } = await consentInBrowser(one.baseUrl, authorize.href, {
+      username: "bea",
+      password: "bea-password-123",
+    });
+    const code = new URL(response.headers.get("location") as string).searchParams.get("code");
+    expect(code).toBeTruthy();
+    const exchanged = await fetch(`${twoBase}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: redirect,
+        client_id: app.client_id,
+        client_secret: app.client_secret,
+        code_verifier: verifier,
+      }),
+    });
+    expect(exchanged.status).toBe(200);
+    const { access_token } = (await exchanged.json()) as { access_token: string };
+    const me = await fetch(`${one.baseUrl}/api/v1/accounts/verify_credentials`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(((await me.json()) as { username: string }).username).toBe("bea");
   });
 
   it("streams to a client of one process what was posted through the other", async () => {
