@@ -184,7 +184,25 @@ async function main() {
     ),
   );
   process.stderr.write("[bench] wrote docs/BENCHMARKS.md\n");
+  if (databases.includes("postgres") && url && !(await runScaling(url))) process.exitCode = 1;
   if (outcomes.some((o) => o.failure && !o.failure.startsWith("skipped"))) process.exitCode = 1;
+}
+
+/**
+ * The scaling scenario (bench/scaling.ts): 1 vs 2 web and worker processes, PostgreSQL only.
+ * It runs `node src/main.ts` children and writes its own section of docs/BENCHMARKS.md, which
+ * the report written above keeps; here it only runs after the others, when PostgreSQL is in.
+ */
+async function runScaling(url: string): Promise<boolean> {
+  process.stderr.write("[bench] postgres: scaling, 1 vs 2 processes…\n");
+  const script = fileURLToPath(new URL("scaling.ts", import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, BENCH_DATABASE_URL: url },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) process.stderr.write(`[bench]   scaling failed: exit ${code}\n`);
+  return code === 0;
 }
 
 async function pgliteVersion(): Promise<string> {

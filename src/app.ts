@@ -18,6 +18,7 @@ import { createRemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
 import { createMetrics, registerMetricsRoute } from "./http/metrics.ts";
+import { createProbeServer } from "./http/probe-server.ts";
 import { registerRoutes } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
 import { mailerFor } from "./mail/mailer.ts";
@@ -208,11 +209,13 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     inScope: fedifyLogs.run,
     metrics,
   });
-  registerHealthRoutes(http, {
-    database,
-    migrations: await migrationCount(),
-    isDraining: () => draining,
-  });
+  const health = { database, migrations: await migrationCount(), isDraining: () => draining };
+  registerHealthRoutes(http, health);
+  // A worker serves no pages: with metrics, its own small server answers the probes.
+  const probe =
+    config.role === "worker" && metrics && config.metricsToken
+      ? createProbeServer({ ...health, logger, metrics, metricsToken: config.metricsToken })
+      : undefined;
   if (metrics && config.metricsToken) {
     registerMetricsRoute(http, { metrics, token: config.metricsToken });
   }
@@ -263,6 +266,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
         await fedifyLogs.run(() => http.listen({ host: config.host, port: config.port }));
       } else {
         await http.ready();
+        await probe?.listen({ host: config.host, port: config.port });
       }
     },
     async close() {
@@ -281,6 +285,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
         deadline,
         Promise.all([
           http.close(),
+          probe?.close(),
           weeklyQuestionScheduler.stop(),
           queueRunning,
           relayRunning,

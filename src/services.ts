@@ -11,7 +11,9 @@ import { createPasswordHashing, type PasswordHashing } from "./accounts/password
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import type { TellApplicant } from "./accounts/registrations-service.ts";
 import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
+import { createStoredAttemptCounters } from "./db/attempt-counters.ts";
 import type { Db } from "./db/database.ts";
+import { createIdempotencyKeys, type IdempotencyKeys } from "./db/idempotency-keys.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
 import {
@@ -83,6 +85,7 @@ import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
 import type { Outbox } from "./outbox/outbox.ts";
+import type { AttemptCounters } from "./shared/failed-attempt-limiter.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
 import { createWebSessions, type WebSessions } from "./web/session.ts";
@@ -128,6 +131,10 @@ export interface Services extends AccountRecovery, CommunityServices, AccountDel
   oauth: OAuthService;
   follows: FollowsService;
   mediaStorage: MediaStorage;
+  /** The counts of every rate limit, in the database: shared by the instance's processes. */
+  attemptCounters: AttemptCounters;
+  /** The first answers of members' posts by `Idempotency-Key` (src/db/idempotency-keys.ts). */
+  idempotencyKeys: IdempotencyKeys;
   media: MediaService;
   /** Photos uploaded ahead of their post (the Mastodon API's media endpoints). */
   mediaUploads: MediaUploadsService;
@@ -325,7 +332,10 @@ export function buildServices(deps: ServicesDeps): Services {
   });
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
+  const attemptCounters = createStoredAttemptCounters(db);
   return {
+    attemptCounters,
+    idempotencyKeys: createIdempotencyKeys(db),
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
       ...{ trackerData, media },
@@ -338,6 +348,7 @@ export function buildServices(deps: ServicesDeps): Services {
       passwords,
       members,
       mailer: deps.mailer,
+      attemptCounters,
       endSessions: (memberId, exceptId) => repositories.webSessions.revokeAllOf(memberId, exceptId),
     }),
     oauth: createOAuthService({ db }),

@@ -57,6 +57,7 @@ describe("loadConfig", () => {
       SHUTDOWN_GRACE_SECONDS: "25",
       DATABASE_CONNECT_TIMEOUT_SECONDS: "4",
       DATABASE_STATEMENT_TIMEOUT_SECONDS: "15",
+      DATABASE_MAX_CONNECTIONS: "25",
       METRICS_TOKEN: "0123456789abcdef0123456789abcdef",
     });
     expect(config).toEqual({
@@ -68,6 +69,7 @@ describe("loadConfig", () => {
         kind: "postgres",
         url: "postgres://user:secret@db.internal:5432/social",
         connectTimeoutSeconds: 4,
+        maxConnections: 25,
         statementTimeoutMs: 15_000,
       },
       logLevel: "debug",
@@ -116,6 +118,7 @@ describe("loadConfig", () => {
       kind: "postgres",
       url: "postgresql://localhost/x",
       connectTimeoutSeconds: 10,
+      maxConnections: 10,
       statementTimeoutMs: 30_000,
     });
   });

@@ -1,6 +1,9 @@
 import type { Db } from "../db/database.ts";
 import type { Mailer } from "../mail/mailer.ts";
-import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
+import {
+  type AttemptCounters,
+  createFailedAttemptLimiter,
+} from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { createAccountTokens } from "./account-tokens.ts";
 import { createEmailService, type EmailService } from "./email-service.ts";
@@ -26,12 +29,19 @@ export function createAccountRecovery(deps: {
   passwords: PasswordHashing;
   members: MembersService;
   mailer: Mailer;
+  /** Where the mail budget counts (shared by every process of the instance). */
+  attemptCounters: AttemptCounters;
   /** Ends the member's web sessions but one (src/web/session.ts). */
   endSessions(memberId: string, exceptId?: string): Promise<number>;
 }): AccountRecovery {
   const { db, urls, mailer } = deps;
   const tokens = createAccountTokens(db);
-  const budget = createFailedAttemptLimiter({ maxFailures: 3, windowMs: 3_600_000 });
+  const budget = createFailedAttemptLimiter({
+    counters: deps.attemptCounters,
+    scope: "mail-budget",
+    maxFailures: 3,
+    windowMs: 3_600_000,
+  });
   const memberPasswords = createPasswordService(deps);
   const emails = createEmailService({
     db,

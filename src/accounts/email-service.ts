@@ -23,8 +23,8 @@ export function normalizeEmail(input: string): string | undefined {
 
 /** At most a few mails per member and purpose per window (see src/api/auth.ts's limiter). */
 export interface MailBudget {
-  retryAfter(key: string): number;
-  recordFailure(key: string): void;
+  retryAfter(key: string): Promise<number>;
+  recordFailure(key: string): Promise<void>;
 }
 
 /**
@@ -72,8 +72,8 @@ export function createEmailService(deps: {
     const member = await byId(memberId);
     if (!mailer.enabled || !member.email || member.emailVerifiedAt) return false;
     const key = `email_verification:${memberId}`;
-    if (deps.budget.retryAfter(key) > 0) return false;
-    deps.budget.recordFailure(key);
+    if ((await deps.budget.retryAfter(key)) > 0) return false;
+    await deps.budget.recordFailure(key);
     const token = await tokens.issue(
       memberId,
       "email_verification",

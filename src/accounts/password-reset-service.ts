@@ -58,8 +58,8 @@ export function createPasswordResetService(deps: {
       const member = await memberOf(identifier);
       if (!member?.email) return;
       const key = `password_reset:${member.id}`;
-      if (deps.budget.retryAfter(key) > 0) return;
-      deps.budget.recordFailure(key);
+      if ((await deps.budget.retryAfter(key)) > 0) return;
+      await deps.budget.recordFailure(key);
       const token = await tokens.issue(member.id, "password_reset", PASSWORD_RESET_TTL_MS);
       mailer.passwordReset({
         to: member.email,

@@ -49,7 +49,7 @@ export function createBearerAuth(deps: {
         'Bearer realm="socialdapres"',
       );
     }
-    const waitSeconds = deps.limiter.retryAfter(request.ip);
+    const waitSeconds = await deps.limiter.retryAfter(request.ip);
     if (waitSeconds > 0) {
       return reply
         .status(429)
@@ -61,7 +61,7 @@ export function createBearerAuth(deps: {
     const token = BEARER.exec(header)?.[1];
     const grant = token ? await deps.members.authenticateBearer(token) : undefined;
     if (!grant) {
-      deps.limiter.recordFailure(request.ip);
+      await deps.limiter.recordFailure(request.ip);
       return unauthorized(
         reply,
         token

@@ -153,6 +153,7 @@ const environmentSchema = z.object({
   QUEUE_CONCURRENCY: wholeNumber(1, 256).default(DEFAULT_DELIVERY.concurrency),
   QUEUE_PER_HOST_CONCURRENCY: wholeNumber(1, 64).default(DEFAULT_DELIVERY.perHostConcurrency),
   DATABASE_CONNECT_TIMEOUT_SECONDS: wholeNumber(1, 600).default(10),
+  DATABASE_MAX_CONNECTIONS: wholeNumber(1, 1_000).default(10),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: wholeNumber(0, 3_600).default(30),
   SHUTDOWN_GRACE_SECONDS: wholeNumber(1, 600).default(DEFAULT_SHUTDOWN_GRACE_MS / 1000),
   SMTP_URL: z
@@ -235,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
             kind: "postgres",
             url: e.DATABASE_URL,
             connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            maxConnections: e.DATABASE_MAX_CONNECTIONS,
             // 0 turns it off.
             statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
           }

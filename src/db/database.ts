@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -34,6 +35,11 @@ const IDLE_CONNECTION_SECONDS = 60;
 export interface Database {
   readonly db: Db;
   readonly kind: DatabaseConfig["kind"];
+  /**
+   * The connection pool: its size, and (PostgreSQL) the `application_name` its connections
+   * carry, unique to this pool, so `pg_stat_activity` tells what they do (the metrics).
+   */
+  readonly pool: { max: number; applicationName?: string };
   /** Runs raw SQL and returns its rows, whichever driver is underneath. */
   rows<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
   migrate(): Promise<void>;
@@ -78,6 +84,7 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
   return {
     db: db as unknown as Db,
     kind: "pglite",
+    pool: { max: 1 },
     rows: async <T extends Record<string, unknown>>(query: SQL) =>
       (await db.execute(query)).rows as T[],
     // PGlite is one connection in one process: nothing can run a migration beside us.
@@ -94,13 +101,15 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
 async function openPostgres(
   config: Extract<DatabaseConfig, { kind: "postgres" }>,
 ): Promise<Database> {
+  const max = config.maxConnections ?? 10;
+  const applicationName = `socialdapres ${process.pid} ${randomBytes(3).toString("hex")}`;
   const client = postgres(config.url, {
-    max: config.maxConnections ?? 10,
+    max,
     onnotice: () => {},
     idle_timeout: IDLE_CONNECTION_SECONDS,
     ...(config.connectTimeoutSeconds ? { connect_timeout: config.connectTimeoutSeconds } : {}),
     connection: {
-      application_name: "socialdapres",
+      application_name: applicationName,
       ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
     },
   });
@@ -109,6 +118,7 @@ async function openPostgres(
   return {
     db: db as unknown as Db,
     kind: "postgres",
+    pool: { max, applicationName },
     rows: async <T extends Record<string, unknown>>(query: SQL) =>
       (await db.execute(query)) as unknown as T[],
     migrate: () => migratePostgresLocked(config.url),

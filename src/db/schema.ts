@@ -8,5 +8,6 @@ export * from "./schema/media-uploads.ts";
 export * from "./schema/outbox.ts";
 export * from "./schema/registrations.ts";
 export * from "./schema/sessions.ts";
+export * from "./schema/throttles.ts";
 export * from "./schema/tracker.ts";
 export * from "./schema/tracker-links.ts";

@@ -1,4 +1,7 @@
-import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
+import {
+  type AttemptCounters,
+  createFailedAttemptLimiter,
+} from "../shared/failed-attempt-limiter.ts";
 
 export interface LoginThrottleOptions {
   /** Failed log-ins one address may make (whatever the accounts) per window; then it waits. */
@@ -39,22 +42,33 @@ export interface LoginThrottle {
  *   its checks go single file, each failure holding the line for `failureDelayMs`, so
  *   guesses against it slow to about one a second while the member still gets their turn;
  * - an address that logged in to the account recently skips that line.
- * One per app instance, in memory (bounded): a restart forgets it.
+ * The counts live in `counters` (the database's: shared by every process of the instance);
+ * the lanes are per process, so with N web processes an account under attack is checked at
+ * most N times a second.
  */
-export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
+export function createLoginThrottle(
+  counters: AttemptCounters,
+  options: LoginThrottleOptions = {},
+): LoginThrottle {
   const windowMs = options.windowMs ?? 15 * 60_000;
   const failureDelayMs = options.failureDelayMs ?? 1_000;
   const maxLaneWaiting = options.maxLaneWaiting ?? 10;
   const addresses = createFailedAttemptLimiter({
+    counters,
+    scope: "login-address",
     maxFailures: options.maxFailuresPerAddress ?? 20,
     windowMs,
   });
   const accounts = createFailedAttemptLimiter({
+    counters,
+    scope: "login-account",
     maxFailures: options.accountBudget ?? 10,
     windowMs,
   });
   // One success marks an (account, address) pair as known for `knownAddressMs`.
   const known = createFailedAttemptLimiter({
+    counters,
+    scope: "login-known",
     maxFailures: 1,
     windowMs: options.knownAddressMs ?? 30 * 24 * 3_600_000,
   });
@@ -95,21 +109,21 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
 
   return {
     async attempt(account, address, check) {
-      const wait = addresses.retryAfter(address);
+      const wait = await addresses.retryAfter(address);
       if (wait > 0) return { kind: "wait", scope: "address", retryAfter: wait };
       const pair = `${account}\n${address}`;
-      const underAttack = accounts.retryAfter(account) > 0 && known.retryAfter(pair) === 0;
+      const underAttack =
+        (await accounts.retryAfter(account)) > 0 && (await known.retryAfter(pair)) === 0;
       const result = underAttack ? await inLane(account, check) : { value: await check() };
       if (!result) {
         const retryAfter = Math.max(1, Math.ceil((maxLaneWaiting * failureDelayMs) / 1000));
         return { kind: "wait", scope: "account", retryAfter };
       }
       if (result.value === undefined) {
-        addresses.recordFailure(address);
-        accounts.recordFailure(account);
+        await Promise.all([addresses.recordFailure(address), accounts.recordFailure(account)]);
         return { kind: "wrong" };
       }
-      known.recordFailure(pair);
+      await known.recordFailure(pair);
       return { kind: "ok", value: result.value };
     },
   };

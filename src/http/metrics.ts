@@ -67,7 +67,7 @@ interface QueueRow extends Record<string, unknown> {
  * from the database on each scrape), deliveries and received activities (counted as they
  * happen), the outbox relay's lag, and the process (Node's own metrics).
  */
-export function createMetrics(deps: { database: Pick<Database, "rows"> }): Metrics {
+export function createMetrics(deps: { database: Pick<Database, "rows" | "pool"> }): Metrics {
   const registry = new Registry();
   const { database } = deps;
   collectDefaultMetrics({ register: registry, prefix: "socialdapres_" });
@@ -156,6 +156,8 @@ export function createMetrics(deps: { database: Pick<Database, "rows"> }): Metri
     },
   });
 
+  registerPoolMetrics(registry, database);
+
   const deliveries = new Counter({
     name: "socialdapres_deliveries_total",
     help: "Attempts to deliver an activity to another server, by its host and outcome (delivered, failed, held).",
@@ -187,6 +189,44 @@ export function createMetrics(deps: { database: Pick<Database, "rows"> }): Metri
       });
     },
   };
+}
+
+/** PostgreSQL's names of what a connection does (`pg_stat_activity.state`), as labels. */
+const CONNECTION_STATES = ["active", "idle", "idle_in_transaction"] as const;
+
+/**
+ * The database pool of this process: its size, and (PostgreSQL) its open connections by
+ * what they do, read from `pg_stat_activity` by the pool's own `application_name` — the
+ * scrape's own query left out. postgres.js shows no count of the queries waiting for a
+ * connection: `active` at the pool's size is the sign that they wait.
+ */
+function registerPoolMetrics(registry: Registry, database: Pick<Database, "rows" | "pool">) {
+  const { max, applicationName } = database.pool;
+  new Gauge({
+    name: "socialdapres_db_pool_max_connections",
+    help: "Connections this process may open to the database (DATABASE_MAX_CONNECTIONS; 1 for the embedded database).",
+    registers: [registry],
+  }).set(max);
+  if (!applicationName) return;
+  new Gauge({
+    name: "socialdapres_db_pool_connections",
+    help: "Open database connections of this process, by state (active: running a query; idle; idle_in_transaction).",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await database.rows<{ state: string | null; connections: number }>(sql`
+        select state, count(*)::int as connections from pg_stat_activity
+        where application_name = ${applicationName} and pid <> pg_backend_pid()
+        group by state`);
+      this.reset();
+      for (const state of CONNECTION_STATES) this.set({ state }, 0);
+      for (const row of rows) {
+        const state = (row.state ?? "").replaceAll(" ", "_");
+        if ((CONNECTION_STATES as readonly string[]).includes(state))
+          this.inc({ state }, row.connections);
+      }
+    },
+  });
 }
 
 /** Methods counted by name; others (rare, or invented by a client) as "other". */

@@ -81,8 +81,12 @@ export function registerRoutes(
     replies: repositories.replies,
   });
   // One bearer auth (and one failed-token limit) for the own API, OAuth and the Mastodon API.
-  const auth = createBearerAuth({ members, limiter: createFailedAttemptLimiter() });
-  const loginThrottle = createLoginThrottle(deps.loginThrottle);
+  const counters = services.attemptCounters;
+  const auth = createBearerAuth({
+    members,
+    limiter: createFailedAttemptLimiter({ counters, scope: "bearer" }),
+  });
+  const loginThrottle = createLoginThrottle(counters, deps.loginThrottle);
   // OAuth 2.0 for Mastodon apps and C2S clients (src/api/oauth/, src/web/oauth-authorize-page.ts).
   const oauthServer = createOAuthServer({ oauth: services.oauth });
   http.register(registerOAuthRoutes, { oauth: services.oauth, server: oauthServer, auth, urls });
@@ -145,7 +149,7 @@ export function registerRoutes(
         invitations: services.invitations,
         profile: services.instanceProfile,
         sessions,
-        throttle: createSignUpThrottle(),
+        throttle: createSignUpThrottle(counters),
       });
       // The admin pages (src/web/admin-*.ts): admins, and moderators for applications.
       registerAdminPages(scope, { web, profile: services.instanceProfile });
@@ -162,6 +166,7 @@ export function registerRoutes(
         mailer,
         sessions,
         web,
+        attemptCounters: counters,
       });
       const passwordCheck = { members, throttle: loginThrottle, web };
       registerPasswordSettingsPage(scope, {

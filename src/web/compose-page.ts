@@ -12,7 +12,10 @@ import type { TrackerSettingsService } from "../exposure/tracker-settings-servic
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import type { MediaUpload, MediaUploadsService } from "../media/uploads-service.ts";
 import { isDomainError } from "../shared/errors.ts";
-import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
+import {
+  type AttemptCounters,
+  createFailedAttemptLimiter,
+} from "../shared/failed-attempt-limiter.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { isUuid, uuidSchema } from "../shared/input.ts";
 import { composeFormHtml, deleteConfirmHtml, encounterPath } from "./compose-form.ts";
@@ -44,6 +47,7 @@ export interface ComposePageDeps {
   /** The same resolver the encounters service names participants with. */
   participants: ParticipantResolver;
   trackerSettings: Pick<TrackerSettingsService, "read">;
+  attemptCounters: AttemptCounters;
 }
 
 const ownParams = z.object({ username: z.string().min(1).max(64), id: uuidSchema });
@@ -64,7 +68,12 @@ const LOOKUPS_PER_MINUTE = 30;
 export function registerComposePages(scope: FastifyInstance, deps: ComposePageDeps): void {
   const { web, encounters, privateFields, mediaUploads } = deps;
   // Counts every look-up of a member, not only failures: the limiter's window is what we need.
-  const lookups = createFailedAttemptLimiter({ maxFailures: LOOKUPS_PER_MINUTE, windowMs: 60_000 });
+  const lookups = createFailedAttemptLimiter({
+    counters: deps.attemptCounters,
+    scope: "compose-lookups",
+    maxFailures: LOOKUPS_PER_MINUTE,
+    windowMs: 60_000,
+  });
 
   async function today(member: Member): Promise<string> {
     const { timeZone } = await deps.trackerSettings.read(member.id);
@@ -205,14 +214,14 @@ ${composeFormHtml(context, {
         error: "handle must be @name, @name@server or the address of an account (https://…).",
       });
     }
-    const wait = lookups.retryAfter(member.id);
+    const wait = await lookups.retryAfter(member.id);
     if (wait > 0) {
       return reply
         .status(429)
         .header("retry-after", String(wait))
         .send({ error: `Too many look-ups: wait ${wait} seconds.` });
     }
-    lookups.recordFailure(member.id);
+    await lookups.recordFailure(member.id);
     try {
       const actor = await deps.participants.resolve(parsed.data.handle);
       const local = actor.memberId !== null;

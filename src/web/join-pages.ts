@@ -207,13 +207,13 @@ ${joinFormHtml(context, {
     // What is shown again: never the passwords.
     const values = { ...form, password: undefined, passwordConfirm: undefined };
     const address = request.ip;
-    const wait = deps.throttle.retryAfter(address);
+    const wait = await deps.throttle.retryAfter(address);
     if (wait > 0) {
       reply.header("retry-after", String(wait));
       const alert = w.tooMany.replace("{m}", String(Math.ceil(wait / 60)));
       return formPage(reply, context, profile, { invite, values, alert, status: 429 });
     }
-    deps.throttle.attempted(address);
+    await deps.throttle.attempted(address);
     if (!parsed.success) {
       return formPage(reply, context, profile, { invite, values, alert: w.formError, status: 400 });
     }
@@ -222,7 +222,7 @@ ${joinFormHtml(context, {
         invitationCode: invite,
         language: context.lang,
       });
-      deps.throttle.created(address);
+      await deps.throttle.created(address);
       if (outcome.kind === "member") {
         const token = await deps.sessions.create(outcome.member.id);
         return noStore(reply)

@@ -8,7 +8,10 @@ import {
   PasswordHashingBusyError,
 } from "../accounts/passwords.ts";
 import type { Mailer } from "../mail/mailer.ts";
-import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
+import {
+  type AttemptCounters,
+  createFailedAttemptLimiter,
+} from "../shared/failed-attempt-limiter.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { formMessage, inputField } from "./form-fields.ts";
 import { noStore, secretLinkPage, sessionCookie, type WebSessions } from "./session.ts";
@@ -26,6 +29,7 @@ export interface PasswordPagesDeps {
   mailer: Pick<Mailer, "enabled">;
   sessions: Pick<WebSessions, "create">;
   web: WebKit;
+  attemptCounters: AttemptCounters;
   /** Requests for reset links one client address may make per window (10 per 15 minutes). */
   maxRequestsPerAddress?: number;
 }
@@ -155,6 +159,8 @@ export function newPasswordErrors(
 export function registerPasswordPages(scope: FastifyInstance, deps: PasswordPagesDeps): void {
   const { web } = deps;
   const perAddress = createFailedAttemptLimiter({
+    counters: deps.attemptCounters,
+    scope: "password-forgot",
     maxFailures: deps.maxRequestsPerAddress ?? 10,
     windowMs: 15 * 60_000,
   });
@@ -221,7 +227,7 @@ ${newPasswordFields(context.lang, opts.errors ?? {})}<p><button type="submit">${
     const parsed = forgotBody.safeParse(request.body ?? {});
     const identifier = parsed.success ? (parsed.data.identifier ?? "") : "";
     if (!identifier) return forgotForm(reply, context, { status: 400, fieldError: w.missing });
-    const wait = perAddress.retryAfter(request.ip);
+    const wait = await perAddress.retryAfter(request.ip);
     if (wait > 0) {
       reply.header("retry-after", String(wait));
       return forgotForm(reply, context, {
@@ -230,7 +236,7 @@ ${newPasswordFields(context.lang, opts.errors ?? {})}<p><button type="submit">${
         identifier,
       });
     }
-    perAddress.recordFailure(request.ip);
+    await perAddress.recordFailure(request.ip);
     await deps.passwordResets.request(identifier, context.lang);
     // The same page whether an account matched or not, a mail left or not.
     const body = `<h1>${escapeHtml(w.sentTitle)}</h1>

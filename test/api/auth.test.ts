@@ -1,45 +1,58 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFailedAttemptLimiter } from "../../src/shared/failed-attempt-limiter.ts";
+import {
+  createFailedAttemptLimiter,
+  createMemoryAttemptCounters,
+} from "../../src/shared/failed-attempt-limiter.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { API, membersWithTokens } from "./helpers.ts";
 
 describe("failed-attempt limiter", () => {
-  it("blocks an address after too many failures, until its window ends", () => {
+  it("blocks an address after too many failures, until its window ends", async () => {
     let now = 1_000_000;
     const limiter = createFailedAttemptLimiter({
+      counters: createMemoryAttemptCounters(),
+      scope: "test",
       maxFailures: 3,
       windowMs: 60_000,
       now: () => now,
     });
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter("10.0.0.1")).toBe(0);
-      limiter.recordFailure("10.0.0.1");
+      expect(await limiter.retryAfter("10.0.0.1")).toBe(0);
+      await limiter.recordFailure("10.0.0.1");
     }
-    expect(limiter.retryAfter("10.0.0.1")).toBe(60);
-    expect(limiter.retryAfter("10.0.0.2")).toBe(0);
+    expect(await limiter.retryAfter("10.0.0.1")).toBe(60);
+    expect(await limiter.retryAfter("10.0.0.2")).toBe(0);
     now += 59_500;
-    expect(limiter.retryAfter("10.0.0.1")).toBe(1);
+    expect(await limiter.retryAfter("10.0.0.1")).toBe(1);
     now += 500;
-    expect(limiter.retryAfter("10.0.0.1")).toBe(0);
+    expect(await limiter.retryAfter("10.0.0.1")).toBe(0);
   });
 
-  it("keeps a bounded number of addresses", () => {
-    const limiter = createFailedAttemptLimiter({ maxFailures: 1, maxTracked: 2 });
-    limiter.recordFailure("a");
-    limiter.recordFailure("b");
-    limiter.recordFailure("c"); // evicts the oldest, "a"
-    expect(limiter.retryAfter("a")).toBe(0);
-    expect(limiter.retryAfter("b")).toBeGreaterThan(0);
-    expect(limiter.retryAfter("c")).toBeGreaterThan(0);
+  it("keeps a bounded number of addresses in memory", async () => {
+    const counters = createMemoryAttemptCounters({ maxTracked: 2 });
+    const limiter = createFailedAttemptLimiter({ counters, scope: "test", maxFailures: 1 });
+    await limiter.recordFailure("a");
+    await limiter.recordFailure("b");
+    await limiter.recordFailure("c"); // evicts the oldest, "a"
+    expect(await limiter.retryAfter("a")).toBe(0);
+    expect(await limiter.retryAfter("b")).toBeGreaterThan(0);
+    expect(await limiter.retryAfter("c")).toBeGreaterThan(0);
   });
 
-  it("two limiters share nothing (one per app instance)", () => {
-    const one = createFailedAttemptLimiter({ maxFailures: 1 });
-    const two = createFailedAttemptLimiter({ maxFailures: 1 });
-    one.recordFailure("x");
-    expect(one.retryAfter("x")).toBeGreaterThan(0);
-    expect(two.retryAfter("x")).toBe(0);
+  it("two scopes on one store, or two stores, share nothing", async () => {
+    const counters = createMemoryAttemptCounters();
+    const one = createFailedAttemptLimiter({ counters, scope: "one", maxFailures: 1 });
+    const two = createFailedAttemptLimiter({ counters, scope: "two", maxFailures: 1 });
+    const elsewhere = createFailedAttemptLimiter({
+      counters: createMemoryAttemptCounters(),
+      scope: "one",
+      maxFailures: 1,
+    });
+    await one.recordFailure("x");
+    expect(await one.retryAfter("x")).toBeGreaterThan(0);
+    expect(await two.retryAfter("x")).toBe(0);
+    expect(await elsewhere.retryAfter("x")).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLoginThrottle, type LoginOutcome } from "../../src/http/login-throttle.ts";
+import { createMemoryAttemptCounters } from "../../src/shared/failed-attempt-limiter.ts";
 import { eventually } from "../support/eventually.ts";
 
 /** A password check the test finishes by hand, counting how many run at once. */
@@ -55,7 +56,9 @@ async function failMany(
 
 describe("log-in throttle", () => {
   it("makes an address that keeps failing wait, whatever the accounts; other addresses go on", async () => {
-    const throttle = createLoginThrottle({ maxFailuresPerAddress: 3 });
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
+      maxFailuresPerAddress: 3,
+    });
     for (const account of ["a", "b", "c"]) {
       expect(await throttle.attempt(account, "192.0.2.1", wrong)).toEqual({ kind: "wrong" });
     }
@@ -69,7 +72,10 @@ describe("log-in throttle", () => {
   });
 
   it("never refuses an account's own password because strangers failed against it from many addresses", async () => {
-    const throttle = createLoginThrottle({ accountBudget: 5, failureDelayMs: 1 });
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
+      accountBudget: 5,
+      failureDelayMs: 1,
+    });
     const outcomes = await failMany(throttle, "bea", 30);
     expect(outcomes.every((o) => o.kind === "wrong")).toBe(true);
     expect(await throttle.attempt("bea", "198.51.100.1", right)).toEqual({
@@ -79,7 +85,10 @@ describe("log-in throttle", () => {
   });
 
   it("runs an attacked account's checks one at a time; before its budget is spent they run side by side", async () => {
-    const throttle = createLoginThrottle({ accountBudget: 3, failureDelayMs: 1 });
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
+      accountBudget: 3,
+      failureDelayMs: 1,
+    });
     const side = checks();
     const parallel = [1, 2, 3].map((i) => throttle.attempt("bea", `203.0.113.${i}`, side.check));
     await settle();
@@ -113,7 +122,7 @@ describe("log-in throttle", () => {
   });
 
   it("a full lane answers a short wait, not a lock-out, and serves again once it drains", async () => {
-    const throttle = createLoginThrottle({
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
       accountBudget: 1,
       failureDelayMs: 1,
       maxLaneWaiting: 2,
@@ -136,7 +145,10 @@ describe("log-in throttle", () => {
   });
 
   it("an address that logged in to the account skips its lane while strangers fill it", async () => {
-    const throttle = createLoginThrottle({ accountBudget: 2, failureDelayMs: 1 });
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
+      accountBudget: 2,
+      failureDelayMs: 1,
+    });
     expect(await throttle.attempt("bea", "198.51.100.1", right)).toMatchObject({ kind: "ok" });
     await failMany(throttle, "bea", 2);
     const lane = checks();
@@ -157,7 +169,10 @@ describe("log-in throttle", () => {
   });
 
   it("a check that throws releases the lane and counts no failure", async () => {
-    const throttle = createLoginThrottle({ accountBudget: 1, maxFailuresPerAddress: 1 });
+    const throttle = createLoginThrottle(createMemoryAttemptCounters(), {
+      accountBudget: 1,
+      maxFailuresPerAddress: 1,
+    });
     await failMany(throttle, "bea", 1);
     const busy = () => Promise.reject(new Error("busy"));
     await expect(throttle.attempt("bea", "198.51.100.1", busy)).rejects.toThrow("busy");

@@ -68,6 +68,16 @@ describe(`/metrics (${databaseLabel})`, () => {
       // Node's own metrics, in this app's registry with the prefix.
       expect(sumOf(samples, "socialdapres_process_resident_memory_bytes")).toBeGreaterThan(0);
       for (const sample of samples) expect(sample.name).toMatch(/^socialdapres_/);
+      // The database pool: its size, and on PostgreSQL its connections by state.
+      expect(sumOf(samples, "socialdapres_db_pool_max_connections")).toBe(t.app.database.pool.max);
+      if (t.app.database.kind === "postgres") {
+        const states = samplesOf(samples, "socialdapres_db_pool_connections").map(
+          (sample) => sample.labels.state,
+        );
+        expect(states.sort()).toEqual(["active", "idle", "idle_in_transaction"]);
+        // The scrape's own connection is left out; the pool keeps the others open, idle.
+        expect(sumOf(samples, "socialdapres_db_pool_connections")).toBeGreaterThan(0);
+      }
     });
 
     it("times requests by route pattern and status class, never by the raw URL", async () => {

@@ -146,3 +146,28 @@ export class WebClient {
     return this;
   }
 }
+
+/**
+ * A server in another process, as a `WebClient` sees one: `inject` sends the request over
+ * real HTTP to `baseUrl` (redirects not followed) and answers what `http.inject` would.
+ */
+export function remoteHttp(baseUrl: string): FastifyInstance {
+  const inject = async (options: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    payload?: string | Buffer;
+  }) => {
+    const response = await fetch(new URL(options.url, baseUrl), {
+      method: options.method,
+      headers: options.headers,
+      body:
+        options.payload === undefined ? undefined : new Uint8Array(Buffer.from(options.payload)),
+      redirect: "manual",
+    });
+    const headers: Record<string, string | string[]> = Object.fromEntries(response.headers);
+    headers["set-cookie"] = response.headers.getSetCookie();
+    return { statusCode: response.status, headers, body: await response.text() };
+  };
+  return { inject } as unknown as FastifyInstance;
+}

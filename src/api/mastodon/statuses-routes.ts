@@ -16,7 +16,6 @@ import {
   presenterFor,
   viewerOf,
 } from "./http-support.ts";
-import { createIdempotencyCache } from "./idempotency.ts";
 import type { Viewer } from "./presenter.ts";
 import { weeklyAnswerStatus } from "./status.ts";
 import { namesNobodyMessage, parseStatusText, undescribedPhotoMessage } from "./status-text.ts";
@@ -48,7 +47,6 @@ type StatusBody = z.output<typeof statusBodySchema>;
 export function registerStatusRoutes(api: FastifyInstance, deps: MastodonDeps): void {
   const { services } = deps;
   const { encounters: encounterRows, replies: replyRows } = deps.repositories;
-  const idempotency = createIdempotencyCache();
 
   /** The encounter or reply at `:id` that this viewer may read; 404 otherwise. */
   async function findVisible(
@@ -174,8 +172,10 @@ export function registerStatusRoutes(api: FastifyInstance, deps: MastodonDeps): 
     const viewer = await memberViewer(deps, request);
     const body = parseOrThrow(statusBodySchema, request.body ?? {});
     const key = request.headers["idempotency-key"];
-    return idempotency.run(viewer.member.id, typeof key === "string" ? key : undefined, () =>
-      createStatus(request, viewer, body),
+    return services.idempotencyKeys.run(
+      viewer.member.id,
+      typeof key === "string" ? key : undefined,
+      () => createStatus(request, viewer, body),
     );
   });
 
