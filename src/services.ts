@@ -82,6 +82,10 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
+import { type BlocksService, createBlocksService } from "./moderation/blocks-service.ts";
+import { createRelations, type Relations } from "./moderation/relations.ts";
+import type { RecordModerationAction } from "./moderation/reports-input.ts";
+import { createReportsService, type ReportsService } from "./moderation/reports-service.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
@@ -148,6 +152,12 @@ export interface Services extends AccountRecovery, CommunityServices, AccountDel
   privateFields: PrivateFieldsService;
   trackerData: TrackerDataService;
   series: SeriesService;
+  /** "May A and B interact": blocks and mutes, read by follows, naming, notifications. */
+  relations: Relations;
+  /** Blocks and mutes between people (src/moderation/blocks-service.ts). */
+  blocks: BlocksService;
+  /** Reports, from members and from other servers' Flags (src/moderation/reports-service.ts). */
+  reports: ReportsService;
 }
 
 export interface ServicesDeps {
@@ -190,7 +200,9 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const passwords = createPasswordHashing({ costN: deps.passwordCostN });
   const members = createMembersService({ db, urls, passwords });
+  const relations = createRelations(db);
   const follows = createFollowsService({
+    relations,
     db,
     members,
     actors,
@@ -207,6 +219,7 @@ export function buildServices(deps: ServicesDeps): Services {
   const profiles = createProfileService({ db, members, media, events, newActivityIri });
   const notifications = createNotificationsService({
     db,
+    relations,
     members,
     repository,
     replies: repositories.replies,
@@ -247,6 +260,7 @@ export function buildServices(deps: ServicesDeps): Services {
     repository,
     actors,
     resolver,
+    relations,
     photos: media,
     events,
     urls,
@@ -284,6 +298,7 @@ export function buildServices(deps: ServicesDeps): Services {
     repository,
     actors,
     resolver,
+    relations,
     cosign,
     notifications,
     photos: remotePhotos,
@@ -325,7 +340,26 @@ export function buildServices(deps: ServicesDeps): Services {
   });
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
+  const blocks = createBlocksService({
+    ...{ db, members, actors, follows, events, newActivityIri },
+    localHost: urls.origin.host,
+  });
+  const reports = createReportsService({
+    ...{ db, members, actors, access, cosign, events, newActivityIri },
+    encounters: repository,
+    replies: repositories.replies,
+    isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
+    async localActorByIri(iri) {
+      const username = urls.usernameOf(iri);
+      const found = username ? await members.findWithActor(username) : undefined;
+      return found?.actor.iri === iri ? found.actor : undefined;
+    },
+    recordModerationAction: logModerationAction(logger.child({ component: "moderation" })),
+  });
   return {
+    relations,
+    blocks,
+    reports,
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
       ...{ trackerData, media },
@@ -381,5 +415,16 @@ export function buildServices(deps: ServicesDeps): Services {
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
     trackerData,
     series,
+  };
+}
+
+/**
+ * Until the audit log (src/moderation/audit-log.ts) is merged: each moderation action is written
+ * to the log — who, how, what, on which subject; the reason stays out (it may name people).
+ */
+function logModerationAction(logger: Logger): RecordModerationAction {
+  return async (entry) => {
+    const { moderatorId, via, action, subjectKind, subject } = entry;
+    logger.info({ moderatorId, via, action, subjectKind, subject }, "moderation action");
   };
 }
