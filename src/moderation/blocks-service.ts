@@ -39,7 +39,7 @@ export interface BlocksService {
 export function normalizeDomain(input: string): string {
   const trimmed = input.trim().toLowerCase().replace(/^@/, "");
   const host = URL.parse(/^[a-z]+:\/\//.test(trimmed) ? trimmed : `https://${trimmed}`)?.host;
-  if (!host || !/^[a-z0-9.-]+(:\d+)?$/.test(host) || !host.includes(".") || host.length > 253) {
+  if (!host || !/^[a-z0-9.-]+(:\d+)?$/.test(host) || host.length > 253) {
     throw new DomainError(
       "invalid",
       `"${input.slice(0, 100)}" is not a server's domain: give one such as example.org.`,
