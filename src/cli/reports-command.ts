@@ -36,7 +36,7 @@ export async function reportsCommand(app: App, args: string[], io: CliIo): Promi
   if (action === "resolve") {
     const noteAt = rest.indexOf("--note");
     const note = noteAt >= 0 ? rest[noteAt + 1] : undefined;
-    const id = rest.find((a, i) => !a.startsWith("--") && i !== noteAt + 1);
+    const id = rest.find((a, i) => !a.startsWith("--") && (noteAt < 0 || i !== noteAt + 1));
     if (!id)
       throw new DomainError(
         "invalid",
