@@ -82,10 +82,11 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
-import { type BlocksService, createBlocksService } from "./moderation/blocks-service.ts";
+import {
+  buildModerationServices,
+  type ModerationServices,
+} from "./moderation/moderation-services.ts";
 import { createRelations, type Relations } from "./moderation/relations.ts";
-import type { RecordModerationAction } from "./moderation/reports-input.ts";
-import { createReportsService, type ReportsService } from "./moderation/reports-service.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
@@ -119,7 +120,11 @@ export function buildRepositories(db: Db): Repositories {
  * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
  * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery, CommunityServices, AccountDeletionServices {
+export interface Services
+  extends AccountRecovery,
+    CommunityServices,
+    AccountDeletionServices,
+    ModerationServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -154,10 +159,6 @@ export interface Services extends AccountRecovery, CommunityServices, AccountDel
   series: SeriesService;
   /** "May A and B interact": blocks and mutes, read by follows, naming, notifications. */
   relations: Relations;
-  /** Blocks and mutes between people (src/moderation/blocks-service.ts). */
-  blocks: BlocksService;
-  /** Reports, from members and from other servers' Flags (src/moderation/reports-service.ts). */
-  reports: ReportsService;
 }
 
 export interface ServicesDeps {
@@ -340,26 +341,14 @@ export function buildServices(deps: ServicesDeps): Services {
   });
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
-  const blocks = createBlocksService({
-    ...{ db, members, actors, follows, events, newActivityIri },
-    localHost: urls.origin.host,
-  });
-  const reports = createReportsService({
-    ...{ db, members, actors, access, cosign, events, newActivityIri },
-    encounters: repository,
-    replies: repositories.replies,
-    isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
-    async localActorByIri(iri) {
-      const username = urls.usernameOf(iri);
-      const found = username ? await members.findWithActor(username) : undefined;
-      return found?.actor.iri === iri ? found.actor : undefined;
-    },
-    recordModerationAction: logModerationAction(logger.child({ component: "moderation" })),
-  });
   return {
     relations,
-    blocks,
-    reports,
+    // Blocks, mutes and reports; resolving a report is recorded by `recordModerationAction`.
+    ...buildModerationServices({
+      ...{ db, urls, events, logger, members, actors, follows, access, cosign },
+      encounters: repository,
+      replies: repositories.replies,
+    }),
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
       ...{ trackerData, media },
@@ -415,16 +404,5 @@ export function buildServices(deps: ServicesDeps): Services {
     privateFields: createPrivateFieldsService({ db, members, repository, actors }),
     trackerData,
     series,
-  };
-}
-
-/**
- * Until the audit log (src/moderation/audit-log.ts) is merged: each moderation action is written
- * to the log — who, how, what, on which subject; the reason stays out (it may name people).
- */
-function logModerationAction(logger: Logger): RecordModerationAction {
-  return async (entry) => {
-    const { moderatorId, via, action, subjectKind, subject } = entry;
-    logger.info({ moderatorId, via, action, subjectKind, subject }, "moderation action");
   };
 }
