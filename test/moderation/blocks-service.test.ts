@@ -62,6 +62,17 @@ describe(`blocks and mutes between people (${databaseLabel})`, () => {
     expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(1);
     expect(await t.app.access.home(bea.id, { limit: 10 })).toEqual([]);
     expect(await t.app.blocks.blocked("bea")).toMatchObject([{ id: carl.id }]);
+    // carl's reply under bea's public encounter tells her nothing.
+    const beas = await t.app.encounters.create("bea", {
+      text: "Au musée",
+      participants: ["Marie"],
+      visibility: "public",
+    });
+    await t.app.replies.reply("carl", beas.id, { text: "J'y étais !" });
+    await t.app.replies.reply("dora", beas.id, { text: "Moi aussi" });
+    expect(
+      (await t.app.notifications.list("bea", { limit: 10 })).map((n) => n.reply?.text),
+    ).toEqual(["Moi aussi"]);
     expect(await events("Block")).toBe(0);
     await t.app.blocks.unblock("bea", carl.id);
     expect(await t.app.blocks.blocked("bea")).toEqual([]);
