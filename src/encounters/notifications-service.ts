@@ -4,7 +4,7 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
 import { actors, encounterReplies, encounters, notifications } from "../db/schema.ts";
-import type { Relations } from "../moderation/relations.ts";
+import { type Relations, shownToMemberSql } from "../moderation/relations.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -123,6 +123,19 @@ export function createNotificationsService(deps: {
   const memberOf = async (username: string) =>
     (await deps.members.requireByUsername(username)).member;
 
+  /**
+   * Nothing from an account the member blocked or muted, or that blocked them — whenever the
+   * notification was made: unmuting shows it again. Its author: who wrote the mention, the
+   * reply, or the encounter.
+   */
+  const shownTo = (memberId: string) =>
+    shownToMemberSql(
+      sql`(select id from actors where member_id = ${memberId})`,
+      sql`coalesce(${notifications.actorId},
+        (select r.author_id from encounter_replies r where r.id = ${notifications.replyId}),
+        (select e.author_id from encounters e where e.id = ${notifications.encounterId}))`,
+    );
+
   async function withEncounter(row: NotificationRow): Promise<NotificationView> {
     const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
     const [actor] = row.actorId
@@ -147,6 +160,7 @@ export function createNotificationsService(deps: {
         .where(
           and(
             eq(notifications.memberId, member.id),
+            shownTo(member.id),
             unreadOnly ? isNull(notifications.readAt) : undefined,
             before ? sql`${notifications.createdAt} < ${before.toISOString()}` : undefined,
           ),
@@ -162,7 +176,13 @@ export function createNotificationsService(deps: {
       const [row] = await db
         .select({ count: sql<number>`count(*)::int` })
         .from(notifications)
-        .where(and(eq(notifications.memberId, memberId), isNull(notifications.readAt)));
+        .where(
+          and(
+            eq(notifications.memberId, memberId),
+            isNull(notifications.readAt),
+            shownTo(memberId),
+          ),
+        );
       return Number(row?.count ?? 0);
     },
 

@@ -24,13 +24,13 @@ const mutedSql = (viewer: SQL | AnyPgColumn, other: SQL | AnyPgColumn) =>
   sql`exists (select 1 from account_mutes am where am.member_actor_id = ${viewer} and am.target_id = ${other})`;
 
 /**
- * A condition on a query over encounters (or anything with an author column): the author is
- * neither blocked either way nor muted by the member whose actor is `viewerActorId`. What a
- * member's home and lists leave out.
+ * A condition on a query over encounters (or anything with an author): the author is neither
+ * blocked either way nor muted by the member whose actor is `viewerActorId`. What a member's
+ * home and notifications leave out (an author that is null, as the weekly question's, passes).
  */
-export function shownToMemberSql(viewerActorId: string, authorColumn: AnyPgColumn): SQL {
-  const viewer = sql`${viewerActorId}::uuid`;
-  return sql`not ${blockedEitherWaySql(viewer, authorColumn)} and not ${mutedSql(viewer, authorColumn)}`;
+export function shownToMemberSql(viewerActorId: string | SQL, author: AnyPgColumn | SQL): SQL {
+  const viewer = typeof viewerActorId === "string" ? sql`${viewerActorId}::uuid` : viewerActorId;
+  return sql`not ${blockedEitherWaySql(viewer, author)} and not ${mutedSql(viewer, author)}`;
 }
 
 export interface Relations {

@@ -81,15 +81,20 @@ describe(`blocks and mutes between people (${databaseLabel})`, () => {
   it("a mute hides the account's encounters and notifications, and changes nothing else", async () => {
     const [dora, carl] = [await actorOf("dora"), await actorOf("carl")];
     await t.app.follows.followIri("dora", carl.iri);
+    // Being named in carl's encounter (the first test) was news for dora; muted, it is hidden.
+    expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(1);
     await t.app.blocks.mute("dora", carl.id);
     expect(await t.app.follows.stateBetween(dora.id, carl.id)).toBeDefined();
-    const before = (await t.app.notifications.list("dora", { limit: 10 })).length;
+    expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(0);
+    expect(
+      await t.app.notifications.unreadCount((await t.app.members.findByUsername("dora"))?.id ?? ""),
+    ).toBe(0);
     await t.app.encounters.create("carl", {
       text: "Au cinéma",
       participants: [dora.iri],
       visibility: "public",
     });
-    expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(before);
+    expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(0);
     expect((await t.app.access.home(dora.id, { limit: 10 })).map((e) => e.authorId)).not.toContain(
       carl.id,
     );
@@ -99,6 +104,8 @@ describe(`blocks and mutes between people (${databaseLabel})`, () => {
     });
     await t.app.blocks.unmute("dora", carl.id);
     expect((await t.app.access.home(dora.id, { limit: 10 })).length).toBeGreaterThan(0);
+    // Unmuted: what was hidden shows again (the encounter made while muted never notified).
+    expect(await t.app.notifications.list("dora", { limit: 10 })).toHaveLength(1);
   });
 
   it("a blocked remote account's Follow is answered with a Reject; blocking it queues a Block", async () => {
