@@ -158,6 +158,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     replies: services.replies,
     cosign: services.cosign,
     weeklyQuestions: services.weeklyQuestions,
+    blocks: services.blocks,
+    reports: services.reports,
     actors,
     kv,
     actorRefresher,

@@ -84,6 +84,11 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
+import {
+  buildModerationServices,
+  type ModerationServices,
+} from "./moderation/moderation-services.ts";
+import { createRelations, type Relations } from "./moderation/relations.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import type { AttemptCounters } from "./shared/failed-attempt-limiter.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
@@ -118,7 +123,11 @@ export function buildRepositories(db: Db): Repositories {
  * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
  * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery, CommunityServices, AccountDeletionServices {
+export interface Services
+  extends AccountRecovery,
+    CommunityServices,
+    AccountDeletionServices,
+    ModerationServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -155,6 +164,8 @@ export interface Services extends AccountRecovery, CommunityServices, AccountDel
   privateFields: PrivateFieldsService;
   trackerData: TrackerDataService;
   series: SeriesService;
+  /** "May A and B interact": blocks and mutes, read by follows, naming, notifications. */
+  relations: Relations;
 }
 
 export interface ServicesDeps {
@@ -197,7 +208,9 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const passwords = createPasswordHashing({ costN: deps.passwordCostN });
   const members = createMembersService({ db, urls, passwords });
+  const relations = createRelations(db);
   const follows = createFollowsService({
+    relations,
     db,
     members,
     actors,
@@ -214,6 +227,7 @@ export function buildServices(deps: ServicesDeps): Services {
   const profiles = createProfileService({ db, members, media, events, newActivityIri });
   const notifications = createNotificationsService({
     db,
+    relations,
     members,
     repository,
     replies: repositories.replies,
@@ -254,6 +268,7 @@ export function buildServices(deps: ServicesDeps): Services {
     repository,
     actors,
     resolver,
+    relations,
     photos: media,
     events,
     urls,
@@ -291,6 +306,7 @@ export function buildServices(deps: ServicesDeps): Services {
     repository,
     actors,
     resolver,
+    relations,
     cosign,
     notifications,
     photos: remotePhotos,
@@ -336,6 +352,13 @@ export function buildServices(deps: ServicesDeps): Services {
   return {
     attemptCounters,
     idempotencyKeys: createIdempotencyKeys(db),
+    relations,
+    // Blocks, mutes and reports; resolving a report is recorded by `recordModerationAction`.
+    ...buildModerationServices({
+      ...{ db, urls, events, logger, members, actors, follows, access, cosign },
+      encounters: repository,
+      replies: repositories.replies,
+    }),
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
       ...{ trackerData, media },

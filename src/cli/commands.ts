@@ -6,6 +6,7 @@ import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts"
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
+import { REPORTS_USAGE, reportsCommand } from "./reports-command.ts";
 
 export interface CliIo {
   /** What was piped to the command, if anything (a password, for instance). */
@@ -50,6 +51,7 @@ export const USAGE = `Usage: npm run cli -- <command>
   queue dead                       list the deliveries (and other jobs) that ran out of attempts
   queue retry <id|--all>           give one dead job, or all of them, a fresh set of attempts
   db migrate                       apply database migrations (start does it too)
+${REPORTS_USAGE}
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -250,6 +252,8 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       }
       case "followers":
         return await followersCommand(app, [action ?? "", ...rest], io);
+      case "reports":
+        return await reportsCommand(app, [action ?? "", ...rest], io);
     }
     io.err(USAGE);
     return 2;

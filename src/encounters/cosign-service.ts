@@ -22,8 +22,15 @@ import { isCosignable, isPrivateOnly } from "./visibility.ts";
  */
 export interface CosignService {
   cosign(username: string, encounterId: string): Promise<EncounterView>;
-  /** Declines, or withdraws a co-signature already given. */
-  decline(username: string, encounterId: string): Promise<EncounterView>;
+  /**
+   * Declines, or withdraws a co-signature already given. `hide`: the member does not want to
+   * be in it at all — it leaves their home and profile (encounters-repository.ts reads it).
+   */
+  decline(
+    username: string,
+    encounterId: string,
+    options?: { hide?: boolean },
+  ): Promise<EncounterView>;
   /** The encounter naming the member at this IRI (what ActivityPub clients name), to co-sign or decline. */
   namingMember(username: string, iri: string): Promise<EncounterView>;
   /** Co-signs for the local participants who asked to, when they follow the author. */
@@ -111,13 +118,17 @@ export function createCosignService(deps: {
       return encounter;
     },
 
-    async decline(username, encounterId) {
+    async decline(username, encounterId, options = {}) {
       const { member, participant } = await participantOf(username, encounterId);
       const withdrawn = participant.cosignState === "cosigned" && participant.cosignActivityIri;
       const recorded = await db.transaction(async (tx) => {
         await tx
           .update(encounterParticipants)
-          .set({ cosignState: "declined", cosignedAt: null })
+          .set({
+            cosignState: "declined",
+            cosignedAt: null,
+            ...(options.hide ? { hidden: true } : {}),
+          })
           .where(eq(encounterParticipants.id, participant.id));
         if (!withdrawn) return undefined;
         return events.record(tx, {

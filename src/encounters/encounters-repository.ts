@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
+import { shownToMemberSql } from "../moderation/relations.ts";
 import { isUuid } from "../shared/input.ts";
 
 export type EncounterRow = typeof encounters.$inferSelect;
@@ -37,7 +38,9 @@ export interface EncountersRepository {
   listAll(options: EncounterListOptions): Promise<EncounterView[]>;
   /**
    * A member's home: their own encounters (all of them), those of the actors they follow
-   * (accepted) with one of `visibilities`, and those naming them that are not private.
+   * (accepted) with one of `visibilities`, and those naming them that are not private —
+   * unless they said they do not want to be in it (`hidden`); never from an account blocked
+   * either way or muted (src/moderation/relations.ts).
    */
   listHome(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
   countByAuthor(
@@ -109,6 +112,7 @@ export function createEncountersRepository(db: Db): EncountersRepository {
           and(
             eq(encounterParticipants.actorId, actorId),
             eq(encounterParticipants.cosignState, "cosigned"),
+            eq(encounterParticipants.hidden, false),
           ),
         );
       const rows = await db
@@ -141,13 +145,17 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       const naming = db
         .select({ id: encounterParticipants.encounterId })
         .from(encounterParticipants)
-        .where(eq(encounterParticipants.actorId, actorId));
+        .where(
+          and(eq(encounterParticipants.actorId, actorId), eq(encounterParticipants.hidden, false)),
+        );
       const rows = await db
         .select()
         .from(encounters)
         .where(
           and(
             isNull(encounters.deletedAt),
+            // Nothing from those the member blocked or muted, or who blocked them.
+            shownToMemberSql(actorId, encounters.authorId),
             options.before
               ? sql`${encounters.publishedAt} < ${options.before.toISOString()}`
               : undefined,

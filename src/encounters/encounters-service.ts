@@ -9,6 +9,7 @@ import {
   encounters,
   type Visibility,
 } from "../db/schema.ts";
+import type { Relations } from "../moderation/relations.ts";
 import type { Outbox, RecordedEvent } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
@@ -80,6 +81,8 @@ export function createEncountersService(deps: {
   repository: EncountersRepository;
   actors: ActorsRepository;
   resolver: ParticipantResolver;
+  /** Nobody is named by an account they block, or that blocks them (src/moderation/relations.ts). */
+  relations: Pick<Relations, "namable">;
   photos: PhotoStore;
   /** Each event is recorded in the transaction of the change it reports. */
   events: Pick<Outbox, "record" | "dispatch">;
@@ -111,8 +114,11 @@ export function createEncountersService(deps: {
       );
     }
     // The same account named twice is one participant.
-    return resolved.filter(
-      (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+    return deps.relations.namable(
+      author.id,
+      resolved.filter(
+        (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+      ),
     );
   }
 

@@ -3,7 +3,8 @@ import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
-import { actors, notifications } from "../db/schema.ts";
+import { actors, encounterReplies, encounters, notifications } from "../db/schema.ts";
+import { type Relations, shownToMemberSql } from "../moderation/relations.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -89,13 +90,51 @@ export function createNotificationsService(deps: {
   members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
   replies: Pick<RepliesRepository, "findById">;
+  /** Nobody hears from an account they blocked or muted, or that blocked them. */
+  relations: Pick<Relations, "audienceOf">;
   now?: () => Date;
 }): NotificationsService {
   const { db, repository } = deps;
+
+  /** Of these members, those who may hear from the author of this encounter or reply. */
+  async function audience(
+    memberIds: readonly string[],
+    authorOf: { encounterId: string } | { replyId: string } | { actorId: string },
+    executor: DbExecutor,
+  ): Promise<string[]> {
+    if (memberIds.length === 0) return [];
+    let authorId: string | undefined;
+    if ("actorId" in authorOf) authorId = authorOf.actorId;
+    else if ("replyId" in authorOf) {
+      [{ authorId } = { authorId: undefined }] = await executor
+        .select({ authorId: encounterReplies.authorId })
+        .from(encounterReplies)
+        .where(eq(encounterReplies.id, authorOf.replyId));
+    } else {
+      [{ authorId } = { authorId: undefined }] = await executor
+        .select({ authorId: encounters.authorId })
+        .from(encounters)
+        .where(eq(encounters.id, authorOf.encounterId));
+    }
+    return authorId ? deps.relations.audienceOf(memberIds, authorId, executor) : [];
+  }
   const now = deps.now ?? (() => new Date());
 
   const memberOf = async (username: string) =>
     (await deps.members.requireByUsername(username)).member;
+
+  /**
+   * Nothing from an account the member blocked or muted, or that blocked them — whenever the
+   * notification was made: unmuting shows it again. Its author: who wrote the mention, the
+   * reply, or the encounter.
+   */
+  const shownTo = (memberId: string) =>
+    shownToMemberSql(
+      sql`(select id from actors where member_id = ${memberId})`,
+      sql`coalesce(${notifications.actorId},
+        (select r.author_id from encounter_replies r where r.id = ${notifications.replyId}),
+        (select e.author_id from encounters e where e.id = ${notifications.encounterId}))`,
+    );
 
   async function withEncounter(row: NotificationRow): Promise<NotificationView> {
     const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
@@ -121,6 +160,7 @@ export function createNotificationsService(deps: {
         .where(
           and(
             eq(notifications.memberId, member.id),
+            shownTo(member.id),
             unreadOnly ? isNull(notifications.readAt) : undefined,
             before ? sql`${notifications.createdAt} < ${before.toISOString()}` : undefined,
           ),
@@ -136,7 +176,13 @@ export function createNotificationsService(deps: {
       const [row] = await db
         .select({ count: sql<number>`count(*)::int` })
         .from(notifications)
-        .where(and(eq(notifications.memberId, memberId), isNull(notifications.readAt)));
+        .where(
+          and(
+            eq(notifications.memberId, memberId),
+            isNull(notifications.readAt),
+            shownTo(memberId),
+          ),
+        );
       return Number(row?.count ?? 0);
     },
 
@@ -209,7 +255,8 @@ export function createNotificationsService(deps: {
       };
     },
 
-    async notifyNamed(memberIds, encounterId, executor = db) {
+    async notifyNamed(named, encounterId, executor = db) {
+      const memberIds = await audience(named, { encounterId }, executor);
       if (memberIds.length === 0) return;
       await executor
         .insert(notifications)
@@ -224,7 +271,8 @@ export function createNotificationsService(deps: {
         .onConflictDoNothing();
     },
 
-    async notifyReply(memberIds, reply, executor = db) {
+    async notifyReply(told, reply, executor = db) {
+      const memberIds = await audience(told, { replyId: reply.id }, executor);
       if (memberIds.length === 0) return;
       await executor
         .insert(notifications)
@@ -240,7 +288,8 @@ export function createNotificationsService(deps: {
         .onConflictDoNothing();
     },
 
-    async notifyMentioned(memberIds, mention) {
+    async notifyMentioned(named, mention) {
+      const memberIds = await audience(named, { actorId: mention.actorId }, db);
       if (memberIds.length === 0) return;
       await db
         .insert(notifications)

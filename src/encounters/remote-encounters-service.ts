@@ -3,6 +3,7 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
+import type { Relations } from "../moderation/relations.ts";
 import type { CosignService } from "./cosign-service.ts";
 import { PARTICIPANTS_MAX } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -52,6 +53,8 @@ export function createRemoteEncountersService(deps: {
   actors: ActorsRepository;
   /** Finds an actor by IRI: known rows first, a fediverse lookup only for strangers. */
   resolver: ParticipantResolver;
+  /** Nobody is named by an account they block, or that blocks them (src/moderation/relations.ts). */
+  relations: Pick<Relations, "namable">;
   cosign: Pick<CosignService, "autoCosign">;
   notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
   /** Thumbnails of remote photos, fetched after the encounter is stored. */
@@ -127,8 +130,11 @@ export function createRemoteEncountersService(deps: {
           : { actor: null, plainName: mention.name || mention.iri };
       }),
     );
-    return resolved.filter(
-      (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+    return deps.relations.namable(
+      author.id,
+      resolved.filter(
+        (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
+      ),
     );
   }
 
@@ -200,15 +206,18 @@ export function createRemoteEncountersService(deps: {
     if (existing) return { status: "unchanged", encounterId: existing.id };
 
     const knownAuthor = await deps.actors.findByIri(valid.authorIri);
-    const concernsUs =
-      (knownAuthor !== undefined && (await isFollowedByMember(knownAuthor.id))) ||
-      (await mentionsMember(valid));
+    const followed = knownAuthor !== undefined && (await isFollowedByMember(knownAuthor.id));
+    const concernsUs = followed || (await mentionsMember(valid));
     if (!concernsUs) return ignored("neither from an account members follow nor naming a member");
 
     const author = knownAuthor ?? (await findOrLookUp(valid.authorIri));
     if (!author) return ignored("its author could not be found");
     if (author.memberId) return ignored("a member's posts are written here, not received");
     const participants = await resolveParticipants(valid, author);
+    // Naming only members who block its author (or whom it blocks) concerns nobody here.
+    if (!followed && !participants.some((p) => p.actor?.memberId)) {
+      return ignored("it names only members who block its author");
+    }
 
     const id = randomUUID();
     const inserted = await db.transaction(async (tx) => {

@@ -3,8 +3,10 @@ import {
   Accept,
   type Activity,
   Announce,
+  Block,
   Create,
   Delete,
+  Flag,
   Follow,
   isActor,
   Like,
@@ -27,11 +29,17 @@ import type { AppFederation } from "./app-federation.ts";
 import { isPermanentFailure } from "./failures.ts";
 import { noteToRemoteEncounter, visibilityOf } from "./mappers/remote-note.ts";
 import { noteToRemoteReply } from "./mappers/remote-reply.ts";
+import {
+  type ModerationInboxDeps,
+  receiveBlock,
+  receiveFlag,
+  receiveUndoBlock,
+} from "./moderation-listeners.ts";
 import { receivedObjectJson } from "./received-json.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
 import { acceptInstanceFollow } from "./weekly-question-delivery.ts";
 
-export interface InboxDeps {
+export interface InboxDeps extends ModerationInboxDeps {
   remoteLookup: Pick<RemoteLookup, "readActor">;
   follows: FollowsService;
   remoteEncounters: RemoteEncountersService;
@@ -159,6 +167,15 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
       Like,
       listen((_ctx, like) => react("like", like)),
     )
+    // Reports and blocks (src/federation/moderation-listeners.ts).
+    .on(
+      Flag,
+      listen((ctx, flag) => receiveFlag(ctx, flag, deps)),
+    )
+    .on(
+      Block,
+      listen((ctx, block) => receiveBlock(ctx, block, deps)),
+    )
     .onError((_ctx, error) => {
       logger.warn({ err: error }, "inbox listener failed");
     });
@@ -167,6 +184,7 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     if (!undo.actorId) return;
     // An undone Announce or Like may no longer be served: not finding it is not an error.
     const object = await undo.getObject(ctx).catch(() => null);
+    if (object instanceof Block) return receiveUndoBlock(undo.actorId.href, object, deps);
     if (object instanceof Follow) {
       // Only the follower may undo its follow.
       if (object.actorId?.href !== undo.actorId.href) return;

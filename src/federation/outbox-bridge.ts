@@ -6,6 +6,7 @@ import type { DomainEvent, EventBus } from "../shared/events.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { createEncounterDelivery, type EncounterDeliveryDeps } from "./encounter-delivery.ts";
+import { createModerationDelivery } from "./moderation-delivery.ts";
 import { createProfileDelivery } from "./profile-delivery.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 import { createReplyDelivery } from "./reply-delivery.ts";
@@ -32,6 +33,7 @@ export function connectOutboxBridge(
   const encounters = createEncounterDelivery(deps);
   const profiles = createProfileDelivery(deps);
   const replies = createReplyDelivery(deps);
+  const moderation = createModerationDelivery(deps);
 
   async function recipientOf(iri: string) {
     const row = await actors.findByIri(iri);
@@ -79,6 +81,11 @@ export function connectOutboxBridge(
         );
         return;
       }
+      case "account.blocked":
+      case "account.unblocked":
+      case "report.forwarded":
+        await moderation.deliver(ctx, event);
+        return;
       case "direct_message.sent":
         // The service recorded a whole DirectMessage (src/exposure/direct-messages.ts).
         await deps.directMessages.send(event.message as DirectMessage);

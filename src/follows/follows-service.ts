@@ -7,8 +7,9 @@ import {
   actorRowToRecord,
   type RemoteActorRecord,
 } from "../actors/actors-repository.ts";
-import type { Db } from "../db/database.ts";
+import type { Db, DbExecutor } from "../db/database.ts";
 import { actors, follows } from "../db/schema.ts";
+import type { Relations } from "../moderation/relations.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { DomainEvent } from "../shared/events.ts";
@@ -26,7 +27,7 @@ export interface FollowsService {
     follower: RemoteActorRecord;
     username: string;
     activityIri: string;
-  }): Promise<FollowState>;
+  }): Promise<FollowState | "rejected">;
   receiveUndoFollow(input: { followerIri: string; username: string }): Promise<boolean>;
   /** The remote side accepted or rejected one of our members' follows. */
   receiveAnswer(input: {
@@ -52,6 +53,15 @@ export interface FollowsService {
   followState(followerIri: string, username: string): Promise<FollowState | undefined>;
   /** The follow's state between two actors (by their row ids), local or remote, if any. */
   stateBetween(followerId: string, followingId: string): Promise<FollowState | undefined>;
+  /**
+   * A block between two actors: their follows, both ways, are gone (the `Block` sent or
+   * received tells the other server to do the same). `host`: every actor of that server.
+   */
+  sever(
+    actorId: string,
+    other: { actorId: string } | { host: string },
+    executor?: DbExecutor,
+  ): Promise<void>;
 }
 
 export function createFollowsService(deps: {
@@ -63,6 +73,8 @@ export function createFollowsService(deps: {
   newActivityIri: (kind: string) => string;
   /** Finds an actor on its server (src/federation/remote-lookup.ts). */
   lookupActor: (iri: string) => Promise<RemoteActorRecord>;
+  /** Blocks, either way: no follow between those (src/moderation/relations.ts). */
+  relations: Pick<Relations, "blockedEitherWay">;
 }): FollowsService {
   const { db, events } = deps;
 
@@ -140,6 +152,19 @@ export function createFollowsService(deps: {
     async receiveFollow({ follower, username, activityIri }) {
       const member = await memberActor(username);
       const followerRow = await deps.actors.upsertRemote(follower);
+      if (await deps.relations.blockedEitherWay(member.id, followerRow.id)) {
+        // A blocked account does not follow: its Follow is answered with a Reject.
+        await events.dispatch(
+          await events.record(db, {
+            type: "follower.rejected",
+            username: member.username,
+            followerIri: followerRow.iri,
+            followActivityIri: activityIri,
+            activityIri: deps.newActivityIri("reject"),
+          }),
+        );
+        return "rejected";
+      }
       const existing = await findFollow(followerRow.id, member.id);
       const state: FollowState = member.manuallyApprovesFollowers ? "pending" : "accepted";
       const accepted = (): DomainEvent => ({
@@ -230,6 +255,12 @@ export function createFollowsService(deps: {
       if (target.iri === member.iri)
         throw new DomainError("invalid", "A member cannot follow themself.");
       const targetRow = await deps.actors.upsertRemote(target);
+      if (await deps.relations.blockedEitherWay(member.id, targetRow.id)) {
+        throw new DomainError(
+          "forbidden",
+          `${username} cannot follow ${targetRow.iri}: one of you blocks the other. Unblock first (Settings → Blocks).`,
+        );
+      }
       const existing = await findFollow(member.id, targetRow.id);
       if (existing) return { activityIri: existing.activityIri };
       const activityIri = deps.newActivityIri("follow");
@@ -273,6 +304,17 @@ export function createFollowsService(deps: {
     },
 
     forgetActor: (iri) => deps.actors.deleteRemote(iri),
+
+    async sever(actorId, other, executor = db) {
+      const others =
+        "actorId" in other
+          ? sql`(${other.actorId}::uuid)`
+          : sql`(select id from ${actors} where ${actors.host} = ${other.host})`;
+      await executor.delete(follows).where(
+        sql`(${follows.followerId} = ${actorId} and ${follows.followingId} in ${others})
+            or (${follows.followingId} = ${actorId} and ${follows.followerId} in ${others})`,
+      );
+    },
 
     followers: (username, page) => listActors(username, "followers", page),
     following: (username, page) => listActors(username, "following", page),

@@ -19,7 +19,9 @@ import { registerAccountDeletePage } from "../web/account-delete-page.ts";
 import { registerAdminMembersPage } from "../web/admin-members-page.ts";
 import { registerAdminPages } from "../web/admin-pages.ts";
 import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
+import { registerAdminReportsPages } from "../web/admin-reports-pages.ts";
 import { registerAuthorizedAppsPage } from "../web/authorized-apps-page.ts";
+import { registerBlocksPages } from "../web/blocks-pages.ts";
 import { registerComposePages } from "../web/compose-page.ts";
 import { registerDashboard } from "../web/dashboard-page.ts";
 import { registerEmailPage } from "../web/email-page.ts";
@@ -37,6 +39,7 @@ import { registerPasswordSettingsPage } from "../web/password-settings-page.ts";
 import { registerWeb } from "../web/register.ts";
 import { registerRemoteFollow } from "../web/remote-follow.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
+import { registerReportPages } from "../web/report-pages.ts";
 import { registerSessionsPage } from "../web/sessions-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
@@ -159,6 +162,11 @@ export function registerRoutes(
         invitations: services.invitations,
       });
       registerAdminMembersPage(scope, { web, roles: services.roles, urls });
+      registerAdminReportsPages(scope, {
+        web,
+        reports: services.reports,
+        localHost: urls.origin.host,
+      });
       // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
       const { mailer } = services;
       registerPasswordPages(scope, {
@@ -192,6 +200,7 @@ export function registerRoutes(
         cosign: services.cosign,
         notifications: services.notifications,
         remote: remoteLookup,
+        relations: services.relations,
         findAccount: createAccountFinder({
           members,
           actors,
@@ -208,6 +217,17 @@ export function registerRoutes(
       registerNotificationsPage(scope, pages);
       registerFollowPages(scope, pages);
       registerRemoteFollow(scope, pages);
+      // Reports, "I don't want to be in this", blocks and mutes (src/web/report-pages.ts, blocks-pages.ts).
+      registerReportPages(scope, {
+        ...{ web, reports: services.reports, actors },
+        ...{ encounters: repositories.encounters, replies: repositories.replies },
+      });
+      registerBlocksPages(scope, {
+        web,
+        blocks: services.blocks,
+        members,
+        participants: services.participants,
+      });
       // Posting from the pages: compose, edit, delete, reply (src/web/compose-page.ts).
       registerComposePages(scope, { ...services, web });
       registerReplyPage(scope, {

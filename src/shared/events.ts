@@ -83,6 +83,30 @@ export type DomainEvent =
       followActivityIri: string;
       activityIri: string;
     }
+  /**
+   * A member blocked a remote account: a `Block` (id `activityIri`) to its server, as Mastodon
+   * sends one; `account.unblocked` sends `Undo(Block)` (id `undoActivityIri`).
+   */
+  | { type: "account.blocked"; username: string; targetIri: string; activityIri: string }
+  | {
+      type: "account.unblocked";
+      username: string;
+      targetIri: string;
+      activityIri: string;
+      undoActivityIri: string;
+    }
+  /**
+   * A report forwarded to the reported account's server: a `Flag` (id `activityIri`) from the
+   * instance actor, its object the account and the reported posts, its content the comment.
+   */
+  | {
+      type: "report.forwarded";
+      reportId: string;
+      targetIri: string;
+      objectIris: string[];
+      content: string;
+      activityIri: string;
+    }
   | {
       type: "follower.rejected";
       username: string;

@@ -52,6 +52,7 @@ const W = {
     admin: "Administration",
     instance: "L'instance : nom, description, charte, inscriptions",
     applications: "Demandes d'inscription",
+    reports: "Signalements",
     invitations: "Liens d'invitation",
     members: "Membres et rôles",
     instanceTitle: "L'instance",
@@ -79,6 +80,7 @@ const W = {
     admin: "Administration",
     instance: "The instance: name, description, charter, registrations",
     applications: "Applications to join",
+    reports: "Reports",
     invitations: "Invitation links",
     members: "Members and roles",
     instanceTitle: "The instance",
@@ -139,6 +141,7 @@ export function registerAdminPages(scope: FastifyInstance, deps: AdminPagesDeps)
     const links = [
       ...(isAdmin(member) ? [["/admin/instance", w.instance]] : []),
       ["/admin/applications", w.applications],
+      ["/admin/reports", w.reports],
       ...(isAdmin(member)
         ? [
             ["/admin/invitations", w.invitations],

@@ -44,6 +44,8 @@ const W = {
     withdraw: "Retirer ma co-signature",
     cosigned: "Tu as co-signé.",
     declined: "Tu as décliné.",
+    unwanted: "Je ne veux pas y figurer",
+    report: "Signaler",
     like: "J'aime",
     unlike: "Je n'aime plus",
     edit: "Modifier",
@@ -65,6 +67,8 @@ const W = {
     withdraw: "Withdraw my co-signature",
     cosigned: "You co-signed.",
     declined: "You declined.",
+    unwanted: "I don't want to be in this",
+    report: "Report",
     like: "Like",
     unlike: "Unlike",
     edit: "Edit",
@@ -109,6 +113,18 @@ export function cosignFormsHtml(
   const w = W[context.lang];
   const named = view.participants.find((p) => p.actorId === viewer.actorId);
   if (!named || view.authorId === viewer.actorId) return "";
+  // Decline, hide it from my lists, and report it: one POST (src/web/report-pages.ts).
+  const unwanted = named.hidden ? "" : ` ${button(context, view, "unwanted", w.unwanted, back)}`;
+  return `${cosignForms(view, named, context, back)}${unwanted}`;
+}
+
+function cosignForms(
+  view: EncounterView,
+  named: EncounterView["participants"][number],
+  context: PageContext,
+  back: string,
+): string {
+  const w = W[context.lang];
   if (named.cosignState === "cosigned") {
     return `<span class="state">${escapeHtml(w.cosigned)}</span> ${button(context, view, "decline", w.withdraw, back)}`;
   }
@@ -142,6 +158,11 @@ export function encounterActionsHtml(
   if (!isPrivateOnly(view)) {
     const liked = viewer.liked.has(view.iri);
     parts.push(button(context, view, liked ? "unlike" : "like", liked ? w.unlike : w.like, back));
+  }
+  if (view.authorId !== viewer.actorId) {
+    parts.push(
+      `<a href="/report?encounter=${escapeHtml(view.id)}" rel="nofollow">${escapeHtml(w.report)}</a>`,
+    );
   }
   if (view.isLocal && view.authorId === viewer.actorId) {
     const base = options.urls.encounterPage(view.author.username, view.id).pathname;

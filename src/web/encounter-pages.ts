@@ -141,7 +141,7 @@ export function registerEncounterPages(app: FastifyInstance, deps: EncounterPage
     const body = `<h1>${translateWithHtml(lang, "encounterBy", "name", bdiHtml(author))}</h1>
 ${renderEncounterHtml(found, lang, urls)}
 ${viewer ? await viewerActions(found, context) : ""}
-${renderRepliesHtml(shown, lang)}
+${renderRepliesHtml(shown, lang, { reportable: viewer !== undefined })}
 ${encounterComposeHtml(context, found)}
 ${fromMastodon}`;
     // The alternate link lets Mastodon find the Note from the HTML page (its URL search does).

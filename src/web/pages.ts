@@ -9,6 +9,7 @@ import type { LikesService } from "../encounters/likes-service.ts";
 import type { RepliesService } from "../encounters/replies-service.ts";
 import type { RemoteInteraction } from "../federation/remote-interaction.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import type { Relations } from "../moderation/relations.ts";
 import { isolateBidi, stripBidiControls } from "../shared/bidi.ts";
 import {
   escapeHtml,
@@ -17,12 +18,13 @@ import {
   userTextHtml,
 } from "../shared/html.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
+import { relationButtonsHtml } from "./blocks-pages.ts";
 import { profileEncountersSection, registerEncounterPages } from "./encounter-pages.ts";
 import { translate } from "./i18n.ts";
 import { registerInstancePages } from "./instance-pages.ts";
 import { profileFollowSection } from "./remote-follow.ts";
 import { parseBefore, sendBadBefore } from "./respond.ts";
-import type { WebKit } from "./web-kit.ts";
+import type { PageContext, WebKit } from "./web-kit.ts";
 
 export interface PagesDeps {
   members: MembersService;
@@ -36,6 +38,8 @@ export interface PagesDeps {
   likes: Pick<LikesService, "likedAmong">;
   /** Remote follow from a profile (src/web/remote-follow.ts). */
   remote: Pick<RemoteInteraction, "interactionUrl">;
+  /** Block, mute and report buttons on a profile (src/web/blocks-pages.ts). */
+  relations: Pick<Relations, "between">;
   urls: LocalUrls;
   web: WebKit;
 }
@@ -92,12 +96,13 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     }
     const before = parseBefore(request.query);
     if (before === null) return sendBadBefore(web, reply, context);
-    const [followers, following, encounters, follow, pioneer] = await Promise.all([
+    const [followers, following, encounters, follow, pioneer, relation] = await Promise.all([
       follows.followers(member.username, { offset: 0, limit: 0 }),
       follows.following(member.username, { offset: 0, limit: 0 }),
       profileEncountersSection(deps, member, lang, before),
       profileFollowSection(deps, member, context),
       members.pioneerRank(member.id),
+      relationButtons(member.id, context),
     ]);
     const name = member.displayName || member.username;
     const header = member.headerUrl
@@ -122,7 +127,7 @@ ${fields}
 <p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
 <span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
 ${follow}
-</article>
+${relation}</article>
 ${encounters}`;
     const head = `<link rel="alternate" type="application/activity+json" href="${escapeHtml(urls.actor(member.username).href)}">`;
     return web.send(reply, context, {
@@ -131,6 +136,17 @@ ${encounters}`;
       head,
     });
   });
+
+  /** A member looking at another's profile: block, mute, report. */
+  async function relationButtons(memberId: string, context: PageContext): Promise<string> {
+    const viewer = context.viewer?.member;
+    if (!viewer) return "";
+    const [own, target] = await Promise.all([
+      deps.actors.findByMemberId(viewer.id),
+      deps.actors.findByMemberId(memberId),
+    ]);
+    return own && target ? relationButtonsHtml(deps.relations, own.id, target, context) : "";
+  }
 
   // The actor IRI answers HTML to browsers with the profile page.
   app.get("/users/:username", async (request, reply) => {

@@ -14,7 +14,12 @@ export function avatarHtml(actor: ActorRow): string {
   return `<img class="u-photo reply-avatar" src="${escapeHtml(src)}" alt="" width="48" height="48" loading="lazy" decoding="async" referrerpolicy="no-referrer">`;
 }
 
-function replyHtml(reply: ReplyView, lang: Language, byIri: Map<string, ReplyView>): string {
+function replyHtml(
+  reply: ReplyView,
+  lang: Language,
+  byIri: Map<string, ReplyView>,
+  reportable: boolean,
+): string {
   const parts = [
     `<p class="p-author h-card">${[avatarHtml(reply.author), personHtml(reply.author, "u-url p-name")].filter(Boolean).join(" ")}</p>`,
   ];
@@ -27,8 +32,12 @@ function replyHtml(reply: ReplyView, lang: Language, byIri: Map<string, ReplyVie
   parts.push(`<div class="e-content">${replyContentHtml(reply)}</div>`);
   const time = `<time class="dt-published" datetime="${reply.publishedAt.toISOString()}">${escapeHtml(formatInstant(lang, reply.publishedAt))}</time>`;
   const href = safeHttpUrl(reply.url) ?? safeHttpUrl(reply.iri);
+  // A member reading may report it (src/web/report-pages.ts).
+  const report = reportable
+    ? ` · <a href="/report?reply=${reply.id}" rel="nofollow">${escapeHtml(translate(lang, "report"))}</a>`
+    : "";
   parts.push(
-    `<p class="meta">${href ? `<a class="u-url" href="${escapeHtml(href)}">${time}</a>` : time}</p>`,
+    `<p class="meta">${href ? `<a class="u-url" href="${escapeHtml(href)}">${time}</a>` : time}${report}</p>`,
   );
   return `<li class="h-entry reply" id="reply-${reply.id}">\n${parts.join("\n")}\n</li>`;
 }
@@ -37,13 +46,17 @@ function replyHtml(reply: ReplyView, lang: Language, byIri: Map<string, ReplyVie
  * The replies under an encounter, oldest first, each an h-entry (a comment of the
  * encounter's h-entry in microformats terms); nothing when there are none.
  */
-export function renderRepliesHtml(replies: ReplyView[], lang: Language): string {
+export function renderRepliesHtml(
+  replies: ReplyView[],
+  lang: Language,
+  options: { reportable?: boolean } = {},
+): string {
   if (replies.length === 0) return "";
   const byIri = new Map(replies.map((r) => [r.iri, r]));
   return `<section class="replies" id="replies">
 <h2>${escapeHtml(translate(lang, "replies"))} (${replies.length})</h2>
 <ol class="replies">
-${replies.map((r) => replyHtml(r, lang, byIri)).join("\n")}
+${replies.map((r) => replyHtml(r, lang, byIri, options.reportable === true)).join("\n")}
 </ol>
 </section>`;
 }

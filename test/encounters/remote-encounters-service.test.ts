@@ -54,6 +54,7 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
       repository: t.app.encounterRepository,
       actors: t.app.actors,
       notifications: t.app.notifications,
+      relations: t.app.relations,
       // The fediverse as seen from here: zoe can be looked up, nobody else.
       resolver: {
         async resolve(iri) {

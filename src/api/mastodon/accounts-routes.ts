@@ -61,11 +61,12 @@ export function registerAccountRoutes(api: FastifyInstance, deps: MastodonDeps):
   }
 
   async function relationship(viewer: NonNullable<Viewer>, target: ActorRow) {
-    const [outgoing, incoming] = await Promise.all([
+    const [outgoing, incoming, between] = await Promise.all([
       services.follows.stateBetween(viewer.actor.id, target.id),
       services.follows.stateBetween(target.id, viewer.actor.id),
+      services.relations.between(viewer.actor.id, target.id),
     ]);
-    return relationshipEntity(target.id, { outgoing, incoming });
+    return relationshipEntity(target.id, { outgoing, incoming }, between);
   }
 
   api.get("/api/v1/accounts/verify_credentials", needs(deps, "read:accounts"), async (request) =>

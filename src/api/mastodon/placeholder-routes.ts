@@ -32,8 +32,6 @@ export function registerPlaceholderRoutes(api: FastifyInstance, deps: MastodonDe
   read("read:lists", ["/api/v1/lists"]);
   read("read:follows", ["/api/v1/followed_tags"]);
   read("read:bookmarks", ["/api/v1/bookmarks"]);
-  read("read:blocks", ["/api/v1/blocks", "/api/v1/domain_blocks"]);
-  read("read:mutes", ["/api/v1/mutes"]);
   read("read:accounts", ["/api/v1/featured_tags", "/api/v1/endorsements"]);
   read("read:statuses", ["/api/v1/scheduled_statuses"]);
   read("read", ["/api/v2/suggestions", "/api/v1/suggestions"]);

@@ -10,6 +10,7 @@ import { registerDefaultImages } from "./default-images.ts";
 import type { MastodonDeps } from "./deps.ts";
 import { registerInstanceRoutes } from "./instance-routes.ts";
 import { registerMediaRoutes } from "./media-routes.ts";
+import { registerModerationRoutes } from "./moderation-routes.ts";
 import { registerNotificationRoutes } from "./notifications-routes.ts";
 import { registerPlaceholderRoutes } from "./placeholder-routes.ts";
 import { registerSearchRoutes } from "./search-routes.ts";
@@ -62,6 +63,7 @@ export function registerMastodonApi(
     registerNotificationRoutes(api, deps);
     registerSearchRoutes(api, deps);
     registerConversationRoutes(api, deps);
+    registerModerationRoutes(api, deps);
     registerPlaceholderRoutes(api, deps);
   });
 }

@@ -4,6 +4,8 @@ import type { FollowState } from "../../follows/follows-service.ts";
 export function relationshipEntity(
   accountId: string,
   follows: { outgoing: FollowState | undefined; incoming: FollowState | undefined },
+  /** What the viewer decided about the account (src/moderation/relations.ts). */
+  between: { blocking: boolean; blockedBy: boolean; muting: boolean; domainBlocking: boolean },
 ) {
   return {
     id: accountId,
@@ -12,13 +14,13 @@ export function relationshipEntity(
     notifying: false,
     languages: null,
     followed_by: follows.incoming === "accepted",
-    blocking: false,
-    blocked_by: false,
-    muting: false,
-    muting_notifications: false,
+    blocking: between.blocking,
+    blocked_by: between.blockedBy,
+    muting: between.muting,
+    muting_notifications: between.muting,
     requested: follows.outgoing === "pending",
     requested_by: follows.incoming === "pending",
-    domain_blocking: false,
+    domain_blocking: between.domainBlocking,
     endorsed: false,
     note: "",
   };

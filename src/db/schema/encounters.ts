@@ -105,6 +105,8 @@ export const encounterParticipants = pgTable(
     /** The Announce that co-signs: ours for a local participant, theirs for a remote one. */
     cosignActivityIri: text("cosign_activity_iri"),
     cosignedAt: timestamp("cosigned_at", { withTimezone: true, mode: "date" }),
+    /** The member named said "I don't want to be in this": off their home and profile. */
+    hidden: boolean("hidden").notNull().default(false),
   },
   (t) => [
     index("encounter_participants_encounter_idx").on(t.encounterId, t.position),

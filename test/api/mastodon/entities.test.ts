@@ -169,6 +169,7 @@ const encounter: EncounterView = {
       cosignState: "cosigned",
       cosignActivityIri: "https://other.example/announces/1",
       cosignedAt: at,
+      hidden: false,
       actor: antoineActor,
     },
     {
@@ -180,6 +181,7 @@ const encounter: EncounterView = {
       cosignState: "pending",
       cosignActivityIri: null,
       cosignedAt: null,
+      hidden: false,
       actor: null,
     },
   ],
@@ -238,7 +240,11 @@ describe("Mastodon entities: the exact JSON, key by key against Mastodon's examp
     };
     expect({ v1: instanceV1(facts), v2: instanceV2(facts) }).toMatchSnapshot();
     expect(
-      relationshipEntity(antoine.id, { outgoing: "pending", incoming: "accepted" }),
+      relationshipEntity(
+        antoine.id,
+        { outgoing: "pending", incoming: "accepted" },
+        { blocking: false, blockedBy: false, muting: false, domainBlocking: false },
+      ),
     ).toMatchSnapshot();
   });
 

@@ -64,6 +64,7 @@ function participant(position: number, who: ActorRow | string): ParticipantView 
     cosignState: "pending",
     cosignActivityIri: null,
     cosignedAt: null,
+    hidden: false,
     actor: isActor ? who : null,
   };
 }

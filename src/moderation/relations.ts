@@ -1,0 +1,123 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { Db, DbExecutor } from "../db/database.ts";
+
+/*
+ * The one home of "may A and B interact": blocks (an account, either way, or a member's block
+ * of a whole server) and mutes. Follows (src/follows/), naming and notifications
+ * (src/encounters/) and the home timeline (encounters-repository.ts) all ask here; the
+ * writes are BlocksService's (src/moderation/blocks-service.ts).
+ */
+
+/** True when `a` blocks `b` or `b` blocks `a`: by account, or by a member's block of the other's server. */
+const blockedEitherWaySql = (a: SQL | AnyPgColumn, b: SQL | AnyPgColumn) => sql`(
+  exists (select 1 from account_blocks ab
+          where (ab.blocker_id = ${a} and ab.target_id = ${b})
+             or (ab.blocker_id = ${b} and ab.target_id = ${a}))
+  or exists (select 1 from member_domain_blocks mdb join actors x on x.id = ${b}
+             where mdb.member_actor_id = ${a} and mdb.domain = x.host)
+  or exists (select 1 from member_domain_blocks mdb join actors x on x.id = ${a}
+             where mdb.member_actor_id = ${b} and mdb.domain = x.host))`;
+
+/** True when the member (actor `viewer`) muted `other`. */
+const mutedSql = (viewer: SQL | AnyPgColumn, other: SQL | AnyPgColumn) =>
+  sql`exists (select 1 from account_mutes am where am.member_actor_id = ${viewer} and am.target_id = ${other})`;
+
+/**
+ * A condition on a query over encounters (or anything with an author): the author is neither
+ * blocked either way nor muted by the member whose actor is `viewerActorId`. What a member's
+ * home and notifications leave out (an author that is null, as the weekly question's, passes).
+ */
+export function shownToMemberSql(viewerActorId: string | SQL, author: AnyPgColumn | SQL): SQL {
+  const viewer = typeof viewerActorId === "string" ? sql`${viewerActorId}::uuid` : viewerActorId;
+  return sql`not ${blockedEitherWaySql(viewer, author)} and not ${mutedSql(viewer, author)}`;
+}
+
+export interface Relations {
+  /** Whether either actor blocks the other (account or server): no follow, no naming. */
+  blockedEitherWay(aActorId: string, bActorId: string, executor?: DbExecutor): Promise<boolean>;
+  /**
+   * Of these members (member ids), those who may hear from the actor `fromActorId`: none who
+   * blocked or muted it, or whom it blocked. Notifications go only to them.
+   */
+  audienceOf(
+    memberIds: readonly string[],
+    fromActorId: string,
+    executor?: DbExecutor,
+  ): Promise<string[]>;
+  /**
+   * The participants an author may name: none blocked by them or blocking them, either way
+   * (they are neither participants nor notified). Plain names stay.
+   */
+  namable<T extends { actor: { id: string } | null }>(
+    authorId: string,
+    participants: T[],
+  ): Promise<T[]>;
+  /** What the member (actor) decided about `other`: for the Mastodon relationship and pages. */
+  between(
+    memberActorId: string,
+    otherActorId: string,
+  ): Promise<{ blocking: boolean; blockedBy: boolean; muting: boolean; domainBlocking: boolean }>;
+}
+
+export function createRelations(db: Db): Relations {
+  const id = (value: string) => sql`${value}::uuid`;
+  const relations: Relations = {
+    async blockedEitherWay(a, b, executor = db) {
+      const rows = await executor.execute(
+        sql`select ${blockedEitherWaySql(id(a), id(b))} as blocked`,
+      );
+      return rowsOf<{ blocked: boolean }>(rows)[0]?.blocked === true;
+    },
+
+    async namable(authorId, participants) {
+      const kept: typeof participants = [];
+      for (const p of participants) {
+        if (!p.actor || !(await relations.blockedEitherWay(authorId, p.actor.id))) kept.push(p);
+      }
+      return kept;
+    },
+
+    async audienceOf(memberIds, fromActorId, executor = db) {
+      const unique = [...new Set(memberIds)];
+      if (unique.length === 0) return [];
+      const from = id(fromActorId);
+      const rows = await executor.execute(sql`
+        select a.member_id from actors a
+        where a.member_id in (${sql.join(
+          unique.map((m) => id(m)),
+          sql`, `,
+        )})
+          and not ${blockedEitherWaySql(sql`a.id`, from)}
+          and not ${mutedSql(sql`a.id`, from)}`);
+      return rowsOf<{ member_id: string }>(rows).map((r) => r.member_id);
+    },
+
+    async between(member, other) {
+      const rows = await db.execute(sql`select
+        exists (select 1 from account_blocks where blocker_id = ${id(member)} and target_id = ${id(other)}) as blocking,
+        exists (select 1 from account_blocks where blocker_id = ${id(other)} and target_id = ${id(member)}) as blocked_by,
+        ${mutedSql(id(member), id(other))} as muting,
+        exists (select 1 from member_domain_blocks mdb join actors x on x.id = ${id(other)}
+                where mdb.member_actor_id = ${id(member)} and mdb.domain = x.host) as domain_blocking`);
+      const row = rowsOf<{
+        blocking: boolean;
+        blocked_by: boolean;
+        muting: boolean;
+        domain_blocking: boolean;
+      }>(rows)[0];
+      return {
+        blocking: row?.blocking === true,
+        blockedBy: row?.blocked_by === true,
+        muting: row?.muting === true,
+        domainBlocking: row?.domain_blocking === true,
+      };
+    },
+  };
+  return relations;
+}
+
+/** PGlite answers `{ rows }`, node-postgres a result with `rows` too. */
+function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}
