@@ -6,13 +6,10 @@ import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts"
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
+import type { CliIo } from "./cli-io.ts";
+import { dumpCommand, RESTORE_NEEDS_STOPPED_SERVER } from "./db-commands.ts";
 
-export interface CliIo {
-  /** What was piped to the command, if anything (a password, for instance). */
-  stdin?: string;
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from "./cli-io.ts";
 
 export const USAGE = `Usage: npm run cli -- <command>
 
@@ -50,6 +47,12 @@ export const USAGE = `Usage: npm run cli -- <command>
   queue dead                       list the deliveries (and other jobs) that ran out of attempts
   queue retry <id|--all>           give one dead job, or all of them, a fresh set of attempts
   db migrate                       apply database migrations (start does it too)
+  db export <file.sql>             the embedded database as a pg_dump SQL file, to load into
+                                   PostgreSQL (psql -f, or db restore); works while it runs
+  db backup <file.sql>             the same SQL dump, of either database (PostgreSQL: pg_dump)
+  db restore <file.sql>            load a dump into an empty database (the server stopped)
+  media migrate                    copy the photos from DATA_DIR/media to the S3 bucket
+                                   (S3_BUCKET…); run it again to resume, it skips what is there
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -225,6 +228,12 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         io.out("Database is up to date.");
         return 0;
       }
+      case "db export":
+      case "db backup":
+        return await dumpCommand(app, action as "export" | "backup", rest[0], io);
+      case "db restore":
+        // The CLI runs it itself (src/cli/main.ts); here it reached a running server.
+        throw new DomainError("invalid", RESTORE_NEEDS_STOPPED_SERVER);
     }
     switch (group) {
       case "follow": {

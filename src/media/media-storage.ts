@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { readFile, rm } from "node:fs/promises";
+import { join, resolve, sep } from "node:path";
+import { writeFileAtomically } from "../shared/atomic-file.ts";
 
 export interface StoredMedia {
   readonly bytes: Buffer;
@@ -74,7 +74,7 @@ export function createDiskMediaStorage(rootDir: string): MediaStorage {
       if (contentType !== expected) {
         throw new TypeError(`Media key ${key} is served as ${expected}, not ${contentType}.`);
       }
-      await writeAtomically(path, bytes);
+      await writeFileAtomically(path, bytes, 0o644);
     },
 
     async get(key) {
@@ -92,45 +92,6 @@ export function createDiskMediaStorage(rootDir: string): MediaStorage {
       await rm(pathOf(key), { force: true });
     },
   };
-}
-
-/**
- * Temp file in the same directory (so the rename stays on one file system), flushed, then
- * renamed over the target: readers see the old file or the whole new one, never a part, even
- * after a crash.
- */
-async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.tmp-${randomUUID()}`);
-  try {
-    const file = await open(temp, "wx", 0o644);
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
-}
-
-/** Makes the rename itself durable; some platforms cannot open a directory, which is fine. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort only: the file's content was already flushed before the rename.
-  }
 }
 
 function isMissing(error: unknown): boolean {
