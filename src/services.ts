@@ -81,6 +81,7 @@ import type { Mailer } from "./mail/mailer.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
+import { createS3MediaStorage, type S3Settings } from "./media/s3-media-storage.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
@@ -162,8 +163,9 @@ export interface ServicesDeps {
   /** Domain events, recorded with the change they report (src/outbox/). */
   events: Outbox;
   logger: Logger;
-  /** Photos live under `<dataDir>/media`. */
+  /** Photos live under `<dataDir>/media`, or on S3 when `s3` is given. */
   dataDir: string;
+  s3?: S3Settings;
   repositories: Repositories;
   /** How participants and linked accounts on other servers are found (src/federation/). */
   remoteLookup: Pick<RemoteLookup, "lookupActor">;
@@ -198,7 +200,9 @@ export function buildServices(deps: ServicesDeps): Services {
     newActivityIri,
     lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
   });
-  const mediaStorage = createDiskMediaStorage(join(deps.dataDir, "media"));
+  const mediaStorage = deps.s3
+    ? createS3MediaStorage(deps.s3)
+    : createDiskMediaStorage(join(deps.dataDir, "media"));
   const media = createMediaService({
     storage: mediaStorage,
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },

@@ -1,5 +1,5 @@
-import { readFile, rm } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import { writeFileAtomically } from "../shared/atomic-file.ts";
 
 export interface StoredMedia {
@@ -45,7 +45,8 @@ export function contentTypeOfKey(key: string): string | undefined {
   return extension === undefined ? undefined : CONTENT_TYPES[extension];
 }
 
-function checkedKey(key: string): string {
+/** The key itself, or a TypeError for one that is not valid (before any storage is touched). */
+export function checkedMediaKey(key: string): string {
   if (!isValidMediaKey(key)) {
     throw new TypeError(
       `Invalid media key ${JSON.stringify(key)}: use [a-z0-9/_.-] segments ending in a known extension.`,
@@ -61,7 +62,7 @@ function checkedKey(key: string): string {
 export function createDiskMediaStorage(rootDir: string): MediaStorage {
   const root = resolve(rootDir);
   const pathOf = (key: string) => {
-    const path = join(root, ...checkedKey(key).split("/"));
+    const path = join(root, ...checkedMediaKey(key).split("/"));
     // Defence in depth: the key pattern already forbids anything that could escape.
     if (!path.startsWith(root + sep)) throw new TypeError(`Invalid media key ${key}`);
     return path;
@@ -98,4 +99,23 @@ function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // ENOTDIR/EISDIR: a key whose path crosses or names a directory stores nothing either.
   return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR";
+}
+
+/**
+ * Every key stored under `rootDir` by the disk storage, sorted (temp files and anything that is
+ * not a valid key left out): what `media migrate` copies.
+ */
+export async function listDiskMediaKeys(rootDir: string): Promise<string[]> {
+  const root = resolve(rootDir);
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(
+    (error: unknown) => {
+      if (isMissing(error)) return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join("/"))
+    .filter(isValidMediaKey)
+    .sort();
 }
