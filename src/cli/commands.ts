@@ -7,7 +7,7 @@ import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
 import type { CliIo } from "./cli-io.ts";
-import { dumpCommand, RESTORE_NEEDS_STOPPED_SERVER } from "./db-commands.ts";
+import { dumpCommand, mediaMigrateCommand, RESTORE_NEEDS_STOPPED_SERVER } from "./data-commands.ts";
 
 export type { CliIo } from "./cli-io.ts";
 
@@ -234,6 +234,8 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       case "db restore":
         // The CLI runs it itself (src/cli/main.ts); here it reached a running server.
         throw new DomainError("invalid", RESTORE_NEEDS_STOPPED_SERVER);
+      case "media migrate":
+        return await mediaMigrateCommand(app, io);
     }
     switch (group) {
       case "follow": {

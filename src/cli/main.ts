@@ -7,7 +7,7 @@ import { isDomainError } from "../shared/errors.ts";
 import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
-import { restoreCommand } from "./db-commands.ts";
+import { restoreCommand } from "./data-commands.ts";
 
 // Image and dump paths are read or written by whichever process runs the command (the server,
 // through the control socket): make them absolute here, where they were typed.

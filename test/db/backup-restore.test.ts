@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/cli/commands.ts";
-import { restoreCommand } from "../../src/cli/db-commands.ts";
+import { restoreCommand } from "../../src/cli/data-commands.ts";
 import type { DatabaseConfig } from "../../src/db/database.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";

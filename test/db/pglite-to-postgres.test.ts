@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
 import { runCommand } from "../../src/cli/commands.ts";
-import { restoreCommand } from "../../src/cli/db-commands.ts";
+import { restoreCommand } from "../../src/cli/data-commands.ts";
 import type { DatabaseConfig } from "../../src/db/database.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { migratedPgliteTemplate } from "../support/database.ts";

@@ -1,15 +1,18 @@
 import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { App } from "../app.ts";
 import type { DatabaseConfig } from "../db/database.ts";
 import { writeDumpFile } from "../db/sql-dump.ts";
 import { readDumpFile, restoreDump } from "../db/sql-restore.ts";
+import { migrateMediaToS3 } from "../media/media-migration.ts";
+import { createS3MediaStorage } from "../media/s3-media-storage.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { CliIo } from "./cli-io.ts";
 
 /*
- * `db export`, `db backup` (through the running server's control socket on PGlite: the dump is
+ * Moving an instance's data: `db export`, `db backup` (through the running server's control socket on PGlite: the dump is
  * made from a copy of its database, so it may run) and `db restore` (never in a running
- * server: it loads into an empty database, before any process opens it).
+ * server: it loads into an empty database, before any process opens it), `media migrate`.
  */
 
 const MEDIA_NOTE =
@@ -77,4 +80,29 @@ export const RESTORE_NEEDS_STOPPED_SERVER =
 function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** `media migrate`: the photos of DATA_DIR/media copied into the S3 bucket. */
+export async function mediaMigrateCommand(app: App, io: CliIo): Promise<number> {
+  if (!app.config.s3) {
+    throw new DomainError(
+      "invalid",
+      "media migrate copies DATA_DIR/media into the S3 bucket, and this process has no S3_BUCKET: set S3_BUCKET (and S3_ENDPOINT, S3_ACCESS_KEY_ID, … see the README) and run it again. A running server answers for the CLI: stop it first, or give it those variables and restart it.",
+    );
+  }
+  const mediaDir = join(app.config.dataDir, "media");
+  const started = Date.now();
+  const done = await migrateMediaToS3(mediaDir, createS3MediaStorage(app.config.s3));
+  io.out(
+    `${done.total} files in ${mediaDir}: ${done.copied} copied (${formatSize(done.bytesCopied)}), ${done.alreadyThere} already in bucket ${app.config.s3.bucket}, ${done.failed.length} failed (${Date.now() - started} ms).`,
+  );
+  for (const { key, reason } of done.failed) io.err(`${key}: ${reason}`);
+  if (done.failed.length > 0) {
+    io.err("Run media migrate again: it copies what is missing and skips the rest.");
+    return 1;
+  }
+  io.out(
+    "Every file is in the bucket. Keep DATA_DIR/media until the instance runs on S3 and shows its photos; then it may go.",
+  );
+  return 0;
 }
