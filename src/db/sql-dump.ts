@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import type { PGlite } from "@electric-sql/pglite";
-import { pgDump } from "@electric-sql/pglite-tools/pg_dump";
 import { writeFileAtomically } from "../shared/atomic-file.ts";
 import { DomainError } from "../shared/errors.ts";
 
@@ -15,17 +15,28 @@ import { DomainError } from "../shared/errors.ts";
 const DUMP_OPTIONS = ["--no-owner", "--no-privileges"];
 
 /**
- * A pg_dump of a PGlite database. It runs on a copy (`clone()`: the data directory as it is
- * on disk, with what committed), never on the live connection, whose open transaction pg_dump
- * would otherwise join: so it is safe while the server runs.
+ * A pg_dump of a PGlite database. It runs on a copy (the data directory as it is, with what
+ * committed), never on the live connection, whose open transaction pg_dump would otherwise
+ * join; and in a worker thread, since pg_dump holds its thread for seconds: so the running
+ * server makes it for the CLI and keeps answering.
  */
 export async function dumpPglite(client: PGlite): Promise<string> {
-  const copy = (await client.clone()) as PGlite;
+  const dataDir = await client.dumpDataDir("none");
+  const worker = new Worker(new URL("./pglite-dump-worker.ts", import.meta.url), {
+    workerData: { dataDir, args: DUMP_OPTIONS },
+  });
   try {
-    const file = await pgDump({ pg: copy, args: DUMP_OPTIONS });
-    return loadableFromPostgres15(await file.text());
+    const answer = await new Promise<{ ok: true; script: string } | { ok: false; message: string }>(
+      (resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`the pg_dump worker exited (${code})`)));
+      },
+    );
+    if (!answer.ok) throw new Error(`pg_dump failed: ${answer.message}`);
+    return loadableFromPostgres15(answer.script);
   } finally {
-    await copy.close();
+    await worker.terminate();
   }
 }
 
