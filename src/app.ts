@@ -124,6 +124,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     events,
     logger,
     dataDir: config.dataDir,
+    s3: config.s3,
     repositories,
     remoteLookup,
     actorRefresher,
@@ -231,6 +232,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     repositories,
     remoteLookup,
     loginThrottle: options.loginThrottle,
+    mediaPublicUrl: config.s3?.publicUrl,
   });
 
   const queueStop = new AbortController();

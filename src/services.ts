@@ -83,6 +83,7 @@ import type { Mailer } from "./mail/mailer.ts";
 import { createMediaService, type MediaService } from "./media/media-service.ts";
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
+import { createS3MediaStorage, type S3Settings } from "./media/s3-media-storage.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
 import {
   buildModerationServices,
@@ -180,8 +181,9 @@ export interface ServicesDeps {
   /** Domain events, recorded with the change they report (src/outbox/). */
   events: Outbox;
   logger: Logger;
-  /** Photos live under `<dataDir>/media`. */
+  /** Photos live under `<dataDir>/media`, or on S3 when `s3` is given. */
   dataDir: string;
+  s3?: S3Settings;
   repositories: Repositories;
   /** How participants and linked accounts on other servers are found (src/federation/). */
   remoteLookup: Pick<RemoteLookup, "lookupActor">;
@@ -218,7 +220,9 @@ export function buildServices(deps: ServicesDeps): Services {
     newActivityIri,
     lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
   });
-  const mediaStorage = createDiskMediaStorage(join(deps.dataDir, "media"));
+  const mediaStorage = deps.s3
+    ? createS3MediaStorage(deps.s3)
+    : createDiskMediaStorage(join(deps.dataDir, "media"));
   const media = createMediaService({
     storage: mediaStorage,
     urls: { mediaUrl: (key) => new URL(`/media/${key}`, urls.origin) },

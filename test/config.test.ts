@@ -89,6 +89,56 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the S3 variables, and keeps media on disk without S3_BUCKET", () => {
+    expect(configOf({}).s3).toBeUndefined();
+    expect(
+      configOf({
+        S3_BUCKET: "sdp-media",
+        S3_ENDPOINT: "https://s3.fr-par.scw.cloud",
+        S3_REGION: "fr-par",
+        S3_ACCESS_KEY_ID: "AKIA123",
+        S3_SECRET_ACCESS_KEY: "secret",
+        S3_FORCE_PATH_STYLE: "true",
+        S3_PUBLIC_URL: "https://media.social.example/",
+      }).s3,
+    ).toEqual({
+      bucket: "sdp-media",
+      endpoint: "https://s3.fr-par.scw.cloud",
+      region: "fr-par",
+      accessKeyId: "AKIA123",
+      secretAccessKey: "secret",
+      forcePathStyle: true,
+      publicUrl: "https://media.social.example",
+    });
+    expect(configOf({ S3_BUCKET: "sdp-media" }).s3).toMatchObject({
+      region: "us-east-1",
+      forcePathStyle: false,
+    });
+  });
+
+  it("says what is wrong with a half-given or malformed S3 configuration", () => {
+    expect(problemsOf({ S3_ENDPOINT: "http://127.0.0.1:9000" })).toEqual([
+      expect.stringMatching(/^S3_ENDPOINT: is set but S3_BUCKET is not/),
+    ]);
+    expect(problemsOf({ S3_BUCKET: "media", S3_ACCESS_KEY_ID: "key" })).toEqual([
+      expect.stringMatching(
+        /^S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/,
+      ),
+    ]);
+    const problems = problemsOf({
+      S3_BUCKET: "Media_Bucket",
+      S3_ENDPOINT: "ftp://store",
+      S3_FORCE_PATH_STYLE: "maybe",
+      S3_PUBLIC_URL: "https://cdn.example/?sig=1",
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^S3_BUCKET: must be a bucket name/),
+      expect.stringMatching(/^S3_ENDPOINT: must be the store's http\(s\) URL/),
+      expect.stringMatching(/^S3_FORCE_PATH_STYLE: must be "true" or "false"/),
+      expect.stringMatching(/^S3_PUBLIC_URL: must be a base URL without \?query/),
+    ]);
+  });
+
   it("asks for a long METRICS_TOKEN without spaces, and says how to make one", () => {
     for (const token of ["short", "a token with spaces in it, long enough"]) {
       const result = loadConfig({ METRICS_TOKEN: token });

@@ -6,14 +6,11 @@ import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts"
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
+import type { CliIo } from "./cli-io.ts";
+import { dumpCommand, mediaMigrateCommand, RESTORE_NEEDS_STOPPED_SERVER } from "./data-commands.ts";
 import { REPORTS_USAGE, reportsCommand } from "./reports-command.ts";
 
-export interface CliIo {
-  /** What was piped to the command, if anything (a password, for instance). */
-  stdin?: string;
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from "./cli-io.ts";
 
 export const USAGE = `Usage: npm run cli -- <command>
 
@@ -52,6 +49,12 @@ export const USAGE = `Usage: npm run cli -- <command>
   queue retry <id|--all>           give one dead job, or all of them, a fresh set of attempts
   db migrate                       apply database migrations (start does it too)
 ${REPORTS_USAGE}
+  db export <file.sql>             the embedded database as a pg_dump SQL file, to load into
+                                   PostgreSQL (psql -f, or db restore); works while it runs
+  db backup <file.sql>             the same SQL dump, of either database (PostgreSQL: pg_dump)
+  db restore <file.sql>            load a dump into an empty database (the server stopped)
+  media migrate                    copy the photos from DATA_DIR/media to the S3 bucket
+                                   (S3_BUCKET…); run it again to resume, it skips what is there
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -227,6 +230,14 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         io.out("Database is up to date.");
         return 0;
       }
+      case "db export":
+      case "db backup":
+        return await dumpCommand(app, action as "export" | "backup", rest[0], io);
+      case "db restore":
+        // The CLI runs it itself (src/cli/main.ts); here it reached a running server.
+        throw new DomainError("invalid", RESTORE_NEEDS_STOPPED_SERVER);
+      case "media migrate":
+        return await mediaMigrateCommand(app, io);
     }
     switch (group) {
       case "follow": {

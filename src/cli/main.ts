@@ -3,16 +3,21 @@ import { buildApp } from "../app.ts";
 import { loadConfig } from "../config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "../db/data-dir-lock.ts";
 import { explainDatabaseError } from "../db/database-errors.ts";
+import { isDomainError } from "../shared/errors.ts";
 import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
+import { restoreCommand } from "./data-commands.ts";
 
-// Image paths are read by whichever process runs the command (the server, through the control
-// socket): make them absolute here, where they were typed.
+// Image and dump paths are read or written by whichever process runs the command (the server,
+// through the control socket): make them absolute here, where they were typed.
 const argv = process.argv
   .slice(2)
   .map((arg, i, all) =>
-    (all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "" ? resolve(arg) : arg,
+    ((all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "") ||
+    (i === 2 && all[0] === "db" && ["export", "backup", "restore"].includes(all[1] ?? ""))
+      ? resolve(arg)
+      : arg,
   );
 if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
   console.log(USAGE);
@@ -66,6 +71,24 @@ if (config.database.kind === "pglite") {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+// Restoring loads into an empty database: no app is built on it first (it would migrate it).
+if (argv[0] === "db" && argv[1] === "restore") {
+  let code = 1;
+  try {
+    code = await restoreCommand(config.database, argv[2], {
+      out: console.log,
+      err: console.error,
+    });
+  } catch (error) {
+    console.error(
+      isDomainError(error) ? error.message : explainDatabaseError(error, config.database),
+    );
+  } finally {
+    await dataDirLock?.release();
+  }
+  process.exit(code);
 }
 
 const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });

@@ -1,7 +1,7 @@
 import type { App } from "../app.ts";
 import type { ReportView } from "../moderation/reports-service.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { CliIo } from "./commands.ts";
+import type { CliIo } from "./cli-io.ts";
 
 export const REPORTS_USAGE = `  reports list [--all]             the open reports (--all: the resolved ones too)
   reports resolve <id> [--note "text"]

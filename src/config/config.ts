@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { DatabaseConfig } from "../db/database.ts";
+import type { S3Settings } from "../media/s3-media-storage.ts";
 
 export const ROLES = ["all", "web", "worker"] as const;
 export type Role = (typeof ROLES)[number];
@@ -35,6 +36,8 @@ export interface AppConfig {
   readonly mail?: MailSettings;
   /** The bearer token a Prometheus scraper sends for `GET /metrics`; no metrics when unset. */
   readonly metricsToken?: string;
+  /** Media on an S3-compatible store (S3_BUCKET…); under `DATA_DIR/media` when unset. */
+  readonly s3?: S3Settings;
 }
 
 export interface MailSettings {
@@ -177,7 +180,82 @@ const environmentSchema = z.object({
     .max(256, "must be at most 256 characters")
     .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (openssl rand -hex 32)")
     .optional(),
+  ...s3Variables(),
 });
+
+/** S3_BUCKET turns the S3 store on; the others say where and how to reach it. */
+function s3Variables() {
+  return {
+    S3_BUCKET: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+      )
+      .optional(),
+    S3_ENDPOINT: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be the store's http(s) URL, such as https://s3.fr-par.scw.cloud",
+      })
+      .optional(),
+    S3_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as us-east-1 or fr-par")
+      .default("us-east-1"),
+    S3_ACCESS_KEY_ID: z.string().max(256, "must be at most 256 characters").optional(),
+    S3_SECRET_ACCESS_KEY: z.string().max(256, "must be at most 256 characters").optional(),
+    S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+    S3_PUBLIC_URL: z
+      .url({
+        protocol: /^https?$/,
+        error:
+          "must be an http(s) URL where browsers read the bucket, such as https://media.social.example",
+      })
+      .refine(
+        (value) => !URL.parse(value)?.search && !URL.parse(value)?.hash,
+        "must be a base URL without ?query or #fragment",
+      )
+      .optional(),
+  };
+}
+
+type Environment = z.infer<typeof environmentSchema>;
+
+/** The S3 settings, or the problems of a half-given configuration. */
+function s3Settings(e: Environment): { settings?: S3Settings; problems: string[] } {
+  const others = (
+    ["S3_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PUBLIC_URL"] as const
+  ).filter((name) => e[name] !== undefined);
+  if (!e.S3_BUCKET) {
+    return {
+      problems: others.map(
+        (name) =>
+          `${name}: is set but S3_BUCKET is not: set S3_BUCKET to keep media on S3, or unset ${name} to keep them in DATA_DIR/media`,
+      ),
+    };
+  }
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    const missing = e.S3_ACCESS_KEY_ID === undefined ? "S3_ACCESS_KEY_ID" : "S3_SECRET_ACCESS_KEY";
+    return {
+      problems: [
+        `${missing}: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both (or neither, to use the AWS_* variables or the machine's role)`,
+      ],
+    };
+  }
+  return {
+    problems: [],
+    settings: {
+      bucket: e.S3_BUCKET,
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      publicUrl: e.S3_PUBLIC_URL?.replace(/\/+$/, ""),
+    },
+  };
+}
 
 function wholeNumber(min: number, max: number) {
   return z.coerce
@@ -223,6 +301,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       ],
     };
   }
+  const s3 = s3Settings(e);
+  if (s3.problems.length > 0) return { ok: false, problems: s3.problems };
   const dataDir = resolve(e.DATA_DIR);
   return {
     ok: true,
@@ -258,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         ? { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM ?? defaultSender(e.INSTANCE_NAME, origin) }
         : undefined,
       metricsToken: e.METRICS_TOKEN,
+      s3: s3.settings,
     },
   };
 }

@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
+import { dumpPglite, dumpPostgres } from "./sql-dump.ts";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -43,6 +44,11 @@ export interface Database {
   /** Runs raw SQL and returns its rows, whichever driver is underneath. */
   rows<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
   migrate(): Promise<void>;
+  /**
+   * A plain-SQL dump (pg_dump, INSERT statements) of the whole database, for `db backup` and
+   * `db export` (src/db/sql-dump.ts): PGlite's pg_dump on a copy, or the server's `pg_dump`.
+   */
+  dumpSql(): Promise<string>;
   /** PGlite only: a copy of the data directory, to open identical databases quickly. */
   dumpTemplate?: () => Promise<Blob>;
   close(): Promise<void>;
@@ -89,6 +95,7 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
       (await db.execute(query)).rows as T[],
     // PGlite is one connection in one process: nothing can run a migration beside us.
     migrate: () => migratePglite(db, { migrationsFolder }),
+    dumpSql: () => dumpPglite(client),
     dumpTemplate: () => client.dumpDataDir("none"),
     async close() {
       if (closed) return;
@@ -122,6 +129,7 @@ async function openPostgres(
     rows: async <T extends Record<string, unknown>>(query: SQL) =>
       (await db.execute(query)) as unknown as T[],
     migrate: () => migratePostgresLocked(config.url),
+    dumpSql: () => dumpPostgres(config.url),
     async close() {
       if (closed) return;
       closed = true;

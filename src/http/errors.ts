@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseUnavailable, isDiskFull, isSchemaMissing } from "../db/database-errors.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
+import { isMediaStoreUnavailable } from "../media/s3-media-storage.ts";
 import { isDomainError } from "../shared/errors.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
 
@@ -66,7 +67,7 @@ interface DatabaseTrouble {
 
 /**
  * The database's own trouble behind an error, if it is one: unreachable (503), without its
- * tables (503), or its disk full (507). Nothing the client did wrong, nothing stored is lost,
+ * tables (503), or its disk full (507); or the media store (S3) failing (503). Nothing the client did wrong, nothing stored is lost,
  * and a peer server retries its delivery instead of dropping it.
  */
 export function databaseTroubleOf(error: unknown): DatabaseTrouble | undefined {
@@ -89,6 +90,15 @@ export function databaseTroubleOf(error: unknown): DatabaseTrouble | undefined {
         message:
           "the database lacks the app's tables: restore it, or restart so that the migrations run",
       },
+    };
+  }
+  if (isMediaStoreUnavailable(error)) {
+    return {
+      status: 503,
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS * 6,
+      error:
+        "The server cannot reach its media store right now: nothing of this request was stored. Send it again in a minute.",
+      log: { level: "error", message: "the media store (S3) failed: check S3_* and the bucket" },
     };
   }
   if (isDiskFull(error)) {

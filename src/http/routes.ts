@@ -66,6 +66,8 @@ export function registerRoutes(
     htmlErrors?: HtmlErrorPages;
     /** Tests shorten the log-in throttle's delays. */
     loginThrottle?: LoginThrottleOptions;
+    /** Where browsers read the media on S3 (S3_PUBLIC_URL): `/media/<key>` redirects there. */
+    mediaPublicUrl?: string;
   },
 ): void {
   const { version, urls, federation, services, repositories, remoteLookup } = deps;
@@ -78,7 +80,7 @@ export function registerRoutes(
     version,
     profile: services.instanceProfile,
   });
-  registerMediaRoutes(http, { storage: services.mediaStorage });
+  registerMediaRoutes(http, { storage: services.mediaStorage, publicUrl: deps.mediaPublicUrl });
   registerEncounterRoutes(http, {
     encounters: repositories.encounters,
     replies: repositories.replies,

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { writeFileAtomically } from "../shared/atomic-file.ts";
 
 export interface StoredMedia {
   readonly bytes: Buffer;
@@ -45,7 +45,8 @@ export function contentTypeOfKey(key: string): string | undefined {
   return extension === undefined ? undefined : CONTENT_TYPES[extension];
 }
 
-function checkedKey(key: string): string {
+/** The key itself, or a TypeError for one that is not valid (before any storage is touched). */
+export function checkedMediaKey(key: string): string {
   if (!isValidMediaKey(key)) {
     throw new TypeError(
       `Invalid media key ${JSON.stringify(key)}: use [a-z0-9/_.-] segments ending in a known extension.`,
@@ -61,7 +62,7 @@ function checkedKey(key: string): string {
 export function createDiskMediaStorage(rootDir: string): MediaStorage {
   const root = resolve(rootDir);
   const pathOf = (key: string) => {
-    const path = join(root, ...checkedKey(key).split("/"));
+    const path = join(root, ...checkedMediaKey(key).split("/"));
     // Defence in depth: the key pattern already forbids anything that could escape.
     if (!path.startsWith(root + sep)) throw new TypeError(`Invalid media key ${key}`);
     return path;
@@ -74,7 +75,7 @@ export function createDiskMediaStorage(rootDir: string): MediaStorage {
       if (contentType !== expected) {
         throw new TypeError(`Media key ${key} is served as ${expected}, not ${contentType}.`);
       }
-      await writeAtomically(path, bytes);
+      await writeFileAtomically(path, bytes, 0o644);
     },
 
     async get(key) {
@@ -94,47 +95,27 @@ export function createDiskMediaStorage(rootDir: string): MediaStorage {
   };
 }
 
-/**
- * Temp file in the same directory (so the rename stays on one file system), flushed, then
- * renamed over the target: readers see the old file or the whole new one, never a part, even
- * after a crash.
- */
-async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.tmp-${randomUUID()}`);
-  try {
-    const file = await open(temp, "wx", 0o644);
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
-}
-
-/** Makes the rename itself durable; some platforms cannot open a directory, which is fine. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort only: the file's content was already flushed before the rename.
-  }
-}
-
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // ENOTDIR/EISDIR: a key whose path crosses or names a directory stores nothing either.
   return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR";
+}
+
+/**
+ * Every key stored under `rootDir` by the disk storage, sorted (temp files and anything that is
+ * not a valid key left out): what `media migrate` copies.
+ */
+export async function listDiskMediaKeys(rootDir: string): Promise<string[]> {
+  const root = resolve(rootDir);
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(
+    (error: unknown) => {
+      if (isMissing(error)) return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join("/"))
+    .filter(isValidMediaKey)
+    .sort();
 }

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerErrorHandling } from "../../src/http/errors.ts";
 import { registerMediaRoutes } from "../../src/media/media-routes.ts";
 import { createDiskMediaStorage } from "../../src/media/media-storage.ts";
+import { createS3MediaStorage } from "../../src/media/s3-media-storage.ts";
+import { startS3Server, type TestS3 } from "../support/s3-server.ts";
 import { solid } from "./images.ts";
 
 let root: string;
@@ -68,5 +70,56 @@ describe("GET /media/*", () => {
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: expect.any(String) });
     expect(response.body).not.toContain("TOP-SECRET");
+  });
+});
+
+describe("GET /media/* on S3", () => {
+  let s3: TestS3;
+  let streaming: FastifyInstance;
+  let redirecting: FastifyInstance;
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    const storage = createS3MediaStorage(s3.settings);
+    await storage.put("photos/abc.webp", photo, "image/webp");
+    streaming = Fastify();
+    registerErrorHandling(streaming);
+    registerMediaRoutes(streaming, { storage });
+    redirecting = Fastify();
+    registerErrorHandling(redirecting);
+    registerMediaRoutes(redirecting, { storage, publicUrl: "https://media.social.example/sdp" });
+    await Promise.all([streaming.ready(), redirecting.ready()]);
+  });
+  afterAll(async () => {
+    await Promise.all([streaming?.close(), redirecting?.close()]);
+    await s3?.close();
+  });
+
+  it("streams the object through the app without a public URL", async () => {
+    const response = await streaming.inject({ url: "/media/photos/abc.webp" });
+    expect(response.statusCode).toBe(200);
+    expect(response.rawPayload.equals(photo)).toBe(true);
+    expect(response.headers["content-type"]).toBe("image/webp");
+    expect((await streaming.inject({ url: "/media/photos/missing.webp" })).statusCode).toBe(404);
+  });
+
+  it("redirects to S3_PUBLIC_URL when one is set, for valid keys only", async () => {
+    const response = await redirecting.inject({ url: "/media/photos/abc.webp" });
+    expect(response.statusCode).toBe(302);
+    expect(response.headers.location).toBe("https://media.social.example/sdp/photos/abc.webp");
+    const invalid = await redirecting.inject({ url: "/media/..%2Fsecret.webp" });
+    expect(invalid.statusCode).toBe(404);
+  });
+
+  it("answers 503 when the store cannot be reached", async () => {
+    const broken = Fastify();
+    registerErrorHandling(broken);
+    registerMediaRoutes(broken, {
+      storage: createS3MediaStorage({ ...s3.settings, endpoint: "http://127.0.0.1:9" }),
+    });
+    const response = await broken.inject({ url: "/media/photos/abc.webp" });
+    await broken.close();
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBeDefined();
   });
 });

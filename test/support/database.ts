@@ -9,7 +9,7 @@ let pgliteTemplate: Promise<Blob> | undefined;
  * The migrated PGlite dumped by the global setup, read once per test worker;
  * built here when a file runs outside that setup.
  */
-function migratedPgliteTemplate(): Promise<Blob> {
+export function migratedPgliteTemplate(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
     const path = inject("pgliteTemplatePath");
     if (path) return new Blob([await readFile(path)]);
