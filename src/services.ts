@@ -5,6 +5,10 @@ import {
 } from "./accounts/account-deletion-service.ts";
 import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
 import { buildCommunityServices, type CommunityServices } from "./accounts/community-services.ts";
+import {
+  buildMemberDataServices,
+  type MemberDataServices,
+} from "./accounts/member-data-services.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
@@ -115,7 +119,11 @@ export function buildRepositories(db: Db): Repositories {
  * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
  * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery, CommunityServices, AccountDeletionServices {
+export interface Services
+  extends AccountRecovery,
+    CommunityServices,
+    AccountDeletionServices,
+    MemberDataServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -329,6 +337,11 @@ export function buildServices(deps: ServicesDeps): Services {
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
       ...{ trackerData, media },
+    }),
+    ...buildMemberDataServices({
+      ...{ db, dataDir: deps.dataDir, members, actors, follows, repository, trackerData },
+      ...{ storage: mediaStorage, events, newActivityIri, logger },
+      lookupAccount: (query) => deps.remoteLookup.lookupActor(query),
     }),
     passwords,
     mailer: deps.mailer,

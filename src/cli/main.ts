@@ -4,16 +4,19 @@ import { loadConfig } from "../config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "../db/data-dir-lock.ts";
 import { explainDatabaseError } from "../db/database-errors.ts";
 import { createLogger } from "../shared/logger.ts";
-import { runCommand, USAGE } from "./commands.ts";
+import { exportFileName, runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
 
 // Image paths are read by whichever process runs the command (the server, through the control
 // socket): make them absolute here, where they were typed.
-const argv = process.argv
-  .slice(2)
-  .map((arg, i, all) =>
-    (all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "" ? resolve(arg) : arg,
-  );
+// So is the file of `user export <username> [file]` (its default name included).
+const argv = withExportFile(
+  process.argv
+    .slice(2)
+    .map((arg, i, all) =>
+      (all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "" ? resolve(arg) : arg,
+    ),
+);
 if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
   console.log(USAGE);
   process.exit(argv.length === 0 ? 2 : 0);
@@ -90,4 +93,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+function withExportFile(args: string[]): string[] {
+  const [group, action, username, file] = args;
+  if (group !== "user" || action !== "export" || !username) return args;
+  return ["user", "export", username, resolve(file ?? exportFileName(username, new Date()))];
 }

@@ -46,6 +46,9 @@ const member: Member = {
   email: null,
   emailVerifiedAt: null,
   deletedAt: null,
+  alsoKnownAs: [],
+  movedTo: null,
+  movedAt: null,
 };
 
 /** The same member once she filled in her profile. */
