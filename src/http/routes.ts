@@ -38,6 +38,9 @@ import { registerWeb } from "../web/register.ts";
 import { registerRemoteFollow } from "../web/remote-follow.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
 import { registerSessionsPage } from "../web/sessions-page.ts";
+import { registerExportPage } from "../web/settings-export-page.ts";
+import { registerImportPage } from "../web/settings-import-page.ts";
+import { registerMovePage } from "../web/settings-move-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
 import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
@@ -175,6 +178,9 @@ export function registerRoutes(
         accountDeletion: services.accountDeletion,
       });
       registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
+      registerExportPage(scope, { web, accountExports: services.accountExports });
+      registerImportPage(scope, { web, followImports: services.followImports });
+      registerMovePage(scope, { web, accountMoves: services.accountMoves, urls });
       const pages = {
         members,
         profile: services.instanceProfile,

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
+import { capturingLogger } from "../support/captured-logs.ts";
 import { databaseLabel } from "../support/database.ts";
 import { drainQueue } from "../support/queue.ts";
 
@@ -19,6 +20,8 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
   let malloryIri: string;
   let beatriceIri: string;
   let carolIri: string;
+  // B's log says what its Move listener decided.
+  const bLog = capturingLogger("info");
 
   const following = async (app: App, username: string) =>
     (await app.follows.following(username, { offset: 0, limit: 100 })).items.map((r) => r.iri);
@@ -32,7 +35,7 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
   beforeAll(async () => {
     [a, b, c] = await Promise.all([
       buildTestApp({ listen: true }),
-      buildTestApp({ listen: true }),
+      buildTestApp({ listen: true, logger: bLog.logger }),
       buildTestApp({ listen: true }),
     ]);
     await Promise.all([
@@ -46,6 +49,11 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
     malloryIri = a.app.urls.actor("mallory").href;
     beatriceIri = c.app.urls.actor("beatrice").href;
     carolIri = c.app.urls.actor("carol").href;
+    await a.app.encounters.create("bea", {
+      text: "Avant le déménagement",
+      participants: ["Marie"],
+      visibility: "public",
+    });
     await b.app.follows.followIri("antoine", beaIri);
     await b.app.follows.followIri("antoine", malloryIri);
     await drainQueue(a.app, b.app);
@@ -87,6 +95,12 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
     // The old actor says where bea went; her profile page too.
     const actor = await fetch(beaIri, { headers: { accept: "application/activity+json" } });
     expect(((await actor.json()) as { movedTo: unknown }).movedTo).toBe(beatriceIri);
+    const page = await (
+      await fetch(`${a.baseUrl}/@bea`, { headers: { accept: "text/html" } })
+    ).text();
+    expect(page).toContain("a déménagé vers");
+    expect(page).toContain(`href="${beatriceIri}"`);
+    expect(page).toContain("Avant le déménagement");
     // Every delivery was accepted.
     for (const app of [a.app, b.app, c.app]) {
       const [dead] = await app.database.rows<{ n: number }>(
@@ -141,5 +155,9 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
     expect(await following(b.app, "antoine")).toContain(malloryIri);
     expect(await following(b.app, "antoine")).not.toContain(carolIri);
     expect(await movedTo(b.app, malloryIri)).toBeNull();
+    // Both reached B's listener, signed and verified, and were turned down there.
+    const decided = bLog.logs.filter((line) => line.includes(malloryIri) && /Move/.test(line));
+    expect(decided.some((line) => line.includes('"status":"not_aliased"'))).toBe(true);
+    expect(decided.some((line) => line.includes("an account moves only itself"))).toBe(true);
   });
 });
