@@ -1,5 +1,6 @@
 import multipart from "@fastify/multipart";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { multipartError } from "../api/encounter-body.ts";
 import type { FollowImportService } from "../follows/follow-import-service.ts";
 import type { ParsedFollowing } from "../follows/mastodon-csv.ts";
 import { escapeHtml } from "../shared/html.ts";
@@ -69,6 +70,10 @@ export function registerImportPage(scope: FastifyInstance, deps: ImportPageDeps)
     await forms.register(multipart, {
       attachFieldsToBody: "keyValues",
       limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
+    });
+    const parsed = new WeakSet<FastifyRequest>();
+    forms.addHook("preHandler", async (request) => {
+      parsed.add(request);
     });
 
     async function page(
@@ -146,9 +151,12 @@ ${failures}`;
     });
 
     forms.setErrorHandler(async (error: FastifyError, request, reply) => {
+      // Only the body's own errors (read before any handler ran) are reworded here.
+      if (parsed.has(request) || !request.isMultipart()) throw error;
       const tooLarge = ["FST_REQ_FILE_TOO_LARGE", "FST_FILES_LIMIT", "FST_PARTS_LIMIT"];
-      if (request.method !== "POST" || !request.isMultipart() || !tooLarge.includes(error.code)) {
-        throw error;
+      if (request.method !== "POST" || !tooLarge.includes(error.code)) {
+        // A body cut short, without boundary, with odd fields: a 4xx saying so.
+        throw multipartError(error, { one: "The file is", limit: "Send one CSV file." });
       }
       const member = await web.requireMember(request, reply);
       if (!member) return reply;
