@@ -333,16 +333,17 @@ export function buildServices(deps: ServicesDeps): Services {
   });
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
+  const memberData = buildMemberDataServices({
+    ...{ db, dataDir: deps.dataDir, members, actors, follows, repository, trackerData },
+    ...{ storage: mediaStorage, events, newActivityIri, logger },
+    lookupAccount: (query) => deps.remoteLookup.lookupActor(query),
+  });
   return {
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
-      ...{ trackerData, media },
+      ...{ trackerData, media, accountExports: memberData.accountExports },
     }),
-    ...buildMemberDataServices({
-      ...{ db, dataDir: deps.dataDir, members, actors, follows, repository, trackerData },
-      ...{ storage: mediaStorage, events, newActivityIri, logger },
-      lookupAccount: (query) => deps.remoteLookup.lookupActor(query),
-    }),
+    ...memberData,
     passwords,
     mailer: deps.mailer,
     ...createAccountRecovery({

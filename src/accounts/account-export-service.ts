@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { and, desc, eq, gt, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lt, ne, type SQL, sql } from "drizzle-orm";
 import { accountExports, members } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
@@ -25,6 +25,8 @@ export interface AccountExportService {
   download(username: string, id: string): Promise<{ bytes: Buffer; fileName: string } | undefined>;
   /** The worker's pass: builds the archives asked for, removes the expired ones. */
   runPending(): Promise<{ built: number; failed: number; removed: number }>;
+  /** Every archive of a member, rows and files (their account is deleted). */
+  eraseAll(memberId: string): Promise<number>;
   /** The archive of a member, built now (the CLI's `user export`). */
   buildArchive(username: string): Promise<Uint8Array>;
 }
@@ -63,16 +65,14 @@ export function createAccountExportService(
     return { ...claimed, username: member?.username ?? "" };
   }
 
-  async function removeExpired(): Promise<number> {
-    const expired = await db
-      .delete(accountExports)
-      .where(lt(accountExports.expiresAt, now()))
-      .returning();
-    for (const row of expired) {
+  async function remove(where: SQL | undefined): Promise<number> {
+    const gone = await db.delete(accountExports).where(where).returning();
+    for (const row of gone) {
       if (row.fileKey) await rm(pathOf(row.fileKey), { force: true });
     }
-    return expired.length;
+    return gone.length;
   }
+  const removeExpired = () => remove(lt(accountExports.expiresAt, now()));
 
   return {
     async request(username) {
@@ -156,6 +156,7 @@ export function createAccountExportService(
       return { built, failed, removed: await removeExpired() };
     },
 
+    eraseAll: (memberId) => remove(eq(accountExports.memberId, memberId)),
     buildArchive: (username) => buildAccountArchive(deps, username),
   };
 }

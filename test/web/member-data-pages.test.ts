@@ -1,3 +1,6 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
@@ -134,5 +137,20 @@ describe(`the pages of a member's data (${databaseLabel})`, () => {
     expect(tooMany.statusCode).toBe(422);
     expect(tooMany.body).toContain("5 comptes au plus");
     expect((await app.accountMoves.status("carl")).movedTo).toBeNull();
+  });
+
+  it("erases a member's archives, files included, with their account", async () => {
+    await app.accountExports.request("carl");
+    await app.memberDataWorker.tick();
+    const [row] = await app.accountExports.list("carl");
+    expect(row?.state).toBe("ready");
+    const file = join(app.config.dataDir, "exports", `${row?.fileKey}.zip`);
+    await access(file);
+    await app.accountDeletion.deleteAccount("carl");
+    await expect(access(file)).rejects.toThrow(/ENOENT/);
+    const [left] = await app.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from account_exports`,
+    );
+    expect(left?.n).toBe(1); // bea's alone
   });
 });
