@@ -52,7 +52,7 @@ export function createAccountExportService(
         eq(
           accountExports.id,
           sql`(select id from account_exports where state = 'pending'
-               and (claimed_until is null or claimed_until < ${at})
+               and (claimed_until is null or claimed_until < ${at.toISOString()}::timestamptz)
                order by created_at limit 1 for update skip locked)`,
         ),
       )

@@ -15,11 +15,22 @@ export function createMemberDataWorker(deps: {
   return createPeriodicTask({
     intervalMs: deps.intervalMs ?? 10_000,
     async pass() {
-      const exports = await deps.services.accountExports.runPending();
-      if (exports.built + exports.failed + exports.removed > 0) {
-        deps.logger.info(exports, "account archives");
+      // One after the other (PGlite is one connection), each its own: archives that fail
+      // to build never hold the follows back.
+      const settle = <T>(run: () => Promise<T>) =>
+        run().then(
+          (value) => ({ status: "fulfilled" as const, value }),
+          (reason: unknown) => ({ status: "rejected" as const, reason }),
+        );
+      const exports = await settle(() => deps.services.accountExports.runPending());
+      const imports = await settle(() => deps.services.followImports.runPending());
+      if (exports.status === "fulfilled") {
+        const { built, failed, removed } = exports.value;
+        if (built + failed + removed > 0) deps.logger.info(exports.value, "account archives");
       }
-      await deps.services.followImports.runPending();
+      for (const outcome of [exports, imports]) {
+        if (outcome.status === "rejected") throw outcome.reason;
+      }
     },
     onError: (error) => deps.logger.error({ err: error }, "member data pass failed"),
   });
