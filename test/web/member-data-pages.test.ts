@@ -153,4 +153,17 @@ describe(`the pages of a member's data (${databaseLabel})`, () => {
     );
     expect(left?.n).toBe(1); // bea's alone
   });
+
+  it("removes an archive once it expired: the row, the file, the link", async () => {
+    const [row] = await app.accountExports.list("bea");
+    const file = join(app.config.dataDir, "exports", `${row?.fileKey}.zip`);
+    await access(file);
+    await app.database.rows(
+      sql`update account_exports set expires_at = now() - interval '1 minute' where id = ${row?.id}`,
+    );
+    expect((await bea.get(`/settings/export/${row?.id}/download`)).statusCode).toBe(404);
+    await app.memberDataWorker.tick();
+    await expect(access(file)).rejects.toThrow(/ENOENT/);
+    expect(await app.accountExports.list("bea")).toEqual([]);
+  });
 });
