@@ -160,4 +160,18 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
     expect(decided.some((line) => line.includes('"status":"not_aliased"'))).toBe(true);
     expect(decided.some((line) => line.includes("an account moves only itself"))).toBe(true);
   });
+
+  it("imports a following list: the worker looks each account up and follows it through the queue", async () => {
+    const csv = `Account address,Show boosts,Notify on new posts,Languages\ncarol@${c.app.urls.origin.host},true,false,\n`;
+    expect(await b.app.followImports.importCsv("antoine", csv)).toEqual({ queued: 1, errors: [] });
+    expect(await following(b.app, "antoine")).not.toContain(carolIri);
+    await b.app.memberDataWorker.tick();
+    await drainQueue(b.app, c.app);
+    expect(await following(b.app, "antoine")).toContain(carolIri);
+    expect(await b.app.followImports.progress("antoine")).toMatchObject({
+      done: 1,
+      pending: 0,
+      failed: 0,
+    });
+  });
 });
