@@ -16,6 +16,7 @@ import type { Outbox, OutboxOptions } from "./outbox/outbox.ts";
 import type { Repositories, Services } from "./services.ts";
 import type { LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
+import type { PeriodicTask } from "./shared/periodic-task.ts";
 
 /*
  * What `buildApp` (src/app.ts) makes and what it may be told: the shape of an instance, apart
@@ -40,6 +41,8 @@ export interface App extends Services {
   readonly encounterRepository: EncountersRepository;
   /** Started by `start()` in roles all and worker. */
   readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
+  /** Builds archives and follows imported accounts (roles all and worker): `tick()` in tests. */
+  readonly memberDataWorker: PeriodicTask;
   /** The domain events' outbox (src/outbox/): subscribe to hear them after their commit. */
   readonly events: Pick<Outbox, "subscribe">;
   /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createMemberDataWorker } from "./accounts/member-data-worker.ts";
 import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
@@ -158,6 +159,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     remoteEncounters: services.remoteEncounters,
     replies: services.replies,
     cosign: services.cosign,
+    followMoves: services.followMoves,
     weeklyQuestions: services.weeklyQuestions,
     blocks: services.blocks,
     reports: services.reports,
@@ -191,6 +193,10 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     logger: logger.child({ component: "delivery" }),
   });
   connectDomainReactions(events, services);
+  const memberDataWorker = createMemberDataWorker({
+    services,
+    logger: logger.child({ component: "member-data" }),
+  });
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
     service: services.weeklyQuestions,
     logger: logger.child({ component: "weekly-question" }),
@@ -255,6 +261,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     actors,
     encounterRepository: repositories.encounters,
     weeklyQuestionScheduler,
+    memberDataWorker,
     events,
     async start() {
       if (config.role !== "web") {
@@ -264,6 +271,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
           relayRunning = events.relay(queueStop.signal);
           // Ticks at once: a restart that missed someone's hour asks them now.
           weeklyQuestionScheduler.start();
+          memberDataWorker.start();
         });
       }
       if (config.role !== "worker") {
@@ -291,6 +299,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
           http.close(),
           probe?.close(),
           weeklyQuestionScheduler.stop(),
+          memberDataWorker.stop(),
           queueRunning,
           relayRunning,
           actorRefresher.settle(),

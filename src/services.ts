@@ -5,6 +5,10 @@ import {
 } from "./accounts/account-deletion-service.ts";
 import { type AccountRecovery, createAccountRecovery } from "./accounts/account-recovery.ts";
 import { buildCommunityServices, type CommunityServices } from "./accounts/community-services.ts";
+import {
+  buildMemberDataServices,
+  type MemberDataServices,
+} from "./accounts/member-data-services.ts";
 import { createMembersService, type MembersService } from "./accounts/members-service.ts";
 import { createOAuthService, type OAuthService } from "./accounts/oauth-service.ts";
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
@@ -128,7 +132,8 @@ export interface Services
   extends AccountRecovery,
     CommunityServices,
     AccountDeletionServices,
-    ModerationServices {
+    ModerationServices,
+    MemberDataServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -353,20 +358,28 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
   const attemptCounters = createStoredAttemptCounters(db);
+  // Blocks, mutes and reports; resolving a report is recorded by `recordModerationAction`.
+  const moderation = buildModerationServices({
+    ...{ db, urls, events, logger, members, actors, follows, access, cosign },
+    encounters: repository,
+    replies: repositories.replies,
+  });
+  const memberData = buildMemberDataServices({
+    blockedAccounts: (username) => moderation.blocks.blocked(username),
+    ...{ db, dataDir: deps.dataDir, members, actors, follows, repository, trackerData },
+    ...{ storage: mediaStorage, events, newActivityIri, logger },
+    lookupAccount: (query) => deps.remoteLookup.lookupActor(query),
+  });
   return {
     attemptCounters,
     idempotencyKeys: createIdempotencyKeys(db),
     relations,
-    // Blocks, mutes and reports; resolving a report is recorded by `recordModerationAction`.
-    ...buildModerationServices({
-      ...{ db, urls, events, logger, members, actors, follows, access, cosign },
-      encounters: repository,
-      replies: repositories.replies,
-    }),
+    ...moderation,
     ...buildAccountDeletion({
       ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
-      ...{ trackerData, media },
+      ...{ trackerData, media, accountExports: memberData.accountExports },
     }),
+    ...memberData,
     passwords,
     mailer: deps.mailer,
     ...createAccountRecovery({

@@ -1,9 +1,13 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../src/accounts/passwords.ts";
 import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
 import type { App } from "../src/app.ts";
-import { runCommand, USAGE } from "../src/cli/commands.ts";
+import { exportFileName, runCommand, USAGE } from "../src/cli/commands.ts";
 import { buildTestApp, type TestApp } from "./support/app.ts";
 import { databaseLabel } from "./support/database.ts";
 
@@ -436,6 +440,35 @@ describe(`CLI commands (${databaseLabel})`, () => {
     expect((await run(["user", "delete", "nobody_here", "--yes"])).err.join("\n")).toMatch(
       /No member named "nobody_here"/,
     );
+  });
+
+  it("writes a member's archive with user export, the same as /settings/export", async () => {
+    await run(["user", "create", "archived"], "archived-password-1");
+    await app.encounters.create("archived", {
+      text: "Au port",
+      participants: ["Marie"],
+      visibility: "public",
+    });
+    const dir = await mkdtemp(join(tmpdir(), "socialdapres-export-"));
+    try {
+      const file = join(dir, "archive.zip");
+      const done = await run(["user", "export", "archived", file]);
+      expect(done.code).toBe(0);
+      expect(done.out.join("\n")).toContain(`Wrote the archive of @archived to ${file}`);
+      const files = unzipSync(new Uint8Array(await readFile(file)));
+      expect(Object.keys(files)).toEqual(
+        expect.arrayContaining(["account.json", "encounters.json", "private-tracker.json"]),
+      );
+      expect(strFromU8(files["encounters.json"] as Uint8Array)).toContain("Au port");
+      expect(exportFileName("archived", new Date("2026-03-04T10:00:00Z"))).toBe(
+        "archived-export-2026-03-04.zip",
+      );
+      const unknown = await run(["user", "export", "nobody_here", join(dir, "x.zip")]);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.err.join("\n")).toMatch(/No member named "nobody_here"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs migrations again without harm", async () => {

@@ -9,6 +9,7 @@ import {
   encounterPrivate,
   encounterReplies,
   encounters,
+  followImports,
   follows,
   mediaUploads,
   memberLikes,
@@ -33,6 +34,7 @@ import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { DeletedAccountRecipient } from "../shared/events.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { AccountExportService } from "./account-export-service.ts";
 import type { MembersService } from "./members-service.ts";
 import { UNMATCHABLE_HASH } from "./passwords.ts";
 
@@ -69,6 +71,8 @@ export interface AccountDeletionDeps {
   follows: Pick<FollowsService, "unfollow">;
   trackerData: Pick<TrackerDataService, "deleteAll">;
   media: Pick<MediaService, "deleteMedia" | "deletePhoto">;
+  /** The member's archives (src/accounts/account-export-service.ts), files included. */
+  accountExports?: Pick<AccountExportService, "eraseAll">;
   events: Pick<Outbox, "record" | "dispatch">;
   newActivityIri: (kind: string) => string;
   logger: Logger;
@@ -155,6 +159,7 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
       memberLikes,
       webSessions,
       accountTokens,
+      followImports,
     ] as const) {
       await tx.delete(table).where(eq(table.memberId, memberId));
     }
@@ -173,6 +178,7 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
         indexable: false,
         manuallyApprovesFollowers: false,
         autoCosignFromFollowed: false,
+        alsoKnownAs: [],
         role: "member",
         language: "fr",
         profileUpdatedAt: new Date(),
@@ -277,6 +283,8 @@ export function createAccountDeletionService(deps: AccountDeletionDeps): Account
       await events.dispatch(recorded);
       for (const key of erased.files) await deps.media.deleteMedia(key).catch(() => {});
       for (const files of erased.uploads) await deps.media.deletePhoto(files).catch(() => {});
+      // The archives the member asked for hold everything just erased: they go too.
+      await deps.accountExports?.eraseAll(member.id);
       deps.logger.info({ member: member.id }, "account deleted");
       return summary;
     },

@@ -20,6 +20,8 @@ export interface RemoteActorRecord {
   followersUrl: string | null;
   avatarUrl: string | null;
   manuallyApprovesFollowers: boolean;
+  /** The accounts it says are also its own (`alsoKnownAs`), as read now; never stored. */
+  alsoKnownAs?: string[];
 }
 
 /** What we keep of an actor, as the record it was stored from. */
@@ -55,6 +57,14 @@ export interface ActorsRepository {
    */
   refreshRemote(record: RemoteActorRecord): Promise<ActorRow | undefined>;
   deleteRemote(iri: string): Promise<boolean>;
+  /** A remote actor moved (its `Move`, checked): where to. */
+  markMoved(iri: string, movedTo: string): Promise<void>;
+}
+
+/** The columns of a record (what it says of its aliases is read, not kept). */
+function columnsOf(record: RemoteActorRecord) {
+  const { alsoKnownAs: _, ...columns } = record;
+  return columns;
 }
 
 export function createActorsRepository(db: Db): ActorsRepository {
@@ -89,7 +99,7 @@ export function createActorsRepository(db: Db): ActorsRepository {
     async upsertRemote(record) {
       const existing = await findByIri(record.iri);
       if (existing?.memberId) return existing;
-      const values = { ...record, fetchedAt: new Date() };
+      const values = { ...columnsOf(record), fetchedAt: new Date() };
       await db
         .insert(actors)
         .values({ id: randomUUID(), ...values })
@@ -101,10 +111,16 @@ export function createActorsRepository(db: Db): ActorsRepository {
     async refreshRemote(record) {
       const [row] = await db
         .update(actors)
-        .set({ ...record, fetchedAt: new Date() })
+        .set({ ...columnsOf(record), fetchedAt: new Date() })
         .where(and(eq(actors.iri, record.iri), isNull(actors.memberId)))
         .returning();
       return row;
+    },
+    async markMoved(iri, movedTo) {
+      await db
+        .update(actors)
+        .set({ movedTo })
+        .where(and(eq(actors.iri, iri), isNull(actors.memberId)));
     },
     async deleteRemote(iri) {
       return db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { ProfileImages } from "../accounts/profile-service.ts";
 import { isMemberRole, MEMBER_ROLES } from "../accounts/roles-service.ts";
 import type { App } from "../app.ts";
@@ -32,6 +33,9 @@ export const USAGE = `Usage: npm run cli -- <command>
                                    deleted here and on other servers, their followers' servers
                                    are told the account is gone, their tracker and profile are
                                    erased; the name stays reserved (refused without --yes)
+  user export <username> [file]    write the member's archive (the one of /settings/export:
+                                   profile, encounters, photos, private tracker, Mastodon CSVs)
+                                   to file, by default <username>-export-<date>.zip
   user list                        list the members
   user role <username> admin|moderator|member
                                    give a member a role (the last admin stays admin)
@@ -148,6 +152,14 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
         io.out(
           `Deleted @${done.username}: ${done.encounters} encounters, ${done.replies} replies, ${done.cosignaturesWithdrawn} co-signatures withdrawn, ${done.likesUndone} likes undone, ${done.followsUndone} follows undone, ${done.followersRemoved} followers removed; the name stays reserved.`,
         );
+        return 0;
+      }
+      case "user export": {
+        const [username, file] = positional(rest, 1, "user export <username> [file]");
+        const path = resolve(file ?? exportFileName(username as string, new Date()));
+        const bytes = await app.accountExports.buildArchive(username as string);
+        await writeFile(path, bytes, { mode: 0o600 });
+        io.out(`Wrote the archive of @${username} to ${path} (${bytes.length} bytes).`);
         return 0;
       }
       case "user list": {
@@ -352,4 +364,9 @@ async function followersCommand(app: App, args: string[], io: CliIo): Promise<nu
     : (await app.follows.followers(username as string, { offset: 0, limit: 10_000 })).items;
   for (const actor of actors) io.out(`${actor.iri}\t@${actor.username}@${actor.host}`);
   return 0;
+}
+
+/** The archive's default name: `<username>-export-<date>.zip`. */
+export function exportFileName(username: string, at: Date): string {
+  return `${username}-export-${at.toISOString().slice(0, 10)}.zip`;
 }

@@ -5,20 +5,23 @@ import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "../db/data
 import { explainDatabaseError } from "../db/database-errors.ts";
 import { isDomainError } from "../shared/errors.ts";
 import { createLogger } from "../shared/logger.ts";
-import { runCommand, USAGE } from "./commands.ts";
+import { exportFileName, runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
 import { restoreCommand } from "./data-commands.ts";
 
 // Image and dump paths are read or written by whichever process runs the command (the server,
 // through the control socket): make them absolute here, where they were typed.
-const argv = process.argv
-  .slice(2)
-  .map((arg, i, all) =>
-    ((all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "") ||
-    (i === 2 && all[0] === "db" && ["export", "backup", "restore"].includes(all[1] ?? ""))
-      ? resolve(arg)
-      : arg,
-  );
+// So is the file of `user export <username> [file]` (its default name included).
+const argv = withExportFile(
+  process.argv
+    .slice(2)
+    .map((arg, i, all) =>
+      ((all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "") ||
+      (i === 2 && all[0] === "db" && ["export", "backup", "restore"].includes(all[1] ?? ""))
+        ? resolve(arg)
+        : arg,
+    ),
+);
 if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
   console.log(USAGE);
   process.exit(argv.length === 0 ? 2 : 0);
@@ -113,4 +116,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+function withExportFile(args: string[]): string[] {
+  const [group, action, username, file] = args;
+  if (group !== "user" || action !== "export" || !username) return args;
+  return ["user", "export", username, resolve(file ?? exportFileName(username, new Date()))];
 }

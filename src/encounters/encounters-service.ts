@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
+import { refuseIfMoved } from "../accounts/account-move-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
@@ -179,6 +180,7 @@ export function createEncountersService(deps: {
       const valid: ValidEncounterInput = parseOrThrow(encounterInputSchema, input);
       const at = now();
       const { member, actor } = await authorOf(username);
+      refuseIfMoved(member);
       const occurredOn =
         valid.occurredOn ??
         (deps.localToday ? await deps.localToday(member.id, at) : at.toISOString().slice(0, 10));

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
+import { refuseIfMoved } from "../accounts/account-move-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
@@ -206,6 +207,7 @@ export function createRepliesService(deps: {
     valid: ValidReplyInput,
   ): Promise<ReplyView> {
     const { member, actor } = await deps.members.requireByUsername(username);
+    refuseIfMoved(member);
     const { encounter, parent } = thread;
     const unseen = () =>
       new DomainError("not_found", `No encounter ${encounter.id} that you can reply to.`);

@@ -1,14 +1,12 @@
 import type { Logger } from "../shared/logger.ts";
+import { createPeriodicTask, type PeriodicTask } from "../shared/periodic-task.ts";
 import type { WeeklyQuestionService } from "./weekly-question-service.ts";
 
-export interface WeeklyQuestionScheduler {
-  /** Ticks once at once (a restart that missed the hour asks now), then every interval. */
-  start(): void;
-  /** One pass: asks everyone due. Safe to run from several processes at once. */
-  tick(): Promise<void>;
-  /** Stops ticking and waits for a running pass to finish. */
-  stop(): Promise<void>;
-}
+/**
+ * `start()` ticks once at once (a restart that missed the hour asks now), then every interval;
+ * `tick()` is one pass that asks everyone due, safe to run from several processes at once.
+ */
+export type WeeklyQuestionScheduler = PeriodicTask;
 
 /**
  * The loop of the worker processes (roles all, worker). It holds no state of
@@ -21,42 +19,13 @@ export function createWeeklyQuestionScheduler(deps: {
   intervalMs?: number;
   now?: () => Date;
 }): WeeklyQuestionScheduler {
-  const intervalMs = deps.intervalMs ?? 60_000;
   const now = deps.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-
-  async function pass(): Promise<void> {
-    try {
+  return createPeriodicTask({
+    intervalMs: deps.intervalMs ?? 60_000,
+    async pass() {
       const { asked } = await deps.service.askDue(now());
       if (asked > 0) deps.logger.info({ asked }, "weekly question asked");
-    } catch (error) {
-      deps.logger.error({ err: error }, "weekly question pass failed");
-    }
-  }
-
-  function tick(): Promise<void> {
-    // Never two passes at once in one process: a slow pass delays the next tick.
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  return {
-    start() {
-      if (timer || stopped) return;
-      void tick();
-      timer = setInterval(() => void tick(), intervalMs);
-      timer.unref();
     },
-    tick,
-    async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+    onError: (error) => deps.logger.error({ err: error }, "weekly question pass failed"),
+  });
 }

@@ -10,6 +10,7 @@ import {
   Follow,
   isActor,
   Like,
+  Move,
   Note,
   Reject,
   Undo,
@@ -20,6 +21,7 @@ import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
 import type { RepliesService } from "../encounters/replies-service.ts";
 import type { WeeklyQuestionService } from "../exposure/weekly-question-service.ts";
+import type { FollowMoves } from "../follows/follow-moves.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, PATHS } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -35,12 +37,14 @@ import {
   receiveFlag,
   receiveUndoBlock,
 } from "./moderation-listeners.ts";
-import { receivedObjectJson } from "./received-json.ts";
+import { receivedActivityJson, receivedObjectJson } from "./received-json.ts";
 import type { RemoteLookup } from "./remote-lookup.ts";
 import { acceptInstanceFollow } from "./weekly-question-delivery.ts";
 
 export interface InboxDeps extends ModerationInboxDeps {
-  remoteLookup: Pick<RemoteLookup, "readActor">;
+  remoteLookup: Pick<RemoteLookup, "readActor" | "lookupActor">;
+  /** A remote account we follow moved: our members' follows move with it. */
+  followMoves?: Pick<FollowMoves, "receiveMove">;
   follows: FollowsService;
   remoteEncounters: RemoteEncountersService;
   /** Replies to our encounters (and to their replies), from any server. */
@@ -175,6 +179,23 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     .on(
       Block,
       listen((ctx, block) => receiveBlock(ctx, block, deps)),
+    )
+    .on(
+      Move,
+      listen(async (ctx, move) => {
+        // Only an account moves itself. The target's id is read as sent (a bare IRI, as
+        // Mastodon writes it); the account itself is fetched fresh, never taken from the Move.
+        const origin = move.actorId?.href;
+        const sent = receivedActivityJson(ctx, move)?.target;
+        const target = typeof sent === "string" ? sent : move.targetId?.href;
+        if (!deps.followMoves || !origin || move.objectId?.href !== origin || !target) {
+          logger.info({ activity: move.id?.href }, "Move ignored: an account moves only itself");
+          return;
+        }
+        const found = await deps.remoteLookup.lookupActor(target);
+        const outcome = await deps.followMoves.receiveMove(origin, found);
+        logger.info({ activity: move.id?.href, ...outcome }, "remote Move");
+      }),
     )
     .onError((_ctx, error) => {
       logger.warn({ err: error }, "inbox listener failed");

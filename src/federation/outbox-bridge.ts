@@ -1,4 +1,4 @@
-import { Accept, Delete, Follow, PUBLIC_COLLECTION, Reject, Undo } from "@fedify/vocab";
+import { Accept, Delete, Follow, Move, PUBLIC_COLLECTION, Reject, Undo } from "@fedify/vocab";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { RepliesRepository } from "../encounters/replies-repository.ts";
 import type { DirectMessage, DirectMessenger } from "../exposure/weekly-question-types.ts";
@@ -86,6 +86,28 @@ export function connectOutboxBridge(
       case "report.forwarded":
         await moderation.deliver(ctx, event);
         return;
+      case "member.moved": {
+        // Move(actor = object = the member, target = the new account), to every follower.
+        const followers = await deps.follows.followers(event.username, {
+          offset: 0,
+          limit: Number.MAX_SAFE_INTEGER,
+        });
+        if (followers.items.length === 0) return;
+        const actor = urls.actor(event.username);
+        await ctx.sendActivity(
+          { identifier: event.username },
+          followers.items.map(actorRowToRecipient),
+          new Move({
+            id: new URL(event.activityIri),
+            actor,
+            object: actor,
+            target: new URL(event.targetIri),
+            to: urls.followers(event.username),
+          }),
+          { preferSharedInbox: true, excludeBaseUris: [urls.origin] },
+        );
+        return;
+      }
       case "direct_message.sent":
         // The service recorded a whole DirectMessage (src/exposure/direct-messages.ts).
         await deps.directMessages.send(event.message as DirectMessage);

@@ -41,6 +41,9 @@ import { registerRemoteFollow } from "../web/remote-follow.ts";
 import { registerReplyPage } from "../web/reply-page.ts";
 import { registerReportPages } from "../web/report-pages.ts";
 import { registerSessionsPage } from "../web/sessions-page.ts";
+import { registerExportPage } from "../web/settings-export-page.ts";
+import { registerImportPage } from "../web/settings-import-page.ts";
+import { registerMovePage } from "../web/settings-move-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
 import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
@@ -190,6 +193,9 @@ export function registerRoutes(
         accountDeletion: services.accountDeletion,
       });
       registerEmailPage(scope, { ...passwordCheck, emails: services.emails, mailer });
+      registerExportPage(scope, { web, accountExports: services.accountExports });
+      registerImportPage(scope, { web, followImports: services.followImports });
+      registerMovePage(scope, { web, accountMoves: services.accountMoves, urls });
       const pages = {
         members,
         profile: services.instanceProfile,

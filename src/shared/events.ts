@@ -34,6 +34,11 @@ export type DomainEvent =
       activityIri: string;
       recipients: DeletedAccountRecipient[];
     }
+  /**
+   * A member moved to another account (`targetIri`, which names them in its `alsoKnownAs`):
+   * `Move` (id `activityIri`) to their followers.
+   */
+  | { type: "member.moved"; username: string; targetIri: string; activityIri: string }
   /** A member erased their tracker: their private-only encounters go with it. */
   | { type: "tracker.erased"; memberId: string; actorId: string }
   | { type: "encounter.cosigned"; encounterId: string; username: string; activityIri: string }

@@ -38,7 +38,9 @@ const W = {
       "Ton nom reste réservé : personne ne pourra le reprendre ni se faire passer pour toi.",
       "Ce n'est pas réversible : personne, pas même l'admin, ne pourra rien récupérer.",
     ],
-    exportFirst: "Avant, télécharge tes données si tu veux les garder : ton suivi en",
+    exportFirst: "Avant, télécharge tes données si tu veux les garder :",
+    archive: "l'archive de tout ton compte",
+    trackerOnly: "ou ton suivi seul en",
     password: "Ton mot de passe actuel",
     confirm: "Je comprends que la suppression de mon compte est définitive.",
     confirmMissing: "Coche la case pour confirmer : c'est définitif.",
@@ -60,7 +62,9 @@ const W = {
       "Your name stays reserved: nobody can take it again or pass for you.",
       "It cannot be undone: nobody, not even the admin, can bring anything back.",
     ],
-    exportFirst: "First, download your data if you want to keep it: your tracker as",
+    exportFirst: "First, download your data if you want to keep it:",
+    archive: "the archive of your whole account",
+    trackerOnly: "or your tracker alone as",
     password: "Your current password",
     confirm: "I understand that deleting my account is for good.",
     confirmMissing: "Tick the box to confirm: it is for good.",
@@ -93,7 +97,7 @@ export function registerAccountDeletePage(scope: FastifyInstance, deps: AccountD
 <ul>
 ${w.what.map((line) => `<li>${escapeHtml(line)}</li>`).join("\n")}
 </ul>
-<p>${escapeHtml(w.exportFirst)} <a href="/tracker/export.json" download>JSON</a> · <a href="/tracker/export.csv" download>CSV</a>.</p>
+<p>${escapeHtml(w.exportFirst)} <a href="/settings/export">${escapeHtml(w.archive)}</a>, ${escapeHtml(w.trackerOnly)} <a href="/tracker/export.json" download>JSON</a> · <a href="/tracker/export.csv" download>CSV</a>.</p>
 ${formMessage("error", opts.error)}<form method="post" action="/settings/delete">
 ${context.csrfField()}
 ${inputField({ id: "current-password", name: "current", type: "password", label: w.password, autocomplete: "current-password", error: errors.current })}<p><label><input type="checkbox" name="confirm" value="on" required${invalidAttrs(errors, "confirm")}> ${escapeHtml(w.confirm)}</label></p>

@@ -76,6 +76,7 @@ const MESSAGES = {
     aboutLink: "L'instance et sa charte",
     pioneer: "Pionnier·e",
     pioneerRank: "n° {rank} sur {of}",
+    movedTo: "{name} a déménagé vers",
     formExpired: "Formulaire expiré",
     formExpiredText:
       "Ce formulaire n'a pas été envoyé depuis une page de cette instance, ou il a expiré : recharge la page et envoie-le à nouveau.",
@@ -164,6 +165,7 @@ const MESSAGES = {
     aboutLink: "About this instance and its charter",
     pioneer: "Pioneer",
     pioneerRank: "No. {rank} of {of}",
+    movedTo: "{name} has moved to",
     formExpired: "Form expired",
     formExpiredText:
       "This form was not sent from a page of this instance, or it has expired: reload the page and send it again.",

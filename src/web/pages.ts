@@ -119,7 +119,11 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
           )
           .join("")}</dl>\n`
       : "";
-    const body = `<article class="h-card">
+    // Moved away: the new account first; the encounters stay readable below.
+    const moved = member.movedTo
+      ? `<p role="status" class="notice moved">${escapeHtml(translate(lang, "movedTo", { name: stripBidiControls(name) }))} <a href="${escapeHtml(member.movedTo)}" rel="me">${escapeHtml(member.movedTo)}</a></p>\n`
+      : "";
+    const body = `${moved}<article class="h-card">
 ${header}${avatar}<h1 class="p-name">${userTextHtml(name)}</h1>
 <p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
 ${pioneer ? `<p class="pioneer"><strong>${escapeHtml(translate(lang, "pioneer"))}</strong> · ${escapeHtml(translate(lang, "pioneerRank", { rank: String(pioneer.rank), of: String(pioneer.of) }))}</p>\n` : ""}<div class="p-note">${profileTextToHtml(stripBidiControls(member.bio))}</div>

@@ -60,12 +60,14 @@ const W = {
         "Blocages et masquages",
         "Les comptes et serveurs que tu bloques ou masques.",
       ],
+      ["/settings/export", "Exporter mes données", "Une archive de tout ton compte."],
+      ["/settings/import", "Importer mes abonnements", "Ta liste d'abonnements de Mastodon."],
+      ["/settings/move", "Déménager", "Venir d'un autre compte, ou partir vers un autre."],
       ["/settings/delete", "Supprimer mon compte", "Quitter l'instance, pour de bon."],
     ],
     data: "Tes données",
     dataText: "Ton suivi privé, à télécharger :",
-    later:
-      "L'export complet de tes données (rencontres, profil, abonnements) arrivera sur cette page.",
+    later: "L'archive de tout ton compte (rencontres, profil, photos, abonnements) :",
     preferences: "Préférences",
     language: "Langue",
     languageHint:
@@ -101,11 +103,14 @@ const W = {
       ["/settings/email", "E-mail address", "To recover your account."],
       ["/settings/apps", "Authorized apps", "The apps that act for you."],
       ["/settings/blocks", "Blocks and mutes", "The accounts and servers you block or mute."],
+      ["/settings/export", "Export my data", "An archive of your whole account."],
+      ["/settings/import", "Import my follows", "Your following list from Mastodon."],
+      ["/settings/move", "Move", "Come from another account, or leave for another one."],
       ["/settings/delete", "Delete my account", "Leave the instance, for good."],
     ],
     data: "Your data",
     dataText: "Your private tracker, to download:",
-    later: "A full export of your data (encounters, profile, follows) will come to this page.",
+    later: "The archive of your whole account (encounters, profile, photos, follows):",
     preferences: "Preferences",
     language: "Language",
     languageHint:
@@ -152,7 +157,7 @@ ${items}
 </ul>
 <h2>${escapeHtml(w.data)}</h2>
 <p>${escapeHtml(w.dataText)} <a href="/tracker/export.json" download>JSON</a> · <a href="/tracker/export.csv" download>CSV</a></p>
-<p class="hint">${escapeHtml(w.later)}</p>`;
+<p>${escapeHtml(w.later)} <a href="/settings/export">${escapeHtml(w.pages.find(([href]) => href === "/settings/export")?.[1] ?? "")}</a></p>`;
     return web.send(reply, context, { title: w.title, body });
   });
 

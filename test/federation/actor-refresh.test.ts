@@ -28,6 +28,7 @@ const row = (
   avatarUrl: null,
   manuallyApprovesFollowers: false,
   fetchedAt: fetchedAgoMs === null ? null : new Date(NOW - fetchedAgoMs),
+  movedTo: null,
   createdAt: new Date(NOW - 30 * STALE_AFTER_MS),
 });
 

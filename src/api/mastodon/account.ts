@@ -142,6 +142,7 @@ export function instanceAccountEntity(ctx: AccountContext, title: string, create
         avatarUrl: null,
         manuallyApprovesFollowers: true,
         fetchedAt: null,
+        movedTo: null,
         createdAt,
       },
       member: null,

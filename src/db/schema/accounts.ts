@@ -59,6 +59,14 @@ export const members = pgTable(
      * stays, blanked, so the name stays reserved and the keys sign the `Delete(Person)`.
      */
     deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+    /**
+     * The member's other accounts (`alsoKnownAs` on their actor): actor IRIs of accounts that
+     * may move here (src/accounts/account-move-service.ts); at most 5.
+     */
+    alsoKnownAs: jsonb("also_known_as").$type<string[]>().notNull().default([]),
+    /** The account the member moved to (`movedTo` on their actor); null: not moved. */
+    movedTo: text("moved_to"),
+    movedAt: timestamp("moved_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`),

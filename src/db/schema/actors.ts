@@ -23,6 +23,8 @@ export const actors = pgTable(
     followersUrl: text("followers_url"),
     avatarUrl: text("avatar_url"),
     manuallyApprovesFollowers: boolean("manually_approves_followers").notNull().default(false),
+    /** A remote account that moved (its `Move`, checked): the account it moved to. */
+    movedTo: text("moved_to"),
     fetchedAt: timestamp("fetched_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },

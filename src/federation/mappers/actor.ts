@@ -84,6 +84,9 @@ export function memberToPerson(
     published: toInstant(member.createdAt),
     icon: imageOf(member.avatarUrl),
     image: imageOf(member.headerUrl),
+    // Move in: the accounts that may move here; move out: where the member went.
+    aliases: member.alsoKnownAs.flatMap((iri) => URL.parse(iri) ?? []),
+    successor: member.movedTo ? URL.parse(member.movedTo) : null,
     attachments: [
       ...member.fields.map(
         (field) =>

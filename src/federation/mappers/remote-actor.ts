@@ -31,6 +31,8 @@ export async function actorToRecord(
     followersUrl: actor.followersId?.href ?? null,
     avatarUrl: httpUrl(icon?.url instanceof URL ? icon.url : (icon?.url?.href ?? null)),
     manuallyApprovesFollowers: actor.manuallyApprovesFollowers ?? false,
+    // Bounded: only the first aliases are read (a member names at most a few).
+    alsoKnownAs: actor.aliasIds.slice(0, 20).map((iri) => iri.href),
   };
 }
 

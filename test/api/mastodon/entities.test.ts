@@ -82,6 +82,9 @@ const member: Member = {
   email: null,
   emailVerifiedAt: null,
   deletedAt: null,
+  alsoKnownAs: [],
+  movedTo: null,
+  movedAt: null,
 };
 
 const beaActor: ActorRow = {
@@ -100,6 +103,7 @@ const beaActor: ActorRow = {
   avatarUrl: null,
   manuallyApprovesFollowers: false,
   fetchedAt: null,
+  movedTo: null,
   createdAt: at,
 };
 

@@ -46,6 +46,9 @@ const member: Member = {
   email: null,
   emailVerifiedAt: null,
   deletedAt: null,
+  alsoKnownAs: [],
+  movedTo: null,
+  movedAt: null,
 };
 
 /** The same member once she filled in her profile. */
@@ -63,6 +66,8 @@ const withProfile: Member = {
     { name: "Site", value: "https://bea.example/" },
   ],
   profileUpdatedAt: new Date("2026-05-01T10:00:00.000Z"),
+  // Moving in: her Mastodon account may move here.
+  alsoKnownAs: ["https://mastodon.example/users/bea", "https://other.example/@bea"],
 };
 
 type Json = Record<string, unknown>;
@@ -126,6 +131,17 @@ describe("memberToPerson", () => {
     expect(english.attachment).toEqual([
       { type: "PropertyValue", name: "Pioneer", value: "No. 1 of 100" },
     ]);
+  });
+
+  it("publishes the accounts that may move here (alsoKnownAs) and where she moved (movedTo)", async () => {
+    const json = await jsonOf(memberToPerson(withProfile, urls, keys));
+    expect(json.alsoKnownAs).toEqual(withProfile.alsoKnownAs);
+    expect(json).not.toHaveProperty("movedTo");
+    const moved = await jsonOf(
+      memberToPerson({ ...member, movedTo: "https://new.example/users/bea" }, urls, keys),
+    );
+    expect(moved.movedTo).toBe("https://new.example/users/bea");
+    expect(moved).not.toHaveProperty("alsoKnownAs");
   });
 
   it("is pure: the same member and keys give the same JSON", async () => {

@@ -37,6 +37,7 @@ function actor(
     avatarUrl: null,
     manuallyApprovesFollowers: false,
     fetchedAt: null,
+    movedTo: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
     ...extra,
   };

@@ -37,7 +37,22 @@ describe("what we keep of a remote actor", () => {
       followersUrl: "http://mastodon.example.org/users/gargron/followers",
       avatarUrl: "https://cd.niu.moe/accounts/avatars/000/033/323/original/fd7f8ae0b3ffedc9.jpeg",
       manuallyApprovesFollowers: false,
+      alsoKnownAs: [],
     });
+  });
+
+  it("reads the accounts an actor says are also its own (alsoKnownAs), a few at most", async () => {
+    const update = readJson("mastodon/update-person.json");
+    const { publicKey: _, ...object } = update.object;
+    const aliases = Array.from({ length: 30 }, (_, i) => `https://old${i}.example/users/g`);
+    const read1 = await read({
+      "@context": update["@context"],
+      ...object,
+      alsoKnownAs: aliases[0],
+    });
+    expect(read1.alsoKnownAs).toEqual([aliases[0]]);
+    const many = await read({ "@context": update["@context"], ...object, alsoKnownAs: aliases });
+    expect(many.alsoKnownAs).toEqual(aliases.slice(0, 20));
   });
 
   it("reads GoToSocial's and Mastodon's actors as served", async () => {

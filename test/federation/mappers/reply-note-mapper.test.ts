@@ -33,6 +33,7 @@ function actor(iri: string, username: string, host: string, url: string | null):
     avatarUrl: null,
     manuallyApprovesFollowers: false,
     fetchedAt: null,
+    movedTo: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
   };
 }
