@@ -53,7 +53,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const fedifyLogs = await routeFedifyLogs(logger);
   let database: Database;
   try {
-    database = await openDatabase(config.database);
+    database = await openDatabase(config.database, { onQuery: options.onQuery });
   } catch (error) {
     fedifyLogs.close();
     throw error;
@@ -158,6 +158,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     cosign: services.cosign,
     weeklyQuestions: services.weeklyQuestions,
     actors,
+    instanceKeyPairs: () => services.members.instanceKeyPairs(),
     kv,
     actorRefresher,
     logger: logger.child({ component: "inbox" }),
