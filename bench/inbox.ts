@@ -99,6 +99,10 @@ function kindOf(query: string): string {
   const table =
     /\b(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(query)?.[1] ??
     (verb === "update" ? words[1] : undefined);
+  // A statement opening with a CTE is named by what it changes: `update queue_jobs (with)`.
+  const main =
+    verb === "with" ? /\)\s*(update|insert into|delete from)\s+"?([a-z_]+)/i.exec(query) : null;
+  if (main) return `${(main[1] ?? "").split(" ")[0]?.toLowerCase()} ${main[2]} (with)`;
   return `${verb} ${table ?? ""}`.trim();
 }
 
