@@ -57,7 +57,7 @@ const PLANS: Plan[] = [
     script: "fanout.ts",
     args: ["--followers", "1000", "--servers", "100", "--shared-inbox", "no", "--origins", "each"],
   },
-  { name: "300 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "300"] },
+  { name: "600 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "600"] },
   {
     name: "20,000 page views",
     script: "memory.ts",

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import pino from "pino";
 import { type App, buildApp } from "../src/app.ts";
+import type { BuildAppOptions } from "../src/app-contract.ts";
 import type { AppConfig } from "../src/config/config.ts";
 import type { Database, DatabaseConfig } from "../src/db/database.ts";
 import type { Logger } from "../src/shared/logger.ts";
@@ -69,7 +70,11 @@ export interface BenchApp {
 }
 
 /** One instance, role "all", listening on a loopback origin, on a fresh database. */
-export async function startApp(kind: DatabaseKind, logger: Logger): Promise<BenchApp> {
+export async function startApp(
+  kind: DatabaseKind,
+  logger: Logger,
+  options: Omit<BuildAppOptions, "logger"> = {},
+): Promise<BenchApp> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-bench-"));
   const fresh = await freshDatabase(kind);
@@ -90,7 +95,7 @@ export async function startApp(kind: DatabaseKind, logger: Logger): Promise<Benc
   };
   let app: App;
   try {
-    app = await buildApp(config, { logger });
+    app = await buildApp(config, { ...options, logger });
     await app.start();
   } catch (error) {
     await cleanup();

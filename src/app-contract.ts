@@ -57,6 +57,8 @@ export interface App extends Services {
 /** What `buildApp` may be told besides the configuration: mostly tests' shorter waits. */
 export interface BuildAppOptions {
   logger?: Logger;
+  /** Told the text of every SQL statement the app sends (benchmarks and tests count them). */
+  onQuery?: (query: string) => void;
   weeklyQuestionIntervalMs?: number;
   /** Tests: how addresses resolve and which count as public (see src/egress/egress.ts). */
   egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;

@@ -55,7 +55,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const fedifyLogs = await routeFedifyLogs(logger);
   let database: Database;
   try {
-    database = await openDatabase(config.database);
+    database = await openDatabase(config.database, { onQuery: options.onQuery });
   } catch (error) {
     fedifyLogs.close();
     throw error;
@@ -164,6 +164,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     blocks: services.blocks,
     reports: services.reports,
     actors,
+    instanceKeyPairs: () => services.members.instanceKeyPairs(),
     kv,
     actorRefresher,
     logger: logger.child({ component: "inbox" }),

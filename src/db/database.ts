@@ -74,18 +74,35 @@ export async function appliedMigrationCount(database: Pick<Database, "rows">): P
   return row?.applied ?? 0;
 }
 
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+export interface OpenDatabaseOptions {
+  /** Told the text of every statement drizzle sends (benchmarks and tests count them). */
+  onQuery?: (query: string) => void;
+}
+
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
   return config.kind === "pglite"
-    ? openPglite(config.dataDir, config.template)
-    : openPostgres(config);
+    ? openPglite(config.dataDir, config.template, options)
+    : openPostgres(config, options);
+}
+
+function queryLogger(options: OpenDatabaseOptions) {
+  const { onQuery } = options;
+  return onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {};
 }
 
 /** `template` is a dumped data directory to start from (tests use it to skip initdb). */
-async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
+async function openPglite(
+  dataDir: string | undefined,
+  template: Blob | undefined,
+  options: OpenDatabaseOptions,
+): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = new PGlite({ dataDir, loadDataDir: template });
   await client.waitReady;
-  const db = drizzlePglite({ client, schema });
+  const db = drizzlePglite({ client, schema, ...queryLogger(options) });
   let closed = false;
   return {
     db: db as unknown as Db,
@@ -107,6 +124,7 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
 
 async function openPostgres(
   config: Extract<DatabaseConfig, { kind: "postgres" }>,
+  options: OpenDatabaseOptions,
 ): Promise<Database> {
   const max = config.maxConnections ?? 10;
   const applicationName = `socialdapres ${process.pid} ${randomBytes(3).toString("hex")}`;
@@ -120,7 +138,7 @@ async function openPostgres(
       ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
     },
   });
-  const db = drizzlePostgres({ client, schema });
+  const db = drizzlePostgres({ client, schema, ...queryLogger(options) });
   let closed = false;
   return {
     db: db as unknown as Db,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
@@ -33,8 +33,12 @@ export interface CosignService {
   ): Promise<EncounterView>;
   /** The encounter naming the member at this IRI (what ActivityPub clients name), to co-sign or decline. */
   namingMember(username: string, iri: string): Promise<EncounterView>;
-  /** Co-signs for the local participants who asked to, when they follow the author. */
-  autoCosign(encounterId: string): Promise<void>;
+  /**
+   * Co-signs for the local participants who asked to, when they follow the author.
+   * `namedMemberIds`, when the caller knows them, are the members it names: when none of
+   * them asked for it, nothing more is read.
+   */
+  autoCosign(encounterId: string, namedMemberIds?: readonly string[]): Promise<void>;
   /** A remote Announce or Like of an encounter we know. Repeats change nothing. */
   recordReaction(input: {
     kind: "announce" | "like";
@@ -144,7 +148,18 @@ export function createCosignService(deps: {
       return (await repository.findById(encounterId)) as EncounterView;
     },
 
-    async autoCosign(encounterId) {
+    async autoCosign(encounterId, namedMemberIds) {
+      if (namedMemberIds) {
+        if (namedMemberIds.length === 0) return;
+        const asked = await db
+          .select({ id: members.id })
+          .from(members)
+          .where(
+            and(inArray(members.id, [...namedMemberIds]), eq(members.autoCosignFromFollowed, true)),
+          )
+          .limit(1);
+        if (asked.length === 0) return;
+      }
       const encounter = await repository.findById(encounterId);
       if (!encounter || !isCosignable(encounter)) return;
       for (const participant of encounter.participants) {

@@ -96,34 +96,25 @@ export function createRemoteEncountersService(deps: {
     return row !== undefined;
   }
 
-  async function mentionsMember(record: ValidRecord): Promise<boolean> {
-    if (record.mentions.length === 0) return false;
-    const rows = await db
-      .select({ id: actors.id })
-      .from(actors)
-      .where(
-        and(
-          inArray(
-            actors.iri,
-            record.mentions.map((m) => m.iri),
-          ),
-          isNotNull(actors.memberId),
-        ),
-      )
-      .limit(1);
-    return rows.length > 0;
+  /** The actors we keep among these IRIs, by IRI: one statement. */
+  async function knownActors(iris: readonly string[]): Promise<Map<string, ActorRow>> {
+    return new Map((await deps.actors.findManyByIri(iris)).map((a) => [a.iri, a]));
   }
 
-  /** Mentions as participants: members and known actors at once, strangers looked up. */
+  /**
+   * Mentions as participants: members and known actors from `known` (read at once with the
+   * author), strangers looked up.
+   */
   async function resolveParticipants(
     record: ValidRecord,
     author: ActorRow,
+    known: ReadonlyMap<string, ActorRow>,
   ): Promise<Participant[]> {
     const seen = new Set<string>([author.iri]);
     const mentions = record.mentions.filter((m) => !seen.has(m.iri) && seen.add(m.iri));
     const resolved = await Promise.all(
       mentions.slice(0, PARTICIPANTS_MAX).map(async (mention): Promise<Participant> => {
-        const actor = await findOrLookUp(mention.iri);
+        const actor = known.get(mention.iri) ?? (await findOrLookUp(mention.iri));
         // Someone we cannot reach is still named, by the name the author used.
         return actor
           ? { actor, plainName: null }
@@ -202,20 +193,27 @@ export function createRemoteEncountersService(deps: {
     if (!valid.hasSocialdapresTag) {
       return deps.mentions?.receive(valid) ?? ignored("not tagged #Socialdapres");
     }
-    const existing = await repository.findByIri(valid.iri);
-    if (existing) return { status: "unchanged", encounterId: existing.id };
-
-    const knownAuthor = await deps.actors.findByIri(valid.authorIri);
-    const followed = knownAuthor !== undefined && (await isFollowedByMember(knownAuthor.id));
-    const concernsUs = followed || (await mentionsMember(valid));
+    // The author and the actors it names, in one statement: whether it names a member, and
+    // most participants. A Create we already hold is found by the insert below.
+    const mentioned = valid.mentions.map((m) => m.iri);
+    const known = await knownActors([valid.authorIri, ...mentioned]);
+    const knownAuthor = known.get(valid.authorIri);
+    const namesMember = mentioned.some((iri) => known.get(iri)?.memberId);
+    // Asked at most once, and only when the answer matters.
+    let followed: boolean | undefined;
+    const isFollowed = async () => {
+      followed ??= knownAuthor !== undefined && (await isFollowedByMember(knownAuthor.id));
+      return followed;
+    };
+    const concernsUs = namesMember || (await isFollowed());
     if (!concernsUs) return ignored("neither from an account members follow nor naming a member");
 
     const author = knownAuthor ?? (await findOrLookUp(valid.authorIri));
     if (!author) return ignored("its author could not be found");
     if (author.memberId) return ignored("a member's posts are written here, not received");
-    const participants = await resolveParticipants(valid, author);
+    const participants = await resolveParticipants(valid, author, known);
     // Naming only members who block its author (or whom it blocks) concerns nobody here.
-    if (!followed && !participants.some((p) => p.actor?.memberId)) {
+    if (!participants.some((p) => p.actor?.memberId) && !(await isFollowed())) {
       return ignored("it names only members who block its author");
     }
 
@@ -254,7 +252,8 @@ export function createRemoteEncountersService(deps: {
       return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
     }
     await notify(id, participants);
-    await deps.cosign.autoCosign(id);
+    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    if (named.length > 0) await deps.cosign.autoCosign(id, named);
     if (valid.photo) deps.photos?.schedule(id);
     return { status: "stored", encounterId: id };
   }
@@ -276,7 +275,8 @@ export function createRemoteEncountersService(deps: {
       // Taking the tag off withdraws the post from what Socialdapres shows.
       if (!valid.hasSocialdapresTag) return tombstone(existing);
 
-      const participants = await resolveParticipants(valid, existing.author);
+      const known = await knownActors(valid.mentions.map((m) => m.iri));
+      const participants = await resolveParticipants(valid, existing.author, known);
       const content = contentOf(valid);
       // The same photo keeps the thumbnail we made of it.
       const photo = deps.photos ? deps.photos.merge(existing.photo, content.photo) : content.photo;

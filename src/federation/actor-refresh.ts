@@ -10,6 +10,8 @@ const RETRY_AFTER_MS = 60 * 60 * 1000;
 const MAX_RUNNING = 4;
 /** Failures remembered at most; the oldest are forgotten first. */
 const MAX_REMEMBERED_FAILURES = 1000;
+/** Actors remembered as fresh at most (each saves a look-up per activity); oldest first out. */
+const MAX_REMEMBERED_FRESH = 10_000;
 
 export interface ActorRefresher {
   /**
@@ -35,6 +37,9 @@ export function createActorRefresher(deps: {
   const running = new Map<string, Promise<void>>();
   const lookups = new Map<string, Promise<void>>();
   const failedAt = new Map<string, number>();
+  // When each actor seen fresh turns stale: until then its activities need no look-up. A row
+  // only gets fresher (another process may fetch it again), so this never hides a stale one.
+  const freshUntil = new Map<string, number>();
   let closed = false;
 
   const isStale = (row: ActorRow) =>
@@ -62,7 +67,20 @@ export function createActorRefresher(deps: {
     }
   }
 
+  function remember(row: ActorRow): void {
+    const until =
+      row.memberId !== null
+        ? Number.POSITIVE_INFINITY
+        : (row.fetchedAt?.getTime() ?? 0) + staleAfterMs;
+    freshUntil.delete(row.iri);
+    freshUntil.set(row.iri, until);
+    if (freshUntil.size > MAX_REMEMBERED_FRESH) {
+      freshUntil.delete(freshUntil.keys().next().value as string);
+    }
+  }
+
   function start(row: ActorRow): void {
+    if (!isStale(row)) remember(row);
     if (closed || !isStale(row) || running.has(row.iri) || running.size >= MAX_RUNNING) return;
     const failed = failedAt.get(row.iri);
     if (failed !== undefined && now() - failed < RETRY_AFTER_MS) return;
@@ -76,6 +94,7 @@ export function createActorRefresher(deps: {
       if (typeof actor !== "string") return start(actor);
       // The row is read in the background too: the caller never waits for the database.
       if (lookups.has(actor) || running.has(actor)) return;
+      if ((freshUntil.get(actor) ?? 0) > now()) return;
       const task = actors
         .findByIri(actor)
         .then((row) => (row ? start(row) : undefined))

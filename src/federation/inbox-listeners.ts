@@ -1,4 +1,5 @@
-import type { InboxContext, InboxListener, KvStore } from "@fedify/fedify";
+import type { Context, InboxContext, InboxListener, KvStore, SenderKeyPair } from "@fedify/fedify";
+import { importJwk } from "@fedify/fedify";
 import {
   Accept,
   type Activity,
@@ -16,6 +17,7 @@ import {
   Undo,
   Update,
 } from "@fedify/vocab";
+import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { RemoteEncountersService } from "../encounters/remote-encounters-service.ts";
@@ -54,6 +56,8 @@ export interface InboxDeps extends ModerationInboxDeps {
   weeklyQuestions?: Pick<WeeklyQuestionService, "receiveReply">;
   /** Remote actors refreshed by their `Update` (src/federation/actor-updates.ts). */
   actors: Pick<ActorsRepository, "refreshRemote">;
+  /** The instance actor's key pairs: it signs the fetches made for the shared inbox. */
+  instanceKeyPairs: () => Promise<JwkPair[]>;
   /** Fedify's store: an actor's `Update` drops the keys and documents cached for it. */
   kv: Pick<KvStore, "delete">;
   /** A known actor fetched more than a day ago is fetched again after its activity. */
@@ -71,6 +75,22 @@ export interface InboxDeps extends ModerationInboxDeps {
  */
 export function registerInboxListeners(federation: AppFederation, deps: InboxDeps): void {
   const { follows, remoteEncounters, replies, cosign, logger } = deps;
+
+  let instanceKeyPromise: Promise<SenderKeyPair | null> | undefined;
+  function instanceKey(ctx: Context<void>): Promise<SenderKeyPair | null> {
+    instanceKeyPromise ??= deps.instanceKeyPairs().then(async (pairs) => {
+      const rsa = pairs.find((p) => p.algorithm === "RSASSA-PKCS1-v1_5");
+      if (!rsa) return null;
+      // The RSA pair is the actor's first: Fedify names it `#main-key`.
+      const keyId = new URL("#main-key", ctx.getActorUri(INSTANCE_ACTOR_IDENTIFIER));
+      return { keyId, privateKey: await importJwk(rsa.privateKey, "private") };
+    });
+    // A failure (the database away) is not remembered: the next activity asks again.
+    instanceKeyPromise.catch(() => {
+      instanceKeyPromise = undefined;
+    });
+    return instanceKeyPromise;
+  }
 
   /** The checks every activity passes before its listener runs. */
   function listen<T extends Activity>(listener: InboxListener<void, T>): InboxListener<void, T> {
@@ -96,8 +116,10 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
 
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
-    // Fetches made while handling the shared inbox are signed by the instance actor.
-    .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR_IDENTIFIER }))
+    // Fetches made while handling the shared inbox are signed by the instance actor. Fedify
+    // asks for this key for every activity (at the request and again in the worker), and
+    // most need no fetch: its pair is loaded and imported once (it is never rotated).
+    .setSharedKeyDispatcher((ctx) => instanceKey(ctx))
     .on(
       Follow,
       listen(async (ctx, follow) => {

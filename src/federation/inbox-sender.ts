@@ -30,6 +30,26 @@ export function inboxSenderRefusal(
   return undefined;
 }
 
+/**
+ * True when every HTTP signature of the request is made with a key of the activity's actor
+ * itself (its id is the actor's, a fragment of it or a path under it: `…/users/x#main-key`
+ * for Mastodon, Misskey, Pleroma and Fedify, `…/users/x/main-key` for GoToSocial). Such a
+ * request is authenticated by its HTTP signature alone, as Mastodon does: the bridge then
+ * hands Fedify the activity without its Linked Data signature and integrity proof, so that
+ * Fedify verifies the HTTP signature (and that the key belongs to the actor) instead of
+ * them — about 20 ms less per activity. A request signed by anyone else (a forwarded
+ * activity) keeps them: only they can speak for the actor then.
+ */
+export function signedByItsActor(headers: Headers, activity: Record<string, unknown>): boolean {
+  const actors = idsOf(activity.actor);
+  const actor = actors.length === 1 ? (actors[0] as string) : "";
+  const keyIds = signatureKeyIds(headers);
+  if (!actor || keyIds.length === 0) return false;
+  return keyIds.every(
+    (keyId) => keyId === actor || keyId.startsWith(`${actor}#`) || keyId.startsWith(`${actor}/`),
+  );
+}
+
 function idsOf(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
   return values.map((v) =>

@@ -21,6 +21,11 @@ export interface MessageQueueOptions {
   logger?: QueueLogger;
   /** How often an idle listener looks for work enqueued by other processes. */
   pollIntervalMs?: number;
+  /**
+   * An idle listener woken by a job enqueued here waits this long before claiming, so that
+   * the jobs enqueued meanwhile (activities arriving together) are claimed in one statement.
+   */
+  claimDelayMs?: number;
   /** How long a claimed job stays invisible to other workers; renewed while it runs. */
   leaseMs?: number;
   /** Several logical queues can share the table. */
@@ -86,6 +91,7 @@ interface ClaimedJob extends Record<string, unknown> {
   id: string | number;
   message: unknown;
   ordering_key: string | null;
+  host: string | null;
   attempts: number;
 }
 
@@ -105,6 +111,12 @@ interface Row {
   orderingKey: string | null;
   delayMs: number;
 }
+
+/**
+ * Jobs looked at per free slot by a claim: some are passed over when their host already
+ * has `perHostConcurrency` jobs running.
+ */
+const CLAIM_CANDIDATES_PER_SLOT = 4;
 
 /** Rows per insert statement: well under PostgreSQL's limit on parameters. */
 const INSERT_CHUNK = 1_000;
@@ -143,9 +155,17 @@ interface Doorbell {
   sleepers: Set<() => void>;
 }
 
-function ring(bell: Doorbell): void {
+/**
+ * `jobs` new or freed jobs: at most that many idle listeners are woken (each claims what
+ * it has slots for), not every one of them for a single job.
+ */
+function ring(bell: Doorbell, jobs = Number.POSITIVE_INFINITY): void {
   bell.generation++;
-  for (const wake of [...bell.sleepers]) wake();
+  let woken = 0;
+  for (const wake of [...bell.sleepers]) {
+    if (woken++ >= jobs) break;
+    wake();
+  }
 }
 
 function sleep(bell: Doorbell, since: number, ms: number, signal?: AbortSignal): Promise<void> {
@@ -169,6 +189,7 @@ export function createMessageQueue(
 ): DatabaseMessageQueue {
   const logger = options.logger ?? silent;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const claimDelayMs = options.claimDelayMs ?? 5;
   const leaseMs = options.leaseMs ?? 60_000;
   const queue = options.queueName ?? "fedify";
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -228,20 +249,21 @@ export function createMessageQueue(
     )) {
       await database.rows(statement);
     }
-    ring(bell);
+    ring(bell, messages.length);
   }
 
   /**
-   * One statement claims one job: SKIP LOCKED lets concurrent workers pass over
-   * each other's candidates, and the lease (not an open transaction) marks it
-   * as taken, so the handler runs with no lock held. A keyed job is eligible
-   * only when it is the oldest job of its key and no other job of that key is
-   * leased: a key runs one job at a time, in enqueue order, and a delayed job
-   * (a failed one waiting for its retry too) holds back the jobs of its key
-   * enqueued after it. A dead job holds back nothing. A job of a host that
-   * already has `perHostConcurrency` jobs leased waits for one of them.
+   * One statement claims up to `limit` jobs: SKIP LOCKED lets concurrent workers pass
+   * over each other's candidates, and the lease (not an open transaction) marks them
+   * as taken, so the handlers run with no lock held. A keyed job is eligible only when
+   * it is the oldest job of its key and no other job of that key is leased: a key runs
+   * one job at a time, in enqueue order (two jobs of one key are never both eligible, so
+   * never claimed together), and a delayed job (a failed one waiting for its retry too)
+   * holds back the jobs of its key enqueued after it. A dead job holds back nothing. A
+   * host has at most `perHostConcurrency` jobs leased: the ones already leased plus its
+   * rank among the candidates of this claim.
    */
-  async function claim(): Promise<ClaimedJob | undefined> {
+  async function claim(limit: number): Promise<ClaimedJob[]> {
     const busy =
       busyKeys.size === 0
         ? sql``
@@ -250,11 +272,8 @@ export function createMessageQueue(
             sql`, `,
           )}) and`;
     const rows = await database.rows<ClaimedJob>(sql`
-      update queue_jobs
-      set locked_until = now() + make_interval(secs => ${leaseSeconds}::double precision),
-          attempts = attempts + 1
-      where id = (
-        select j.id from queue_jobs j
+      with candidates as (
+        select j.id, j.host, j.run_at from queue_jobs j
         where j.queue = ${queue}
           and j.dead_at is null
           and j.run_at <= now()
@@ -264,15 +283,26 @@ export function createMessageQueue(
             where p.queue = j.queue and p.ordering_key = j.ordering_key and p.id <> j.id
               and p.dead_at is null
               and (p.id < j.id or p.locked_until > now()))))
-          and (j.host is null or (
-            select count(*) from queue_jobs h
-            where h.queue = j.queue and h.host = j.host and h.locked_until > now()
-          ) < ${perHost})
         order by j.run_at, j.id
-        limit 1
-        for update of j skip locked)
-      returning id, message, ordering_key, attempts`);
-    return rows[0];
+        limit ${limit * CLAIM_CANDIDATES_PER_SLOT}
+        for update of j skip locked),
+      picked as (
+        select c.id from (
+          select c.*, row_number() over (partition by c.host order by c.run_at, c.id) as rank
+          from candidates c) c
+        where c.host is null or c.rank + (
+          select count(*) from queue_jobs h
+          where h.queue = ${queue} and h.host = c.host and h.locked_until > now()
+        ) <= ${perHost}
+        order by c.run_at, c.id
+        limit ${limit})
+      update queue_jobs
+      set locked_until = now() + make_interval(secs => ${leaseSeconds}::double precision),
+          attempts = attempts + 1
+      where id in (select id from picked)
+      returning id, message, ordering_key, host, attempts`);
+    // In the order they were enqueued (RETURNING keeps none).
+    return rows.sort((x, y) => Number(x.id) - Number(y.id));
   }
 
   /** Done: what the handler queued is inserted and the job removed (or rescheduled), at once. */
@@ -293,7 +323,8 @@ export function createMessageQueue(
         await tx.execute(sql`delete from queue_jobs where id = ${id}`);
       }
     });
-    if (scope.queued.length > 0 || scope.again) ring(bell);
+    if (scope.queued.length > 0 || scope.again)
+      ring(bell, scope.queued.length + (scope.again ? 1 : 0));
   }
 
   /** Failed: run again later in place, or dead-lettered once out of attempts. */
@@ -362,32 +393,41 @@ export function createMessageQueue(
     const { signal } = listenOptions;
     const inFlight = new Set<Promise<void>>();
     while (!signal?.aborted) {
-      if (inFlight.size >= concurrency) {
+      const free = concurrency - inFlight.size;
+      if (free <= 0) {
         await Promise.race(inFlight);
         continue;
       }
       const since = bell.generation;
-      let job: ClaimedJob | undefined;
+      let jobs: ClaimedJob[] = [];
       try {
-        job = await claim();
+        jobs = await claim(free);
       } catch (error) {
         logger.error({ err: error, queue }, "Could not claim a job");
       }
-      if (!job) {
+      if (jobs.length === 0) {
+        const woken = bell.generation;
         await sleep(bell, since, pollIntervalMs, signal);
+        if (bell.generation !== woken && claimDelayMs > 0 && !signal?.aborted) {
+          await new Promise((resolve) => setTimeout(resolve, claimDelayMs));
+        }
         continue;
       }
-      // Even if the signal fired during the claim, the job is ours now: run it.
-      const key = job.ordering_key;
-      if (key != null) busyKeys.add(key);
-      const task: Promise<void> = run(job, handler)
-        .catch((error) => logger.error({ err: error, queue }, "Could not finish a job"))
-        .finally(() => {
-          if (key != null) busyKeys.delete(key);
-          inFlight.delete(task);
-          ring(bell);
-        });
-      inFlight.add(task);
+      // Even if the signal fired during the claim, the jobs are ours now: run them.
+      for (const job of jobs) {
+        const key = job.ordering_key;
+        if (key != null) busyKeys.add(key);
+        const task: Promise<void> = run(job, handler)
+          .catch((error) => logger.error({ err: error, queue }, "Could not finish a job"))
+          .finally(() => {
+            if (key != null) busyKeys.delete(key);
+            inFlight.delete(task);
+            // The next job of its key, or of its host, may run now. (A free slot alone needs
+            // no wake-up: a listener with free slots found nothing to claim when it slept.)
+            if (key != null || job.host != null) ring(bell, 1);
+          });
+        inFlight.add(task);
+      }
     }
     await Promise.all(inFlight);
   }
@@ -419,7 +459,7 @@ export function createMessageQueue(
           ids.map((id) => sql`${id}`),
           sql`, `,
         )}) and locked_until is not null`);
-      ring(bell);
+      ring(bell, ids.length);
       return ids.length;
     },
     deadLetterCurrentJob(reason) {

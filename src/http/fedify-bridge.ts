@@ -28,6 +28,17 @@ export interface FedifyBridgeOptions<T> {
     /** The route's parameters, e.g. the inbox owner's `identifier`. */
     params: Record<string, string>;
   }) => Promise<string | undefined> | string | undefined;
+  /**
+   * True when the request's HTTP signature alone authenticates the activity's actor: Fedify
+   * is then handed the activity without its Linked Data signature (`signature`) and
+   * integrity proof (`proof`), so it verifies the HTTP signature instead of them (it tries
+   * them first and skips the HTTP signature when one verifies). The bytes, which the
+   * signed Digest covers, stay as received.
+   */
+  authenticatedByHttpSignature?: (request: {
+    headers: Headers;
+    activity: Record<string, unknown>;
+  }) => boolean;
   /** Told whether each inbox POST was accepted or why it was refused (the metrics). */
   onInbox?: (result: InboxResult) => void;
 }
@@ -134,11 +145,16 @@ export function registerFedifyBridge<T>(
           refused("sender");
           return reply.code(401).send({ error: refusal });
         }
-        const fedifyRequest = new Request(publicUrl(origin, request.url), {
-          method: "POST",
+        const activity = json as Record<string, unknown>;
+        const httpSignatureOnly =
+          ("signature" in activity || "proof" in activity) &&
+          options.authenticatedByHttpSignature?.({ headers, activity }) === true;
+        const fedifyRequest = parsedInboxRequest(
+          publicUrl(origin, request.url),
           headers,
-          body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-        });
+          new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+          httpSignatureOnly ? withoutSignatures(activity) : activity,
+        );
         let response: Response;
         try {
           response = await federation.fetch(fedifyRequest, {
@@ -162,6 +178,32 @@ export function registerFedifyBridge<T>(
       });
     }
   });
+}
+
+/**
+ * An inbox POST as Fedify reads it: its bytes as received (Fedify checks the signed Digest
+ * against them) and its JSON as parsed here, so that Fedify neither parses it again nor
+ * sees what `withoutSignatures` took out. Fedify 2.3.6 reads the JSON with
+ * `request.clone().json()` and the bytes with `clone()` then `arrayBuffer()`: every clone
+ * keeps both (the JSON is the same object: Fedify reads it once and does not change it). Pinned by test/http/inbox-signatures.test.ts.
+ */
+function parsedInboxRequest(
+  url: URL,
+  headers: Headers,
+  bytes: NonNullable<RequestInit["body"]>,
+  json: Record<string, unknown>,
+): Request {
+  const request = new Request(url, { method: "POST", headers, body: bytes });
+  return Object.assign(request, {
+    clone: () => parsedInboxRequest(url, headers, bytes, json),
+    json: async () => json,
+  });
+}
+
+/** The activity without its Linked Data signature and its (top-level) integrity proofs. */
+function withoutSignatures(activity: Record<string, unknown>): Record<string, unknown> {
+  const { signature: _signature, proof: _proof, ...rest } = activity;
+  return rest;
 }
 
 /** What Fedify's answer to an inbox POST says of the activity. */

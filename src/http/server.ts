@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { AppConfig } from "../config/config.ts";
 import type { AppFederation } from "../federation/app-federation.ts";
-import { inboxSenderRefusal } from "../federation/inbox-sender.ts";
+import { inboxSenderRefusal, signedByItsActor } from "../federation/inbox-sender.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
@@ -80,6 +80,8 @@ export function createHttpServer(deps: {
       if (!known) return undefined;
       return inboxSenderRefusal(headers, activity, urls.origin.origin);
     },
+    // Signed with the actor's own key: the HTTP signature is enough (docs/SECURITY.md).
+    authenticatedByHttpSignature: ({ headers, activity }) => signedByItsActor(headers, activity),
     onInbox: deps.metrics?.countInbox,
     // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
     fastifyPaths: ["/.well-known/nodeinfo"],

@@ -51,10 +51,14 @@ function setup(lookupActor: (iri: string) => Promise<RemoteActorRecord>, rows: A
   let now = NOW;
   const stored: RemoteActorRecord[] = [];
   const lookup = { lookupActor: vi.fn(lookupActor) };
+  const reads: string[] = [];
   const refresher = createActorRefresher({
     lookup,
     actors: {
-      findByIri: async (iri) => rows.find((r) => r.iri === iri),
+      findByIri: async (iri) => {
+        reads.push(iri);
+        return rows.find((r) => r.iri === iri);
+      },
       refreshRemote: async (record) => {
         stored.push(record);
         return undefined;
@@ -63,7 +67,7 @@ function setup(lookupActor: (iri: string) => Promise<RemoteActorRecord>, rows: A
     logger,
     now: () => now,
   });
-  return { refresher, lookup, stored, advance: (ms: number) => (now += ms) };
+  return { refresher, lookup, stored, reads, advance: (ms: number) => (now += ms) };
 }
 
 describe("stale remote actors are refreshed in the background", () => {
@@ -88,6 +92,24 @@ describe("stale remote actors are refreshed in the background", () => {
     expect(lookup.lookupActor.mock.calls.map(([iri]) => iri)).toEqual([
       "https://remote.example/users/never",
     ]);
+  });
+
+  it("reads a fresh actor's row once for all its activities, until it may have turned stale", async () => {
+    const fresh = row("https://remote.example/users/fresh", 60 * 60_000);
+    const { refresher, lookup, reads, advance } = setup(async () => recordOf(fresh, "x"), [fresh]);
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 10));
+    refresher.refreshIfStale(fresh.iri);
+    await settled();
+    refresher.refreshIfStale(fresh.iri);
+    refresher.refreshIfStale(fresh.iri);
+    await settled();
+    expect(reads).toEqual([fresh.iri]);
+    advance(STALE_AFTER_MS);
+    refresher.refreshIfStale(fresh.iri);
+    await settled();
+    await refresher.settle();
+    expect(reads).toEqual([fresh.iri, fresh.iri]);
+    expect(lookup.lookupActor).toHaveBeenCalledTimes(1);
   });
 
   it("never stores what another actor's document says, and waits an hour after a failure", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { testMessageQueue } from "@fedify/testing";
 import { Temporal } from "@js-temporal/polyfill";
 import { sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
 import { listDeadJobs, retryDeadJobs } from "../../src/federation/dead-letters.ts";
@@ -398,6 +399,45 @@ describe(`message queue (${databaseLabel})`, () => {
     controller.abort();
     await listening;
     expect(slowMax).toBe(1);
+  });
+
+  it.concurrent("claims as many jobs as it has free slots in one statement", async ({ expect }) => {
+    const name = freshQueueName();
+    const dialect = new PgDialect();
+    let claims = 0;
+    // The queue's statements, counted: a claim is the one that leases candidates.
+    const counting: Database = {
+      ...database,
+      rows: (query) => {
+        if (dialect.sqlToQuery(query).sql.includes("attempts = attempts + 1")) claims++;
+        return database.rows(query);
+      },
+    };
+    const mq = createMessageQueue(counting, {
+      queueName: name,
+      concurrency: 4,
+      pollIntervalMs: 50,
+    });
+    await mq.enqueueMany(["a", "b", "c", "d", "e", "f"]);
+    const controller = new AbortController();
+    const release = gate();
+    const started: unknown[] = [];
+    const listening = mq.listen(
+      async (message) => {
+        started.push(message);
+        await release.opened;
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => started.length === 4);
+    // Four slots, four jobs, one statement; the other two wait for a free slot.
+    expect(claims).toBe(1);
+    expect(started).toEqual(["a", "b", "c", "d"]);
+    release.open();
+    await waitFor(() => started.length === 6);
+    controller.abort();
+    await listening;
+    await emptied(name);
   });
 
   it.concurrent("re-runs a job whose worker died holding its lease, once the lease expires", async ({
