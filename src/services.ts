@@ -82,6 +82,11 @@ import { createMediaService, type MediaService } from "./media/media-service.ts"
 import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage.ts";
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
+import {
+  buildModerationServices,
+  type ModerationServices,
+} from "./moderation/moderation-services.ts";
+import { createModerationPolicy, type ModerationPolicy } from "./moderation/policy.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
@@ -96,6 +101,8 @@ export interface Repositories {
   instanceIncidence: InstanceIncidenceStore;
   webSessions: WebSessions;
   directMessages: DirectMessagesRepository;
+  /** What a remote host or actor may do: domain policies and account marks, cached. */
+  moderationPolicy: ModerationPolicy;
 }
 
 export function buildRepositories(db: Db): Repositories {
@@ -107,6 +114,7 @@ export function buildRepositories(db: Db): Repositories {
     instanceIncidence: createInstanceIncidenceStore(db),
     webSessions: createWebSessions(db),
     directMessages: createDirectMessagesRepository(db),
+    moderationPolicy: createModerationPolicy({ db }),
   };
 }
 
@@ -115,7 +123,11 @@ export function buildRepositories(db: Db): Repositories {
  * Running the community (profile, roles, sign-up): src/accounts/community-services.ts. A
  * member's password, its reset by e-mail and their address: src/accounts/account-recovery.ts.
  */
-export interface Services extends AccountRecovery, CommunityServices, AccountDeletionServices {
+export interface Services
+  extends AccountRecovery,
+    CommunityServices,
+    AccountDeletionServices,
+    ModerationServices {
   passwords: PasswordHashing;
   members: MembersService;
   /** The instance's e-mails; `enabled` false without SMTP_URL (src/mail/mailer.ts). */
@@ -325,10 +337,17 @@ export function buildServices(deps: ServicesDeps): Services {
   });
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
+  const deletion = buildAccountDeletion({
+    ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
+    ...{ trackerData, media },
+  });
   return {
-    ...buildAccountDeletion({
-      ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
-      ...{ trackerData, media },
+    ...deletion,
+    ...buildModerationServices({
+      ...{ db, actors, members, mailer: deps.mailer, origin: urls.origin },
+      policy: repositories.moderationPolicy,
+      accountDeletion: deletion.accountDeletion,
+      endSessions: (memberId) => repositories.webSessions.revokeAllOf(memberId),
     }),
     passwords,
     mailer: deps.mailer,

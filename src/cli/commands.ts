@@ -6,13 +6,10 @@ import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts"
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
+import { type CliIo, option, options, positional } from "./args.ts";
+import { MODERATION_USAGE, runModerationCommand } from "./moderation-commands.ts";
 
-export interface CliIo {
-  /** What was piped to the command, if anything (a password, for instance). */
-  stdin?: string;
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from "./args.ts";
 
 export const USAGE = `Usage: npm run cli -- <command>
 
@@ -50,37 +47,7 @@ export const USAGE = `Usage: npm run cli -- <command>
   queue dead                       list the deliveries (and other jobs) that ran out of attempts
   queue retry <id|--all>           give one dead job, or all of them, a fresh set of attempts
   db migrate                       apply database migrations (start does it too)
-`;
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
-/** Options followed by a value; the others (--manual-approval, --pending) are flags. */
-const VALUE_OPTIONS = new Set([
-  "--display-name",
-  "--label",
-  "--bio",
-  "--field",
-  "--avatar",
-  "--header",
-  "--role",
-]);
-
-/** Every value of a repeated option. */
-function options(args: string[], name: string): string[] {
-  return args.flatMap((a, i) => (a === name && i + 1 < args.length ? [args[i + 1] as string] : []));
-}
-
-function positional(args: string[], count: number, usage: string): string[] {
-  // A flag must not swallow the argument after it: `user create --manual-approval bea`.
-  const values = args.filter(
-    (a, i) => !a.startsWith("--") && !VALUE_OPTIONS.has(args[i - 1] ?? ""),
-  );
-  if (values.length < count) throw new DomainError("invalid", `Usage: npm run cli -- ${usage}`);
-  return values;
-}
+${MODERATION_USAGE}`;
 
 /** Runs one CLI command against a built app; returns the process exit code. */
 export async function runCommand(app: App, argv: string[], io: CliIo): Promise<number> {
@@ -251,6 +218,8 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       case "followers":
         return await followersCommand(app, [action ?? "", ...rest], io);
     }
+    const moderation = await runModerationCommand(app, group, action, rest, io);
+    if (moderation !== undefined) return moderation;
     io.err(USAGE);
     return 2;
   } catch (error) {

@@ -7,12 +7,18 @@ import { createLogger } from "../shared/logger.ts";
 import { runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
 
-// Image paths are read by whichever process runs the command (the server, through the control
-// socket): make them absolute here, where they were typed.
+// Image and CSV paths are read (or written) by whichever process runs the command (the server,
+// through the control socket): make them absolute here, where they were typed.
+const isDomainFile = (all: string[], i: number) =>
+  i === 2 && all[0] === "domain" && (all[1] === "import" || all[1] === "export");
 const argv = process.argv
   .slice(2)
   .map((arg, i, all) =>
-    (all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "" ? resolve(arg) : arg,
+    (all[i - 1] === "--avatar" || all[i - 1] === "--header" || isDomainFile(all, i)) &&
+    arg !== "" &&
+    arg !== "-"
+      ? resolve(arg)
+      : arg,
   );
 if (argv.length === 0 || argv[0] === "help" || argv.includes("--help")) {
   console.log(USAGE);
@@ -25,13 +31,14 @@ if (!result.ok) {
   process.exit(1);
 }
 const { config } = result;
-// Only `user create` (a piped password), `user password --stdin` and `user edit --bio -` read
-// stdin; other commands never wait on it.
+// Only `user create` (a piped password), `user password --stdin`, `user edit --bio -` and
+// `domain import -` read stdin; other commands never wait on it.
 const wantsStdin =
-  argv[0] === "user" &&
-  (argv[1] === "create" ||
-    (argv[1] === "password" && argv.includes("--stdin")) ||
-    (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio"))) &&
+  ((argv[0] === "user" &&
+    (argv[1] === "create" ||
+      (argv[1] === "password" && argv.includes("--stdin")) ||
+      (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio")))) ||
+    (argv[0] === "domain" && argv[1] === "import" && argv[2] === "-")) &&
   !process.stdin.isTTY;
 const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
 

@@ -5,6 +5,7 @@ export * from "./schema/federation-store.ts";
 export * from "./schema/instance.ts";
 export * from "./schema/likes.ts";
 export * from "./schema/media-uploads.ts";
+export * from "./schema/moderation.ts";
 export * from "./schema/outbox.ts";
 export * from "./schema/registrations.ts";
 export * from "./schema/sessions.ts";

@@ -28,6 +28,8 @@ const row = (
   avatarUrl: null,
   manuallyApprovesFollowers: false,
   fetchedAt: fetchedAgoMs === null ? null : new Date(NOW - fetchedAgoMs),
+  suspendedAt: null,
+  silencedAt: null,
   createdAt: new Date(NOW - 30 * STALE_AFTER_MS),
 });
 

@@ -142,6 +142,8 @@ export function instanceAccountEntity(ctx: AccountContext, title: string, create
         avatarUrl: null,
         manuallyApprovesFollowers: true,
         fetchedAt: null,
+        suspendedAt: null,
+        silencedAt: null,
         createdAt,
       },
       member: null,

@@ -82,6 +82,10 @@ const member: Member = {
   email: null,
   emailVerifiedAt: null,
   deletedAt: null,
+  suspendedAt: null,
+  suspensionReason: null,
+  frozenAt: null,
+  frozenReason: null,
 };
 
 const beaActor: ActorRow = {
@@ -100,6 +104,8 @@ const beaActor: ActorRow = {
   avatarUrl: null,
   manuallyApprovesFollowers: false,
   fetchedAt: null,
+  suspendedAt: null,
+  silencedAt: null,
   createdAt: at,
 };
 

@@ -46,6 +46,10 @@ const member: Member = {
   email: null,
   emailVerifiedAt: null,
   deletedAt: null,
+  suspendedAt: null,
+  suspensionReason: null,
+  frozenAt: null,
+  frozenReason: null,
 };
 
 /** The same member once she filled in her profile. */

@@ -37,6 +37,8 @@ function actor(
     avatarUrl: null,
     manuallyApprovesFollowers: false,
     fetchedAt: null,
+    suspendedAt: null,
+    silencedAt: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
     ...extra,
   };

@@ -33,6 +33,8 @@ function actor(iri: string, username: string, host: string, url: string | null):
     avatarUrl: null,
     manuallyApprovesFollowers: false,
     fetchedAt: null,
+    suspendedAt: null,
+    silencedAt: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
   };
 }
