@@ -86,6 +86,7 @@ import {
   buildModerationServices,
   type ModerationServices,
 } from "./moderation/moderation-services.ts";
+import { createNotifiedFilter } from "./moderation/notified.ts";
 import { createModerationPolicy, type ModerationPolicy } from "./moderation/policy.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
@@ -209,6 +210,7 @@ export function buildServices(deps: ServicesDeps): Services {
     events,
     newActivityIri,
     lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
+    mustApprove: async (iri) => (await repositories.moderationPolicy.decide(iri)).limited,
   });
   const mediaStorage = createDiskMediaStorage(join(deps.dataDir, "media"));
   const media = createMediaService({
@@ -252,6 +254,7 @@ export function buildServices(deps: ServicesDeps): Services {
     logger: logger.child({ component: "participants" }),
   });
   const trackerSettings = createTrackerSettingsService({ db });
+  const notified = createNotifiedFilter({ db, policy: repositories.moderationPolicy });
   const encounters = createEncountersService({
     db,
     members,
@@ -288,6 +291,7 @@ export function buildServices(deps: ServicesDeps): Services {
     actors,
     resolver,
     notifications,
+    notified,
     events,
     urls,
   });
@@ -298,12 +302,14 @@ export function buildServices(deps: ServicesDeps): Services {
     resolver,
     cosign,
     notifications,
+    notified,
     photos: remotePhotos,
     mentions: createRemoteMentions({
       db,
       actors,
       lookUp: (iri) => resolver.resolve(iri).catch(() => undefined),
       notifications,
+      notified,
     }),
     replies,
   });

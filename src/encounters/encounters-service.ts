@@ -9,6 +9,7 @@ import {
   encounters,
   type Visibility,
 } from "../db/schema.ts";
+import { assertMayPost } from "../moderation/posting.ts";
 import type { Outbox, RecordedEvent } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
@@ -173,6 +174,8 @@ export function createEncountersService(deps: {
       const valid: ValidEncounterInput = parseOrThrow(encounterInputSchema, input);
       const at = now();
       const { member, actor } = await authorOf(username);
+      // A frozen member keeps their private tracker entries; nothing published.
+      if (valid.visibility !== "private") assertMayPost(member);
       const occurredOn =
         valid.occurredOn ??
         (deps.localToday ? await deps.localToday(member.id, at) : at.toISOString().slice(0, 10));

@@ -63,6 +63,11 @@ export function createFollowsService(deps: {
   newActivityIri: (kind: string) => string;
   /** Finds an actor on its server (src/federation/remote-lookup.ts). */
   lookupActor: (iri: string) => Promise<RemoteActorRecord>;
+  /**
+   * Whether a follower's Follow waits for the member's approval whatever the member chose: a
+   * limited domain or a silenced account (src/moderation/policy.ts).
+   */
+  mustApprove?: (followerIri: string) => Promise<boolean>;
 }): FollowsService {
   const { db, events } = deps;
 
@@ -141,7 +146,10 @@ export function createFollowsService(deps: {
       const member = await memberActor(username);
       const followerRow = await deps.actors.upsertRemote(follower);
       const existing = await findFollow(followerRow.id, member.id);
-      const state: FollowState = member.manuallyApprovesFollowers ? "pending" : "accepted";
+      const state: FollowState =
+        member.manuallyApprovesFollowers || (await deps.mustApprove?.(followerRow.iri))
+          ? "pending"
+          : "accepted";
       const accepted = (): DomainEvent => ({
         type: "follower.accepted",
         username: member.username,
