@@ -16,6 +16,9 @@ import type { Repositories, Services } from "../services.ts";
 import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAccountDeletePage } from "../web/account-delete-page.ts";
+import { registerAdminAccountPage } from "../web/admin-account-page.ts";
+import { registerAdminAuditPage } from "../web/admin-audit-page.ts";
+import { registerAdminDomainsPage } from "../web/admin-domains-page.ts";
 import { registerAdminMembersPage } from "../web/admin-members-page.ts";
 import { registerAdminPages } from "../web/admin-pages.ts";
 import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
@@ -155,6 +158,14 @@ export function registerRoutes(
         invitations: services.invitations,
       });
       registerAdminMembersPage(scope, { web, roles: services.roles, urls });
+      // Moderation (src/moderation/): the audit log, domains, one account's actions.
+      registerAdminAuditPage(scope, { web, auditLog: services.auditLog });
+      registerAdminDomainsPage(scope, { web, domainPolicies: services.domainPolicies });
+      registerAdminAccountPage(scope, {
+        web,
+        memberActions: services.memberActions,
+        remoteAccounts: services.remoteAccounts,
+      });
       // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
       const { mailer } = services;
       registerPasswordPages(scope, {
@@ -187,6 +198,7 @@ export function registerRoutes(
         cosign: services.cosign,
         notifications: services.notifications,
         remote: remoteLookup,
+        moderation: services.memberActions,
         findAccount: createAccountFinder({
           members,
           actors,
