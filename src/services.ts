@@ -10,14 +10,9 @@ import { createOAuthService, type OAuthService } from "./accounts/oauth-service.
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import type { TellApplicant } from "./accounts/registrations-service.ts";
-import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import type { Db } from "./db/database.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
-import {
-  createEncountersRepository,
-  type EncountersRepository,
-} from "./encounters/encounters-repository.ts";
 import {
   createEncountersService,
   type EncountersService,
@@ -39,20 +34,8 @@ import {
 } from "./encounters/remote-encounters-service.ts";
 import { createRemoteMentions } from "./encounters/remote-mentions.ts";
 import { createRemotePhotos, type RemotePhotos } from "./encounters/remote-photos.ts";
-import {
-  createRepliesRepository,
-  type RepliesRepository,
-} from "./encounters/replies-repository.ts";
 import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
 import { createQueuedMessenger } from "./exposure/direct-messages.ts";
-import {
-  createDirectMessagesRepository,
-  type DirectMessagesRepository,
-} from "./exposure/direct-messages-repository.ts";
-import {
-  createInstanceIncidenceStore,
-  type InstanceIncidenceStore,
-} from "./exposure/instance-incidence.ts";
 import { localDateOf } from "./exposure/model/weeks.ts";
 import {
   createPrivateFieldsService,
@@ -63,7 +46,6 @@ import {
   createTrackerDataService,
   type TrackerDataService,
 } from "./exposure/tracker-data-service.ts";
-import { createTrackerRepository, type TrackerRepository } from "./exposure/tracker-repository.ts";
 import {
   createTrackerSettingsService,
   type TrackerSettingsService,
@@ -87,37 +69,12 @@ import {
   type ModerationServices,
 } from "./moderation/moderation-services.ts";
 import { createNotifiedFilter } from "./moderation/notified.ts";
-import { createModerationPolicy, type ModerationPolicy } from "./moderation/policy.ts";
 import type { Outbox } from "./outbox/outbox.ts";
+import type { Repositories } from "./repositories.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
-import { createWebSessions, type WebSessions } from "./web/session.ts";
 
-/** The queries of each table, built once per instance. */
-export interface Repositories {
-  actors: ActorsRepository;
-  encounters: EncountersRepository;
-  replies: RepliesRepository;
-  tracker: TrackerRepository;
-  instanceIncidence: InstanceIncidenceStore;
-  webSessions: WebSessions;
-  directMessages: DirectMessagesRepository;
-  /** What a remote host or actor may do: domain policies and account marks, cached. */
-  moderationPolicy: ModerationPolicy;
-}
-
-export function buildRepositories(db: Db): Repositories {
-  return {
-    actors: createActorsRepository(db),
-    encounters: createEncountersRepository(db),
-    replies: createRepliesRepository(db),
-    tracker: createTrackerRepository(db),
-    instanceIncidence: createInstanceIncidenceStore(db),
-    webSessions: createWebSessions(db),
-    directMessages: createDirectMessagesRepository(db),
-    moderationPolicy: createModerationPolicy({ db }),
-  };
-}
+export { buildRepositories, type Repositories } from "./repositories.ts";
 
 /**
  * Every domain service of an instance; the HTTP routes and the federation receive them.

@@ -3,7 +3,7 @@ import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts"
 import type { Db } from "../db/database.ts";
 import { actors } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { AuditLog, AuditRecord, Moderator } from "./audit-log.ts";
+import { type AuditLog, type AuditRecord, type Moderator, moderationReason } from "./audit-log.ts";
 import type { ModerationPolicy } from "./policy.ts";
 
 export type RemoteActionKind = "silence" | "unsilence" | "suspend" | "unsuspend";
@@ -90,6 +90,7 @@ export function createRemoteAccountActions(deps: {
     find,
     async act(account, kind, reason, moderator) {
       const actor = await find(account);
+      const why = moderationReason(reason);
       const at = now();
       const set =
         kind === "silence"
@@ -107,7 +108,7 @@ export function createRemoteAccountActions(deps: {
             action: `account.${kind}`,
             subjectKind: "account",
             subject: handleOf(actor),
-            reason: reason ?? null,
+            reason: why,
           },
           tx,
         );

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { Db, DbExecutor } from "../db/database.ts";
 import { type ModerationVia, members, moderationActions } from "../db/schema.ts";
+import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 
 /** Who acts: a moderator from a page or the API, or the CLI / admin console (no member). */
@@ -51,6 +52,19 @@ export interface AuditLog {
 }
 
 export const AUDIT_PAGE_MAX = 200;
+/** The longest reason a moderator may give. */
+export const REASON_LIMIT = 1000;
+
+/** A moderator's reason, trimmed (null when empty); too long is a 4xx saying the limit. */
+export function moderationReason(reason: string | null | undefined): string | null {
+  const text = reason?.trim() ?? "";
+  if (text.length > REASON_LIMIT) {
+    throw new DomainError("invalid", `A reason is at most ${REASON_LIMIT} characters.`, {
+      field: "reason",
+    });
+  }
+  return text || null;
+}
 
 export function createAuditLog(db: Db): AuditLog {
   const select = () =>

@@ -12,13 +12,13 @@ import {
 } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { parseOrThrow } from "../shared/validation.ts";
-import type { AuditLog, Moderator } from "./audit-log.ts";
+import { type AuditLog, type Moderator, REASON_LIMIT } from "./audit-log.ts";
 import { hostCovers, normalizeHost } from "./hosts.ts";
 import type { ModerationPolicy } from "./policy.ts";
 
 export type DomainPolicy = typeof domainPolicies.$inferSelect;
 
-export const REASON_MAX = 1000;
+export const REASON_MAX = REASON_LIMIT;
 
 /** What an admin says about a domain, from a form, the CLI, the API or a CSV line. */
 export const domainPolicyInput = z.object({

@@ -8,7 +8,7 @@ import type { Db } from "../db/database.ts";
 import { members } from "../db/schema.ts";
 import type { Mailer, ModerationNoticeMail } from "../mail/mailer.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { AuditLog, AuditRecord, Moderator } from "./audit-log.ts";
+import { type AuditLog, type AuditRecord, type Moderator, moderationReason } from "./audit-log.ts";
 
 /** A suspension can be lifted for this long; after it, only the final deletion remains. */
 export const SUSPENSION_REVERSIBLE_DAYS = 30;
@@ -49,8 +49,6 @@ export interface MemberActions {
   warningsOf(username: string): Promise<AuditRecord[]>;
 }
 
-export const REASON_LIMIT = 1000;
-
 export function createMemberActions(deps: {
   db: Db;
   members: Pick<MembersService, "findByUsername">;
@@ -75,16 +73,6 @@ export function createMemberActions(deps: {
     }
     return member;
   }
-
-  const cleanReason = (reason: string | undefined) => {
-    const text = reason?.trim() ?? "";
-    if (text.length > REASON_LIMIT) {
-      throw new DomainError("invalid", `A reason is at most ${REASON_LIMIT} characters.`, {
-        field: "reason",
-      });
-    }
-    return text || null;
-  };
 
   async function statusOf(member: Member): Promise<MemberModeration> {
     return {
@@ -157,7 +145,7 @@ export function createMemberActions(deps: {
   return {
     async act(username, kind, rawReason, moderator) {
       const member = await find(username);
-      const reason = cleanReason(rawReason);
+      const reason = moderationReason(rawReason);
       const at = now();
       assertPossible(member, kind, at);
       await db.transaction(async (tx) => {
@@ -182,7 +170,7 @@ export function createMemberActions(deps: {
 
     async suspendFinal(username, rawReason, moderator) {
       const member = await find(username);
-      const reason = cleanReason(rawReason);
+      const reason = moderationReason(rawReason);
       if (member.role === "admin") {
         throw new DomainError(
           "conflict",
