@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
 import type { App } from "../../src/app.ts";
 import { CLI_MODERATOR } from "../../src/moderation/audit-log.ts";
+import { createNotifiedFilter } from "../../src/moderation/notified.ts";
 import { createModerationPolicy } from "../../src/moderation/policy.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
@@ -136,6 +137,23 @@ describe(`the moderation policy (${databaseLabel})`, () => {
       via: "cli",
       moderatorId: null,
     });
+  });
+
+  it("lets a silenced author notify only the members who follow it", async () => {
+    await app.members.create({ username: "eli", password: "eli-password-1234" });
+    const loud = await app.actors.upsertRemote(record("free.example", "loud"));
+    await app.follows.follow("dora", record("free.example", "loud"));
+    await app.follows.receiveAnswer({
+      targetIri: loud.iri,
+      followerUsername: "dora",
+      accepted: true,
+    });
+    const dora = (await app.members.findByUsername("dora"))?.id as string;
+    const eli = (await app.members.findByUsername("eli"))?.id as string;
+    const notified = createNotifiedFilter({ db: app.database.db, policy: policy() });
+    expect(await notified(loud.id, [dora, eli])).toEqual([dora, eli]);
+    await app.remoteAccounts.act(loud.iri, "silence", undefined, CLI_MODERATOR);
+    expect(await notified(loud.id, [dora, eli])).toEqual([dora]);
   });
 
   it("sees another process's change within its TTL, and its own at once", async () => {
