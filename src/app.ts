@@ -13,7 +13,7 @@ import { createDeliveryOutcomes } from "./federation/delivery-outcomes.ts";
 import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { createKvStore } from "./federation/kv-store.ts";
-import { createMessageQueue, deliveryHost } from "./federation/message-queue.ts";
+import { createMessageQueue, deliveryHost, deliveryInbox } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
@@ -96,6 +96,14 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     concurrency: delivery.concurrency,
     perHostConcurrency: delivery.perHostConcurrency,
     hostOf: deliveryHost,
+    // One place stops every delivery to a blocked domain or a suspended account, whatever
+    // sent it and even if it was queued before the block (src/moderation/policy.ts).
+    async dropsJob(message) {
+      const inbox = deliveryInbox(message);
+      return inbox && (await repositories.moderationPolicy.refusesInbox(inbox))
+        ? "its recipient is blocked by the moderators"
+        : undefined;
+    },
     ...options.queue,
   });
   const kv = createKvStore(database);
@@ -107,6 +115,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     manuallyStartQueue: true,
     circuitBreaker: options.circuitBreaker,
     onOutboxError: deliveries.attemptFailed,
+    refusesUrl: (url) => repositories.moderationPolicy.refusesUrl(url),
   });
   const allowPlainHttp = config.allowPrivateAddress;
   const remoteLookup = createRemoteLookup({ federation, urls, egress, allowPlainHttp });
@@ -216,6 +225,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     federation,
     urls,
     members,
+    moderation: repositories.moderationPolicy,
     inScope: fedifyLogs.run,
     metrics,
   });

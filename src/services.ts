@@ -14,16 +14,11 @@ import { createOAuthService, type OAuthService } from "./accounts/oauth-service.
 import { createPasswordHashing, type PasswordHashing } from "./accounts/passwords.ts";
 import { createProfileService, type ProfileService } from "./accounts/profile-service.ts";
 import type { TellApplicant } from "./accounts/registrations-service.ts";
-import { type ActorsRepository, createActorsRepository } from "./actors/actors-repository.ts";
 import { createStoredAttemptCounters } from "./db/attempt-counters.ts";
 import type { Db } from "./db/database.ts";
 import { createIdempotencyKeys, type IdempotencyKeys } from "./db/idempotency-keys.ts";
 import { type CosignService, createCosignService } from "./encounters/cosign-service.ts";
 import { createEncounterAccess, type EncounterAccess } from "./encounters/encounter-access.ts";
-import {
-  createEncountersRepository,
-  type EncountersRepository,
-} from "./encounters/encounters-repository.ts";
 import {
   createEncountersService,
   type EncountersService,
@@ -45,20 +40,8 @@ import {
 } from "./encounters/remote-encounters-service.ts";
 import { createRemoteMentions } from "./encounters/remote-mentions.ts";
 import { createRemotePhotos, type RemotePhotos } from "./encounters/remote-photos.ts";
-import {
-  createRepliesRepository,
-  type RepliesRepository,
-} from "./encounters/replies-repository.ts";
 import { createRepliesService, type RepliesService } from "./encounters/replies-service.ts";
 import { createQueuedMessenger } from "./exposure/direct-messages.ts";
-import {
-  createDirectMessagesRepository,
-  type DirectMessagesRepository,
-} from "./exposure/direct-messages-repository.ts";
-import {
-  createInstanceIncidenceStore,
-  type InstanceIncidenceStore,
-} from "./exposure/instance-incidence.ts";
 import { localDateOf } from "./exposure/model/weeks.ts";
 import {
   createPrivateFieldsService,
@@ -69,7 +52,6 @@ import {
   createTrackerDataService,
   type TrackerDataService,
 } from "./exposure/tracker-data-service.ts";
-import { createTrackerRepository, type TrackerRepository } from "./exposure/tracker-repository.ts";
 import {
   createTrackerSettingsService,
   type TrackerSettingsService,
@@ -89,39 +71,21 @@ import { createDiskMediaStorage, type MediaStorage } from "./media/media-storage
 import { createRemoteMedia } from "./media/remote-media.ts";
 import { createS3MediaStorage, type S3Settings } from "./media/s3-media-storage.ts";
 import { createMediaUploadsService, type MediaUploadsService } from "./media/uploads-service.ts";
+import { createAuditLog } from "./moderation/audit-log.ts";
 import {
   buildModerationServices,
   type ModerationServices,
 } from "./moderation/moderation-services.ts";
+import { createNotifiedFilter } from "./moderation/notified.ts";
 import { createRelations, type Relations } from "./moderation/relations.ts";
+import { buildReportsAndBlocks, type ReportsAndBlocks } from "./moderation/reports-and-blocks.ts";
 import type { Outbox } from "./outbox/outbox.ts";
+import type { Repositories } from "./repositories.ts";
 import type { AttemptCounters } from "./shared/failed-attempt-limiter.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "./shared/local-urls.ts";
 import type { Logger } from "./shared/logger.ts";
-import { createWebSessions, type WebSessions } from "./web/session.ts";
 
-/** The queries of each table, built once per instance. */
-export interface Repositories {
-  actors: ActorsRepository;
-  encounters: EncountersRepository;
-  replies: RepliesRepository;
-  tracker: TrackerRepository;
-  instanceIncidence: InstanceIncidenceStore;
-  webSessions: WebSessions;
-  directMessages: DirectMessagesRepository;
-}
-
-export function buildRepositories(db: Db): Repositories {
-  return {
-    actors: createActorsRepository(db),
-    encounters: createEncountersRepository(db),
-    replies: createRepliesRepository(db),
-    tracker: createTrackerRepository(db),
-    instanceIncidence: createInstanceIncidenceStore(db),
-    webSessions: createWebSessions(db),
-    directMessages: createDirectMessagesRepository(db),
-  };
-}
+export { buildRepositories, type Repositories } from "./repositories.ts";
 
 /**
  * Every domain service of an instance; the HTTP routes and the federation receive them.
@@ -133,6 +97,7 @@ export interface Services
     CommunityServices,
     AccountDeletionServices,
     ModerationServices,
+    ReportsAndBlocks,
     MemberDataServices {
   passwords: PasswordHashing;
   members: MembersService;
@@ -224,6 +189,7 @@ export function buildServices(deps: ServicesDeps): Services {
     events,
     newActivityIri,
     lookupActor: (iri) => deps.remoteLookup.lookupActor(iri),
+    mustApprove: async (iri) => (await repositories.moderationPolicy.decide(iri)).limited,
   });
   const mediaStorage = deps.s3
     ? createS3MediaStorage(deps.s3)
@@ -270,6 +236,7 @@ export function buildServices(deps: ServicesDeps): Services {
     logger: logger.child({ component: "participants" }),
   });
   const trackerSettings = createTrackerSettingsService({ db });
+  const notified = createNotifiedFilter({ db, policy: repositories.moderationPolicy });
   const encounters = createEncountersService({
     db,
     members,
@@ -307,6 +274,7 @@ export function buildServices(deps: ServicesDeps): Services {
     actors,
     resolver,
     notifications,
+    notified,
     events,
     urls,
   });
@@ -318,12 +286,14 @@ export function buildServices(deps: ServicesDeps): Services {
     relations,
     cosign,
     notifications,
+    notified,
     photos: remotePhotos,
     mentions: createRemoteMentions({
       db,
       actors,
       lookUp: (iri) => resolver.resolve(iri).catch(() => undefined),
       notifications,
+      notified,
     }),
     replies,
   });
@@ -358,26 +328,34 @@ export function buildServices(deps: ServicesDeps): Services {
 
   const trackerData = createTrackerDataService({ db, members, repository, actors, events });
   const attemptCounters = createStoredAttemptCounters(db);
-  // Blocks, mutes and reports; resolving a report is recorded by `recordModerationAction`.
-  const moderation = buildModerationServices({
-    ...{ db, urls, events, logger, members, actors, follows, access, cosign },
+  const auditLog = createAuditLog(db);
+  // Blocks, mutes and reports between people; resolving a report is a moderation action.
+  const reportsAndBlocks = buildReportsAndBlocks({
+    ...{ db, urls, events, members, actors, follows, access, cosign, auditLog },
     encounters: repository,
     replies: repositories.replies,
   });
   const memberData = buildMemberDataServices({
-    blockedAccounts: (username) => moderation.blocks.blocked(username),
+    blockedAccounts: (username) => reportsAndBlocks.blocks.blocked(username),
     ...{ db, dataDir: deps.dataDir, members, actors, follows, repository, trackerData },
     ...{ storage: mediaStorage, events, newActivityIri, logger },
     lookupAccount: (query) => deps.remoteLookup.lookupActor(query),
+  });
+  const deletion = buildAccountDeletion({
+    ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
+    ...{ trackerData, media, accountExports: memberData.accountExports },
   });
   return {
     attemptCounters,
     idempotencyKeys: createIdempotencyKeys(db),
     relations,
-    ...moderation,
-    ...buildAccountDeletion({
-      ...{ db, events, urls, logger, members, encounters, replies, cosign, likes, follows },
-      ...{ trackerData, media, accountExports: memberData.accountExports },
+    ...reportsAndBlocks,
+    ...deletion,
+    ...buildModerationServices({
+      ...{ db, actors, members, mailer: deps.mailer, origin: urls.origin, auditLog },
+      policy: repositories.moderationPolicy,
+      accountDeletion: deletion.accountDeletion,
+      endSessions: (memberId) => repositories.webSessions.revokeAllOf(memberId),
     }),
     ...memberData,
     passwords,

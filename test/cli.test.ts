@@ -9,13 +9,10 @@ import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
 import type { App } from "../src/app.ts";
 import { exportFileName, runCommand, USAGE } from "../src/cli/commands.ts";
 import { buildTestApp, type TestApp } from "./support/app.ts";
+import { type CliRun, runCli } from "./support/cli.ts";
 import { databaseLabel } from "./support/database.ts";
 
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-}
+type Run = CliRun;
 
 const fan: RemoteActorRecord = {
   iri: "https://mastodon.example/users/fan",
@@ -37,16 +34,7 @@ describe(`CLI commands (${databaseLabel})`, () => {
   let app: App;
   let host: string;
 
-  async function run(argv: string[], stdin?: string): Promise<Run> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCommand(app, argv, {
-      stdin,
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[], stdin?: string): Promise<Run> => runCli(app, argv, stdin);
 
   async function passwordHashOf(username: string): Promise<string> {
     const member = await app.members.findByUsername(username);

@@ -32,16 +32,6 @@ export interface AccountMoveService {
   moveTo(username: string, query: string): Promise<{ targetIri: string }>;
 }
 
-/** A member who moved away posts no more: their new account does. */
-export function refuseIfMoved(member: Pick<Member, "movedTo">): void {
-  if (member.movedTo) {
-    throw new DomainError(
-      "forbidden",
-      `This account has moved to ${member.movedTo}: post from the new account.`,
-    );
-  }
-}
-
 export function createAccountMoveService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername">;

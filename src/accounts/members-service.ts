@@ -133,8 +133,13 @@ export function createMembersService(deps: {
           or(isNull(accessTokens.expiresAt), gt(accessTokens.expiresAt, new Date())),
         ),
       );
-    // A member's token whose member is gone (or deleted their account) grants nothing.
-    if (!row || (row.memberId !== null && (!row.member || row.member.deletedAt))) return undefined;
+    // A member's token whose member is gone (deleted their account, or is suspended) grants nothing.
+    if (
+      !row ||
+      (row.memberId !== null && (!row.member || row.member.deletedAt || row.member.suspendedAt))
+    ) {
+      return undefined;
+    }
     // When it was last used, to the hour: what the member's list of authorized apps shows.
     const at = new Date();
     if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() > 3_600_000) {

@@ -3,7 +3,15 @@
  * granular form under it (`read:accounts`), never the reverse. One home for the
  * rule, shared by bearer tokens from the CLI and from the OAuth flow.
  */
-export const TOP_LEVEL_SCOPES = ["read", "write", "follow", "push", "profile"] as const;
+export const TOP_LEVEL_SCOPES = [
+  "read",
+  "write",
+  "follow",
+  "push",
+  "profile",
+  "admin:read",
+  "admin:write",
+] as const;
 
 /** Scopes a token made with `npm run cli -- token create` carries. */
 export const CLI_TOKEN_SCOPES = "read write follow";
@@ -16,7 +24,10 @@ export function parseScopes(text: string): string[] {
 /** Whether the granted scopes allow an endpoint that needs `required`. */
 export function grantsScope(granted: readonly string[], required: string): boolean {
   if (granted.includes(required)) return true;
-  const [parent] = required.split(":");
+  // `admin:read:domain_blocks` is under `admin:read`; `read` never grants an admin scope.
+  const parent = required.startsWith("admin:")
+    ? required.split(":").slice(0, 2).join(":")
+    : required.split(":")[0];
   // `follow` is a legacy umbrella Mastodon still honours for the follow-related granular scopes.
   if (parent !== undefined && required !== parent && granted.includes(parent)) return true;
   return FOLLOW_UMBRELLA.has(required) && granted.includes("follow");
@@ -31,8 +42,12 @@ const FOLLOW_UMBRELLA = new Set([
   "write:mutes",
 ]);
 
-/** The granular scopes Mastodon defines (admin scopes left out: this server has no admin API). */
+/** The granular scopes Mastodon defines (of its admin ones, those this server answers). */
 const GRANULAR_SCOPES = new Set([
+  "admin:read:accounts",
+  "admin:write:accounts",
+  "admin:read:domain_blocks",
+  "admin:write:domain_blocks",
   ...[
     "accounts",
     "blocks",

@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
-import { actors, encounterParticipants, encounterReactions, encounters } from "../db/schema.ts";
+import {
+  actors,
+  encounterParticipants,
+  encounterReactions,
+  encounterReplies,
+  encounters,
+  follows,
+  notifications,
+} from "../db/schema.ts";
 import { isUuid } from "../shared/input.ts";
 
 export type ActorRow = typeof actors.$inferSelect;
@@ -61,6 +69,11 @@ export interface ActorsRepository {
   deleteRemote(iri: string): Promise<boolean>;
   /** A remote actor moved (its `Move`, checked): where to. */
   markMoved(iri: string, movedTo: string): Promise<void>;
+  /**
+   * The same as `deleteRemote`, but the row stays (a suspended account's mark): its encounters,
+   * replies, follows, notifications, co-signatures and likes go.
+   */
+  emptyRemote(iri: string): Promise<boolean>;
 }
 
 /** The columns of a record (what it says of its aliases is read, not kept). */
@@ -74,6 +87,51 @@ export function createActorsRepository(db: Db): ActorsRepository {
     const [row] = await db.select().from(actors).where(eq(actors.iri, iri));
     return row;
   }
+  /**
+   * Forgets what a remote actor gave us. Its encounters, replies, follows and notifications go
+   * (with the row by cascade, or one by one when the row stays to hold a moderation mark);
+   * what it gave to others' encounters goes too: its co-signatures (the participant stays,
+   * unnamed), its likes and boosts, and the counts they made.
+   */
+  async function forget(iri: string, options: { keepRow: boolean }) {
+    return db.transaction(async (tx) => {
+      const [gone] = await tx
+        .select({ id: actors.id })
+        .from(actors)
+        .where(and(eq(actors.iri, iri), isNull(actors.memberId)));
+      if (!gone) return false;
+      await tx
+        .update(encounterParticipants)
+        .set({ cosignState: "pending", cosignActivityIri: null, cosignedAt: null })
+        .where(eq(encounterParticipants.actorId, gone.id));
+      if (options.keepRow) {
+        await tx.delete(notifications).where(eq(notifications.actorId, gone.id));
+        await tx.delete(encounterReplies).where(eq(encounterReplies.authorId, gone.id));
+        await tx.delete(encounters).where(eq(encounters.authorId, gone.id));
+        await tx
+          .delete(follows)
+          .where(or(eq(follows.followerId, gone.id), eq(follows.followingId, gone.id)));
+      } else {
+        await tx.delete(actors).where(eq(actors.id, gone.id));
+      }
+      const reactions = await tx
+        .delete(encounterReactions)
+        .where(eq(encounterReactions.actorIri, iri))
+        .returning();
+      for (const { kind, encounterId } of reactions) {
+        await tx
+          .update(encounters)
+          .set(
+            kind === "like"
+              ? { likesCount: sql`greatest(${encounters.likesCount} - 1, 0)` }
+              : { announcesCount: sql`greatest(${encounters.announcesCount} - 1, 0)` },
+          )
+          .where(eq(encounters.id, encounterId));
+      }
+      return true;
+    });
+  }
+
   return {
     findByIri,
     async findManyByIri(iris) {
@@ -131,37 +189,7 @@ export function createActorsRepository(db: Db): ActorsRepository {
         .set({ movedTo })
         .where(and(eq(actors.iri, iri), isNull(actors.memberId)));
     },
-    async deleteRemote(iri) {
-      return db.transaction(async (tx) => {
-        const [gone] = await tx
-          .select({ id: actors.id })
-          .from(actors)
-          .where(and(eq(actors.iri, iri), isNull(actors.memberId)));
-        if (!gone) return false;
-        // Its encounters, replies and follows go with the row (cascade); what it gave to
-        // others' encounters goes too: its co-signatures (the participant stays, unnamed),
-        // its likes and boosts, and the counts they made.
-        await tx
-          .update(encounterParticipants)
-          .set({ cosignState: "pending", cosignActivityIri: null, cosignedAt: null })
-          .where(eq(encounterParticipants.actorId, gone.id));
-        await tx.delete(actors).where(eq(actors.id, gone.id));
-        const reactions = await tx
-          .delete(encounterReactions)
-          .where(eq(encounterReactions.actorIri, iri))
-          .returning();
-        for (const { kind, encounterId } of reactions) {
-          await tx
-            .update(encounters)
-            .set(
-              kind === "like"
-                ? { likesCount: sql`greatest(${encounters.likesCount} - 1, 0)` }
-                : { announcesCount: sql`greatest(${encounters.announcesCount} - 1, 0)` },
-            )
-            .where(eq(encounters.id, encounterId));
-        }
-        return true;
-      });
-    },
+    deleteRemote: (iri) => forget(iri, { keepRow: false }),
+    emptyRemote: (iri) => forget(iri, { keepRow: true }),
   };
 }

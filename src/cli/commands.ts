@@ -7,8 +7,10 @@ import { createInstanceIncidenceStore } from "../exposure/instance-incidence.ts"
 import { listDeadJobs, retryDeadJobs } from "../federation/dead-letters.ts";
 import { isPhotoRejectedError } from "../media/photo-processor.ts";
 import { DomainError, isDomainError } from "../shared/errors.ts";
+import { option, options, positional } from "./args.ts";
 import type { CliIo } from "./cli-io.ts";
 import { dumpCommand, mediaMigrateCommand, RESTORE_NEEDS_STOPPED_SERVER } from "./data-commands.ts";
+import { MODERATION_USAGE, runModerationCommand } from "./moderation-commands.ts";
 import { REPORTS_USAGE, reportsCommand } from "./reports-command.ts";
 
 export type { CliIo } from "./cli-io.ts";
@@ -59,37 +61,7 @@ ${REPORTS_USAGE}
   db restore <file.sql>            load a dump into an empty database (the server stopped)
   media migrate                    copy the photos from DATA_DIR/media to the S3 bucket
                                    (S3_BUCKET…); run it again to resume, it skips what is there
-`;
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
-/** Options followed by a value; the others (--manual-approval, --pending) are flags. */
-const VALUE_OPTIONS = new Set([
-  "--display-name",
-  "--label",
-  "--bio",
-  "--field",
-  "--avatar",
-  "--header",
-  "--role",
-]);
-
-/** Every value of a repeated option. */
-function options(args: string[], name: string): string[] {
-  return args.flatMap((a, i) => (a === name && i + 1 < args.length ? [args[i + 1] as string] : []));
-}
-
-function positional(args: string[], count: number, usage: string): string[] {
-  // A flag must not swallow the argument after it: `user create --manual-approval bea`.
-  const values = args.filter(
-    (a, i) => !a.startsWith("--") && !VALUE_OPTIONS.has(args[i - 1] ?? ""),
-  );
-  if (values.length < count) throw new DomainError("invalid", `Usage: npm run cli -- ${usage}`);
-  return values;
-}
+${MODERATION_USAGE}`;
 
 /** Runs one CLI command against a built app; returns the process exit code. */
 export async function runCommand(app: App, argv: string[], io: CliIo): Promise<number> {
@@ -278,6 +250,8 @@ export async function runCommand(app: App, argv: string[], io: CliIo): Promise<n
       case "reports":
         return await reportsCommand(app, [action ?? "", ...rest], io);
     }
+    const moderation = await runModerationCommand(app, group, action, rest, io);
+    if (moderation !== undefined) return moderation;
     io.err(USAGE);
     return 2;
   } catch (error) {

@@ -9,15 +9,20 @@ import { exportFileName, runCommand, USAGE } from "./commands.ts";
 import { controlSocketPath, sendToControlSocket } from "./control-socket.ts";
 import { restoreCommand } from "./data-commands.ts";
 
-// Image and dump paths are read or written by whichever process runs the command (the server,
-// through the control socket): make them absolute here, where they were typed.
+// Image, dump and CSV paths are read (or written) by whichever process runs the command (the
+// server, through the control socket): make them absolute here, where they were typed.
 // So is the file of `user export <username> [file]` (its default name included).
+const isDataFile = (all: string[], i: number) =>
+  i === 2 &&
+  ((all[0] === "domain" && (all[1] === "import" || all[1] === "export")) ||
+    (all[0] === "db" && ["export", "backup", "restore"].includes(all[1] ?? "")));
 const argv = withExportFile(
   process.argv
     .slice(2)
     .map((arg, i, all) =>
-      ((all[i - 1] === "--avatar" || all[i - 1] === "--header") && arg !== "") ||
-      (i === 2 && all[0] === "db" && ["export", "backup", "restore"].includes(all[1] ?? ""))
+      (all[i - 1] === "--avatar" || all[i - 1] === "--header" || isDataFile(all, i)) &&
+      arg !== "" &&
+      arg !== "-"
         ? resolve(arg)
         : arg,
     ),
@@ -33,13 +38,14 @@ if (!result.ok) {
   process.exit(1);
 }
 const { config } = result;
-// Only `user create` (a piped password), `user password --stdin` and `user edit --bio -` read
-// stdin; other commands never wait on it.
+// Only `user create` (a piped password), `user password --stdin`, `user edit --bio -` and
+// `domain import -` read stdin; other commands never wait on it.
 const wantsStdin =
-  argv[0] === "user" &&
-  (argv[1] === "create" ||
-    (argv[1] === "password" && argv.includes("--stdin")) ||
-    (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio"))) &&
+  ((argv[0] === "user" &&
+    (argv[1] === "create" ||
+      (argv[1] === "password" && argv.includes("--stdin")) ||
+      (argv[1] === "edit" && argv.some((a, i) => a === "-" && argv[i - 1] === "--bio")))) ||
+    (argv[0] === "domain" && argv[1] === "import" && argv[2] === "-")) &&
   !process.stdin.isTTY;
 const stdin = wantsStdin ? await readAll(process.stdin) : undefined;
 

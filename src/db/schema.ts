@@ -7,6 +7,7 @@ export * from "./schema/likes.ts";
 export * from "./schema/media-uploads.ts";
 export * from "./schema/member-data.ts";
 export * from "./schema/moderation.ts";
+export * from "./schema/moderation-policies.ts";
 export * from "./schema/outbox.ts";
 export * from "./schema/registrations.ts";
 export * from "./schema/sessions.ts";

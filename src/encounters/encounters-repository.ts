@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
+import { publiclyListedAuthor } from "../moderation/policy.ts";
 import { shownToMemberSql } from "../moderation/relations.ts";
 import { isUuid } from "../shared/input.ts";
 
@@ -35,6 +36,11 @@ export interface EncountersRepository {
   listByAuthor(authorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
   /** Encounters where this actor is the author or a participant who co-signed. */
   listWitnessedBy(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
+  /**
+   * The public listing: the #Socialdapres tag page and the public timelines. The moderation
+   * rule lives here, once: no author of a limited or blocked domain, no silenced or suspended
+   * account (src/moderation/policy.ts).
+   */
   listAll(options: EncounterListOptions): Promise<EncounterView[]>;
   /**
    * A member's home: their own encounters (all of them), those of the actors they follow
@@ -132,7 +138,8 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       const rows = await db
         .select()
         .from(encounters)
-        .where(listed(options))
+        // Limited domains and silenced or suspended accounts stay off the public pages.
+        .where(and(listed(options), publiclyListedAuthor(encounters.authorId)))
         .orderBy(desc(encounters.publishedAt))
         .limit(options.limit);
       return hydrate(rows);

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { refuseIfMoved } from "../accounts/account-move-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
@@ -10,6 +9,7 @@ import {
   encounters,
   type Visibility,
 } from "../db/schema.ts";
+import { assertMayPost } from "../moderation/posting.ts";
 import type { Relations } from "../moderation/relations.ts";
 import type { Outbox, RecordedEvent } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
@@ -180,7 +180,7 @@ export function createEncountersService(deps: {
       const valid: ValidEncounterInput = parseOrThrow(encounterInputSchema, input);
       const at = now();
       const { member, actor } = await authorOf(username);
-      refuseIfMoved(member);
+      assertMayPost(member, valid.visibility === "private" ? "private" : "published");
       const occurredOn =
         valid.occurredOn ??
         (deps.localToday ? await deps.localToday(member.id, at) : at.toISOString().slice(0, 10));

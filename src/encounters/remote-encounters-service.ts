@@ -3,6 +3,7 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
+import type { NotifiedFilter } from "../moderation/notified.ts";
 import type { Relations } from "../moderation/relations.ts";
 import type { CosignService } from "./cosign-service.ts";
 import { PARTICIPANTS_MAX } from "./encounter-input.ts";
@@ -57,6 +58,8 @@ export function createRemoteEncountersService(deps: {
   relations: Pick<Relations, "namable">;
   cosign: Pick<CosignService, "autoCosign">;
   notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
+  /** Who may hear of a silenced author's encounters: its followers only (src/moderation/). */
+  notified?: NotifiedFilter;
   /** Thumbnails of remote photos, fetched after the encounter is stored. */
   photos?: Pick<RemotePhotos, "schedule" | "merge" | "forget">;
   /** Posts that name a member without being encounters; without it they are ignored. */
@@ -135,8 +138,9 @@ export function createRemoteEncountersService(deps: {
     return deps.resolver.resolve(actorIri).catch(() => undefined);
   }
 
-  async function notify(encounterId: string, participants: Participant[]) {
-    const memberIds = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+  async function notify(encounterId: string, authorId: string, participants: Participant[]) {
+    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    const memberIds = deps.notified ? await deps.notified(authorId, named) : named;
     await deps.notifications.notifyNamed(memberIds, encounterId);
   }
 
@@ -251,7 +255,7 @@ export function createRemoteEncountersService(deps: {
       const winner = await repository.findByIri(valid.iri);
       return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
     }
-    await notify(id, participants);
+    await notify(id, author.id, participants);
     const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
     if (named.length > 0) await deps.cosign.autoCosign(id, named);
     if (valid.photo) deps.photos?.schedule(id);
@@ -315,7 +319,7 @@ export function createRemoteEncountersService(deps: {
         }
         return fresh;
       });
-      await notify(existing.id, added);
+      await notify(existing.id, existing.authorId, added);
       if (added.some((p) => p.actor?.memberId)) await deps.cosign.autoCosign(existing.id);
       await deps.photos?.forget(existing.photo, photo);
       if (photo && !photo.thumbnailKey) deps.photos?.schedule(existing.id);

@@ -2,6 +2,7 @@ import { and, inArray, isNotNull } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
 import { actors } from "../db/schema.ts";
+import type { NotifiedFilter } from "../moderation/notified.ts";
 import type { NotificationsService } from "./notifications-service.ts";
 import type { ValidRemoteEncounterRecord } from "./remote-encounter-record.ts";
 
@@ -29,6 +30,8 @@ export function createRemoteMentions(deps: {
   /** Finds the author by IRI when it is not known yet (a fediverse look-up). */
   lookUp: (actorIri: string) => Promise<ActorRow | undefined>;
   notifications: Pick<NotificationsService, "notifyMentioned">;
+  /** Who may hear of a silenced author's mentions: its followers only (src/moderation/). */
+  notified?: NotifiedFilter;
 }): RemoteMentions {
   return {
     async receive(record) {
@@ -48,7 +51,8 @@ export function createRemoteMentions(deps: {
       if (author.memberId) return { status: "ignored", reason: "a member's post is not received" };
       // Behind a content warning, the warning is what the notification shows.
       const excerpt = record.contentWarning ?? record.text;
-      await deps.notifications.notifyMentioned(memberIds, {
+      const told = deps.notified ? await deps.notified(author.id, memberIds) : memberIds;
+      await deps.notifications.notifyMentioned(told, {
         actorId: author.id,
         objectIri: record.iri,
         objectUrl: record.url,

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { refuseIfMoved } from "../accounts/account-move-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
 import { encounterReplies, type Visibility } from "../db/schema.ts";
+import type { NotifiedFilter } from "../moderation/notified.ts";
+import { assertMayPost } from "../moderation/posting.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
@@ -110,6 +111,8 @@ export function createRepliesService(deps: {
   /** Finds a remote replier by IRI: known rows first, a fediverse lookup for strangers. */
   resolver: ParticipantResolver;
   notifications: Pick<NotificationsService, "notifyReply" | "forgetReply">;
+  /** Who may hear of a silenced author's replies: its followers only (src/moderation/). */
+  notified?: NotifiedFilter;
   /** Each event is recorded in the transaction of the change it reports. */
   events: Pick<Outbox, "record" | "dispatch">;
   urls: LocalUrls;
@@ -207,7 +210,7 @@ export function createRepliesService(deps: {
     valid: ValidReplyInput,
   ): Promise<ReplyView> {
     const { member, actor } = await deps.members.requireByUsername(username);
-    refuseIfMoved(member);
+    assertMayPost(member);
     const { encounter, parent } = thread;
     const unseen = () =>
       new DomainError("not_found", `No encounter ${encounter.id} that you can reply to.`);
@@ -319,7 +322,8 @@ export function createRepliesService(deps: {
       publishedAt: valid.publishedAt ?? now(),
       updatedAt: valid.updatedAt,
     };
-    const notified = await toNotify(thread, { ...row, deletedAt: null });
+    const candidates = await toNotify(thread, { ...row, deletedAt: null });
+    const notified = deps.notified ? await deps.notified(author.id, candidates) : candidates;
     const inserted = await db.transaction(async (tx) => {
       const rows = await tx
         .insert(encounterReplies)

@@ -7,7 +7,7 @@ import {
   kvCache,
 } from "@fedify/fedify";
 import { type AuthenticatedDocumentLoaderFactory, getDocumentLoader } from "@fedify/vocab-runtime";
-import type { Egress } from "../egress/egress.ts";
+import { type Egress, EgressRefusedError } from "../egress/egress.ts";
 import { bindKeysToOwners } from "./key-binding.ts";
 
 export interface DocumentLoaders {
@@ -31,12 +31,24 @@ export function createDocumentLoaders(deps: {
   egress: Egress;
   /** The HTTP signature format tried first with a server we have not talked to yet. */
   firstKnock: HttpMessageSignaturesSpec;
+  /** Whether moderation refuses a URL: a blocked domain, a suspended account's documents. */
+  refusesUrl?: (url: string) => Promise<boolean>;
 }): DocumentLoaders {
   const { kv, egress } = deps;
-  const scoped =
+  const refusesUrl = deps.refusesUrl ?? (() => Promise.resolve(false));
+  // Refused like a private address: never fetched, never retried (src/federation/failures.ts).
+  const refusing =
     (load: DocumentLoader): DocumentLoader =>
-    (url, options) =>
-      egress.run(() => load(url, options));
+    async (url, options) => {
+      if (await refusesUrl(url)) {
+        throw new EgressRefusedError(
+          `Refusing to fetch ${url}: its domain or account is blocked by this instance's moderators.`,
+        );
+      }
+      return load(url, options);
+    };
+  const scoped = (load: DocumentLoader): DocumentLoader =>
+    refusing((url, options) => egress.run(() => load(url, options)));
   const fetchDocument = scoped(getDocumentLoader({ allowPrivateAddress: true }));
   const contextLoader = kvCache({ loader: fetchDocument, kv, kind: "context" });
   const documentLoader = kvCache({
@@ -47,7 +59,8 @@ export function createDocumentLoaders(deps: {
   const specDeterminer = createSpecDeterminer(kv, deps.firstKnock);
 
   return {
-    documentLoaderFactory: () => documentLoader,
+    // Checked before the cache too: a document cached before the block is not served after it.
+    documentLoaderFactory: () => refusing(documentLoader),
     contextLoaderFactory: () => contextLoader,
     authenticatedDocumentLoaderFactory: (identity) => {
       const signed = scoped(

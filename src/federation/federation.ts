@@ -34,6 +34,8 @@ export interface FederationDeps {
   circuitBreaker?: CircuitBreakerOptions;
   /** Told of every failed delivery attempt, while its job runs (src/federation/delivery-outcomes.ts). */
   onOutboxError?: () => void;
+  /** Fetches refused by moderation: blocked domains, suspended accounts (src/moderation/policy.ts). */
+  refusesUrl?: (url: string) => Promise<boolean>;
 }
 
 /** What the dispatchers serve: the instance's actors, their keys and collections, their Notes. */
@@ -71,7 +73,12 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
     manuallyStartQueue: deps.manuallyStartQueue,
     origin: deps.urls.origin.origin,
     // Our loaders: fetches through the egress policy, keys bound to the actors that list them.
-    ...createDocumentLoaders({ kv: deps.kv, egress: deps.egress, firstKnock }),
+    ...createDocumentLoaders({
+      kv: deps.kv,
+      egress: deps.egress,
+      firstKnock,
+      refusesUrl: deps.refusesUrl,
+    }),
     firstKnock,
     trailingSlashInsensitive: true,
     // Our queue retries a failed delivery in place (nativeRetrial) and dead-letters it in the
@@ -109,9 +116,10 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
       }
       const member = await members.findByUsername(identifier);
       if (!member || member.username !== identifier) return null;
-      // A deleted account: 410 Gone with a Tombstone (WebFinger answers 410 too), as Mastodon.
-      if (member.deletedAt)
-        return deletedMemberTombstone(ctx.getActorUri(identifier), member.deletedAt);
+      // A deleted account, or one suspended by the moderators: 410 Gone with a Tombstone
+      // (WebFinger answers 410 too), as Mastodon.
+      const gone = member.deletedAt ?? member.suspendedAt;
+      if (gone) return deletedMemberTombstone(ctx.getActorUri(identifier), gone);
       return memberToPerson(member, urls, keys, await members.pioneerRank(member.id));
     })
     .setKeyPairsDispatcher((_ctx, identifier) => keyPairsOf(identifier))
@@ -128,7 +136,7 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
   // Exactly the member's username, as the actor dispatcher requires: "/users/BEA/…" is not hers.
   const isMember = async (identifier: string) => {
     const member = await members.findByUsername(identifier);
-    return member?.username === identifier && !member.deletedAt;
+    return member?.username === identifier && !member.deletedAt && !member.suspendedAt;
   };
   // Without a first cursor Fedify calls the dispatcher, which answers 404 for an unknown
   // member; with one, it would serve an empty collection for any name.

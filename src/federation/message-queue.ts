@@ -57,6 +57,11 @@ export interface MessageQueueOptions {
   runsIn?: <T>(handler: () => T, message: unknown) => T;
   /** Told how each run of a job ended, with its message (src/federation/delivery-outcomes.ts). */
   onRunEnd?: (message: unknown, outcome: JobRunOutcome) => void;
+  /**
+   * Why a job must not run any more (a delivery to a domain blocked since it was queued):
+   * it is dropped when claimed, without running. Undefined: it runs.
+   */
+  dropsJob?: (message: unknown) => Promise<string | undefined>;
 }
 
 /**
@@ -136,11 +141,16 @@ function errorText(error: unknown): string {
   return text.slice(0, 500);
 }
 
+/** The inbox a Fedify delivery (an outbox job) goes to; null for other jobs. */
+export function deliveryInbox(message: unknown): string | null {
+  const { type, inbox } = (message ?? {}) as { type?: unknown; inbox?: unknown };
+  return type === "outbox" && typeof inbox === "string" ? inbox : null;
+}
+
 /** The host a Fedify delivery (an outbox job) goes to; null for other jobs. */
 export function deliveryHost(message: unknown): string | null {
-  const { type, inbox } = (message ?? {}) as { type?: unknown; inbox?: unknown };
-  if (type !== "outbox" || typeof inbox !== "string") return null;
-  return URL.parse(inbox)?.host ?? null;
+  const inbox = deliveryInbox(message);
+  return inbox === null ? null : (URL.parse(inbox)?.host ?? null);
 }
 
 const silent: QueueLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -352,6 +362,12 @@ export function createMessageQueue(
     const id = String(job.id);
     if (job.attempts > maxAttempts) {
       await fail(job, new Error("its workers kept dying while running it"));
+      return;
+    }
+    const dropped = await options.dropsJob?.(job.message);
+    if (dropped !== undefined) {
+      logger.info({ jobId: id, reason: dropped }, "Job dropped without running");
+      await complete(id, { job, queued: [] });
       return;
     }
     if (job.attempts > 1) logger.warn({ jobId: id, attempts: job.attempts }, "Re-running a job");

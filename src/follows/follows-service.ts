@@ -75,6 +75,11 @@ export function createFollowsService(deps: {
   lookupActor: (iri: string) => Promise<RemoteActorRecord>;
   /** Blocks, either way: no follow between those (src/moderation/relations.ts). */
   relations: Pick<Relations, "blockedEitherWay">;
+  /**
+   * Whether a follower's Follow waits for the member's approval whatever the member chose: a
+   * limited domain or a silenced account (src/moderation/policy.ts).
+   */
+  mustApprove?: (followerIri: string) => Promise<boolean>;
 }): FollowsService {
   const { db, events } = deps;
 
@@ -166,7 +171,10 @@ export function createFollowsService(deps: {
         return "rejected";
       }
       const existing = await findFollow(followerRow.id, member.id);
-      const state: FollowState = member.manuallyApprovesFollowers ? "pending" : "accepted";
+      const state: FollowState =
+        member.manuallyApprovesFollowers || (await deps.mustApprove?.(followerRow.iri))
+          ? "pending"
+          : "accepted";
       const accepted = (): DomainEvent => ({
         type: "follower.accepted",
         username: member.username,

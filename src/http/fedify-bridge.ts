@@ -19,15 +19,15 @@ export interface FedifyBridgeOptions<T> {
    */
   fastifyPaths?: string[];
   /**
-   * Checks an inbox POST before Fedify reads it: returns why it is refused (answered 401), or
-   * undefined to let Fedify verify its signature.
+   * Checks an inbox POST before Fedify reads it: returns why it is refused (a text: answered
+   * 401; a moderation refusal: 403), or undefined to let Fedify verify its signature.
    */
   checkInbox?: (request: {
     headers: Headers;
     activity: Record<string, unknown>;
     /** The route's parameters, e.g. the inbox owner's `identifier`. */
     params: Record<string, string>;
-  }) => Promise<string | undefined> | string | undefined;
+  }) => Promise<InboxCheckRefusal | undefined> | InboxCheckRefusal | undefined;
   /**
    * True when the request's HTTP signature alone authenticates the activity's actor: Fedify
    * is then handed the activity without its Linked Data signature (`signature`) and
@@ -42,6 +42,9 @@ export interface FedifyBridgeOptions<T> {
   /** Told whether each inbox POST was accepted or why it was refused (the metrics). */
   onInbox?: (result: InboxResult) => void;
 }
+
+/** Why an inbox POST is refused before Fedify: a sender problem (401) or moderation (403). */
+export type InboxCheckRefusal = string | { moderation: string };
 
 const DEFAULT_INBOX_BODY_LIMIT = 1024 * 1024;
 
@@ -141,6 +144,11 @@ export function registerFedifyBridge<T>(
           activity: json as Record<string, unknown>,
           params: request.params as Record<string, string>,
         });
+        if (typeof refusal === "object") {
+          // Mastodon takes any 4xx but 429 as final: the peer stops sending, nothing is retried.
+          refused("moderation");
+          return reply.code(403).send({ error: refusal.moderation });
+        }
         if (refusal) {
           refused("sender");
           return reply.code(401).send({ error: refusal });

@@ -13,6 +13,8 @@ export type InboxRefusal =
   | "too_large"
   /** No signature, a key on another server, an actor of ours (src/federation/inbox-sender.ts). */
   | "sender"
+  /** A blocked domain or a suspended account (src/moderation/policy.ts): 403. */
+  | "moderation"
   /** Fedify could not verify the signature, or the key is not the actor's. */
   | "signature"
   /** The inbox of nobody here. */

@@ -16,6 +16,9 @@ import type { Repositories, Services } from "../services.ts";
 import { createFailedAttemptLimiter } from "../shared/failed-attempt-limiter.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { registerAccountDeletePage } from "../web/account-delete-page.ts";
+import { registerAdminAccountPage } from "../web/admin-account-page.ts";
+import { registerAdminAuditPage } from "../web/admin-audit-page.ts";
+import { registerAdminDomainsPage } from "../web/admin-domains-page.ts";
 import { registerAdminMembersPage } from "../web/admin-members-page.ts";
 import { registerAdminPages } from "../web/admin-pages.ts";
 import { registerAdminRegistrationsPages } from "../web/admin-registrations-pages.ts";
@@ -172,6 +175,14 @@ export function registerRoutes(
         reports: services.reports,
         localHost: urls.origin.host,
       });
+      // Moderation (src/moderation/): the audit log, domains, one account's actions.
+      registerAdminAuditPage(scope, { web, auditLog: services.auditLog });
+      registerAdminDomainsPage(scope, { web, domainPolicies: services.domainPolicies });
+      registerAdminAccountPage(scope, {
+        web,
+        memberActions: services.memberActions,
+        remoteAccounts: services.remoteAccounts,
+      });
       // Passwords (forgotten, changed), sessions and the e-mail address (src/web/).
       const { mailer } = services;
       registerPasswordPages(scope, {
@@ -209,6 +220,7 @@ export function registerRoutes(
         notifications: services.notifications,
         remote: remoteLookup,
         relations: services.relations,
+        moderation: services.memberActions,
         findAccount: createAccountFinder({
           members,
           actors,

@@ -3,6 +3,7 @@ import type { MembersService } from "../accounts/members-service.ts";
 import type { AppConfig } from "../config/config.ts";
 import type { AppFederation } from "../federation/app-federation.ts";
 import { inboxSenderRefusal, signedByItsActor } from "../federation/inbox-sender.ts";
+import type { ModerationPolicy } from "../moderation/policy.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
@@ -17,12 +18,21 @@ import { registerSecurityHeaders } from "./security-headers.ts";
  * error shape, the edge guards, and the bridge that hands Fedify its routes and inboxes
  * (with the inbox's first check and the `/@name` addresses people share).
  */
+const idOf = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? idOf(value[0])
+    : typeof value === "object" && value && "id" in value
+      ? value.id
+      : value;
+
 export function createHttpServer(deps: {
   config: Pick<AppConfig, "trustProxy">;
   logger: Logger;
   federation: AppFederation;
   urls: LocalUrls;
   members: Pick<MembersService, "findByUsername">;
+  /** Refuses the inbox POSTs of blocked domains and suspended accounts (src/moderation/). */
+  moderation?: Pick<ModerationPolicy, "decide">;
   /** Runs a request's work in the app's scope (its Fedify log route, src/shared/fedify-logging.ts). */
   inScope?: <T>(fn: () => T) => T;
   /** Error answers as pages for browsers (the web kit is attached once the routes exist). */
@@ -78,7 +88,18 @@ export function createHttpServer(deps: {
         owner === INSTANCE_ACTOR_IDENTIFIER ||
         (await members.findByUsername(owner))?.username === owner;
       if (!known) return undefined;
-      return inboxSenderRefusal(headers, activity, urls.origin.origin);
+      const refusal = inboxSenderRefusal(headers, activity, urls.origin.origin);
+      if (refusal || !deps.moderation) return refusal;
+      // The sender check above made sure the activity names one http(s) actor.
+      const actor = String(idOf(activity.actor));
+      const decision = await deps.moderation.decide(actor);
+      if (!decision.refused) return undefined;
+      return {
+        moderation:
+          decision.because === "domain"
+            ? "This instance does not federate with your server (domain blocked by its moderators)."
+            : "This account is suspended on this instance.",
+      };
     },
     // Signed with the actor's own key: the HTTP signature is enough (docs/SECURITY.md).
     authenticatedByHttpSignature: ({ headers, activity }) => signedByItsActor(headers, activity),

@@ -8,11 +8,18 @@ import {
   emailVerificationMessage,
   type MailContent,
   type MailInstance,
+  type ModerationNoticeMail,
+  moderationNoticeMessage,
   type PasswordResetMail,
   passwordResetMessage,
 } from "./messages.ts";
 
-export type { ApplicationDecidedMail, EmailVerificationMail, PasswordResetMail };
+export type {
+  ApplicationDecidedMail,
+  EmailVerificationMail,
+  ModerationNoticeMail,
+  PasswordResetMail,
+};
 
 /**
  * The instance's e-mails. Optional: without an SMTP server (`SMTP_URL`) `enabled` is false
@@ -30,6 +37,8 @@ export interface Mailer {
   emailVerification(mail: EmailVerificationMail): void;
   /** Tells an applicant the decision on their application to join. */
   applicationDecided(mail: ApplicationDecidedMail): void;
+  /** Tells a member what the moderators did to their account, and why. */
+  moderationNotice(mail: ModerationNoticeMail): void;
   /** Resolves once every mail handed over so far was sent or failed (tests, the app's stop). */
   settle(): Promise<void>;
   /** Closes the connection to the mail server. */
@@ -66,6 +75,7 @@ export const disabledMailer: Mailer = {
   passwordReset() {},
   emailVerification() {},
   applicationDecided() {},
+  moderationNotice() {},
   settle: () => Promise.resolve(),
   close() {},
 };
@@ -99,6 +109,8 @@ export function createMailer(deps: {
       hand("email_verification", mail.to, emailVerificationMessage(mail, instance)),
     applicationDecided: (mail) =>
       hand("application_decided", mail.to, applicationDecidedMessage(mail, instance)),
+    moderationNotice: (mail) =>
+      hand("moderation_notice", mail.to, moderationNoticeMessage(mail, instance)),
     async settle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

@@ -45,6 +45,17 @@ export interface ApplicationDecidedMail {
 }
 
 /** Control characters out (a reason typed in a form), line breaks kept. */
+/** What the moderators did to a member's account, and why (src/moderation/member-actions.ts). */
+export interface ModerationNoticeMail {
+  to: string;
+  lang: MailLanguage;
+  username: string;
+  kind: "warn" | "freeze" | "suspend" | "unfreeze" | "unsuspend";
+  reason?: string;
+  /** Where the member reads it (their notifications page, or the log-in page). */
+  url: string;
+}
+
 const plain = (text: string) =>
   text
     .replace(/\r\n?/g, "\n")
@@ -181,4 +192,77 @@ ${mail.statusUrl}
 ${signature(instance)}
 `,
       };
+}
+
+const NOTICE = {
+  fr: {
+    warn: [
+      "Un avertissement de la modération",
+      "La modération de {name} t'adresse un avertissement.",
+    ],
+    freeze: [
+      "Ton compte ne peut plus publier",
+      "La modération de {name} a gelé ton compte : tu peux lire, mais plus publier.",
+    ],
+    suspend: [
+      "Ton compte est suspendu",
+      "La modération de {name} a suspendu ton compte : tu ne peux plus te connecter.",
+    ],
+    unfreeze: [
+      "Ton compte peut publier à nouveau",
+      "La modération de {name} a levé le gel de ton compte.",
+    ],
+    unsuspend: [
+      "Ton compte est rétabli",
+      "La modération de {name} a levé la suspension de ton compte.",
+    ],
+    reason: "La raison :",
+    more: "Pour en savoir plus :",
+    hello: "Bonjour",
+  },
+  en: {
+    warn: ["A warning from the moderators", "The moderators of {name} send you a warning."],
+    freeze: [
+      "Your account can no longer post",
+      "The moderators of {name} froze your account: you can read, but not post.",
+    ],
+    suspend: [
+      "Your account is suspended",
+      "The moderators of {name} suspended your account: you can no longer log in.",
+    ],
+    unfreeze: [
+      "Your account can post again",
+      "The moderators of {name} lifted the freeze on your account.",
+    ],
+    unsuspend: [
+      "Your account is restored",
+      "The moderators of {name} lifted your account's suspension.",
+    ],
+    reason: "The reason:",
+    more: "To read more:",
+    hello: "Hello",
+  },
+} as const;
+
+export function moderationNoticeMessage(
+  mail: ModerationNoticeMail,
+  instance: MailInstance,
+): MailContent {
+  const w = NOTICE[mail.lang];
+  const name = plain(instance.name);
+  const [subject, sentence] = w[mail.kind];
+  const reason = mail.reason ? `\n${w.reason}\n\n${plain(mail.reason)}\n` : "";
+  return {
+    subject: mail.lang === "en" ? `${name}: ${subject}` : `${name} : ${subject}`,
+    text: `${w.hello} ${mail.username},
+
+${sentence.replace("{name}", name)}
+${reason}
+${w.more}
+
+${mail.url}
+
+${signature(instance)}
+`,
+  };
 }

@@ -1,78 +1,56 @@
+import type { AccountDeletionService } from "../accounts/account-deletion-service.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import type { CosignService } from "../encounters/cosign-service.ts";
-import type { EncounterAccess } from "../encounters/encounter-access.ts";
-import type { EncountersRepository } from "../encounters/encounters-repository.ts";
-import type { RepliesRepository } from "../encounters/replies-repository.ts";
-import type { FollowsService } from "../follows/follows-service.ts";
-import type { Outbox } from "../outbox/outbox.ts";
-import type { LocalUrls } from "../shared/local-urls.ts";
-import type { Logger } from "../shared/logger.ts";
-import { type BlocksService, createBlocksService } from "./blocks-service.ts";
-import type { RecordModerationAction } from "./reports-input.ts";
-import { createReportsService, type ReportsService } from "./reports-service.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import { createRemoteAccountActions, type RemoteAccountActions } from "./account-actions.ts";
+import type { AuditLog } from "./audit-log.ts";
+import { createDomainPoliciesService, type DomainPoliciesService } from "./domain-policies.ts";
+import { createMemberActions, type MemberActions } from "./member-actions.ts";
+import type { ModerationPolicy } from "./policy.ts";
 
-/** Blocks and mutes between people, and reports (src/moderation/). */
+/** Moderation by the instance: what `buildServices` (src/services.ts) adds. */
 export interface ModerationServices {
-  /** Blocks and mutes between people (src/moderation/blocks-service.ts). */
-  blocks: BlocksService;
-  /** Reports, from members and from other servers' Flags (src/moderation/reports-service.ts). */
-  reports: ReportsService;
+  /** Every moderation action: who, what, on what, why (src/moderation/audit-log.ts). */
+  auditLog: AuditLog;
+  /** Blocked and limited domains (src/moderation/domain-policies.ts). */
+  domainPolicies: DomainPoliciesService;
+  /** Silenced and suspended remote accounts. */
+  remoteAccounts: RemoteAccountActions;
+  /** Warnings, freezes and suspensions of members. */
+  memberActions: MemberActions;
 }
 
-/** Called by `buildServices` (src/services.ts), the only place that wires services. */
 export function buildModerationServices(deps: {
   db: Db;
-  urls: LocalUrls;
-  events: Pick<Outbox, "record" | "dispatch">;
-  logger: Logger;
-  members: MembersService;
+  policy: ModerationPolicy;
   actors: ActorsRepository;
-  follows: FollowsService;
-  access: EncounterAccess;
-  cosign: CosignService;
-  encounters: EncountersRepository;
-  replies: RepliesRepository;
-  /** The audit log; by default each action is written to the log (`logModerationAction`). */
-  recordModerationAction?: RecordModerationAction;
+  members: Pick<MembersService, "findByUsername">;
+  accountDeletion: Pick<AccountDeletionService, "deleteAccount">;
+  mailer: Pick<Mailer, "moderationNotice">;
+  endSessions: (memberId: string) => Promise<unknown>;
+  origin: URL;
+  auditLog: AuditLog;
 }): ModerationServices {
-  const { db, urls, events, members } = deps;
-  const newActivityIri = (kind: string) => urls.newActivity(kind).href;
+  const { db, policy, actors, auditLog } = deps;
   return {
-    blocks: createBlocksService({
-      ...{ db, members, events, newActivityIri },
-      actors: deps.actors,
-      follows: deps.follows,
-      localHost: urls.origin.host,
+    auditLog,
+    domainPolicies: createDomainPoliciesService({
+      db,
+      auditLog,
+      policy,
+      actors,
+      localHost: deps.origin.host,
     }),
-    reports: createReportsService({
-      ...{ db, members, events, newActivityIri },
-      actors: deps.actors,
-      access: deps.access,
-      cosign: deps.cosign,
-      encounters: deps.encounters,
-      replies: deps.replies,
-      isLocalIri: (iri) => URL.parse(iri)?.origin === urls.origin.origin,
-      async localActorByIri(iri) {
-        const username = urls.usernameOf(iri);
-        const found = username ? await members.findWithActor(username) : undefined;
-        return found?.actor.iri === iri ? found.actor : undefined;
-      },
-      recordModerationAction:
-        deps.recordModerationAction ??
-        logModerationAction(deps.logger.child({ component: "moderation" })),
+    remoteAccounts: createRemoteAccountActions({ db, actors, auditLog, policy }),
+    memberActions: createMemberActions({
+      db,
+      members: deps.members,
+      auditLog,
+      accountDeletion: deps.accountDeletion,
+      mailer: deps.mailer,
+      endSessions: deps.endSessions,
+      origin: deps.origin,
     }),
-  };
-}
-
-/**
- * Until the audit log (src/moderation/audit-log.ts) is merged: each moderation action is written
- * to the log — who, how, what, on which subject; the reason stays out (it may name people).
- */
-export function logModerationAction(logger: Logger): RecordModerationAction {
-  return async (entry) => {
-    const { moderatorId, via, action, subjectKind, subject } = entry;
-    logger.info({ moderatorId, via, action, subjectKind, subject }, "moderation action");
   };
 }

@@ -51,21 +51,3 @@ export const resolutionNoteSchema = z
   .trim()
   .max(RESOLUTION_NOTE_MAX, `is ${RESOLUTION_NOTE_MAX} characters at most: shorten it`)
   .optional();
-
-/**
- * One moderation action, for the audit log (src/moderation/audit-log.ts when it is there). Never
- * anything private: who acted, how, on what, and why.
- */
-export interface ModerationActionEntry {
-  moderatorId: string | null;
-  via: "web" | "cli" | "api";
-  action: string;
-  subjectKind: string;
-  subject: string;
-  reason: string | null;
-}
-
-export type RecordModerationAction = (
-  entry: ModerationActionEntry,
-  tx?: DbExecutor,
-) => Promise<void>;

@@ -3,7 +3,7 @@ import { asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow, ActorsRepository, RemoteActorRecord } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
-import { actors, members, type ReportCategory, reports } from "../db/schema.ts";
+import { actors, type ModerationVia, members, type ReportCategory, reports } from "../db/schema.ts";
 import type { CosignService } from "../encounters/cosign-service.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository } from "../encounters/encounters-repository.ts";
@@ -12,11 +12,10 @@ import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import { parseOrThrow } from "../shared/validation.ts";
+import type { AuditLog } from "./audit-log.ts";
 import {
   FLAG_OBJECTS_MAX,
-  type ModerationActionEntry,
   REPORT_COMMENT_MAX,
-  type RecordModerationAction,
   type ReportInput,
   reportInputSchema,
   resolutionNoteSchema,
@@ -59,7 +58,7 @@ export interface ReportsService {
   get(id: string): Promise<ReportView>;
   resolve(
     id: string,
-    by: { moderatorId: string | null; via: ModerationActionEntry["via"]; note?: string },
+    by: { moderatorId: string | null; via: ModerationVia; note?: string },
   ): Promise<ReportView>;
 }
 
@@ -77,7 +76,8 @@ export function createReportsService(deps: {
   isLocalIri: (iri: string) => boolean;
   /** A local member's actor IRI → its actor row (a Flag naming an account). */
   localActorByIri: (iri: string) => Promise<ActorRow | undefined>;
-  recordModerationAction: RecordModerationAction;
+  /** Resolving a report is a moderation action (src/moderation/audit-log.ts). */
+  auditLog: Pick<AuditLog, "record">;
 }): ReportsService {
   const { db, events } = deps;
 
@@ -286,10 +286,9 @@ export function createReportsService(deps: {
             resolutionNote: note || null,
           })
           .where(eq(reports.id, id));
-        await deps.recordModerationAction(
+        await deps.auditLog.record(
           {
-            moderatorId: by.moderatorId,
-            via: by.via,
+            moderator: { memberId: by.moderatorId, via: by.via },
             action: "report.resolve",
             subjectKind: "report",
             subject: id,

@@ -40,6 +40,7 @@ const W = {
     lastAdmin: "@{name} est le ou la dernier·e admin : nomme d'abord un·e autre admin.",
     noSuchMember: "Aucun membre ne porte ce nom.",
     next: "Membres suivant·es",
+    moderate: "Modérer",
   },
   en: {
     title: "Members and roles",
@@ -58,6 +59,7 @@ const W = {
     lastAdmin: "@{name} is the last admin: make another member admin first.",
     noSuchMember: "No member has this name.",
     next: "Next members",
+    moderate: "Moderate",
   },
 } as const;
 
@@ -92,6 +94,7 @@ export function registerAdminMembersPage(scope: FastifyInstance, deps: AdminMemb
 <td>${escapeHtml(roleName(w, m.role))}</td>
 <td>${escapeHtml(formatInstant(lang, m.createdAt))}</td>
 <td>${m.pioneer ? `n° ${m.pioneer.rank}` : ""}</td>
+<td><a href="/admin/accounts/${escapeHtml(encodeURIComponent(m.username))}">${escapeHtml(w.moderate)}</a></td>
 <td><form method="post" action="/admin/members/${escapeHtml(m.username)}/role" class="actions">${context.csrfField()}<label class="visually-hidden" for="${id}">${escapeHtml(w.roleOf.replace("{name}", m.username))}</label><select id="${id}" name="role">${options}</select><button type="submit" class="secondary">${escapeHtml(w.change)}</button></form></td></tr>`;
       })
       .join("\n");
@@ -103,7 +106,7 @@ export function registerAdminMembersPage(scope: FastifyInstance, deps: AdminMemb
     const body = `<h1>${escapeHtml(w.title)}</h1>
 ${said}<p>${escapeHtml(w.intro)}</p>
 <div class="table-scroll"><table>
-<thead><tr><th scope="col">${escapeHtml(w.member)}</th><th scope="col">${escapeHtml(w.role)}</th><th scope="col">${escapeHtml(w.joined)}</th><th scope="col">${escapeHtml(w.pioneer)}</th><th scope="col"><span class="visually-hidden">${escapeHtml(w.change)}</span></th></tr></thead>
+<thead><tr><th scope="col">${escapeHtml(w.member)}</th><th scope="col">${escapeHtml(w.role)}</th><th scope="col">${escapeHtml(w.joined)}</th><th scope="col">${escapeHtml(w.pioneer)}</th><th scope="col"><span class="visually-hidden">${escapeHtml(w.moderate)}</span></th><th scope="col"><span class="visually-hidden">${escapeHtml(w.change)}</span></th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>

@@ -55,6 +55,8 @@ const W = {
     reports: "Signalements",
     invitations: "Liens d'invitation",
     members: "Membres et rôles",
+    domains: "Domaines bloqués et limités",
+    audit: "Journal de modération",
     instanceTitle: "L'instance",
     name: "Nom de l'instance",
     description: "Description courte",
@@ -83,6 +85,8 @@ const W = {
     reports: "Reports",
     invitations: "Invitation links",
     members: "Members and roles",
+    domains: "Blocked and limited domains",
+    audit: "Moderation log",
     instanceTitle: "The instance",
     name: "Instance name",
     description: "Short description",
@@ -146,8 +150,10 @@ export function registerAdminPages(scope: FastifyInstance, deps: AdminPagesDeps)
         ? [
             ["/admin/invitations", w.invitations],
             ["/admin/members", w.members],
+            ["/admin/domains", w.domains],
           ]
         : []),
+      ["/admin/audit", w.audit],
     ];
     const body = `<h1>${escapeHtml(w.admin)}</h1>
 <ul>${links.map(([href, label]) => `<li><a href="${href}">${escapeHtml(label as string)}</a></li>`).join("")}</ul>`;

@@ -56,8 +56,9 @@ export function createHtmlErrorPages(): HtmlErrorPages {
       return kit.sendMessage(reply.header("cache-control", "no-store"), context, {
         status,
         title,
-        // A 4xx without a page of its own says what the server found wrong.
-        text: text ?? { raw: detail ?? "" },
+        // A 4xx without a page of its own says what the server found wrong; a refusal that
+        // says why (a frozen account's post) says it rather than the general words.
+        text: status === 403 && detail ? { raw: detail } : (text ?? { raw: detail ?? "" }),
       });
     },
   };

@@ -40,6 +40,9 @@ const WORDS = {
     toTracker:
       "Connecte-toi avec ton compte de cette instance (pas celui de Mastodon). Tu reviendras ensuite sur ton suivi : le formulaire de la question de la semaine et ton compte relié y sont.",
     toPage: "Après connexion, tu reviendras à la page demandée.",
+    suspended:
+      "Ton compte est suspendu par la modération de cette instance : tu ne peux pas te connecter.",
+    suspendedWhy: "La raison donnée :",
   },
   en: {
     title: "Log in",
@@ -55,6 +58,8 @@ const WORDS = {
     toTracker:
       "Log in with your account on this instance (not your Mastodon one). You will then be back on your tracker: the weekly question's form and your linked account are there.",
     toPage: "After logging in, you will be back on the page you asked for.",
+    suspended: "Your account is suspended by this instance's moderators: you cannot log in.",
+    suspendedWhy: "The reason given:",
   },
 } as const;
 
@@ -106,6 +111,12 @@ export async function checkLogin(
     return again(429, outcome.scope === "address" ? w.tooMany : w.accountBusy, outcome.retryAfter);
   }
   if (outcome.kind === "wrong") return { kind: "refused", status: 401, error: w.wrong };
+  // Told only to whoever knows the password: the member learns why, a stranger learns nothing.
+  const { suspendedAt, suspensionReason } = outcome.value;
+  if (suspendedAt) {
+    const why = suspensionReason ? ` ${w.suspendedWhy} ${suspensionReason}` : "";
+    return { kind: "refused", status: 403, error: `${w.suspended}${why}` };
+  }
   return { kind: "ok", value: outcome.value };
 }
 

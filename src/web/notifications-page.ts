@@ -5,6 +5,7 @@ import type {
   NotificationView,
 } from "../encounters/notifications-service.ts";
 import type { FollowsService } from "../follows/follows-service.ts";
+import type { MemberActions } from "../moderation/member-actions.ts";
 import { bdiHtml, escapeHtml, replyContentHtml, userTextHtml } from "../shared/html.ts";
 import type { LocalUrls } from "../shared/local-urls.ts";
 import { cosignFormsHtml, encounterPagePath } from "./encounter-actions.ts";
@@ -27,6 +28,8 @@ export interface NotificationsPageDeps {
   members: Pick<MembersService, "findWithActor">;
   urls: Pick<LocalUrls, "encounterPage">;
   web: WebKit;
+  /** The moderators' warnings to the member, shown first (src/moderation/member-actions.ts). */
+  moderation?: Pick<MemberActions, "warningsOf">;
 }
 
 const W = {
@@ -44,6 +47,10 @@ const W = {
     openPost: "Voir le message",
     gone: "Cette rencontre a été supprimée.",
     requests: "Demandes d'abonnement",
+    moderation: "De la part de la modération",
+    warning: "Avertissement du {date}",
+    frozen: "Ton compte est gelé par la modération : tu peux lire, mais plus publier.",
+    why: "La raison :",
     older: "Plus anciennes",
   },
   en: {
@@ -58,6 +65,10 @@ const W = {
     open: "See the encounter",
     openPost: "See the post",
     gone: "This encounter was deleted.",
+    moderation: "From the moderators",
+    warning: "Warning of {date}",
+    frozen: "Your account is frozen by the moderators: you can read, but not post.",
+    why: "The reason:",
     requests: "Follow requests",
     older: "Older",
   },
@@ -131,9 +142,12 @@ export function registerNotificationsPage(scope: FastifyInstance, deps: Notifica
     if (!asked) return reply;
     const { member, actor, context, before } = asked;
     const w = W[context.lang];
-    const [rows, pending] = await Promise.all([
+    const [rows, pending, warnings] = await Promise.all([
       deps.notifications.list(member.username, { limit: PAGE_SIZE + 1, before }),
       before ? Promise.resolve([]) : deps.follows.pendingFollowers(member.username),
+      before || !deps.moderation
+        ? Promise.resolve([])
+        : deps.moderation.warningsOf(member.username),
     ]);
     const shown = rows.slice(0, PAGE_SIZE);
     const last = shown.at(-1);
@@ -156,7 +170,27 @@ ${followRequestsHtml(pending, context)}
     const older = olderHref
       ? `<nav><a rel="next" href="${escapeHtml(olderHref)}">${escapeHtml(w.older)} →</a></nav>`
       : "";
+    const why = (reason: string | null) =>
+      reason ? ` ${escapeHtml(w.why)} ${escapeHtml(reason)}` : "";
+    const said = [
+      ...(member.frozenAt
+        ? [`<p role="alert">${escapeHtml(w.frozen)}${why(member.frozenReason)}</p>`]
+        : []),
+      ...warnings
+        .slice(0, 3)
+        .map(
+          (r) =>
+            `<p>${escapeHtml(w.warning.replace("{date}", formatInstant(context.lang, r.at)))}.${why(r.reason)}</p>`,
+        ),
+    ];
+    const moderation = said.length
+      ? `<section id="moderation" class="notice">
+<h2>${escapeHtml(w.moderation)}</h2>
+${said.join("\n")}
+</section>`
+      : "";
     const body = `<h1>${escapeHtml(w.title)}</h1>
+${moderation}
 ${requests}
 ${list}
 ${older}`;

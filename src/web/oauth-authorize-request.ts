@@ -33,6 +33,7 @@ export const W = {
       follow: "suivre et ne plus suivre des comptes",
       push: "recevoir des notifications poussées",
       profile: "connaître ton identité (nom, adresse)",
+      admin: "modérer l'instance en ton nom (seulement si tu es admin)",
     },
   },
   en: {
@@ -60,6 +61,7 @@ export const W = {
       follow: "follow and unfollow accounts",
       push: "receive push notifications",
       profile: "know who you are (name, address)",
+      admin: "moderate the instance on your behalf (only if you are an admin)",
     },
   },
 } as const;

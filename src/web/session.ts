@@ -58,7 +58,8 @@ export function createWebSessions(db: Db, now: () => Date = () => new Date()): W
       .from(webSessions)
       .innerJoin(members, eq(members.id, webSessions.memberId))
       .where(and(eq(webSessions.tokenHash, digest(token)), gt(webSessions.expiresAt, at)));
-    if (!row) return undefined;
+    // A member suspended by the moderators (from another process too) is logged out.
+    if (!row || row.member.suspendedAt) return undefined;
     if (!row.lastSeenAt || at.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_STEP_MS) {
       await db.update(webSessions).set({ lastSeenAt: at }).where(eq(webSessions.id, row.id));
     }

@@ -21,10 +21,19 @@ describe("OAuth scopes", () => {
     expect(grantsScope(["follow"], "write:statuses")).toBe(false);
   });
 
+  it("grants the admin scopes only through admin:read and admin:write", () => {
+    expect(grantsScope(["admin:read"], "admin:read:domain_blocks")).toBe(true);
+    expect(grantsScope(["admin:write"], "admin:write:accounts")).toBe(true);
+    expect(grantsScope(["admin:write"], "admin:read:accounts")).toBe(false);
+    expect(grantsScope(["read", "write"], "admin:read:domain_blocks")).toBe(false);
+    expect(grantsScope(["read", "write"], "admin:write")).toBe(false);
+  });
+
   it("knows Mastodon's scopes, and which requests stay within an app's", () => {
     expect(isKnownScope("write:media")).toBe(true);
     expect(isKnownScope("profile")).toBe(true);
-    expect(isKnownScope("admin:read")).toBe(false);
+    expect(isKnownScope("admin:read")).toBe(true);
+    expect(isKnownScope("admin:read:reports")).toBe(false);
     expect(isKnownScope("read:everything")).toBe(false);
     expect(scopesWithin(["read:statuses", "write"], ["read", "write"])).toBe(true);
     expect(scopesWithin(["read", "write"], ["read"])).toBe(false);

@@ -29,6 +29,8 @@ const row = (
   manuallyApprovesFollowers: false,
   fetchedAt: fetchedAgoMs === null ? null : new Date(NOW - fetchedAgoMs),
   movedTo: null,
+  suspendedAt: null,
+  silencedAt: null,
   createdAt: new Date(NOW - 30 * STALE_AFTER_MS),
 });
 

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
-import type { ModerationActionEntry } from "../../src/moderation/reports-input.ts";
-import { createReportsService } from "../../src/moderation/reports-service.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 
@@ -124,24 +122,8 @@ describe(`reports (${databaseLabel})`, () => {
   });
 
   it("the queue lists open reports first; resolving records the action once", async () => {
-    const recorded: ModerationActionEntry[] = [];
     const { app } = t;
-    const reports = createReportsService({
-      db: app.database.db,
-      members: app.members,
-      actors: app.actors,
-      encounters: app.encounterRepository,
-      replies: app.repositories.replies,
-      access: app.access,
-      cosign: app.cosign,
-      events: { record: async () => ({}) as never, dispatch: async () => {} },
-      newActivityIri: (kind) => app.urls.newActivity(kind).href,
-      isLocalIri: () => false,
-      localActorByIri: async () => undefined,
-      recordModerationAction: async (entry) => {
-        recorded.push(entry);
-      },
-    });
+    const reports = app.reports;
     const open = await reports.list({ limit: 50 });
     expect(open.length).toBe(3);
     const [first] = open;
@@ -156,9 +138,12 @@ describe(`reports (${databaseLabel})`, () => {
       resolutionNote: "Averti",
       resolverUsername: "dora",
     });
-    expect(recorded).toEqual([
+    // Recorded once, in the audit log, with who resolved it and the note.
+    const audit = await app.auditLog.listFor("report", first?.id ?? "", 10);
+    expect(audit).toMatchObject([
       {
         moderatorId: moderator,
+        moderatorUsername: "dora",
         via: "web",
         action: "report.resolve",
         subjectKind: "report",
@@ -171,6 +156,7 @@ describe(`reports (${databaseLabel})`, () => {
     ).rejects.toMatchObject({
       code: "conflict",
     });
+    expect(await app.auditLog.listFor("report", first?.id ?? "", 10)).toHaveLength(1);
     expect(await reports.list({ limit: 50 })).toHaveLength(2);
     const all = await reports.list({ all: true, limit: 50 });
     expect(all.map((r) => r.state)).toEqual(["open", "open", "resolved"]);

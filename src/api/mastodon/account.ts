@@ -143,6 +143,8 @@ export function instanceAccountEntity(ctx: AccountContext, title: string, create
         manuallyApprovesFollowers: true,
         fetchedAt: null,
         movedTo: null,
+        suspendedAt: null,
+        silencedAt: null,
         createdAt,
       },
       member: null,

@@ -5,6 +5,7 @@ import qs from "qs";
 import { allowBrowserApps } from "../cors.ts";
 import { httpError, PHOTO_MAX_BYTES } from "../encounter-body.ts";
 import { registerAccountRoutes } from "./accounts-routes.ts";
+import { registerAdminRoutes } from "./admin-routes.ts";
 import { registerConversationRoutes } from "./conversations-routes.ts";
 import { registerDefaultImages } from "./default-images.ts";
 import type { MastodonDeps } from "./deps.ts";
@@ -65,5 +66,6 @@ export function registerMastodonApi(
     registerConversationRoutes(api, deps);
     registerModerationRoutes(api, deps);
     registerPlaceholderRoutes(api, deps);
+    registerAdminRoutes(api, deps);
   });
 }

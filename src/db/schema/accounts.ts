@@ -67,6 +67,14 @@ export const members = pgTable(
     /** The account the member moved to (`movedTo` on their actor); null: not moved. */
     movedTo: text("moved_to"),
     movedAt: timestamp("moved_at", { withTimezone: true, mode: "date" }),
+    /**
+     * Moderation (src/moderation/member-actions.ts): a suspended member cannot log in and their
+     * actor answers 410; a frozen one reads but cannot post. The reason is shown to them.
+     */
+    suspendedAt: timestamp("suspended_at", { withTimezone: true, mode: "date" }),
+    suspensionReason: text("suspension_reason"),
+    frozenAt: timestamp("frozen_at", { withTimezone: true, mode: "date" }),
+    frozenReason: text("frozen_reason"),
   },
   (t) => [
     uniqueIndex("members_username_lower_idx").on(sql`lower(${t.username})`),

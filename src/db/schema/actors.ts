@@ -27,6 +27,13 @@ export const actors = pgTable(
     movedTo: text("moved_to"),
     fetchedAt: timestamp("fetched_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /**
+     * Moderation of a remote actor (src/moderation/account-actions.ts): suspended, what we held
+     * of it is gone and it is refused; silenced, it leaves the public tag page and its follows
+     * wait for approval. The row stays to hold the mark.
+     */
+    suspendedAt: timestamp("suspended_at", { withTimezone: true, mode: "date" }),
+    silencedAt: timestamp("silenced_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("actors_iri_idx").on(t.iri),

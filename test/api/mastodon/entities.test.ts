@@ -85,6 +85,10 @@ const member: Member = {
   alsoKnownAs: [],
   movedTo: null,
   movedAt: null,
+  suspendedAt: null,
+  suspensionReason: null,
+  frozenAt: null,
+  frozenReason: null,
 };
 
 const beaActor: ActorRow = {
@@ -104,6 +108,8 @@ const beaActor: ActorRow = {
   manuallyApprovesFollowers: false,
   fetchedAt: null,
   movedTo: null,
+  suspendedAt: null,
+  silencedAt: null,
   createdAt: at,
 };
 

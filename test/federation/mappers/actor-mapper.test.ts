@@ -49,6 +49,10 @@ const member: Member = {
   alsoKnownAs: [],
   movedTo: null,
   movedAt: null,
+  suspendedAt: null,
+  suspensionReason: null,
+  frozenAt: null,
+  frozenReason: null,
 };
 
 /** The same member once she filled in her profile. */

@@ -38,6 +38,8 @@ function actor(
     manuallyApprovesFollowers: false,
     fetchedAt: null,
     movedTo: null,
+    suspendedAt: null,
+    silencedAt: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
     ...extra,
   };

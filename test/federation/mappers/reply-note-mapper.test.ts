@@ -34,6 +34,8 @@ function actor(iri: string, username: string, host: string, url: string | null):
     manuallyApprovesFollowers: false,
     fetchedAt: null,
     movedTo: null,
+    suspendedAt: null,
+    silencedAt: null,
     createdAt: new Date("2021-01-01T00:00:00Z"),
   };
 }
