@@ -181,7 +181,7 @@ function parseDataField(value: unknown): Record<string, unknown> {
 /** @fastify/multipart's terse errors, reworded for the person sending the form. */
 export function multipartError(
   error: unknown,
-  files: { one: string; limit: string } = {
+  files: { one: string; limit: string; maxBytes?: number } = {
     one: "The photo is",
     limit: 'Send at most one file, the part "photo".',
   },
@@ -191,7 +191,7 @@ export function multipartError(
     case "FST_REQ_FILE_TOO_LARGE":
       return httpError(
         413,
-        `${files.one} larger than ${PHOTO_MAX_BYTES / 1024 / 1024} MiB: send a smaller one.`,
+        `${files.one} larger than ${(files.maxBytes ?? PHOTO_MAX_BYTES) / 1024 / 1024} MiB: send a smaller one.`,
       );
     case "FST_FILES_LIMIT":
       return httpError(413, files.limit);

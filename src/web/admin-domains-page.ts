@@ -2,6 +2,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Member } from "../accounts/members-service.ts";
+import { multipartError } from "../api/encounter-body.ts";
 import type { Moderator } from "../moderation/audit-log.ts";
 import type { DomainPoliciesService } from "../moderation/domain-policies.ts";
 import { REASON_MAX } from "../moderation/domain-policies.ts";
@@ -258,11 +259,19 @@ ${context.csrfField()}
       attachFieldsToBody: "keyValues",
       limits: { fileSize: CSV_MAX_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
     });
-    forms.setErrorHandler((error: FastifyError) => {
-      if (error.statusCode !== undefined && error.statusCode < 500) {
-        throw new DomainError("invalid", "The file must be one CSV file of 1 MiB at most.");
-      }
-      throw error;
+    const parsed = new WeakSet<FastifyRequest>();
+    forms.addHook("preHandler", async (request) => {
+      parsed.add(request);
+    });
+    forms.setErrorHandler((error: FastifyError, request) => {
+      // Only the body's own errors (read before any handler ran) are reworded here: a body cut
+      // short or without its boundary is a 4xx saying so, never a 500.
+      if (parsed.has(request)) throw error;
+      throw multipartError(error, {
+        one: "The file is",
+        limit: "Send one CSV file.",
+        maxBytes: CSV_MAX_BYTES,
+      });
     });
     forms.post("/admin/domains/import", { preHandler: web.checkCsrf }, (request, reply) =>
       acting(request, reply, async (admin, w) => {

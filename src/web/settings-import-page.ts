@@ -156,7 +156,11 @@ ${failures}`;
       const tooLarge = ["FST_REQ_FILE_TOO_LARGE", "FST_FILES_LIMIT", "FST_PARTS_LIMIT"];
       if (request.method !== "POST" || !tooLarge.includes(error.code)) {
         // A body cut short, without boundary, with odd fields: a 4xx saying so.
-        throw multipartError(error, { one: "The file is", limit: "Send one CSV file." });
+        throw multipartError(error, {
+          one: "The file is",
+          limit: "Send one CSV file.",
+          maxBytes: IMPORT_MAX_BYTES,
+        });
       }
       const member = await web.requireMember(request, reply);
       if (!member) return reply;
