@@ -3,6 +3,7 @@ import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
+import { createStatisticsKeeper } from "./db/statistics.ts";
 import { connectDomainReactions } from "./domain-reactions.ts";
 import { createEgress } from "./egress/egress.ts";
 import { createWeeklyQuestionScheduler } from "./exposure/weekly-question-scheduler.ts";
@@ -187,6 +188,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     logger: logger.child({ component: "delivery" }),
   });
   connectDomainReactions(events, services);
+  // PGlite's table statistics (PostgreSQL keeps its own): src/db/statistics.ts.
+  const statistics = createStatisticsKeeper(database, logger.child({ component: "statistics" }));
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
     service: services.weeklyQuestions,
     logger: logger.child({ component: "weekly-question" }),
@@ -257,6 +260,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
           relayRunning = events.relay(queueStop.signal);
           // Ticks at once: a restart that missed someone's hour asks them now.
           weeklyQuestionScheduler.start();
+          statistics.start();
         });
       }
       if (config.role !== "worker") {
@@ -282,6 +286,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
         Promise.all([
           http.close(),
           weeklyQuestionScheduler.stop(),
+          statistics.stop(),
           queueRunning,
           relayRunning,
           actorRefresher.settle(),

@@ -3,7 +3,8 @@ import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
-import { actors, notifications } from "../db/schema.ts";
+import { type Keyset, newerThan, olderThan } from "../db/keyset.ts";
+import { actors, type NotificationKind, notifications } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -43,8 +44,18 @@ export interface NotificationsService {
   /** Newest first; `before` pages by creation time. */
   list(
     username: string,
-    options: { limit: number; before?: Date; unreadOnly?: boolean },
+    options: {
+      limit: number;
+      /** Keyset paging on (created_at, id), newest first (src/db/keyset.ts). */
+      before?: Keyset;
+      after?: Keyset;
+      unreadOnly?: boolean;
+      /** Only these kinds (all of them without it). */
+      kinds?: readonly NotificationKind[];
+    },
   ): Promise<NotificationView[]>;
+  /** Where the member's notification `id` stands in their list; undefined if not theirs. */
+  keyOf(username: string, id: string): Promise<Required<Keyset> | undefined>;
   /** How many of the member's notifications are unread (the count in the pages' header). */
   unreadCount(memberId: string): Promise<number>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
@@ -88,7 +99,7 @@ export function createNotificationsService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
-  replies: Pick<RepliesRepository, "findById">;
+  replies: Pick<RepliesRepository, "findByIds">;
   now?: () => Date;
 }): NotificationsService {
   const { db, repository } = deps;
@@ -97,23 +108,37 @@ export function createNotificationsService(deps: {
   const memberOf = async (username: string) =>
     (await deps.members.requireByUsername(username)).member;
 
-  async function withEncounter(row: NotificationRow): Promise<NotificationView> {
-    const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
-    const [actor] = row.actorId
-      ? await db.select().from(actors).where(eq(actors.id, row.actorId))
-      : [];
-    const reply = row.replyId ? await deps.replies.findById(row.replyId) : undefined;
+  /**
+   * A page of notifications with what they link to: one query per kind of linked row for the
+   * whole page (encounters, actors, replies), never one per notification.
+   */
+  async function withLinked(rows: NotificationRow[]): Promise<NotificationView[]> {
+    const ids = (key: "encounterId" | "actorId" | "replyId") =>
+      rows.flatMap((r) => (r[key] ? [r[key]] : []));
+    const actorIds = [...new Set(ids("actorId"))];
+    const [encounterRows, actorRows, replyRows] = await Promise.all([
+      repository.findByIds(ids("encounterId")),
+      actorIds.length > 0 ? db.select().from(actors).where(inArray(actors.id, actorIds)) : [],
+      deps.replies.findByIds(ids("replyId")),
+    ]);
     // A deleted encounter (or reply) is a tombstone: nothing of it is worth showing.
-    return {
+    const shown = <T extends { id: string; deletedAt: Date | null }>(list: T[]) =>
+      new Map(list.filter((x) => !x.deletedAt).map((x) => [x.id, x]));
+    const encountersById = shown(encounterRows);
+    const repliesById = shown(replyRows);
+    const actorsById = new Map(actorRows.map((a) => [a.id, a]));
+    return rows.map((row) => ({
       ...row,
-      encounter: encounter && !encounter.deletedAt ? encounter : null,
-      actor: actor ?? null,
-      reply: reply && !reply.deletedAt ? reply : null,
-    };
+      encounter: (row.encounterId && encountersById.get(row.encounterId)) || null,
+      actor: (row.actorId && actorsById.get(row.actorId)) || null,
+      reply: (row.replyId && repliesById.get(row.replyId)) || null,
+    }));
   }
+  const withEncounter = async (row: NotificationRow) =>
+    (await withLinked([row]))[0] as NotificationView;
 
   return {
-    async list(username, { limit, before, unreadOnly }) {
+    async list(username, { limit, before, after, unreadOnly, kinds }) {
       const member = await memberOf(username);
       const rows = await db
         .select()
@@ -122,14 +147,24 @@ export function createNotificationsService(deps: {
           and(
             eq(notifications.memberId, member.id),
             unreadOnly ? isNull(notifications.readAt) : undefined,
-            before ? sql`${notifications.createdAt} < ${before.toISOString()}` : undefined,
+            kinds ? inArray(notifications.kind, [...kinds]) : undefined,
+            olderThan(notifications.createdAt, notifications.id, before),
+            newerThan(notifications.createdAt, notifications.id, after),
           ),
         )
         .orderBy(desc(notifications.createdAt), desc(notifications.id))
         .limit(limit);
-      const views: NotificationView[] = [];
-      for (const row of rows) views.push(await withEncounter(row));
-      return views;
+      return withLinked(rows);
+    },
+
+    async keyOf(username, id) {
+      if (!isUuid(id)) return undefined;
+      const member = await memberOf(username);
+      const [row] = await db
+        .select({ at: notifications.createdAt, id: notifications.id })
+        .from(notifications)
+        .where(and(eq(notifications.id, id), eq(notifications.memberId, member.id)));
+      return row;
     },
 
     async unreadCount(memberId) {
