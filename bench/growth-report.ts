@@ -51,17 +51,18 @@ ${growthTable(outcomes)}
 
 ${sizes}
 
-How it is set up: one instance (\`buildApp\`, role \`all\`) on a fresh database; the rows are
-inserted in bulk SQL (\`generate_series\`), not through the API: first the small size (100
-encounters, 100 followers of bea, 100 actors she follows, 100 notifications), then the large
-one (100,000 encounters — 9 in 10 by bea, 1 in 10 by an actor she follows, each with a plain
+How it is set up: two instances (\`buildApp\`, role \`all\`) in one process, each on a fresh
+database, seeded in bulk SQL (\`generate_series\`), not through the API: a small one (100
+encounters, 100 followers of bea, 100 actors she follows, 100 notifications) and a large one
+(100,000 encounters — 9 in 10 by bea, 1 in 10 by an actor she follows, each with a plain
 participant —, 10,000 followers, 10,000 following, 100,000 notifications naming bea). After
-each batch the database is analyzed, as PGlite's statistics keeper (\`src/db/statistics.ts\`)
+seeding, each database is analyzed, as PGlite's statistics keeper (\`src/db/statistics.ts\`)
 or PostgreSQL's autovacuum does after such a batch. The keyword "Rare" is in 1 encounter of 5
 among the first 100 and 1 of 100 after them, so both sizes show a full page. Each list is asked
-for through \`app.http.inject()\` (the server's time, no network) after one unmeasured pass
-over all of them: the first page, and for the profile and the followers a page in the middle
-of the list (\`?before=<key>\`). Visitor pages as a visitor, member pages with bea's session,
+for through \`app.http.inject()\` (the server's time, no network) of the small and the large
+instance in alternation, after a few unmeasured requests: what other work does to the machine
+meanwhile weighs on both sizes alike. The first page, and for the profile and the followers a
+page in the middle of the list (\`?before=<key>\`). Visitor pages as a visitor, member pages with bea's session,
 the Mastodon API with a token of bea's, ActivityPub as \`application/activity+json\`.
 The machine is shared: ratios from one run are what count, single times move with the load.`;
 }

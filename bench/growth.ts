@@ -1,13 +1,14 @@
 /**
- * Growth: does every list cost the same at 100 rows as at 100,000? One instance on a fresh
- * database, seeded in bulk SQL (`generate_series`, not the API) first to a small size (100
- * encounters, followers, following and notifications), then to a large one (100,000
- * encounters and notifications, 10,000 followers and following). At each size, each list's
- * first page (and a page deep in the list) is asked for `--requests` times through
- * `app.http.inject()`: the server's own time, as bench/pages.ts measures it. The ratio
- * large/small of the p50 is the figure (target ≤ 2×).
+ * Growth: does every list cost the same at 100 rows as at 100,000? Two instances on fresh
+ * databases, seeded in bulk SQL (`generate_series`, not the API): a small one (100
+ * encounters, followers, following and notifications) and a large one (100,000 encounters and
+ * notifications, 10,000 followers and following). Each list's first page (and a page deep in
+ * the list) is asked for `--requests` times of each instance in alternation through
+ * `app.http.inject()`: the server's own time, as bench/pages.ts measures it, and load from
+ * other work weighs on both sizes alike. The ratio large/small of the p50 is the figure
+ * (target ≤ 2×).
  *
- *   node bench/growth.ts --database pglite|postgres [--requests 15] [--warmup 2]
+ *   node bench/growth.ts --database pglite|postgres [--requests 15] [--warmup 3]
  *
  * Run by bench/run.ts (one process per database); prints its result line for it.
  */
@@ -15,9 +16,11 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
 import { encodeKeyset } from "../src/db/keyset.ts";
+import type { Logger } from "../src/shared/logger.ts";
 import { WebClient } from "../test/support/web.ts";
 import {
   argument,
+  type BenchApp,
   countingLogger,
   type DatabaseKind,
   runScenarioMain,
@@ -140,31 +143,29 @@ async function seed(
   await database.rows(sql`analyze`);
 }
 
+/** One instance at one size, seeded, with bea's clients. */
+interface Sized {
+  bench: BenchApp;
+  beaActorId: string;
+  visitor: WebClient;
+  member: WebClient;
+  api: WebClient;
+  activityJson: WebClient;
+  sizes: Record<string, number>;
+}
+
 interface ListProbe {
   list: string;
-  client: WebClient;
-  /** The path at the size being measured (a deep page's key depends on the data). */
-  path: () => Promise<string>;
+  client: (sized: Sized) => WebClient;
+  /** The path at this size (a deep page's key depends on the data). */
+  path: (sized: Sized) => Promise<string>;
 }
 
-async function measureOne(probe: ListProbe, path: string, requests: number, warmup: number) {
-  for (let i = 0; i < warmup; i++) await probe.client.get(path);
-  const times: number[] = [];
-  let status = 0;
-  for (let i = 0; i < requests; i++) {
-    const started = performance.now();
-    const response = await probe.client.get(path);
-    times.push(performance.now() - started);
-    status = response.statusCode;
-  }
-  times.sort((a, b) => a - b);
-  return { status, p50: percentile(times, 50), p99: percentile(times, 99) };
-}
-
-async function growth(database: DatabaseKind): Promise<GrowthResult> {
-  const requests = Number(argument("requests", "15"));
-  const warmup = Number(argument("warmup", "2"));
-  const { logger, problems } = countingLogger();
+async function sized(
+  database: DatabaseKind,
+  logger: Logger,
+  size: { encounters: number; followers: number },
+): Promise<Sized> {
   const bench = await startApp(database, logger);
   try {
     const { app, origin } = bench;
@@ -173,169 +174,191 @@ async function growth(database: DatabaseKind): Promise<GrowthResult> {
     const found = await app.members.findWithActor("bea");
     if (!found) throw new Error("bea has no actor");
     const bea = { actorId: found.actor.id, memberId: found.member.id };
-    const token = await app.members.createToken("bea", "growth bench");
-
-    const visitor = new WebClient(app.http);
-    const member = await new WebClient(app.http).login("bea", password);
-    const api = new WebClient(app.http, { authorization: `Bearer ${token}` });
-    const activityJson = new WebClient(app.http, { accept: "application/activity+json" });
-
-    // A key in the middle of a list, for a page deep in it (keyset: it costs as the first).
-    const middleKey = async (table: "encounters" | "follows", at: string, where: string) => {
-      const [row] = await app.database.rows<{ at: Date | string; id: string }>(
-        sql.raw(`select ${at} as at, id from ${table} where ${where}
-          order by ${at} desc, id desc
-          offset (select count(*) / 2 from ${table} where ${where}) limit 1`),
-      );
-      if (!row) throw new Error(`nothing in ${table}`);
-      return encodeURIComponent(encodeKeyset({ at: new Date(row.at), id: row.id }));
-    };
-    const middleEncounter = () =>
-      middleKey("encounters", "published_at", `author_id = '${bea.actorId}'`);
-    const middleFollower = () =>
-      middleKey("follows", "created_at", `following_id = '${bea.actorId}'`);
-    const fixed = (path: string) => async () => path;
-    const id = bea.actorId;
-    const probes: ListProbe[] = [
-      { list: "profile (HTML)", client: visitor, path: fixed("/@bea") },
-      {
-        list: "profile, a page in the middle (HTML)",
-        client: visitor,
-        path: async () => `/@bea?before=${await middleEncounter()}`,
-      },
-      {
-        list: "account statuses (Mastodon API)",
-        client: api,
-        path: fixed(`/api/v1/accounts/${id}/statuses`),
-      },
-      { list: "tag #Socialdapres (HTML)", client: visitor, path: fixed("/tags/socialdapres") },
-      { list: "keyword, in every encounter (HTML)", client: visitor, path: fixed("/tags/café") },
-      {
-        list: `keyword, in 1 of ${RARE_EVERY} (HTML)`,
-        client: visitor,
-        path: fixed("/tags/rare"),
-      },
-      {
-        list: "tag timeline (Mastodon API)",
-        client: api,
-        path: fixed("/api/v1/timelines/tag/rare"),
-      },
-      { list: "followers (HTML)", client: member, path: fixed("/followers") },
-      {
-        list: "followers, a page in the middle (HTML)",
-        client: member,
-        path: async () => `/followers?before=${await middleFollower()}`,
-      },
-      { list: "following (HTML)", client: member, path: fixed("/following") },
-      {
-        list: "followers collection, count (AP)",
-        client: activityJson,
-        path: fixed("/users/bea/followers"),
-      },
-      {
-        list: "followers, first page (AP)",
-        client: activityJson,
-        path: fixed("/users/bea/followers?cursor=first"),
-      },
-      {
-        list: "following, first page (AP)",
-        client: activityJson,
-        path: fixed("/users/bea/following?cursor=first"),
-      },
-      {
-        list: "followers (Mastodon API)",
-        client: api,
-        path: fixed(`/api/v1/accounts/${id}/followers`),
-      },
-      {
-        list: "following (Mastodon API)",
-        client: api,
-        path: fixed(`/api/v1/accounts/${id}/following`),
-      },
-      {
-        list: "account with counts (Mastodon API)",
-        client: api,
-        path: fixed(`/api/v1/accounts/${id}`),
-      },
-      {
-        list: "outbox, first page (AP)",
-        client: activityJson,
-        path: fixed("/users/bea/outbox?cursor=first"),
-      },
-      { list: "notifications (HTML)", client: member, path: fixed("/notifications") },
-      { list: "notifications (Mastodon API)", client: api, path: fixed("/api/v1/notifications") },
-      { list: "home timeline (HTML)", client: member, path: fixed("/home") },
-      { list: "home timeline (Mastodon API)", client: api, path: fixed("/api/v1/timelines/home") },
-    ];
-
-    const seedStarted = performance.now();
-    const measureAll = async (count = requests, before = warmup) => {
-      const out = new Map<string, { path: string; status: number; p50: number; p99: number }>();
-      for (const probe of probes) {
-        const path = await probe.path();
-        process.stderr.write(`[growth] ${database}: ${probe.list}…\n`);
-        out.set(probe.list, { path, ...(await measureOne(probe, path, count, before)) });
-      }
-      return out;
-    };
-    const sizes = async () => {
-      const [row] = await app.database.rows<Record<string, number>>(sql`
-        select (select count(*)::int from encounters) as encounters,
-          (select count(*)::int from follows where following_id = ${id}::uuid) as followers,
-          (select count(*)::int from follows where follower_id = ${id}::uuid) as following,
-          (select count(*)::int from notifications) as notifications`);
-      return row ?? {};
-    };
-
     await seed(app.database, origin, bea, {
       from: 1,
-      to: SMALL.encounters,
+      to: size.encounters,
       actorsFrom: 1,
-      actorsTo: SMALL.followers,
+      actorsTo: size.followers,
     });
-    let seedSeconds = (performance.now() - seedStarted) / 1000;
-    const smallSizes = await sizes();
+    const [counts] = await app.database.rows<Record<string, number>>(sql`
+      select (select count(*)::int from encounters) as encounters,
+        (select count(*)::int from follows where following_id = ${bea.actorId}::uuid) as followers,
+        (select count(*)::int from follows where follower_id = ${bea.actorId}::uuid) as following,
+        (select count(*)::int from notifications) as notifications`);
+    const token = await app.members.createToken("bea", "growth bench");
+    return {
+      bench,
+      beaActorId: bea.actorId,
+      visitor: new WebClient(app.http),
+      member: await new WebClient(app.http).login("bea", password),
+      api: new WebClient(app.http, { authorization: `Bearer ${token}` }),
+      activityJson: new WebClient(app.http, { accept: "application/activity+json" }),
+      sizes: counts ?? {},
+    };
+  } catch (error) {
+    await bench.close();
+    throw error;
+  }
+}
+
+/** A key in the middle of a list, for a page deep in it (keyset: it costs as the first). */
+async function middleKey(s: Sized, table: "encounters" | "follows", at: string, where: string) {
+  const [row] = await s.bench.app.database.rows<{ at: Date | string; id: string }>(
+    sql.raw(`select ${at} as at, id from ${table} where ${where}
+      order by ${at} desc, id desc
+      offset (select count(*) / 2 from ${table} where ${where}) limit 1`),
+  );
+  if (!row) throw new Error(`nothing in ${table}`);
+  return encodeURIComponent(encodeKeyset({ at: new Date(row.at), id: row.id }));
+}
+
+const fixed = (path: string) => async () => path;
+const byId = (path: (id: string) => string) => async (s: Sized) => path(s.beaActorId);
+const visitor = (s: Sized) => s.visitor;
+const member = (s: Sized) => s.member;
+const api = (s: Sized) => s.api;
+const activityJson = (s: Sized) => s.activityJson;
+
+const PROBES: ListProbe[] = [
+  { list: "profile (HTML)", client: visitor, path: fixed("/@bea") },
+  {
+    list: "profile, a page in the middle (HTML)",
+    client: visitor,
+    path: async (s) =>
+      `/@bea?before=${await middleKey(s, "encounters", "published_at", `author_id = '${s.beaActorId}'`)}`,
+  },
+  {
+    list: "account statuses (Mastodon API)",
+    client: api,
+    path: byId((id) => `/api/v1/accounts/${id}/statuses`),
+  },
+  { list: "tag #Socialdapres (HTML)", client: visitor, path: fixed("/tags/socialdapres") },
+  { list: "keyword, in every encounter (HTML)", client: visitor, path: fixed("/tags/café") },
+  { list: `keyword, in 1 of ${RARE_EVERY} (HTML)`, client: visitor, path: fixed("/tags/rare") },
+  { list: "tag timeline (Mastodon API)", client: api, path: fixed("/api/v1/timelines/tag/rare") },
+  { list: "followers (HTML)", client: member, path: fixed("/followers") },
+  {
+    list: "followers, a page in the middle (HTML)",
+    client: member,
+    path: async (s) =>
+      `/followers?before=${await middleKey(s, "follows", "created_at", `following_id = '${s.beaActorId}'`)}`,
+  },
+  { list: "following (HTML)", client: member, path: fixed("/following") },
+  {
+    list: "followers collection, count (AP)",
+    client: activityJson,
+    path: fixed("/users/bea/followers"),
+  },
+  {
+    list: "followers, first page (AP)",
+    client: activityJson,
+    path: fixed("/users/bea/followers?cursor=first"),
+  },
+  {
+    list: "following, first page (AP)",
+    client: activityJson,
+    path: fixed("/users/bea/following?cursor=first"),
+  },
+  {
+    list: "followers (Mastodon API)",
+    client: api,
+    path: byId((id) => `/api/v1/accounts/${id}/followers`),
+  },
+  {
+    list: "following (Mastodon API)",
+    client: api,
+    path: byId((id) => `/api/v1/accounts/${id}/following`),
+  },
+  {
+    list: "account with counts (Mastodon API)",
+    client: api,
+    path: byId((id) => `/api/v1/accounts/${id}`),
+  },
+  {
+    list: "outbox, first page (AP)",
+    client: activityJson,
+    path: fixed("/users/bea/outbox?cursor=first"),
+  },
+  { list: "notifications (HTML)", client: member, path: fixed("/notifications") },
+  { list: "notifications (Mastodon API)", client: api, path: fixed("/api/v1/notifications") },
+  { list: "home timeline (HTML)", client: member, path: fixed("/home") },
+  { list: "home timeline (Mastodon API)", client: api, path: fixed("/api/v1/timelines/home") },
+];
+
+async function timed(client: WebClient, path: string, times: number[]): Promise<number> {
+  const started = performance.now();
+  const response = await client.get(path);
+  times.push(performance.now() - started);
+  return response.statusCode;
+}
+
+/**
+ * Both sizes of one list, asked for in alternation (small, large, small, …): what other work
+ * does to the machine meanwhile weighs on both alike, so their ratio holds under load.
+ */
+async function measurePair(
+  probe: ListProbe,
+  small: Sized,
+  large: Sized,
+  options: { requests: number; warmup: number },
+): Promise<GrowthTiming> {
+  const [smallPath, largePath] = [await probe.path(small), await probe.path(large)];
+  const times = { small: [] as number[], large: [] as number[] };
+  const status = { small: 0, large: 0 };
+  for (let i = 0; i < options.warmup; i++) {
+    await probe.client(small).get(smallPath);
+    await probe.client(large).get(largePath);
+  }
+  for (let i = 0; i < options.requests; i++) {
+    status.small = await timed(probe.client(small), smallPath, times.small);
+    status.large = await timed(probe.client(large), largePath, times.large);
+  }
+  const stats = (list: number[]) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  };
+  const s = stats(times.small);
+  const l = stats(times.large);
+  return {
+    list: probe.list,
+    path: largePath.replace(/before=[^&]+/, "before=<key>").replace(large.beaActorId, "<id>"),
+    status,
+    small: s,
+    large: l,
+    ratio: l.p50 / Math.max(s.p50, 0.001),
+  };
+}
+
+async function growth(database: DatabaseKind): Promise<GrowthResult> {
+  const requests = Number(argument("requests", "15"));
+  const warmup = Number(argument("warmup", "3"));
+  const { logger, problems } = countingLogger();
+  const seedStarted = performance.now();
+  process.stderr.write(`[growth] ${database}: seeding the small instance…\n`);
+  const small = await sized(database, logger, SMALL);
+  let large: Sized | undefined;
+  try {
+    process.stderr.write(`[growth] ${database}: seeding the large instance…\n`);
+    large = await sized(database, logger, LARGE);
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
     const loadStart = loadavg()[0] ?? 0;
-    // One unmeasured pass over every list first: the code is compiled before the small size
-    // is measured, so the ratio compares sizes, not a cold and a warm process.
-    await measureAll(2, 0);
-    const small = await measureAll();
-
-    const growStarted = performance.now();
-    await seed(app.database, origin, bea, {
-      from: SMALL.encounters + 1,
-      to: LARGE.encounters,
-      actorsFrom: SMALL.followers + 1,
-      actorsTo: LARGE.followers,
-    });
-    seedSeconds += (performance.now() - growStarted) / 1000;
-    const largeSizes = await sizes();
-    const large = await measureAll();
-
-    const timings: GrowthTiming[] = probes.map(({ list }) => {
-      const s = small.get(list);
-      const l = large.get(list);
-      if (!s || !l) throw new Error(`no timing for ${list}`);
-      return {
-        list,
-        path: l.path.replace(/before=[^&]+/, "before=<key>"),
-        status: { small: s.status, large: l.status },
-        small: { p50: s.p50, p99: s.p99 },
-        large: { p50: l.p50, p99: l.p99 },
-        ratio: l.p50 / Math.max(s.p50, 0.001),
-      };
-    });
+    const timings: GrowthTiming[] = [];
+    for (const probe of PROBES) {
+      process.stderr.write(`[growth] ${database}: ${probe.list}…\n`);
+      timings.push(await measurePair(probe, small, large, { requests, warmup }));
+    }
     if (problems() > 0) throw new Error(`${problems()} warnings or errors logged`);
     return {
       scenario: "growth",
       database,
-      sizes: { small: smallSizes, large: largeSizes },
+      sizes: { small: small.sizes, large: large.sizes },
       seedSeconds,
       timings,
       load: { start: loadStart, end: loadavg()[0] ?? 0 },
     };
   } finally {
-    await bench.close();
+    await small.bench.close();
+    await large?.bench.close();
   }
 }
 

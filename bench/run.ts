@@ -43,7 +43,7 @@ const MEMORY_TIMEOUT_MS = 900_000;
 const GROWTH_PLAN: Plan = {
   name: "growth: lists from 100 to 100,000 rows",
   script: "growth.ts",
-  args: ["--requests", "15", "--warmup", "2"],
+  args: ["--requests", "15", "--warmup", "3"],
   timeoutMs: 420_000,
   outsideBudget: true,
 };
