@@ -83,7 +83,7 @@ export const encounters = pgTable(
     index("encounters_author_idx").on(t.authorId, t.publishedAt, t.id),
     index("encounters_published_idx").on(t.publishedAt, t.id),
     // Tag pages: `socialdapres_lower_keywords(keywords) @> array[lower(<keyword>)]`
-    // (the function is migrations/0020_keyword_index_function.sql; KEYWORDS_LOWER below).
+    // (the function is in migrations/…_keyword_index_function.sql).
     index("encounters_keywords_lower_idx").using(
       "gin",
       sql`socialdapres_lower_keywords(${t.keywords})`,
