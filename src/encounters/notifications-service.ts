@@ -12,6 +12,9 @@ import type { RepliesRepository, ReplyView } from "./replies-repository.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
+/** How far unread notifications are counted: the badge says "99+" from there on. */
+export const UNREAD_COUNT_CAP = 100;
+
 /** A notification with the encounter it is about (null once that encounter is gone). */
 export interface NotificationView extends NotificationRow {
   encounter: EncounterView | null;
@@ -57,6 +60,7 @@ export interface NotificationsService {
   /** Where the member's notification `id` stands in their list; undefined if not theirs. */
   keyOf(username: string, id: string): Promise<Required<Keyset> | undefined>;
   /** How many of the member's notifications are unread (the count in the pages' header). */
+  /** Unread notifications, counted up to UNREAD_COUNT_CAP (the badge shows "99+" beyond). */
   unreadCount(memberId: string): Promise<number>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
   markRead(username: string, id: string): Promise<NotificationView>;
@@ -168,10 +172,15 @@ export function createNotificationsService(deps: {
     },
 
     async unreadCount(memberId) {
-      const [row] = await db
-        .select({ count: sql<number>`count(*)::int` })
+      // Every member page shows it: a bounded count on notifications_unread_idx, never a scan
+      // of all the member's notifications.
+      const unread = db
+        .select({ one: sql`1` })
         .from(notifications)
-        .where(and(eq(notifications.memberId, memberId), isNull(notifications.readAt)));
+        .where(and(eq(notifications.memberId, memberId), isNull(notifications.readAt)))
+        .limit(UNREAD_COUNT_CAP)
+        .as("unread");
+      const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(unread);
       return Number(row?.count ?? 0);
     },
 

@@ -11,6 +11,7 @@ import type { App } from "../../src/app-contract.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { remoteActorRecord } from "../support/remote-actor.ts";
+import { WebClient } from "../support/web.ts";
 
 const remoteActor = (i: number) =>
   remoteActorRecord(i, { prefix: "count", hosts: 2, username: "c" });
@@ -119,6 +120,23 @@ describe(`actor counters (${databaseLabel})`, () => {
     await app.accountDeletion.deleteAccount("bea");
     expect(await mismatches()).toEqual([]);
     expect((await app.follows.counts("antoine")).following).toBe(0);
+  });
+
+  it("the unread badge counts up to 100 and then says 99+", async () => {
+    const chloe = await app.members.findWithActor("chloe");
+    const memberId = chloe?.member.id ?? "";
+    const insert = (n: number) =>
+      app.database.rows(sql`
+        insert into notifications (id, member_id, kind)
+        select gen_random_uuid(), ${memberId}::uuid, 'weekly_question' from generate_series(1, ${n}::int)`);
+    await insert(99);
+    expect(await app.notifications.unreadCount(memberId)).toBe(99);
+    await insert(21);
+    expect(await app.notifications.unreadCount(memberId)).toBe(100);
+    const page = await (
+      await new WebClient(app.http).login("chloe", "chloe-counters-password")
+    ).get("/home");
+    expect(page.body).toContain('<span class="badge">99+<');
   });
 
   it("the migration's first count fills them from the rows already there", async () => {

@@ -220,6 +220,8 @@ export const notifications = pgTable(
   },
   (t) => [
     index("notifications_member_idx").on(t.memberId, t.createdAt, t.id),
+    // The unread badge of every member page (a bounded count).
+    index("notifications_unread_idx").on(t.memberId).where(sql`${t.readAt} is null`),
     // Named in an encounter once; told of each reply once (many replies, one encounter).
     uniqueIndex("notifications_once_idx")
       .on(t.memberId, t.kind, t.encounterId)
