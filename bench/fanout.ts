@@ -126,7 +126,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const seedStart = performance.now();
     await seedFollowers(bench, receiver, bea.id, options);
     const seedSeconds = (performance.now() - seedStart) / 1000;
-    const followerCount = (await app.follows.followers("bea", { offset: 0, limit: 0 })).total;
+    const followerCount = (await app.follows.followers("bea", { limit: Number.MAX_SAFE_INTEGER }))
+      .items.length;
     if (followerCount !== options.followers) throw new Error(`seeded ${followerCount} followers`);
     await logQueueJobs(app.database);
 

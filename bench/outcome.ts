@@ -1,4 +1,5 @@
 import type { FanoutResult } from "./fanout.ts";
+import type { GrowthResult } from "./growth.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { DatabaseKind } from "./support.ts";
@@ -11,7 +12,7 @@ export interface Outcome {
   /** Load average (1 min) just before the run: other work on the machine skews the figures. */
   load: number;
   wallSeconds: number;
-  result?: FanoutResult | InboxResult | MemoryResult;
+  result?: FanoutResult | InboxResult | MemoryResult | GrowthResult;
   /** Why there is no result: failed, stopped, or skipped for the time budget. */
   failure?: string;
 }

@@ -389,6 +389,7 @@ npm run bench -- --database postgres           # one database only (needs BENCH_
 npx node bench/fanout.ts --followers 10000 --servers 500 --database pglite [--origins each] [--shared-inbox no]
 npx node bench/inbox.ts --notes 300 --database pglite
 npx node bench/memory.ts --requests 20000 --database pglite   # --warmup 2000 --sample-every 2000
+npx node bench/growth.ts --database pglite    # every list at 100 and 100,000 rows (--requests 15 --warmup 3)
 # Run on their own, each rewriting its section only:
 npx node bench/pages.ts [--requests 200]      # server time of the HTML pages (PGlite; with BENCH_DATABASE_URL also PostgreSQL)
 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx node bench/faults.ts

@@ -4,6 +4,7 @@ import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
+import { createStatisticsKeeper } from "./db/statistics.ts";
 import { connectDomainReactions } from "./domain-reactions.ts";
 import { createEgress } from "./egress/egress.ts";
 import { createWeeklyQuestionScheduler } from "./exposure/weekly-question-scheduler.ts";
@@ -207,6 +208,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     services,
     logger: logger.child({ component: "member-data" }),
   });
+  // PGlite's table statistics (PostgreSQL keeps its own): src/db/statistics.ts.
+  const statistics = createStatisticsKeeper(database, logger.child({ component: "statistics" }));
   const weeklyQuestionScheduler = createWeeklyQuestionScheduler({
     service: services.weeklyQuestions,
     logger: logger.child({ component: "weekly-question" }),
@@ -283,6 +286,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
           // Ticks at once: a restart that missed someone's hour asks them now.
           weeklyQuestionScheduler.start();
           memberDataWorker.start();
+          statistics.start();
         });
       }
       if (config.role !== "worker") {
@@ -311,6 +315,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
           probe?.close(),
           weeklyQuestionScheduler.stop(),
           memberDataWorker.stop(),
+          statistics.stop(),
           queueRunning,
           relayRunning,
           actorRefresher.settle(),

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Member } from "../src/accounts/members-service.ts";
-import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
 import type { App } from "../src/app.ts";
 import { buildTestApp, type TestApp } from "./support/app.ts";
 import { databaseLabel } from "./support/database.ts";
+import { remoteActorRecord } from "./support/remote-actor.ts";
 
 const AP = "application/activity+json";
 const LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
@@ -19,23 +19,8 @@ const packageVersion: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
 ).version;
 
-function remoteActor(i: number): RemoteActorRecord {
-  const host = `remote${i % 7}.example`;
-  return {
-    iri: `https://${host}/users/fan${i}`,
-    type: "Person",
-    username: `fan${i}`,
-    host,
-    name: `Fan ${i}`,
-    summary: "",
-    url: `https://${host}/@fan${i}`,
-    inboxUrl: `https://${host}/users/fan${i}/inbox`,
-    sharedInboxUrl: `https://${host}/inbox`,
-    followersUrl: `https://${host}/users/fan${i}/followers`,
-    avatarUrl: null,
-    manuallyApprovesFollowers: false,
-  };
-}
+const remoteActor = (i: number) =>
+  remoteActorRecord(i, { prefix: "remote", hosts: 7, username: "fan" });
 
 describe(`HTTP endpoints (${databaseLabel})`, () => {
   let testApp: TestApp;
@@ -325,9 +310,9 @@ describe(`HTTP endpoints (${databaseLabel})`, () => {
       const secondItems = second.orderedItems as string[];
       expect(secondItems).toHaveLength(FOLLOWERS - 50);
       expect(second.next).toBeUndefined();
-      // Every follower exactly once, oldest first.
+      // Every follower exactly once, newest follow first (as Mastodon lists them).
       expect([...firstItems, ...secondItems]).toEqual(
-        Array.from({ length: FOLLOWERS }, (_, i) => remoteActor(i).iri),
+        Array.from({ length: FOLLOWERS }, (_, i) => remoteActor(i).iri).reverse(),
       );
     });
 
@@ -374,7 +359,7 @@ describe(`HTTP endpoints (${databaseLabel})`, () => {
     it("answers 404 for the collections of an unknown member", async () => {
       for (const path of [
         "/users/nobody/followers",
-        "/users/nobody/followers?cursor=0",
+        "/users/nobody/followers?cursor=first",
         "/users/nobody/following",
         "/users/nobody/outbox",
         // Actor IRIs are exact: Béa's collections live under /users/bea only.

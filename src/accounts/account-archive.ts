@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { zipSync } from "fflate";
 import type { Db } from "../db/database.ts";
+import type { Keyset } from "../db/keyset.ts";
 import { actors, encounterReplies, follows, memberLikes } from "../db/schema.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import { participantName } from "../exposure/private-fields-service.ts";
@@ -90,7 +91,7 @@ export async function buildAccountArchive(
   });
 
   const witnessed: EncounterView[] = [];
-  for (let before: Date | undefined; ; ) {
+  for (let before: Keyset | undefined; ; ) {
     const page = await deps.repository.listWitnessedBy(actor.id, {
       limit: PAGE,
       before,
@@ -98,7 +99,8 @@ export async function buildAccountArchive(
     });
     witnessed.push(...page);
     if (page.length < PAGE) break;
-    before = page.at(-1)?.publishedAt;
+    const last = page.at(-1);
+    before = last && { at: last.publishedAt, id: last.id };
   }
   const encounters = [];
   for (const e of witnessed.reverse()) {

@@ -88,7 +88,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOrThrow(listEncountersQuerySchema, request.query ?? {});
         const views = await access.listOwn(me(request), {
           limit: query.limit,
-          before: query.before,
+          before: query.before && { at: query.before },
         });
         const last = views.at(-1);
         return {
@@ -142,7 +142,7 @@ export async function registerEncounterApi(app: FastifyInstance, deps: Encounter
         const query = parseOrThrow(listNotificationsQuerySchema, request.query ?? {});
         const items = await notifications.list(me(request), {
           limit: query.limit,
-          before: query.before,
+          before: query.before && { at: query.before },
           unreadOnly: query.unread === "true",
         });
         const last = items.at(-1);

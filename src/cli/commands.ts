@@ -335,7 +335,7 @@ async function followersCommand(app: App, args: string[], io: CliIo): Promise<nu
   const [username] = positional(args, 1, "followers <username> [--pending]");
   const actors = args.includes("--pending")
     ? await app.follows.pendingFollowers(username as string)
-    : (await app.follows.followers(username as string, { offset: 0, limit: 10_000 })).items;
+    : (await app.follows.followers(username as string, { limit: 10_000 })).items;
   for (const actor of actors) io.out(`${actor.iri}\t@${actor.username}@${actor.host}`);
   return 0;
 }

@@ -111,7 +111,11 @@ async function openPglite(
     rows: async <T extends Record<string, unknown>>(query: SQL) =>
       (await db.execute(query)).rows as T[],
     // PGlite is one connection in one process: nothing can run a migration beside us.
-    migrate: () => migratePglite(db, { migrationsFolder }),
+    migrate: () =>
+      analyzedAfter(
+        (query) => db.execute(query).then((r) => r.rows as Array<Record<string, unknown>>),
+        () => migratePglite(db, { migrationsFolder }),
+      ),
     dumpSql: () => dumpPglite(client),
     dumpTemplate: () => client.dumpDataDir("none"),
     async close() {
@@ -157,6 +161,21 @@ async function openPostgres(
 }
 
 /**
+ * Runs the migrations, then ANALYZE when they applied something (a new database, an upgrade):
+ * the planner's statistics are what makes the list queries take their indexes
+ * (src/db/statistics.ts keeps them fresh on PGlite afterwards).
+ */
+async function analyzedAfter(
+  rows: (query: SQL) => Promise<Array<Record<string, unknown>>>,
+  migrate: () => Promise<void>,
+): Promise<void> {
+  const applied = () => appliedMigrationCount({ rows: rows as Database["rows"] }).catch(() => 0);
+  const before = await applied();
+  await migrate();
+  if ((await applied()) !== before) await rows(sql`analyze`);
+}
+
+/**
  * Several processes (web and workers) may start at once against one server:
  * an advisory lock held on a dedicated connection lets exactly one migrate.
  */
@@ -173,7 +192,10 @@ async function migratePostgresLocked(url: string): Promise<void> {
     }
     await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
     try {
-      await migratePostgres(db, { migrationsFolder });
+      await analyzedAfter(
+        async (query) => (await db.execute(query)) as unknown as Array<Record<string, unknown>>,
+        () => migratePostgres(db, { migrationsFolder }),
+      );
     } finally {
       await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
     }

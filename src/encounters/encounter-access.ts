@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
+import type { Keyset } from "../db/keyset.ts";
 import { actors, follows, VISIBILITIES } from "../db/schema.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -22,7 +23,7 @@ export interface EncounterAccess {
     options?: { instanceActor?: boolean },
   ): Promise<boolean>;
   /** The member's own encounters, whatever their visibility, newest first. */
-  listOwn(username: string, options: { limit: number; before?: Date }): Promise<EncounterView[]>;
+  listOwn(username: string, options: { limit: number; before?: Keyset }): Promise<EncounterView[]>;
   /**
    * A member's home timeline, newest first: their own encounters, those of the actors they
    * follow (accepted) that followers may read, and those naming them (not private). The one
@@ -33,10 +34,10 @@ export interface EncounterAccess {
 
 export interface HomeOptions {
   limit: number;
-  /** Only encounters published before this one (keyset paging). */
-  before?: Date;
-  /** Only encounters published after this one (an app asking for what is new). */
-  after?: Date;
+  /** Only encounters before this key (keyset paging, src/db/keyset.ts). */
+  before?: Keyset;
+  /** Only encounters after this key (an app asking for what is new). */
+  after?: Keyset;
 }
 
 /** What a follower reads of those they follow, in their home. */

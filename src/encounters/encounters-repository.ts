@@ -1,12 +1,20 @@
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { ActorRow } from "../actors/actors-repository.ts";
+import { actorCountsOf } from "../db/actor-counters.ts";
 import type { Db } from "../db/database.ts";
+import { type Keyset, newerThan, newestFirst, olderThan } from "../db/keyset.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
 import { publiclyListedAuthor } from "../moderation/policy.ts";
 import { shownToMemberSql } from "../moderation/relations.ts";
 import { isUuid } from "../shared/input.ts";
 
 export type EncounterRow = typeof encounters.$inferSelect;
+
+/** Where a list of encounters stands: (published_at, id). */
+export const encounterKey = (row: EncounterRow): Required<Keyset> => ({
+  at: row.publishedAt,
+  id: row.id,
+});
 export type ParticipantRow = typeof encounterParticipants.$inferSelect;
 
 export interface ParticipantView extends ParticipantRow {
@@ -21,10 +29,13 @@ export interface EncounterView extends EncounterRow {
 
 export interface EncounterListOptions {
   limit: number;
-  /** Only encounters published before this one (keyset paging). */
-  before?: Date;
-  /** Only encounters published after this one (an app asking for what is new). */
-  after?: Date;
+  /**
+   * Only encounters before this key in the order (published_at, id), newest first: keyset
+   * paging (src/db/keyset.ts).
+   */
+  before?: Keyset;
+  /** Only encounters after this key (an app asking for what is new). */
+  after?: Keyset;
   visibilities: readonly EncounterRow["visibility"][];
   /** Only encounters carrying this keyword, compared case-insensitively (tag pages). */
   keyword?: string;
@@ -42,6 +53,8 @@ export interface EncountersRepository {
    * account (src/moderation/policy.ts).
    */
   listAll(options: EncounterListOptions): Promise<EncounterView[]>;
+  /** Encounters by id, in no particular order; unknown ids are left out. */
+  findByIds(ids: readonly string[]): Promise<EncounterView[]>;
   /**
    * A member's home: their own encounters (all of them), those of the actors they follow
    * (accepted) with one of `visibilities`, and those naming them that are not private —
@@ -49,10 +62,8 @@ export interface EncountersRepository {
    * either way or muted (src/moderation/relations.ts).
    */
   listHome(actorId: string, options: EncounterListOptions): Promise<EncounterView[]>;
-  countByAuthor(
-    authorId: string,
-    visibilities: readonly EncounterRow["visibility"][],
-  ): Promise<number>;
+  /** This author's public and unlisted encounters, not deleted: kept in `actor_counters`. */
+  countsByAuthor(authorId: string): Promise<{ public: number; unlisted: number }>;
   /** Encounters written here (not deleted) with one of these visibilities: NodeInfo's posts. */
   countLocal(visibilities: readonly EncounterRow["visibility"][]): Promise<number>;
 }
@@ -79,16 +90,40 @@ export function createEncountersRepository(db: Db): EncountersRepository {
     });
   }
 
+  const newestFirstOrder = [desc(encounters.publishedAt), desc(encounters.id)];
+  const page = (options: EncounterListOptions) =>
+    and(
+      olderThan(encounters.publishedAt, encounters.id, options.before),
+      newerThan(encounters.publishedAt, encounters.id, options.after),
+    );
   const listed = (options: EncounterListOptions) =>
     and(
       isNull(encounters.deletedAt),
       inArray(encounters.visibility, [...options.visibilities]),
-      options.before ? sql`${encounters.publishedAt} < ${options.before.toISOString()}` : undefined,
-      options.after ? sql`${encounters.publishedAt} > ${options.after.toISOString()}` : undefined,
+      page(options),
       options.keyword
-        ? sql`exists (select 1 from unnest(${encounters.keywords}) as k where lower(k) = lower(${options.keyword}))`
+        ? sql`socialdapres_lower_keywords(${encounters.keywords}) @> array[lower(${options.keyword})]`
         : undefined,
     );
+
+  const select = (where: SQL | undefined, limit: number) =>
+    db
+      .select()
+      .from(encounters)
+      .where(where)
+      .orderBy(...newestFirstOrder)
+      .limit(limit);
+  /** Encounters naming this actor as a participant, one keyset page. */
+  const naming = async (actorId: string, where: SQL | undefined, limit: number) =>
+    (
+      await db
+        .select({ encounter: encounters })
+        .from(encounterParticipants)
+        .innerJoin(encounters, eq(encounters.id, encounterParticipants.encounterId))
+        .where(and(eq(encounterParticipants.actorId, actorId), where))
+        .orderBy(...newestFirstOrder)
+        .limit(limit)
+    ).map((r) => r.encounter);
 
   return {
     async findById(id) {
@@ -97,104 +132,84 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       const rows = await db.select().from(encounters).where(eq(encounters.id, id));
       return (await hydrate(rows))[0];
     },
+    async findByIds(ids) {
+      const valid = [...new Set(ids.filter(isUuid))];
+      if (valid.length === 0) return [];
+      return hydrate(await db.select().from(encounters).where(inArray(encounters.id, valid)));
+    },
     async findByIri(iri) {
       const rows = await db.select().from(encounters).where(eq(encounters.iri, iri));
       return (await hydrate(rows))[0];
     },
     async listByAuthor(authorId, options) {
-      const rows = await db
-        .select()
-        .from(encounters)
-        .where(and(eq(encounters.authorId, authorId), listed(options)))
-        .orderBy(desc(encounters.publishedAt))
-        .limit(options.limit);
-      return hydrate(rows);
+      return hydrate(
+        await select(and(eq(encounters.authorId, authorId), listed(options)), options.limit),
+      );
     },
     async listWitnessedBy(actorId, options) {
-      const cosigned = db
-        .select({ id: encounterParticipants.encounterId })
-        .from(encounterParticipants)
-        .where(
+      // Two keyset pages, each on its own index, merged: never an OR that scans everything.
+      // Not those the member said they do not want to be in (`hidden`).
+      const [written, cosigned] = await Promise.all([
+        select(and(eq(encounters.authorId, actorId), listed(options)), options.limit),
+        naming(
+          actorId,
           and(
-            eq(encounterParticipants.actorId, actorId),
             eq(encounterParticipants.cosignState, "cosigned"),
             eq(encounterParticipants.hidden, false),
-          ),
-        );
-      const rows = await db
-        .select()
-        .from(encounters)
-        .where(
-          and(
-            sql`(${encounters.authorId} = ${actorId} or ${encounters.id} in ${cosigned})`,
             listed(options),
           ),
-        )
-        .orderBy(desc(encounters.publishedAt))
-        .limit(options.limit);
-      return hydrate(rows);
+          options.limit,
+        ),
+      ]);
+      return hydrate(mergePages([written, cosigned], options.limit));
     },
     async listAll(options) {
-      const rows = await db
-        .select()
-        .from(encounters)
-        // Limited domains and silenced or suspended accounts stay off the public pages.
-        .where(and(listed(options), publiclyListedAuthor(encounters.authorId)))
-        .orderBy(desc(encounters.publishedAt))
-        .limit(options.limit);
-      return hydrate(rows);
+      // Limited domains and silenced or suspended accounts stay off the public pages.
+      return hydrate(
+        await select(
+          and(listed(options), publiclyListedAuthor(encounters.authorId)),
+          options.limit,
+        ),
+      );
     },
     async listHome(actorId, options) {
       const followed = db
         .select({ id: follows.followingId })
         .from(follows)
         .where(and(eq(follows.followerId, actorId), eq(follows.state, "accepted")));
-      const naming = db
-        .select({ id: encounterParticipants.encounterId })
-        .from(encounterParticipants)
-        .where(
-          and(eq(encounterParticipants.actorId, actorId), eq(encounterParticipants.hidden, false)),
-        );
-      const rows = await db
-        .select()
-        .from(encounters)
-        .where(
+      const current = and(
+        isNull(encounters.deletedAt),
+        page(options),
+        // Nothing from those the member blocked or muted, or who blocked them.
+        shownToMemberSql(actorId, encounters.authorId),
+      );
+      // The member's own (all of them), the followed actors' (those visibilities), and those
+      // naming the member (not private, not hidden by them): three keyset pages merged.
+      const [own, ofFollowed, named] = await Promise.all([
+        select(and(eq(encounters.authorId, actorId), current), options.limit),
+        select(
           and(
-            isNull(encounters.deletedAt),
-            // Nothing from those the member blocked or muted, or who blocked them.
-            shownToMemberSql(actorId, encounters.authorId),
-            options.before
-              ? sql`${encounters.publishedAt} < ${options.before.toISOString()}`
-              : undefined,
-            options.after
-              ? sql`${encounters.publishedAt} > ${options.after.toISOString()}`
-              : undefined,
-            or(
-              eq(encounters.authorId, actorId),
-              and(
-                inArray(encounters.authorId, followed),
-                inArray(encounters.visibility, [...options.visibilities]),
-              ),
-              and(inArray(encounters.id, naming), ne(encounters.visibility, "private")),
-            ),
+            inArray(encounters.authorId, followed),
+            inArray(encounters.visibility, [...options.visibilities]),
+            current,
           ),
-        )
-        .orderBy(desc(encounters.publishedAt))
-        .limit(options.limit);
-      return hydrate(rows);
+          options.limit,
+        ),
+        naming(
+          actorId,
+          and(
+            ne(encounters.visibility, "private"),
+            eq(encounterParticipants.hidden, false),
+            current,
+          ),
+          options.limit,
+        ),
+      ]);
+      return hydrate(mergePages([own, ofFollowed, named], options.limit));
     },
-    async countByAuthor(authorId, visibilities) {
-      const [row] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(encounters)
-        .where(
-          and(
-            eq(encounters.authorId, authorId),
-            isNull(encounters.deletedAt),
-            inArray(encounters.visibility, [...visibilities]),
-          ),
-        );
-      return row?.n ?? 0;
+    async countsByAuthor(authorId) {
+      const counts = await actorCountsOf(db, authorId);
+      return { public: counts.publicEncountersCount, unlisted: counts.unlistedEncountersCount };
     },
     async countLocal(visibilities) {
       const [row] = await db
@@ -210,4 +225,14 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       return row?.n ?? 0;
     },
   };
+}
+
+/** Several pages in the same order, merged: the first `limit` distinct rows. */
+function mergePages(pages: EncounterRow[][], limit: number): EncounterRow[] {
+  const seen = new Set<string>();
+  return pages
+    .flat()
+    .sort((a, b) => newestFirst(encounterKey(a), encounterKey(b)))
+    .filter((row) => !seen.has(row.id) && seen.add(row.id))
+    .slice(0, limit);
 }

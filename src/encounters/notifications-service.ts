@@ -3,7 +3,14 @@ import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
-import { actors, encounterReplies, encounters, notifications } from "../db/schema.ts";
+import { type Keyset, newerThan, olderThan } from "../db/keyset.ts";
+import {
+  actors,
+  encounterReplies,
+  encounters,
+  type NotificationKind,
+  notifications,
+} from "../db/schema.ts";
 import { type Relations, shownToMemberSql } from "../moderation/relations.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
@@ -11,6 +18,9 @@ import type { EncountersRepository, EncounterView } from "./encounters-repositor
 import type { RepliesRepository, ReplyView } from "./replies-repository.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
+
+/** How far unread notifications are counted: the badge says "99+" from there on. */
+export const UNREAD_COUNT_CAP = 100;
 
 /** A notification with the encounter it is about (null once that encounter is gone). */
 export interface NotificationView extends NotificationRow {
@@ -44,9 +54,20 @@ export interface NotificationsService {
   /** Newest first; `before` pages by creation time. */
   list(
     username: string,
-    options: { limit: number; before?: Date; unreadOnly?: boolean },
+    options: {
+      limit: number;
+      /** Keyset paging on (created_at, id), newest first (src/db/keyset.ts). */
+      before?: Keyset;
+      after?: Keyset;
+      unreadOnly?: boolean;
+      /** Only these kinds (all of them without it). */
+      kinds?: readonly NotificationKind[];
+    },
   ): Promise<NotificationView[]>;
+  /** Where the member's notification `id` stands in their list; undefined if not theirs. */
+  keyOf(username: string, id: string): Promise<Required<Keyset> | undefined>;
   /** How many of the member's notifications are unread (the count in the pages' header). */
+  /** Unread notifications, counted up to UNREAD_COUNT_CAP (the badge shows "99+" beyond). */
   unreadCount(memberId: string): Promise<number>;
   /** Marks one of the member's notifications read; 404 for anyone else's. */
   markRead(username: string, id: string): Promise<NotificationView>;
@@ -89,7 +110,7 @@ export function createNotificationsService(deps: {
   db: Db;
   members: Pick<MembersService, "requireByUsername" | "setAutoCosignFromFollowed">;
   repository: EncountersRepository;
-  replies: Pick<RepliesRepository, "findById">;
+  replies: Pick<RepliesRepository, "findByIds">;
   /** Nobody hears from an account they blocked or muted, or that blocked them. */
   relations: Pick<Relations, "audienceOf">;
   now?: () => Date;
@@ -136,23 +157,37 @@ export function createNotificationsService(deps: {
         (select e.author_id from encounters e where e.id = ${notifications.encounterId}))`,
     );
 
-  async function withEncounter(row: NotificationRow): Promise<NotificationView> {
-    const encounter = row.encounterId ? await repository.findById(row.encounterId) : undefined;
-    const [actor] = row.actorId
-      ? await db.select().from(actors).where(eq(actors.id, row.actorId))
-      : [];
-    const reply = row.replyId ? await deps.replies.findById(row.replyId) : undefined;
+  /**
+   * A page of notifications with what they link to: one query per kind of linked row for the
+   * whole page (encounters, actors, replies), never one per notification.
+   */
+  async function withLinked(rows: NotificationRow[]): Promise<NotificationView[]> {
+    const ids = (key: "encounterId" | "actorId" | "replyId") =>
+      rows.flatMap((r) => (r[key] ? [r[key]] : []));
+    const actorIds = [...new Set(ids("actorId"))];
+    const [encounterRows, actorRows, replyRows] = await Promise.all([
+      repository.findByIds(ids("encounterId")),
+      actorIds.length > 0 ? db.select().from(actors).where(inArray(actors.id, actorIds)) : [],
+      deps.replies.findByIds(ids("replyId")),
+    ]);
     // A deleted encounter (or reply) is a tombstone: nothing of it is worth showing.
-    return {
+    const shown = <T extends { id: string; deletedAt: Date | null }>(list: T[]) =>
+      new Map(list.filter((x) => !x.deletedAt).map((x) => [x.id, x]));
+    const encountersById = shown(encounterRows);
+    const repliesById = shown(replyRows);
+    const actorsById = new Map(actorRows.map((a) => [a.id, a]));
+    return rows.map((row) => ({
       ...row,
-      encounter: encounter && !encounter.deletedAt ? encounter : null,
-      actor: actor ?? null,
-      reply: reply && !reply.deletedAt ? reply : null,
-    };
+      encounter: (row.encounterId && encountersById.get(row.encounterId)) || null,
+      actor: (row.actorId && actorsById.get(row.actorId)) || null,
+      reply: (row.replyId && repliesById.get(row.replyId)) || null,
+    }));
   }
+  const withEncounter = async (row: NotificationRow) =>
+    (await withLinked([row]))[0] as NotificationView;
 
   return {
-    async list(username, { limit, before, unreadOnly }) {
+    async list(username, { limit, before, after, unreadOnly, kinds }) {
       const member = await memberOf(username);
       const rows = await db
         .select()
@@ -162,19 +197,31 @@ export function createNotificationsService(deps: {
             eq(notifications.memberId, member.id),
             shownTo(member.id),
             unreadOnly ? isNull(notifications.readAt) : undefined,
-            before ? sql`${notifications.createdAt} < ${before.toISOString()}` : undefined,
+            kinds ? inArray(notifications.kind, [...kinds]) : undefined,
+            olderThan(notifications.createdAt, notifications.id, before),
+            newerThan(notifications.createdAt, notifications.id, after),
           ),
         )
         .orderBy(desc(notifications.createdAt), desc(notifications.id))
         .limit(limit);
-      const views: NotificationView[] = [];
-      for (const row of rows) views.push(await withEncounter(row));
-      return views;
+      return withLinked(rows);
+    },
+
+    async keyOf(username, id) {
+      if (!isUuid(id)) return undefined;
+      const member = await memberOf(username);
+      const [row] = await db
+        .select({ at: notifications.createdAt, id: notifications.id })
+        .from(notifications)
+        .where(and(eq(notifications.id, id), eq(notifications.memberId, member.id)));
+      return row;
     },
 
     async unreadCount(memberId) {
-      const [row] = await db
-        .select({ count: sql<number>`count(*)::int` })
+      // Every member page shows it: a bounded count on notifications_unread_idx, never a scan
+      // of all the member's notifications.
+      const unread = db
+        .select({ one: sql`1` })
         .from(notifications)
         .where(
           and(
@@ -182,7 +229,10 @@ export function createNotificationsService(deps: {
             isNull(notifications.readAt),
             shownTo(memberId),
           ),
-        );
+        )
+        .limit(UNREAD_COUNT_CAP)
+        .as("unread");
+      const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(unread);
       return Number(row?.count ?? 0);
     },
 

@@ -17,9 +17,13 @@ export const THREAD_MAX = 5_000;
 /** Reads of `encounter_replies`; its only writer is the replies service. */
 export interface RepliesRepository {
   findById(id: string): Promise<ReplyView | undefined>;
+  /** Replies by id, in no particular order; unknown ids are left out. */
+  findByIds(ids: readonly string[]): Promise<ReplyView[]>;
   findByIri(iri: string): Promise<ReplyView | undefined>;
   /** The replies of an encounter still there (not deleted), oldest first. */
   listByEncounter(encounterId: string): Promise<ReplyView[]>;
+  /** The same for a page of encounters at once (one query, THREAD_MAX each at most). */
+  listByEncounters(encounterIds: readonly string[]): Promise<ReplyView[]>;
   /** For each encounter, how many of its replies are of these visibilities (deleted ones aside). */
   countByEncounter(
     encounterIds: readonly string[],
@@ -48,9 +52,33 @@ export function createRepliesRepository(db: Db): RepliesRepository {
       return (await hydrate(rows))[0];
     },
 
+    async findByIds(ids) {
+      const valid = [...new Set(ids.filter(isUuid))];
+      if (valid.length === 0) return [];
+      return hydrate(
+        await db.select().from(encounterReplies).where(inArray(encounterReplies.id, valid)),
+      );
+    },
+
     async findByIri(iri) {
       const rows = await db.select().from(encounterReplies).where(eq(encounterReplies.iri, iri));
       return (await hydrate(rows))[0];
+    },
+
+    async listByEncounters(encounterIds) {
+      if (encounterIds.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(encounterReplies)
+        .where(
+          and(
+            inArray(encounterReplies.encounterId, [...encounterIds]),
+            isNull(encounterReplies.deletedAt),
+          ),
+        )
+        .orderBy(asc(encounterReplies.publishedAt), asc(encounterReplies.id))
+        .limit(THREAD_MAX * encounterIds.length);
+      return hydrate(rows);
     },
 
     async listByEncounter(encounterId) {

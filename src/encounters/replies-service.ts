@@ -75,6 +75,14 @@ export interface RepliesService {
    * encounter is not theirs to read.
    */
   list(encounterId: string, reader: ReplyReaderRef): Promise<ReplyView[]>;
+  /**
+   * How many replies the reader sees under each of a page of encounters: what `list` gives
+   * for each, with the replies read in one query (0 for an encounter they cannot read).
+   */
+  countsFor(
+    encounters: readonly EncounterView[],
+    reader: ReplyReaderRef,
+  ): Promise<Map<string, number>>;
   /** Whether the actor with this IRI (undefined: anyone) may read the reply. */
   mayActorRead(reply: ReplyView, actorIri: string | undefined): Promise<boolean>;
 
@@ -417,6 +425,21 @@ export function createRepliesService(deps: {
       const replies = await repository.listByEncounter(encounter.id);
       const facts = await readerOf(actor, encounter, replies);
       return replies.filter((reply) => mayReadReply(reply, facts(reply)));
+    },
+
+    async countsFor(encounters, reader) {
+      const counts = new Map(encounters.map((e) => [e.id, 0]));
+      const answerable = encounters.filter((e) => !isPrivateOnly(e));
+      const replies = await repository.listByEncounters(answerable.map((e) => e.id));
+      if (replies.length === 0) return counts;
+      const actor = await readerActor(reader);
+      for (const encounter of answerable) {
+        const own = replies.filter((r) => r.encounterId === encounter.id);
+        if (own.length === 0 || !(await readsEncounter(encounter, actor))) continue;
+        const facts = await readerOf(actor, encounter, own);
+        counts.set(encounter.id, own.filter((reply) => mayReadReply(reply, facts(reply))).length);
+      }
+      return counts;
     },
 
     async mayActorRead(reply, actorIri) {

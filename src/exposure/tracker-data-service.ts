@@ -2,6 +2,7 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
 import type { Db } from "../db/database.ts";
+import type { Keyset } from "../db/keyset.ts";
 import {
   directMessages,
   encounterPrivate,
@@ -11,7 +12,11 @@ import {
   weeklyCheckins,
   weeklyQuestions,
 } from "../db/schema.ts";
-import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import {
+  type EncountersRepository,
+  type EncounterView,
+  encounterKey,
+} from "../encounters/encounters-repository.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { participantName } from "./private-fields-service.ts";
 import { PRIVATE_FIELD_NAMES } from "./private-input.ts";
@@ -87,7 +92,7 @@ export function createTrackerDataService(deps: {
   /** Every encounter the member wrote here, all visibilities, oldest first. */
   async function ownEncounters(actorId: string): Promise<EncounterView[]> {
     const all: EncounterView[] = [];
-    let before: Date | undefined;
+    let before: Keyset | undefined;
     for (;;) {
       const page = await repository.listByAuthor(actorId, {
         limit: PAGE,
@@ -96,7 +101,8 @@ export function createTrackerDataService(deps: {
       });
       all.push(...page);
       if (page.length < PAGE) break;
-      before = page.at(-1)?.publishedAt;
+      const last = page.at(-1);
+      before = last && encounterKey(last);
     }
     return all.reverse();
   }

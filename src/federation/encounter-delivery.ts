@@ -98,7 +98,7 @@ export function createEncounterDelivery(deps: EncounterDeliveryDeps) {
   const { encounters, follows, urls } = deps;
 
   async function followersOf(username: string): Promise<Recipient[]> {
-    const page = await follows.followers(username, { offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const page = await follows.followers(username, { limit: Number.MAX_SAFE_INTEGER });
     return page.items.map(actorRowToRecipient);
   }
 

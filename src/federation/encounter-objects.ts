@@ -2,8 +2,13 @@ import type { RequestContext } from "@fedify/fedify";
 import { Application, Create, Note } from "@fedify/vocab";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import { decodeKeyset, encodeKeyset } from "../db/keyset.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
-import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
+import {
+  type EncountersRepository,
+  type EncounterView,
+  encounterKey,
+} from "../encounters/encounters-repository.ts";
 import type { RepliesRepository } from "../encounters/replies-repository.ts";
 import {
   ANYONE,
@@ -12,7 +17,6 @@ import {
   mayRead as readable,
   SHOWN_REPLIES,
 } from "../encounters/visibility.ts";
-import { isStorableDate } from "../shared/input.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { createActivityOf, noteContextOf } from "./encounter-delivery.ts";
@@ -103,10 +107,10 @@ export function registerEncounterObjects(
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
       const author = await authorOf(identifier);
       if (!author) return null;
-      // Newest first, paged by the publication time of the last item seen.
-      const before = cursor === null || cursor === FIRST_PAGE ? undefined : new Date(cursor);
+      // Newest first, keyset-paged by the (published_at, id) of the last item seen.
+      const before = cursor === null || cursor === FIRST_PAGE ? undefined : decodeKeyset(cursor);
       // A cursor we did not mint (unparseable, or a year PostgreSQL cannot read): no such page.
-      if (before && !isStorableDate(before)) return null;
+      if (cursor !== null && cursor !== FIRST_PAGE && !before) return null;
       const limit = cursor === null ? Number.MAX_SAFE_INTEGER : OUTBOX_PAGE_SIZE;
       const page = await encounters.listByAuthor(author.id, {
         limit,
@@ -122,14 +126,15 @@ export function registerEncounterObjects(
         items: await Promise.all(page.map((e) => createActivityOf(deps, e, counts.get(e.id)))),
         nextCursor:
           cursor !== null && last && page.length === OUTBOX_PAGE_SIZE
-            ? last.publishedAt.toISOString()
+            ? encodeKeyset(encounterKey(last))
             : null,
       };
     })
     .setCounter(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return 0;
       const author = await authorOf(identifier);
-      return author ? encounters.countByAuthor(author.id, LISTED) : null;
+      // LISTED is the public ones: kept in actor_counters, never counted here.
+      return author ? (await encounters.countsByAuthor(author.id)).public : null;
     })
     .setFirstCursor(async (_ctx, identifier) =>
       identifier !== INSTANCE_ACTOR_IDENTIFIER && (await authorOf(identifier)) ? FIRST_PAGE : null,

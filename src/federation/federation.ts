@@ -9,9 +9,11 @@ import {
 import { Temporal } from "@js-temporal/polyfill";
 import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
+import type { ActorRow } from "../actors/actors-repository.ts";
+import { decodeKeyset, encodeKeyset } from "../db/keyset.ts";
 import type { Egress } from "../egress/egress.ts";
 import type { DirectMessagesRepository } from "../exposure/direct-messages-repository.ts";
-import type { FollowsService } from "../follows/follows-service.ts";
+import type { FollowPage, FollowPageOptions, FollowsService } from "../follows/follows-service.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/local-urls.ts";
 import type { AppFederation } from "./app-federation.ts";
 import { createDocumentLoaders } from "./document-loaders.ts";
@@ -54,6 +56,7 @@ export interface DispatcherDeps
 }
 
 const COLLECTION_PAGE_SIZE = 50;
+const FIRST_PAGE = "first";
 /** Read by Fedify only when a 429/503 carried no usable Retry-After. */
 const RETRY_AFTER_FALLBACK = Temporal.Duration.from({
   minutes: 1,
@@ -141,34 +144,33 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
   // Without a first cursor Fedify calls the dispatcher, which answers 404 for an unknown
   // member; with one, it would serve an empty collection for any name.
   const firstCursorOf = async (_ctx: unknown, identifier: string) =>
-    (await isMember(identifier)) ? "0" : null;
+    (await isMember(identifier)) ? FIRST_PAGE : null;
 
+  // Newest follow first, keyset-paged (src/db/keyset.ts); the counts come from actor_counters.
   federation
     .setFollowersDispatcher(PATHS.followers, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
       if (!(await isMember(identifier))) return null;
-      return offsetPage(cursor, (page) => follows.followers(identifier, page), actorRowToRecipient);
+      return keysetPage(cursor, (page) => follows.followers(identifier, page), actorRowToRecipient);
     })
-    .setCounter(async (_ctx, identifier) => {
-      if (!(await isMember(identifier))) return null;
-      return (await follows.followers(identifier, { offset: 0, limit: 0 })).total;
-    })
+    .setCounter(async (_ctx, identifier) =>
+      (await isMember(identifier)) ? (await follows.counts(identifier)).followers : null,
+    )
     .setFirstCursor(firstCursorOf);
 
   federation
     .setFollowingDispatcher(PATHS.following, async (_ctx, identifier, cursor) => {
       if (identifier === INSTANCE_ACTOR_IDENTIFIER) return { items: [] };
       if (!(await isMember(identifier))) return null;
-      return offsetPage(
+      return keysetPage(
         cursor,
         (page) => follows.following(identifier, page),
         (row) => new URL(row.iri),
       );
     })
-    .setCounter(async (_ctx, identifier) => {
-      if (!(await isMember(identifier))) return null;
-      return (await follows.following(identifier, { offset: 0, limit: 0 })).total;
-    })
+    .setCounter(async (_ctx, identifier) =>
+      (await isMember(identifier)) ? (await follows.counts(identifier)).following : null,
+    )
     .setFirstCursor(firstCursorOf);
 
   // Each encounter's Note (and Create) at its id, and the outbox of public encounters.
@@ -180,26 +182,25 @@ export function registerDispatchers(federation: AppFederation, deps: DispatcherD
 }
 
 /**
- * A collection page from a numeric offset cursor. Without a cursor Fedify
- * wants every item at once (it is delivering to followers), so no limit.
+ * A collection page from a keyset cursor (`encodeKeyset`; FIRST_PAGE for the first). Without
+ * a cursor Fedify wants every item at once (it is delivering to followers), so no limit.
  */
-async function offsetPage<TRow, TItem>(
+async function keysetPage<TItem>(
   cursor: string | null,
-  load: (page: { offset: number; limit: number }) => Promise<{ items: TRow[]; total: number }>,
-  toItem: (row: TRow) => TItem,
+  load: (page: FollowPageOptions) => Promise<FollowPage>,
+  toItem: (row: ActorRow) => TItem,
 ): Promise<{ items: TItem[]; nextCursor: string | null }> {
-  // Our cursors are offsets we minted; anything else (negative, not a number, beyond any
-  // collection) is a page with nothing on it, never a query PostgreSQL refuses.
-  const offset = cursor === null ? 0 : /^\d{1,9}$/.test(cursor) ? Number(cursor) : undefined;
-  if (offset === undefined) return { items: [], nextCursor: null };
+  // Our cursors are keys we minted; anything else is a page with nothing on it, never a
+  // query PostgreSQL refuses.
+  const before = cursor === null || cursor === FIRST_PAGE ? undefined : decodeKeyset(cursor);
+  if (cursor !== null && cursor !== FIRST_PAGE && !before) return { items: [], nextCursor: null };
   const page = await load({
-    offset,
+    before,
     limit: cursor === null ? Number.MAX_SAFE_INTEGER : COLLECTION_PAGE_SIZE,
   });
-  const next = offset + page.items.length;
   return {
     items: page.items.map(toItem),
-    nextCursor: cursor !== null && next < page.total ? String(next) : null,
+    nextCursor: cursor !== null && page.next ? encodeKeyset(page.next) : null,
   };
 }
 

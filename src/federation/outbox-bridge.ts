@@ -89,7 +89,6 @@ export function connectOutboxBridge(
       case "member.moved": {
         // Move(actor = object = the member, target = the new account), to every follower.
         const followers = await deps.follows.followers(event.username, {
-          offset: 0,
           limit: Number.MAX_SAFE_INTEGER,
         });
         if (followers.items.length === 0) return;

@@ -53,10 +53,7 @@ export function createProfileDelivery(deps: ProfileDeliveryDeps) {
     async deliver(ctx: Context<void>, event: ProfileEvent): Promise<void> {
       const update = await profileUpdateOf(ctx, deps, event);
       if (!update) return;
-      const followers = await follows.followers(event.username, {
-        offset: 0,
-        limit: Number.MAX_SAFE_INTEGER,
-      });
+      const followers = await follows.followers(event.username, { limit: Number.MAX_SAFE_INTEGER });
       if (followers.items.length === 0) return;
       await ctx.sendActivity(
         { identifier: event.username },

@@ -64,7 +64,6 @@ export function createReplyDelivery(deps: ReplyDeliveryDeps) {
     const recipients = (await addressedActors(deps.actors, reply)).map(actorRowToRecipient);
     if (reply.visibility !== "participants") {
       const page = await follows.followers(reply.author.username, {
-        offset: 0,
         limit: Number.MAX_SAFE_INTEGER,
       });
       recipients.push(...page.items.map(actorRowToRecipient));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import {
   type ActorRow,
@@ -7,18 +7,37 @@ import {
   actorRowToRecord,
   type RemoteActorRecord,
 } from "../actors/actors-repository.ts";
+import { actorCountsOf } from "../db/actor-counters.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
+import { type Keyset, newerThan, olderThan } from "../db/keyset.ts";
 import { actors, follows } from "../db/schema.ts";
 import type { Relations } from "../moderation/relations.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
 import type { DomainEvent } from "../shared/events.ts";
+import { isUuid } from "../shared/input.ts";
 
 export type FollowState = "pending" | "accepted";
 
-export interface Page<T> {
-  items: T[];
-  total: number;
+/**
+ * A keyset page of followers or following, newest follow first (src/db/keyset.ts): `next` is
+ * where the following page starts (none on the last), `first` and `last` the keys of its
+ * newest and oldest items (Mastodon's `prev` and `next` links). A key is the follow's
+ * (created_at, id).
+ */
+export interface FollowPage {
+  items: ActorRow[];
+  next: Required<Keyset> | undefined;
+  first: Required<Keyset> | undefined;
+  last: Required<Keyset> | undefined;
+}
+
+export interface FollowPageOptions {
+  limit: number;
+  /** Follows older than this one (the next page). */
+  before?: Keyset;
+  /** Follows newer than this one (Mastodon's `min_id` / `since_id`). */
+  after?: Keyset;
 }
 
 export interface FollowsService {
@@ -46,8 +65,12 @@ export interface FollowsService {
   unfollow(username: string, targetIri: string): Promise<void>;
   /** A remote actor was deleted: forget it and every follow it had. */
   forgetActor(iri: string): Promise<boolean>;
-  followers(username: string, page: { offset: number; limit: number }): Promise<Page<ActorRow>>;
-  following(username: string, page: { offset: number; limit: number }): Promise<Page<ActorRow>>;
+  followers(username: string, page: FollowPageOptions): Promise<FollowPage>;
+  following(username: string, page: FollowPageOptions): Promise<FollowPage>;
+  /** Accepted followers and following, from `actor_counters` (never a count of rows). */
+  counts(username: string): Promise<{ followers: number; following: number }>;
+  /** The key of a follow by its id, for a page that starts after it; undefined if unknown. */
+  keyOf(followId: string): Promise<Required<Keyset> | undefined>;
   pendingFollowers(username: string): Promise<ActorRow[]>;
   /** The follow's state from `followerIri` to the member, if any. */
   followState(followerIri: string, username: string): Promise<FollowState | undefined>;
@@ -124,25 +147,38 @@ export function createFollowsService(deps: {
   async function listActors(
     username: string,
     side: "followers" | "following",
-    page: { offset: number; limit: number },
-  ): Promise<Page<ActorRow>> {
+    page: FollowPageOptions,
+  ): Promise<FollowPage> {
     const member = await memberActor(username);
     // Followers are the actors on the follower side of follows pointing at the member.
     const [mine, other] =
       side === "followers"
         ? [follows.followingId, follows.followerId]
         : [follows.followerId, follows.followingId];
-    const where = and(eq(mine, member.id), eq(follows.state, "accepted"));
+    // On follows_following_idx / follows_follower_idx: (mine, state, created_at, id).
     const rows = await db
-      .select({ actor: actors })
+      .select({ actor: actors, at: follows.createdAt, id: follows.id })
       .from(follows)
       .innerJoin(actors, eq(actors.id, other))
-      .where(where)
-      .orderBy(asc(follows.createdAt), asc(follows.id))
-      .offset(page.offset)
-      .limit(page.limit);
-    const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(follows).where(where);
-    return { items: rows.map((r) => r.actor), total: count?.n ?? 0 };
+      .where(
+        and(
+          eq(mine, member.id),
+          eq(follows.state, "accepted"),
+          olderThan(follows.createdAt, follows.id, page.before),
+          newerThan(follows.createdAt, follows.id, page.after),
+        ),
+      )
+      .orderBy(desc(follows.createdAt), desc(follows.id))
+      .limit(page.limit + 1);
+    const shown = rows.slice(0, page.limit);
+    const keyOfRow = (row: (typeof rows)[number] | undefined) =>
+      row ? { at: row.at, id: row.id } : undefined;
+    return {
+      items: shown.map((r) => r.actor),
+      next: rows.length > page.limit ? keyOfRow(shown.at(-1)) : undefined,
+      first: keyOfRow(shown[0]),
+      last: keyOfRow(shown.at(-1)),
+    };
   }
 
   const service: FollowsService = {
@@ -326,6 +362,20 @@ export function createFollowsService(deps: {
 
     followers: (username, page) => listActors(username, "followers", page),
     following: (username, page) => listActors(username, "following", page),
+
+    async counts(username) {
+      const counts = await actorCountsOf(db, (await memberActor(username)).id);
+      return { followers: counts.followersCount, following: counts.followingCount };
+    },
+
+    async keyOf(followId) {
+      if (!isUuid(followId)) return undefined;
+      const [row] = await db
+        .select({ at: follows.createdAt, id: follows.id })
+        .from(follows)
+        .where(eq(follows.id, followId));
+      return row;
+    },
 
     async pendingFollowers(username) {
       const member = await memberActor(username);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Member, MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
+import type { Keyset } from "../db/keyset.ts";
 import type { EncounterAccess } from "../encounters/encounter-access.ts";
 import type { EncountersRepository, EncounterView } from "../encounters/encounters-repository.ts";
 import type { LikesService } from "../encounters/likes-service.ts";
@@ -60,7 +61,7 @@ export async function profileEncountersSection(
   deps: EncounterPagesDeps,
   member: Member,
   lang: Language,
-  before: Date | undefined,
+  before: Keyset | undefined,
 ): Promise<string> {
   const actor = await deps.actors.findByMemberId(member.id);
   // listWitnessedBy takes co-signed ones only: a declined encounter never shows here.

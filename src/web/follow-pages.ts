@@ -2,12 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
+import { encodeKeyset } from "../db/keyset.ts";
 import type { AccountFinder } from "../federation/account-search.ts";
 import type { FollowState, FollowsService } from "../follows/follows-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { safeNext } from "./login-page.ts";
 import { personHtml } from "./render-encounter.ts";
 import { avatarHtml } from "./render-replies.ts";
+import { parseBefore, sendBadBefore } from "./respond.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
 
 /*
@@ -23,6 +25,7 @@ export interface FollowPagesDeps {
     | "followIri"
     | "unfollow"
     | "stateBetween"
+    | "counts"
     | "followers"
     | "following"
     | "pendingFollowers"
@@ -55,7 +58,7 @@ const W = {
     approve: "Accepter",
     reject: "Refuser",
     next: "Suivants",
-    previous: "Précédents",
+    previous: "Début de la liste",
     findMore: "Chercher un compte à suivre",
   },
   en: {
@@ -78,7 +81,7 @@ const W = {
     approve: "Approve",
     reject: "Reject",
     next: "Next",
-    previous: "Previous",
+    previous: "Back to the start",
     findMore: "Find an account to follow",
   },
 } as const;
@@ -129,7 +132,6 @@ export function followRequestsHtml(pending: ActorRow[], context: PageContext): s
 }
 
 const searchQuery = z.object({ q: z.string().trim().max(500).optional() });
-const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
 const iriBody = z.object({ iri: z.url().max(2048), back: z.string().optional() });
 
 export function registerFollowPages(scope: FastifyInstance, deps: FollowPagesDeps): void {
@@ -198,11 +200,12 @@ ${result}`;
       if (!member) return reply;
       const context = await web.context(request, reply);
       const w = W[context.lang];
-      const { page } = pageQuery.safeParse(request.query ?? {}).data ?? { page: 1 };
-      const listed = await follows[side](member.username, {
-        offset: (page - 1) * PER_PAGE,
-        limit: PER_PAGE,
-      });
+      const before = parseBefore(request.query);
+      if (before === null) return sendBadBefore(web, reply, context);
+      const [listed, counts] = await Promise.all([
+        follows[side](member.username, { before, limit: PER_PAGE }),
+        follows.counts(member.username),
+      ]);
       const back = context.path;
       const items = listed.items.map((actor) =>
         accountHtml(
@@ -212,15 +215,14 @@ ${result}`;
             : form(context, "/followers/remove", actor.iri, w.remove, back),
         ),
       );
+      // Keyset pages, newest follow first (src/db/keyset.ts): "next" carries the last key.
       const nav = [
-        page > 1
-          ? `<a rel="prev" href="${path}?page=${page - 1}">← ${escapeHtml(w.previous)}</a>`
-          : "",
-        page * PER_PAGE < listed.total
-          ? `<a rel="next" href="${path}?page=${page + 1}">${escapeHtml(w.next)} →</a>`
+        before ? `<a rel="first" href="${path}">← ${escapeHtml(w.previous)}</a>` : "",
+        listed.next
+          ? `<a rel="next" href="${path}?before=${encodeURIComponent(encodeKeyset(listed.next))}">${escapeHtml(w.next)} →</a>`
           : "",
       ].filter(Boolean);
-      const body = `<h1>${escapeHtml(w[side])} (${listed.total})</h1>
+      const body = `<h1>${escapeHtml(w[side])} (${counts[side]})</h1>
 ${items.length > 0 ? `<ul class="accounts">\n${items.join("\n")}\n</ul>` : `<p>${escapeHtml(w[none])}</p>`}
 ${nav.length > 0 ? `<nav class="pages">${nav.join(" ")}</nav>` : ""}
 <p><a href="/search">${escapeHtml(w.findMore)}</a></p>`;

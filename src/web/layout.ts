@@ -1,5 +1,6 @@
 import type { Member } from "../accounts/members-service.ts";
 import { isStaff } from "../accounts/roles-service.ts";
+import { UNREAD_COUNT_CAP } from "../encounters/notifications-service.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { INSTANCE_AVATAR_PATH } from "../shared/local-urls.ts";
 import { type Language, translate } from "./i18n.ts";
@@ -43,7 +44,7 @@ function header(frame: Frame): string {
           t("navNotifications"),
           path,
           viewer.unread > 0
-            ? ` <span class="badge">${viewer.unread}<span class="visually-hidden"> ${escapeHtml(t("navUnread"))}</span></span>`
+            ? ` <span class="badge">${viewer.unread >= UNREAD_COUNT_CAP ? `${UNREAD_COUNT_CAP - 1}+` : viewer.unread}<span class="visually-hidden"> ${escapeHtml(t("navUnread"))}</span></span>`
             : "",
         ),
         navLink("/tracker", t("navWeek"), path),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { MembersService } from "../accounts/members-service.ts";
+import { encodeKeyset } from "../db/keyset.ts";
 import type {
   NotificationsService,
   NotificationView,
@@ -153,7 +154,7 @@ export function registerNotificationsPage(scope: FastifyInstance, deps: Notifica
     const last = shown.at(-1);
     const olderHref =
       rows.length > PAGE_SIZE && last
-        ? `/notifications?before=${encodeURIComponent(last.createdAt.toISOString())}`
+        ? `/notifications?before=${encodeURIComponent(encodeKeyset({ at: last.createdAt, id: last.id }))}`
         : undefined;
     const viewer = { actorId: actor.id };
     const requests =

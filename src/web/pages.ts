@@ -96,9 +96,8 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
     }
     const before = parseBefore(request.query);
     if (before === null) return sendBadBefore(web, reply, context);
-    const [followers, following, encounters, follow, pioneer, relation] = await Promise.all([
-      follows.followers(member.username, { offset: 0, limit: 0 }),
-      follows.following(member.username, { offset: 0, limit: 0 }),
+    const [counts, encounters, follow, pioneer, relation] = await Promise.all([
+      follows.counts(member.username),
       profileEncountersSection(deps, member, lang, before),
       profileFollowSection(deps, member, context),
       members.pioneerRank(member.id),
@@ -128,8 +127,8 @@ ${header}${avatar}<h1 class="p-name">${userTextHtml(name)}</h1>
 <p class="handle"><a class="u-url" href="${escapeHtml(urls.profile(member.username).href)}">${escapeHtml(handle(member.username))}</a></p>
 ${pioneer ? `<p class="pioneer"><strong>${escapeHtml(translate(lang, "pioneer"))}</strong> · ${escapeHtml(translate(lang, "pioneerRank", { rank: String(pioneer.rank), of: String(pioneer.of) }))}</p>\n` : ""}<div class="p-note">${profileTextToHtml(stripBidiControls(member.bio))}</div>
 ${fields}
-<p class="counts"><span><strong>${followers.total}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
-<span><strong>${following.total}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
+<p class="counts"><span><strong>${counts.followers}</strong> ${escapeHtml(translate(lang, "followers"))}</span>
+<span><strong>${counts.following}</strong> ${escapeHtml(translate(lang, "following"))}</span></p>
 ${follow}
 ${relation}</article>
 ${encounters}`;

@@ -1,30 +1,43 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { MemberAndActor, MembersService } from "../accounts/members-service.ts";
-import type { EncounterView } from "../encounters/encounters-repository.ts";
+import { decodeKeyset, encodeKeyset, type Keyset } from "../db/keyset.ts";
+import { type EncounterView, encounterKey } from "../encounters/encounters-repository.ts";
 import { dateTimeParam } from "../shared/input.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
 
 export const PAGE_SIZE = 20;
 
-const pagingQuery = z.object({ before: dateTimeParam.optional() });
+/**
+ * `?before=`: the key our "older" links carry (`<ISO time>_<id>`, src/db/keyset.ts), or a bare
+ * ISO date (older links, typed by hand).
+ */
+const beforeParam = z.string().transform((text, ctx): Keyset => {
+  const key = decodeKeyset(text);
+  if (key) return key;
+  const date = dateTimeParam.safeParse(text);
+  if (date.success) return { at: date.data };
+  ctx.addIssue({ code: "custom", message: "must be a page key or an ISO 8601 date" });
+  return z.NEVER;
+});
+const pagingQuery = z.object({ before: beforeParam.optional() });
 
-/** `?before=<ISO date>`: a Date, undefined for the first page, or null when malformed or out of range. */
-export function parseBefore(query: unknown): Date | undefined | null {
+/** `?before=`: a key, undefined for the first page, or null when malformed or out of range. */
+export function parseBefore(query: unknown): Keyset | undefined | null {
   const parsed = pagingQuery.safeParse(query ?? {});
   return parsed.success ? parsed.data.before : null;
 }
 
 /**
  * Lists are fetched with one row more than a page: its presence says there are
- * older ones, and the last shown row's date is where the next page starts.
+ * older ones, and the last shown row's key is where the next page starts.
  */
 export function onePage(views: EncounterView[], path: string) {
   const items = views.slice(0, PAGE_SIZE);
   const last = items.at(-1);
   const olderHref =
     views.length > PAGE_SIZE && last
-      ? `${path}?before=${encodeURIComponent(last.publishedAt.toISOString())}`
+      ? `${path}?before=${encodeURIComponent(encodeKeyset(encounterKey(last)))}`
       : undefined;
   return { items, olderHref };
 }
@@ -42,7 +55,7 @@ export async function memberListRequest(
   members: Pick<MembersService, "findWithActor">,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<(MemberAndActor & { context: PageContext; before: Date | undefined }) | undefined> {
+): Promise<(MemberAndActor & { context: PageContext; before: Keyset | undefined }) | undefined> {
   const member = await web.requireMember(request, reply);
   if (!member) return undefined;
   const context = await web.context(request, reply);

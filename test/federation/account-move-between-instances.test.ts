@@ -24,7 +24,7 @@ describe(`moving an account across instances (${databaseLabel})`, () => {
   const bLog = capturingLogger("info");
 
   const following = async (app: App, username: string) =>
-    (await app.follows.following(username, { offset: 0, limit: 100 })).items.map((r) => r.iri);
+    (await app.follows.following(username, { limit: 100 })).items.map((r) => r.iri);
   const movedTo = async (app: App, iri: string) =>
     (
       await app.database.rows<{ moved_to: string | null }>(

@@ -173,7 +173,7 @@ describe(`delivery to misbehaving peers (${databaseLabel})`, () => {
     await a.app.encounters.create(username, { text: "Au parc", participants: ["Zoé"] });
     await drainQueue(a.app);
     expect(content(gone.recorder).map((p) => `${p.type} ${p.status}`)).toEqual(["Create 410"]);
-    const followers = await a.app.follows.followers(username, { offset: 0, limit: 10 });
+    const followers = await a.app.follows.followers(username, { limit: 10 });
     expect(followers.items.map((actor) => actor.iri)).toEqual([healthy.recorder.actorIri]);
 
     await a.app.encounters.create(username, { text: "À la gare", participants: ["Zoé"] });
@@ -193,7 +193,7 @@ describe(`delivery to misbehaving peers (${databaseLabel})`, () => {
     // A 404 from a shared inbox says nothing of one actor: only a 410, or a 404 from the
     // actor's own inbox, does.
     expect(content(faulty.recorder).map((p) => `${p.type} ${p.status}`)).toEqual(["Create 404"]);
-    const followers = await a.app.follows.followers(username, { offset: 0, limit: 10 });
+    const followers = await a.app.follows.followers(username, { limit: 10 });
     expect(followers.items.map((actor) => actor.iri)).toEqual([faulty.recorder.actorIri]);
     // No retry waiting either: the job is gone.
     const [left] = await a.app.database.rows<{ n: number }>(

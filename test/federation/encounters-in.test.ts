@@ -58,7 +58,7 @@ describe(`encounters coming in over ActivityPub (${databaseLabel})`, () => {
     );
     await eventually(
       async () =>
-        (await a.app.follows.following("bea", { offset: 0, limit: 10 })).total === 1 &&
+        (await a.app.follows.following("bea", { limit: 10 })).items.length === 1 &&
         (await settled()),
       { what: "A to record the Accept" },
     );

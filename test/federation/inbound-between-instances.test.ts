@@ -181,7 +181,7 @@ describe(`encounters between two Socialdapres instances (${databaseLabel})`, () 
     });
     expect(page.json()).toMatchObject({ type: "OrderedCollectionPage", orderedItems: [] });
     const followers = await b.app.http.inject({
-      url: "/users/quiet/followers?cursor=0",
+      url: "/users/quiet/followers?cursor=first",
       headers: { accept: "application/activity+json" },
     });
     expect(followers.json()).toMatchObject({ orderedItems: [] });

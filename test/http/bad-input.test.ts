@@ -154,9 +154,18 @@ describe(`bad input answers 4xx and stores nothing (${databaseLabel})`, () => {
       expect(response.statusCode, `${url}: ${response.body.slice(0, 200)}`).toBe(200);
       return (response.json() as { orderedItems?: unknown }).orderedItems;
     };
-    expect(await page("/users/bea/followers?cursor=0")).toHaveLength(3);
+    expect(await page("/users/bea/followers?cursor=first")).toHaveLength(3);
     for (const collection of ["followers", "following"]) {
-      for (const cursor of ["-1", "abc", "", "1e400", "99999999999999999999", "9007199254740993"]) {
+      for (const cursor of [
+        "0",
+        "-1",
+        "abc",
+        "",
+        "1e400",
+        "99999999999999999999",
+        "0000-01-01T00:00:00.000Z_00000000-0000-0000-0000-000000000000",
+        "2026-01-01T00:00:00.000Z_not-a-uuid",
+      ]) {
         const items = await page(`/users/bea/${collection}?cursor=${encodeURIComponent(cursor)}`);
         expect(items ?? [], `${collection} ${cursor}`).toEqual([]);
       }

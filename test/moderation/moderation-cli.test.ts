@@ -45,7 +45,7 @@ describe(`moderation CLI (${databaseLabel})`, () => {
       username: "cleo",
       activityIri: "https://bad.example/follows/1",
     });
-    expect((await app.follows.followers("cleo", { offset: 0, limit: 10 })).total).toBe(1);
+    expect((await app.follows.counts("cleo")).followers).toBe(1);
 
     const done = await run(["domain", "block", "Bad.Example", "--reason", "harassment"]);
     expect(done).toMatchObject({ code: 0 });
@@ -54,7 +54,7 @@ describe(`moderation CLI (${databaseLabel})`, () => {
     expect(await app.actors.findByIri(actor.iri)).toBeUndefined();
     expect(await app.actors.findByIri(sub.iri)).toBeUndefined();
     expect(await app.actors.findByIri(troll("notbad.example", "fine").iri)).toBeDefined();
-    expect((await app.follows.followers("cleo", { offset: 0, limit: 10 })).total).toBe(0);
+    expect((await app.follows.counts("cleo")).followers).toBe(0);
 
     const list = await run(["domain", "list"]);
     expect(list.out).toEqual(["bad.example\tblock\tharassment"]);

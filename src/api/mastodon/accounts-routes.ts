@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import qs from "qs";
 import { z } from "zod";
 import type { ProfileImages } from "../../accounts/profile-service.ts";
@@ -19,6 +19,7 @@ import {
   pageQuerySchema,
   presenterFor,
   setLinkHeader,
+  setPageLinks,
   viewerOf,
 } from "./http-support.ts";
 import type { Viewer } from "./presenter.ts";
@@ -149,20 +150,39 @@ export function registerAccountRoutes(api: FastifyInstance, deps: MastodonDeps):
     return statuses;
   });
 
-  api.get("/api/v1/accounts/:id/followers", needs(deps, "read:accounts"), async (request) =>
-    followList(request, "followers"),
+  api.get("/api/v1/accounts/:id/followers", needs(deps, "read:accounts"), async (request, reply) =>
+    followList(request, reply, "followers"),
   );
-  api.get("/api/v1/accounts/:id/following", needs(deps, "read:accounts"), async (request) =>
-    followList(request, "following"),
+  api.get("/api/v1/accounts/:id/following", needs(deps, "read:accounts"), async (request, reply) =>
+    followList(request, reply, "following"),
   );
 
-  async function followList(request: FastifyRequest, side: "followers" | "following") {
+  /** Newest follow first; `max_id` / `min_id` are follows' ids, as in Mastodon's `Link`. */
+  async function followList(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    side: "followers" | "following",
+  ) {
     const target = await actorOf(request);
     const query = parseOrThrow(pageQuerySchema, request.query ?? {});
     // The lists of a remote account live on its server.
     if (!target.memberId) return [];
-    const page = await services.follows[side](target.username, { offset: 0, limit: query.limit });
+    const keyOf = async (id: string | undefined) => (id ? services.follows.keyOf(id) : undefined);
+    const [before, after] = await Promise.all([
+      keyOf(query.max_id),
+      keyOf(query.min_id ?? query.since_id),
+    ]);
+    const page = await services.follows[side](target.username, {
+      limit: query.limit,
+      before,
+      after,
+    });
     const presenter = await presenterFor(deps, request);
+    setPageLinks(reply, request, urls.origin, {
+      first: page.first?.id,
+      last: page.last?.id,
+      more: page.next !== undefined,
+    });
     return Promise.all(page.items.map(presenter.account));
   }
 

@@ -95,8 +95,24 @@ export function setLinkHeader(
   items: readonly { id: string }[],
   limit: number,
 ): void {
-  const first = items[0];
-  const last = items.at(-1);
+  setPageLinks(reply, request, origin, {
+    first: items[0]?.id,
+    last: items.at(-1)?.id,
+    more: items.length >= limit,
+  });
+}
+
+/**
+ * The same header from the ids that page (they need not be the items' ids: a list of accounts
+ * pages by its follows' ids, as Mastodon's does): `next` only when `more`.
+ */
+export function setPageLinks(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  origin: URL,
+  page: { first: string | undefined; last: string | undefined; more: boolean },
+): void {
+  const { first, last } = page;
   if (!first || !last) return;
   const base = new URL(request.url, origin);
   const link = (param: "max_id" | "min_id", id: string) => {
@@ -105,7 +121,7 @@ export function setLinkHeader(
     url.searchParams.set(param, id);
     return url.href;
   };
-  const parts = [`<${link("min_id", first.id)}>; rel="prev"`];
-  if (items.length >= limit) parts.unshift(`<${link("max_id", last.id)}>; rel="next"`);
+  const parts = [`<${link("min_id", first)}>; rel="prev"`];
+  if (page.more) parts.unshift(`<${link("max_id", last)}>; rel="next"`);
   reply.header("Link", parts.join(", "));
 }

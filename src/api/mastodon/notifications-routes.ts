@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { type Keyset, newestFirst } from "../../db/keyset.ts";
 import { parseOrThrow } from "../../shared/validation.ts";
 import type { MastodonDeps } from "./deps.ts";
 import {
@@ -19,16 +20,36 @@ const RECENT_ENCOUNTERS = 40;
 export const typeOf = (s: NotificationSource): "reblog" | "mention" =>
   s.kind === "cosigned" ? "reblog" : "mention";
 
+/** The stored kinds Mastodon has a type for (all `mention`). */
+const STORED_KINDS = ["named_in_encounter", "weekly_question", "encounter_reply"] as const;
+
+export interface SourcePage {
+  limit: number;
+  before?: Required<Keyset>;
+  after?: Required<Keyset>;
+  /** Leave out the stored notifications (a filter that keeps only `reblog`). */
+  withoutStored?: boolean;
+}
+
 /**
  * What the member is told of, newest first: the stored notifications Mastodon has a type for
- * (being named, a reply), and the co-signs of their recent encounters.
+ * (being named, a reply), one keyset page of them, and the co-signs of their recent
+ * encounters (a bounded set) on the same keys.
  */
 export async function notificationSources(
   deps: MastodonDeps,
   viewer: NonNullable<Viewer>,
+  page: SourcePage = { limit: 200 },
 ): Promise<NotificationSource[]> {
   const [stored, own] = await Promise.all([
-    deps.services.notifications.list(viewer.member.username, { limit: 200 }),
+    page.withoutStored
+      ? []
+      : deps.services.notifications.list(viewer.member.username, {
+          limit: page.limit,
+          before: page.before,
+          after: page.after,
+          kinds: STORED_KINDS,
+        }),
     deps.repositories.encounters.listByAuthor(viewer.actor.id, {
       limit: RECENT_ENCOUNTERS,
       visibilities: ["public", "unlisted"],
@@ -53,8 +74,14 @@ export async function notificationSources(
       ),
     ),
   ];
-  return sources.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id.localeCompare(a.id));
+  const { before, after } = page;
+  const inPage = (s: NotificationSource) =>
+    (!before || newestFirst(keyOfSource(s), before) > 0) &&
+    (!after || newestFirst(keyOfSource(s), after) < 0);
+  return sources.filter(inPage).sort((a, b) => newestFirst(keyOfSource(a), keyOfSource(b)));
 }
+
+const keyOfSource = (s: NotificationSource) => ({ at: s.at, id: s.id });
 
 /**
  * Notifications as Mastodon types them: being named in an encounter, or answered under one,
@@ -69,15 +96,33 @@ export function registerNotificationRoutes(api: FastifyInstance, deps: MastodonD
     const query = parseOrThrow(pageQuerySchema, request.query ?? {});
     const types = new Set(listParam(request.query, "types"));
     const excluded = new Set(listParam(request.query, "exclude_types"));
-    let page = (await notificationSources(deps, viewer)).filter(
-      (s) => (types.size === 0 || types.has(typeOf(s))) && !excluded.has(typeOf(s)),
-    );
-    const position = (id: string | undefined) => (id ? page.findIndex((s) => s.id === id) : -1);
-    const max = position(query.max_id);
-    if (max >= 0) page = page.slice(max + 1);
-    const min = position(query.min_id ?? query.since_id);
-    if (min >= 0) page = page.slice(0, min);
-    page = page.slice(0, query.limit);
+    const shows = (type: "reblog" | "mention") =>
+      (types.size === 0 || types.has(type)) && !excluded.has(type);
+    // max_id / min_id: a stored notification's id or a co-sign's (a participant's id).
+    const recent = await notificationSources(deps, viewer, {
+      limit: 0,
+      withoutStored: true,
+    });
+    const keyOf = async (id: string | undefined) => {
+      if (!id) return undefined;
+      const cosign = recent.find((s) => s.id === id);
+      return cosign
+        ? keyOfSource(cosign)
+        : services.notifications.keyOf(viewer.member.username, id);
+    };
+    const [before, after] = await Promise.all([
+      keyOf(query.max_id),
+      keyOf(query.min_id ?? query.since_id),
+    ]);
+    const sources = (
+      await notificationSources(deps, viewer, {
+        limit: query.limit,
+        before,
+        after,
+        withoutStored: !shows("mention"),
+      })
+    ).filter((s) => shows(typeOf(s)));
+    const page = sources.slice(0, query.limit);
     const presenter = await presenterFor(deps, request);
     const entities = await Promise.all(page.map((source) => notificationEntity(source, presenter)));
     setLinkHeader(reply, request, urls.origin, entities, query.limit);

@@ -49,20 +49,19 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
 
   async function countsOf(actor: ActorRow, member: Member | undefined) {
     if (!member) return NO_COUNTS;
-    const none = { offset: 0, limit: 1 };
-    const [followers, following, statuses, latest] = await Promise.all([
-      services.follows.followers(member.username, none),
-      services.follows.following(member.username, none),
-      deps.repositories.encounters.countByAuthor(actor.id, ["public", "unlisted"]),
+    // Counters kept in actor_counters: a profile never counts rows.
+    const [follows, statuses, latest] = await Promise.all([
+      services.follows.counts(member.username),
+      deps.repositories.encounters.countsByAuthor(actor.id),
       deps.repositories.encounters.listByAuthor(actor.id, {
         limit: 1,
         visibilities: ["public", "unlisted"],
       }),
     ]);
     return {
-      followers: followers.total,
-      following: following.total,
-      statuses,
+      followers: follows.followers,
+      following: follows.following,
+      statuses: statuses.public + statuses.unlisted,
       lastStatusAt: latest[0]?.publishedAt ?? null,
     };
   }
@@ -82,9 +81,22 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
     return built;
   }
 
-  async function viewerState(view: EncounterView): Promise<ViewerState> {
+  /** What a page of statuses needs beyond the encounters: loaded once for the whole page. */
+  async function pageFacts(views: readonly EncounterView[]) {
+    const [liked, replyCounts] = await Promise.all([
+      viewer
+        ? services.likes.likedAmong(
+            viewer.member.id,
+            views.map((v) => v.iri),
+          )
+        : new Set<string>(),
+      services.replies.countsFor(views, replyReader()),
+    ]);
+    return { liked, replyCounts };
+  }
+
+  function viewerState(view: EncounterView, liked: Set<string>): ViewerState {
     if (!viewer) return NOT_SEEN;
-    const liked = await services.likes.likedAmong(viewer.member.id, [view.iri]);
     return {
       favourited: liked.has(view.iri),
       reblogged: view.participants.some(
@@ -95,16 +107,19 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
 
   const replyReader = () => (viewer ? { username: viewer.member.username } : ("anyone" as const));
 
-  async function status(view: EncounterView): Promise<StatusEntity> {
+  async function status(
+    view: EncounterView,
+    facts?: Awaited<ReturnType<typeof pageFacts>>,
+  ): Promise<StatusEntity> {
+    const { liked, replyCounts } = facts ?? (await pageFacts([view]));
     const author = await memberOf(view.author);
     const language = author?.language ?? null;
     const participants = view.participants.flatMap((p) => (p.actor ? [p.actor] : []));
-    const [accountJson, viewerFlags, replies, mentioned] = await Promise.all([
+    const [accountJson, mentioned] = await Promise.all([
       account(view.author),
-      viewerState(view),
-      services.replies.list(view.id, replyReader()).catch(() => []),
       Promise.all(participants.map(account)),
     ]);
+    const viewerFlags = viewerState(view, liked);
     const contentHtml = view.isLocal
       ? encounterContentHtml(view, { urls, language: language ?? "fr" })
       : (view.remoteContentHtml ?? plainTextToHtml(view.text));
@@ -113,7 +128,7 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
       contentHtml,
       viewer: viewerFlags,
       language,
-      repliesCount: replies.length,
+      repliesCount: replyCounts.get(view.id) ?? 0,
       mentioned,
       urls,
     });
@@ -145,9 +160,13 @@ export function createPresenter(deps: MastodonDeps, viewer: Viewer) {
 
   return {
     account,
-    status,
+    status: (view: EncounterView) => status(view),
     reply,
-    statuses: (views: EncounterView[]) => Promise.all(views.map(status)),
+    /** A page of statuses: likes and reply counts read once for all of them. */
+    async statuses(views: EncounterView[]) {
+      const facts = await pageFacts(views);
+      return Promise.all(views.map((view) => status(view, facts)));
+    },
     /** The viewer's co-sign of an encounter, as the boost an app expects back. */
     async cosign(view: EncounterView) {
       if (!viewer) throw new Error("a co-sign needs a viewer");

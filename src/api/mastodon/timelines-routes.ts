@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { EncounterView } from "../../encounters/encounters-repository.ts";
+import type { Keyset } from "../../db/keyset.ts";
+import { type EncounterView, encounterKey } from "../../encounters/encounters-repository.ts";
 import { parseOrThrow } from "../../shared/validation.ts";
 import type { MastodonDeps } from "./deps.ts";
 import {
@@ -14,19 +15,22 @@ import {
   setLinkHeader,
 } from "./http-support.ts";
 
-type ListOptions = { limit: number; before?: Date; after?: Date };
+type ListOptions = { limit: number; before?: Keyset; after?: Keyset };
 
 /**
  * A page of encounters for Mastodon's `max_id` / `since_id` / `min_id`: the ids are
- * encounters' ids, read as the time they were published. An unknown id pages from nothing.
+ * encounters' ids, read as their keys (published_at, id: src/db/keyset.ts). An unknown id
+ * pages from nothing.
  */
 export async function encounterPage(
   deps: MastodonDeps,
   query: PageQuery,
   list: (options: ListOptions) => Promise<EncounterView[]>,
 ): Promise<EncounterView[]> {
-  const at = async (id: string | undefined) =>
-    id ? (await deps.repositories.encounters.findById(id))?.publishedAt : undefined;
+  const at = async (id: string | undefined) => {
+    const found = id ? await deps.repositories.encounters.findById(id) : undefined;
+    return found && encounterKey(found);
+  };
   const [before, after] = await Promise.all([at(query.max_id), at(query.min_id ?? query.since_id)]);
   return list({ limit: query.limit, before, after });
 }

@@ -1,4 +1,13 @@
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { members } from "./accounts.ts";
 
 /**
@@ -55,11 +64,33 @@ export const follows = pgTable(
       .references(() => actors.id, { onDelete: "cascade" }),
     state: text("state", { enum: ["pending", "accepted"] }).notNull(),
     activityIri: text("activity_iri").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Milliseconds, as a JavaScript Date holds them: the exact key of keyset paging. */
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 })
+      .notNull()
+      .defaultNow(),
     acceptedAt: timestamp("accepted_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("follows_pair_idx").on(t.followerId, t.followingId),
-    index("follows_following_idx").on(t.followingId, t.state),
+    // Followers and following, keyset-paged by (created_at, id): see src/follows/follows-service.ts.
+    index("follows_following_idx").on(t.followingId, t.state, t.createdAt, t.id),
+    index("follows_follower_idx").on(t.followerId, t.state, t.createdAt, t.id),
   ],
 );
+
+/**
+ * An actor's counts, kept by triggers on `follows` and `encounters` in the transaction of each
+ * change (migrations/…_actor_counters.sql), so a profile never counts rows: accepted followers,
+ * accepted following, and encounters not deleted that are public (the outbox) or unlisted (with
+ * the public ones: Mastodon's `statuses_count`).
+ * No row yet means zero.
+ */
+export const actorCounters = pgTable("actor_counters", {
+  actorId: uuid("actor_id")
+    .primaryKey()
+    .references(() => actors.id, { onDelete: "cascade" }),
+  followersCount: integer("followers_count").notNull().default(0),
+  followingCount: integer("following_count").notNull().default(0),
+  publicEncountersCount: integer("public_encounters_count").notNull().default(0),
+  unlistedEncountersCount: integer("unlisted_encounters_count").notNull().default(0),
+});

@@ -79,8 +79,15 @@ export const encounters = pgTable(
   },
   (t) => [
     uniqueIndex("encounters_iri_idx").on(t.iri),
-    index("encounters_author_idx").on(t.authorId, t.publishedAt),
-    index("encounters_published_idx").on(t.publishedAt),
+    // Keyset paging: newest first by (published_at, id), per author or for everyone.
+    index("encounters_author_idx").on(t.authorId, t.publishedAt, t.id),
+    index("encounters_published_idx").on(t.publishedAt, t.id),
+    // Tag pages: `socialdapres_lower_keywords(keywords) @> array[lower(<keyword>)]`
+    // (the function is in migrations/…_keyword_index_function.sql).
+    index("encounters_keywords_lower_idx").using(
+      "gin",
+      sql`socialdapres_lower_keywords(${t.keywords})`,
+    ),
   ],
 );
 
@@ -207,11 +214,16 @@ export const notifications = pgTable(
     excerpt: text("excerpt"),
     /** The reply an `encounter_reply` notification is about (its encounter is `encounterId`). */
     replyId: uuid("reply_id").references(() => encounterReplies.id, { onDelete: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Milliseconds, as a JavaScript Date holds them: the exact key of keyset paging. */
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 })
+      .notNull()
+      .defaultNow(),
     readAt: timestamp("read_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
-    index("notifications_member_idx").on(t.memberId, t.createdAt),
+    index("notifications_member_idx").on(t.memberId, t.createdAt, t.id),
+    // The unread badge of every member page (a bounded count).
+    index("notifications_unread_idx").on(t.memberId).where(sql`${t.readAt} is null`),
     // Named in an encounter once; told of each reply once (many replies, one encounter).
     uniqueIndex("notifications_once_idx")
       .on(t.memberId, t.kind, t.encounterId)
