@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
+import { documentGenerationReader } from "./db/document-generation.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { connectDomainReactions } from "./domain-reactions.ts";
 import { createEgress } from "./egress/egress.ts";
@@ -16,6 +17,7 @@ import { createMessageQueue, deliveryHost } from "./federation/message-queue.ts"
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
+import { createDocumentCache } from "./http/document-cache.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
 import { createMetrics, registerMetricsRoute } from "./http/metrics.ts";
 import { registerRoutes } from "./http/routes.ts";
@@ -207,6 +209,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     members,
     inScope: fedifyLogs.run,
     metrics,
+    documentCache: createDocumentCache({
+      readGeneration: await documentGenerationReader(database),
+    }),
   });
   registerHealthRoutes(http, {
     database,

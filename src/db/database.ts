@@ -37,6 +37,11 @@ export interface Database {
   /** Runs raw SQL and returns its rows, whichever driver is underneath. */
   rows<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
   migrate(): Promise<void>;
+  /**
+   * PGlite only: calls `onPayload` for each NOTIFY on `channel`, before the statement that
+   * committed it returns (PGlite queues the callbacks as microtasks while reading its answer).
+   */
+  listen?: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
   /** PGlite only: a copy of the data directory, to open identical databases quickly. */
   dumpTemplate?: () => Promise<Blob>;
   close(): Promise<void>;
@@ -82,6 +87,9 @@ async function openPglite(dataDir: string | undefined, template?: Blob): Promise
       (await db.execute(query)).rows as T[],
     // PGlite is one connection in one process: nothing can run a migration beside us.
     migrate: () => migratePglite(db, { migrationsFolder }),
+    listen: async (channel, onPayload) => {
+      await client.listen(channel, onPayload);
+    },
     dumpTemplate: () => client.dumpDataDir("none"),
     async close() {
       if (closed) return;
