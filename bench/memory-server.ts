@@ -25,6 +25,8 @@ export interface MemoryServerReady {
   origin: string;
   /** The pages to load: the #Socialdapres list, a profile, a permalink, a keyword's list. */
   paths: string[];
+  /** ActivityPub documents (bea's actor, a Note) and WebFinger, for the soak (bench/soak.ts). */
+  jsonPaths: string[];
   localEncounters: number;
   remoteEncounters: number;
   seedSeconds: number;
@@ -130,6 +132,12 @@ async function main() {
     type: "ready",
     origin: bench.origin,
     paths: ["/tags/socialdapres", "/@bea", permalink, "/tags/BrightMirror"],
+    jsonPaths: [
+      "/users/bea",
+      permalink.replace(/^\/@bea\//, "/users/bea/encounters/"),
+      `/.well-known/webfinger?resource=${encodeURIComponent(`acct:bea@${new URL(bench.origin).host}`)}`,
+      "/users/antoine",
+    ],
     localEncounters: local,
     remoteEncounters: remote,
     seedSeconds: (performance.now() - started) / 1000,
