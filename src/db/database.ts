@@ -73,10 +73,21 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     : openPostgres(config);
 }
 
+/**
+ * PGlite's PostgreSQL runs inside this process's memory (WebAssembly memory never shrinks):
+ * its defaults are a server's. One connection, a small community: 32 MB of shared buffers
+ * (128 MB by default; the operating system still caches the data directory's files).
+ */
+const PGLITE_SETTINGS = ["shared_buffers=32MB"];
+
 /** `template` is a dumped data directory to start from (tests use it to skip initdb). */
 async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = new PGlite({ dataDir, loadDataDir: template });
+  const client = new PGlite({
+    dataDir,
+    loadDataDir: template,
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])],
+  });
   await client.waitReady;
   const db = drizzlePglite({ client, schema });
   let closed = false;
