@@ -7,8 +7,14 @@ import type { Outcome } from "./outcome.ts";
 import type { ReadPathResult } from "./read-path.ts";
 import { SOAK_PLAN, type SoakResult } from "./soak.ts";
 
-const n = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** A figure, or "–" when there is none (a run with no answer at all gives 0 ÷ 0). */
+const n = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined || !Number.isFinite(value)
+    ? "–"
+    : value.toLocaleString("en-US", {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
 
 const isReadPath = (o: Outcome): o is Outcome & { result: ReadPathResult } =>
   o.result?.scenario === "read-path";
