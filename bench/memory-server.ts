@@ -7,11 +7,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { sql } from "drizzle-orm";
 import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
 import { encounterParticipants } from "../src/db/schema.ts";
 import { insertRemoteEncounter } from "../test/support/remote-encounter.ts";
-import { argument, type BenchApp, countingLogger, type DatabaseKind, startApp } from "./support.ts";
+import {
+  argument,
+  type BenchApp,
+  countingLogger,
+  type DatabaseKind,
+  startApp,
+  waitForEmptyQueue,
+} from "./support.ts";
 
 /** What the server tells its parent once it is ready. */
 export interface MemoryServerReady {
@@ -19,6 +25,8 @@ export interface MemoryServerReady {
   origin: string;
   /** The pages to load: the #Socialdapres list, a profile, a permalink, a keyword's list. */
   paths: string[];
+  /** ActivityPub documents (bea's actor, a Note) and WebFinger, for the soak (bench/soak.ts). */
+  jsonPaths: string[];
   localEncounters: number;
   remoteEncounters: number;
   seedSeconds: number;
@@ -108,18 +116,6 @@ async function seed(bench: BenchApp, local: number, remote: number): Promise<str
   return permalink;
 }
 
-async function queueIsEmpty(bench: BenchApp): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const [row] = await bench.app.database.rows<{ n: number }>(
-      sql`select count(*)::int as n from queue_jobs`,
-    );
-    if (row?.n === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the queue did not empty after seeding");
-}
-
 async function main() {
   const send = process.send?.bind(process);
   if (!send) throw new Error("bench/memory-server.ts is started by bench/memory.ts (fork)");
@@ -131,11 +127,17 @@ async function main() {
   const started = performance.now();
   const permalink = await seed(bench, local, remote);
   // Seeding names local members: their notifications and deliveries run first.
-  await queueIsEmpty(bench);
+  await waitForEmptyQueue(bench.app);
   const ready: MemoryServerReady = {
     type: "ready",
     origin: bench.origin,
     paths: ["/tags/socialdapres", "/@bea", permalink, "/tags/BrightMirror"],
+    jsonPaths: [
+      "/users/bea",
+      permalink.replace(/^\/@bea\//, "/users/bea/encounters/"),
+      `/.well-known/webfinger?resource=${encodeURIComponent(`acct:bea@${new URL(bench.origin).host}`)}`,
+      "/users/antoine",
+    ],
     localEncounters: local,
     remoteEncounters: remote,
     seedSeconds: (performance.now() - started) / 1000,

@@ -20,6 +20,11 @@ export interface MemoryOptions {
   sampleEvery: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /**
+   * 0: pages only. n: one page in every n requests, the others ActivityPub JSON and WebFinger
+   * (the soak, bench/soak.ts).
+   */
+  pageEvery?: number;
   localEncounters: number;
   remoteEncounters: number;
   database: DatabaseKind;
@@ -100,11 +105,30 @@ function startServer(options: MemoryOptions) {
   };
 }
 
+const AP_ACCEPT = "application/activity+json";
+
+/** What request number `i` asks for: a page, or (with `pageEvery`) mostly JSON. */
+function requestTarget(ready: MemoryServerReady, pageEvery: number) {
+  const pages = ready.paths.map((path) => new URL(path, ready.origin).href);
+  const json = ready.jsonPaths.map((path) => new URL(path, ready.origin).href);
+  return (i: number): { url: string; headers: Record<string, string> } => {
+    if (pageEvery === 0 || i % pageEvery === 0) {
+      const n = pageEvery === 0 ? i : i / pageEvery;
+      // French and English pages alike: each language has its own formatters.
+      return {
+        url: pages[n % pages.length] as string,
+        headers: { accept: "text/html", "accept-language": n % 2 ? "en" : "fr" },
+      };
+    }
+    return { url: json[i % json.length] as string, headers: { accept: AP_ACCEPT } };
+  };
+}
+
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
   const server = startServer(options);
   try {
     const ready = await server.ready();
-    const urls = ready.paths.map((path) => new URL(path, ready.origin).href);
+    const target = requestTarget(ready, options.pageEvery ?? 0);
     const samples: MemoryResult["samples"] = [];
     const sampleAt = async (requests: number) => {
       const sample = { ...(await server.sample()), requests };
@@ -125,11 +149,8 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
       const worker = async () => {
         while (sent < upTo) {
           const i = sent++;
-          const url = urls[i % urls.length] as string;
-          // French and English pages alike: each language has its own formatters.
-          const response = await fetch(url, {
-            headers: { accept: "text/html", "accept-language": i % 2 ? "en" : "fr" },
-          });
+          const { url, headers } = target(i);
+          const response = await fetch(url, { headers });
           await response.arrayBuffer();
           if (response.status !== 200) failed++;
           answered++;
@@ -191,6 +212,7 @@ if (import.meta.main) {
       warmup: Number(argument("warmup", String(Math.min(2000, Math.floor(requests / 10))))),
       sampleEvery: Number(argument("sample-every", "2000")),
       concurrency: Number(argument("concurrency", "4")),
+      pageEvery: Number(argument("page-every", "0")),
       localEncounters: Number(argument("local", "300")),
       remoteEncounters: Number(argument("remote", "60")),
       database: argument("database", "pglite") as DatabaseKind,

@@ -3,10 +3,18 @@ import type { FanoutResult } from "./fanout.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { Outcome } from "./outcome.ts";
+import { readPathSection } from "./report-read-path.ts";
 
 export interface ReportInput {
   date: Date;
-  machine: { cpu: string; memoryGib: number; node: string; databases: string[] };
+  machine: {
+    cpu: string;
+    memoryGib: number;
+    node: string;
+    databases: string[];
+    /** The load averages (1, 5, 15 min) when the run began and when it ended. */
+    load?: { start: number[]; end: number[] };
+  };
   totalSeconds: number;
   outcomes: Outcome[];
 }
@@ -258,7 +266,12 @@ The whole run took ${n(input.totalSeconds)} s.
 
 - CPU: ${machine.cpu}; memory: ${n(machine.memoryGib, 1)} GiB; Node ${machine.node}
 - Databases: ${machine.databases.join("; ")}
-- The machine is shared with other work: the **load** column is the 1-minute load average
+${
+  machine.load
+    ? `- Load average (1, 5, 15 min): ${machine.load.start.map((x) => n(x, 2)).join(", ")} at the start, ${machine.load.end.map((x) => n(x, 2)).join(", ")} at the end
+`
+    : ""
+}- The machine is shared with other work: the **load** column is the 1-minute load average
   just before each scenario. With a load above the number of cores, every figure here is
   slower than the same code on an idle machine.
 
@@ -378,6 +391,8 @@ back down (3.1 GB was reported after about 6,500 views of \`/tags/socialdapres\`
 fix the formats are made once per language, style and time zone (\`src/shared/intl.ts\`), as
 are the ones \`isValidTimeZone\` used to build on every call of the tracker's week arithmetic.
 
+${readPathSection(outcomes)}
+
 ## How to reproduce
 
 \`\`\`sh
@@ -385,11 +400,15 @@ npm ci
 npm run bench                                  # PGlite only
 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   # PGlite, then PostgreSQL
 npm run bench -- --database postgres           # one database only (needs BENCH_DATABASE_URL)
+npm run bench -- --only read-path              # some scenarios only: fanout, inbox, memory, read-path, soak, footprint
 # One scenario (Node 24 through npx; JSON result on stdout):
 npx node bench/fanout.ts --followers 10000 --servers 500 --database pglite [--origins each] [--shared-inbox no]
 npx node bench/inbox.ts --notes 300 --database pglite
 npx node bench/memory.ts --requests 20000 --database pglite   # --warmup 2000 --sample-every 2000
 npx node bench/growth.ts --database pglite    # every list at 100 and 100,000 rows (--requests 15 --warmup 3)
+npx node bench/read-path.ts --database pglite  # --seconds 5 --connections 50
+npx node bench/soak.ts --database pglite       # --requests 100000 --page-every 50
+npx node bench/footprint.ts --database pglite
 # Run on their own, each rewriting its section only:
 npx node bench/pages.ts [--requests 200]      # server time of the HTML pages (PGlite; with BENCH_DATABASE_URL also PostgreSQL)
 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx node bench/faults.ts

@@ -13,11 +13,15 @@ import postgres from "postgres";
 import { growthSection, growthTable } from "./growth-report.ts";
 import type { Outcome } from "./outcome.ts";
 import { fanoutTable, inboxTable, memoryTable, renderReport } from "./report.ts";
+import { readPathTables } from "./report-read-path.ts";
+import { SOAK_PLAN } from "./soak.ts";
 import { argument, type DatabaseKind, markedSections, RESULT_PREFIX } from "./support.ts";
 
 interface Plan {
+  /** What `--only` names: fanout, inbox, memory, read-path, soak, footprint. */
+  id: string;
   name: string;
-  script: "fanout.ts" | "inbox.ts" | "memory.ts" | "growth.ts";
+  script: "fanout.ts" | "inbox.ts" | "memory.ts" | "growth.ts" | ReadPathScript;
   args: string[];
   /** Longer than SCENARIO_TIMEOUT_MS for this scenario. */
   timeoutMs?: number;
@@ -26,8 +30,8 @@ interface Plan {
    * memory is then the application's alone), otherwise PGlite.
    */
   oneDatabase?: boolean;
-  /** Runs whatever the time budget (it has its own limit, `timeoutMs`). */
-  outsideBudget?: boolean;
+  /** Runs even past BUDGET_MS (its own limit, `timeoutMs`, bounds it). */
+  alwaysRuns?: boolean;
 }
 
 /**
@@ -41,37 +45,72 @@ const MEMORY_TIMEOUT_MS = 900_000;
 
 /** Every list from 100 to 100,000 rows (bench/growth.ts): seeding and three passes. */
 const GROWTH_PLAN: Plan = {
+  id: "growth",
   name: "growth: lists from 100 to 100,000 rows",
   script: "growth.ts",
   args: ["--requests", "15", "--warmup", "3"],
   timeoutMs: 420_000,
-  outsideBudget: true,
+  alwaysRuns: true,
 };
+// The read path, the soak and the footprint (issue 14, items 1, 2 and 4).
+type ReadPathScript = "read-path.ts" | "soak.ts" | "footprint.ts";
+const READ_PATH_PLANS: Plan[] = [
+  {
+    id: "read-path",
+    name: "read path against a bare Fastify route",
+    script: "read-path.ts",
+    args: ["--seconds", "5", "--warmup-seconds", "2", "--connections", "50"],
+    timeoutMs: 240_000,
+    alwaysRuns: true,
+  },
+  {
+    id: "footprint",
+    name: "start-up and idle memory",
+    script: "footprint.ts",
+    args: [],
+    timeoutMs: 240_000,
+    alwaysRuns: true,
+  },
+  {
+    id: "soak",
+    name: `soak, ${SOAK_PLAN.requests.toLocaleString("en")} requests`,
+    script: "soak.ts",
+    args: ["--requests", String(SOAK_PLAN.requests), "--page-every", String(SOAK_PLAN.pageEvery)],
+    timeoutMs: 600_000,
+    oneDatabase: true,
+  },
+];
 
 const PLANS: Plan[] = [
   {
+    id: "fanout",
     name: "1,000 followers / 100 servers",
     script: "fanout.ts",
     args: ["--followers", "1000", "--servers", "100"],
   },
   {
+    id: "fanout",
     name: "10,000 followers / 500 servers",
     script: "fanout.ts",
     args: ["--followers", "10000", "--servers", "500"],
   },
   {
+    id: "fanout",
     name: "10,000 followers / 500 servers, 500 origins",
     script: "fanout.ts",
     args: ["--followers", "10000", "--servers", "500", "--origins", "each"],
   },
   {
+    id: "fanout",
     name: "1,000 followers / 100 servers, no shared inbox",
     script: "fanout.ts",
     args: ["--followers", "1000", "--servers", "100", "--shared-inbox", "no", "--origins", "each"],
   },
-  { name: "600 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "600"] },
+  { id: "inbox", name: "600 incoming Create(Note)", script: "inbox.ts", args: ["--notes", "600"] },
   GROWTH_PLAN,
+  ...READ_PATH_PLANS,
   {
+    id: "memory",
     name: "20,000 page views",
     script: "memory.ts",
     args: ["--requests", "20000", "--warmup", "2000", "--sample-every", "2000"],
@@ -135,19 +174,26 @@ async function postgresVersion(url: string): Promise<string> {
 
 async function main() {
   const only = argument("database", "");
+  // `--only read-path` (or several: `--only read-path,soak`) runs those scenarios alone.
+  const onlyScenarios = argument("only", "").split(",").filter(Boolean);
+  const plans = PLANS.filter((p) => onlyScenarios.length === 0 || onlyScenarios.includes(p.id));
+  if (plans.length === 0) {
+    throw new Error(`--only names none of: ${[...new Set(PLANS.map((p) => p.id))].join(", ")}`);
+  }
   const url = process.env.BENCH_DATABASE_URL;
   const databases: DatabaseKind[] = (["pglite", "postgres"] as const).filter(
     (d) => (only === "" || only === d) && (d === "pglite" || url),
   );
   if (databases.length === 0) throw new Error("--database postgres needs BENCH_DATABASE_URL");
   const runStarted = performance.now();
+  const loadAtStart = loadavg();
   const outcomes: Outcome[] = [];
   const memoryDatabase = databases.includes("postgres") ? "postgres" : "pglite";
   for (const database of databases) {
-    for (const plan of PLANS) {
+    for (const plan of plans) {
       if (plan.oneDatabase && database !== memoryDatabase) continue;
       // The memory scenario has its own, longer limit: the budget is for the others.
-      if (!plan.oneDatabase && !plan.outsideBudget && performance.now() - runStarted > BUDGET_MS) {
+      if (!plan.oneDatabase && !plan.alwaysRuns && performance.now() - runStarted > BUDGET_MS) {
         outcomes.push({
           name: plan.name,
           database,
@@ -171,6 +217,7 @@ async function main() {
       cpu: `${cpuList[0]?.model ?? "unknown"} × ${cpuList.length}`,
       memoryGib: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
       node: process.version,
+      load: { start: loadAtStart, end: loadavg() },
       databases: [
         ...(databases.includes("pglite")
           ? [`PGlite ${await pgliteVersion()} (embedded, in-memory)`]
@@ -186,6 +233,7 @@ async function main() {
   process.stdout.write(
     `\n${fanoutTable(outcomes)}\n\n${inboxTable(outcomes)}\n\n${memoryTable(outcomes)}\n\n${growthTable(outcomes)}\n`,
   );
+  process.stdout.write(`\n${readPathTables(outcomes)}\n`);
   // The sections written by the scenarios run on their own (bench/faults.ts, bench/pages.ts)
   // are kept as they are.
   const kept = await markedSections();

@@ -171,6 +171,20 @@ export async function jobCounts(database: Database): Promise<JobCounts> {
   };
 }
 
+/** Waits (at most a minute) until the app's queue has no job left: seeding queues some. */
+export async function waitForEmptyQueue(app: App): Promise<void> {
+  await until(
+    async () => {
+      const [row] = await app.database.rows<{ n: number }>(
+        sql`select count(*)::int as n from queue_jobs`,
+      );
+      return row?.n === 0;
+    },
+    "the queue to empty after seeding",
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
 /** Samples the resident set size while a phase runs; `stop` gives the peak in MiB. */
 export function sampleRss(intervalMs = 50): { stop: () => number } {
   let peak = process.memoryUsage.rss();

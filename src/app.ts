@@ -3,6 +3,7 @@ import { createMemberDataWorker } from "./accounts/member-data-worker.ts";
 import type { App, BuildAppOptions } from "./app-contract.ts";
 import { type AppConfig, DEFAULT_DELIVERY, DEFAULT_SHUTDOWN_GRACE_MS } from "./config/config.ts";
 import { type Database, migrationCount, openDatabase } from "./db/database.ts";
+import { documentGenerationReader } from "./db/document-generation.ts";
 import { bindDatabaseToOrigin } from "./db/instance-origin.ts";
 import { createStatisticsKeeper } from "./db/statistics.ts";
 import { connectDomainReactions } from "./domain-reactions.ts";
@@ -18,6 +19,7 @@ import { createMessageQueue, deliveryHost, deliveryInbox } from "./federation/me
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup } from "./federation/remote-lookup.ts";
 import { createWeeklyQuestionDelivery } from "./federation/weekly-question-delivery.ts";
+import { createDocumentCache } from "./http/document-cache.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
 import { createMetrics, registerMetricsRoute } from "./http/metrics.ts";
 import { createProbeServer } from "./http/probe-server.ts";
@@ -231,6 +233,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     moderation: repositories.moderationPolicy,
     inScope: fedifyLogs.run,
     metrics,
+    documentCache: createDocumentCache({
+      readGeneration: await documentGenerationReader(database),
+    }),
   });
   const health = { database, migrations: await migrationCount(), isDraining: () => draining };
   registerHealthRoutes(http, health);

@@ -49,6 +49,11 @@ export interface Database {
    * `db export` (src/db/sql-dump.ts): PGlite's pg_dump on a copy, or the server's `pg_dump`.
    */
   dumpSql(): Promise<string>;
+  /**
+   * PGlite only: calls `onPayload` for each NOTIFY on `channel`, before the statement that
+   * committed it returns (PGlite queues the callbacks as microtasks while reading its answer).
+   */
+  listen?: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
   /** PGlite only: a copy of the data directory, to open identical databases quickly. */
   dumpTemplate?: () => Promise<Blob>;
   close(): Promise<void>;
@@ -93,6 +98,13 @@ function queryLogger(options: OpenDatabaseOptions) {
   return onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {};
 }
 
+/**
+ * PGlite's PostgreSQL runs inside this process's memory (WebAssembly memory never shrinks):
+ * its defaults are a server's. One connection, a small community: 32 MB of shared buffers
+ * (128 MB by default; the operating system still caches the data directory's files).
+ */
+const PGLITE_SETTINGS = ["shared_buffers=32MB"];
+
 /** `template` is a dumped data directory to start from (tests use it to skip initdb). */
 async function openPglite(
   dataDir: string | undefined,
@@ -100,7 +112,11 @@ async function openPglite(
   options: OpenDatabaseOptions,
 ): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = new PGlite({ dataDir, loadDataDir: template });
+  const client = new PGlite({
+    dataDir,
+    loadDataDir: template,
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])],
+  });
   await client.waitReady;
   const db = drizzlePglite({ client, schema, ...queryLogger(options) });
   let closed = false;
@@ -117,6 +133,9 @@ async function openPglite(
         () => migratePglite(db, { migrationsFolder }),
       ),
     dumpSql: () => dumpPglite(client),
+    listen: async (channel, onPayload) => {
+      await client.listen(channel, onPayload);
+    },
     dumpTemplate: () => client.dumpDataDir("none"),
     async close() {
       if (closed) return;

@@ -1,5 +1,6 @@
 export * from "./schema/accounts.ts";
 export * from "./schema/actors.ts";
+export * from "./schema/document-cache.ts";
 export * from "./schema/encounters.ts";
 export * from "./schema/federation-store.ts";
 export * from "./schema/instance.ts";

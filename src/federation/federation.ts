@@ -2,12 +2,10 @@ import type { webcrypto } from "node:crypto";
 import {
   type CircuitBreakerOptions,
   createFederation,
-  importJwk,
   type KvStore,
   type MessageQueue,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
-import type { JwkPair } from "../accounts/key-pairs.ts";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import { decodeKeyset, encodeKeyset } from "../db/keyset.ts";
@@ -18,6 +16,7 @@ import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls, PATHS } from "../shared/loca
 import type { AppFederation } from "./app-federation.ts";
 import { createDocumentLoaders } from "./document-loaders.ts";
 import { type EncounterObjectsDeps, registerEncounterObjects } from "./encounter-objects.ts";
+import { createKeyPairCache } from "./key-pair-cache.ts";
 import { deletedMemberTombstone, instanceApplication, memberToPerson } from "./mappers/actor.ts";
 import { actorRowToRecipient } from "./recipients.ts";
 import { SUBSCRIBE_REL } from "./remote-interaction.ts";
@@ -100,12 +99,13 @@ export function createAppFederation(deps: FederationDeps): AppFederation {
 export function registerDispatchers(federation: AppFederation, deps: DispatcherDeps): void {
   const { urls, members, follows } = deps;
 
+  const keys = createKeyPairCache();
   const keyPairsOf = async (identifier: string): Promise<webcrypto.CryptoKeyPair[]> => {
     if (identifier === INSTANCE_ACTOR_IDENTIFIER) {
-      return importPairs(await members.instanceKeyPairs());
+      return keys.imported(INSTANCE_ACTOR_IDENTIFIER, await members.instanceKeyPairs());
     }
     const member = await members.findByUsername(identifier);
-    return member ? importPairs(await members.keyPairs(member)) : [];
+    return member ? keys.imported(member.id, await members.keyPairs(member)) : [];
   };
 
   federation
@@ -202,18 +202,4 @@ async function keysetPage<TItem>(
     items: page.items.map(toItem),
     nextCursor: cursor !== null && page.next ? encodeKeyset(page.next) : null,
   };
-}
-
-async function importPairs(pairs: JwkPair[]): Promise<webcrypto.CryptoKeyPair[]> {
-  // RSA first: Fedify takes the first pair for `publicKey` and HTTP signatures.
-  const ordered = [
-    ...pairs.filter((p) => p.algorithm === "RSASSA-PKCS1-v1_5"),
-    ...pairs.filter((p) => p.algorithm !== "RSASSA-PKCS1-v1_5"),
-  ];
-  return Promise.all(
-    ordered.map(async (pair) => ({
-      publicKey: await importJwk(pair.publicKey, "public"),
-      privateKey: await importJwk(pair.privateKey, "private"),
-    })),
-  );
 }

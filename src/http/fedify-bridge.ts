@@ -1,5 +1,6 @@
 import type { Federation } from "@fedify/fedify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CachedDocument, DocumentCache } from "./document-cache.ts";
 import { databaseTroubleOf, replyDatabaseTrouble } from "./errors.ts";
 import type { InboxRefusal, InboxResult } from "./metrics.ts";
 
@@ -41,6 +42,11 @@ export interface FedifyBridgeOptions<T> {
   }) => boolean;
   /** Told whether each inbox POST was accepted or why it was refused (the metrics). */
   onInbox?: (result: InboxResult) => void;
+  /**
+   * Fedify's answers to kept and served again (src/http/document-cache.ts), for the GETs whose
+   * target `cacheable` accepts: only public documents, the same for every reader.
+   */
+  documents?: { cache: DocumentCache; cacheable: (target: URL) => boolean };
 }
 
 /** Why an inbox POST is refused before Fedify: a sender problem (401) or moderation (403). */
@@ -70,6 +76,8 @@ export function registerFedifyBridge<T>(
     const url = publicUrl(origin, request.url);
     if (fastifyPaths.has(trimSlash(url.pathname))) return;
     const target = options.rewriteUrl?.(url, request) ?? url;
+    const cached = await cachedDocument(request, target);
+    if (cached?.hit) return sendDocument(reply, cached.hit);
     // Set from Fedify's callbacks; the cast keeps TypeScript from narrowing it to undefined.
     let fallThrough = undefined as "notFound" | "notAcceptable" | undefined;
     const response = await federation.fetch(
@@ -89,8 +97,37 @@ export function registerFedifyBridge<T>(
     // The same URL answers JSON or HTML depending on Accept: caches must keep them apart.
     if (fallThrough === "notAcceptable") reply.header("vary", "Accept");
     if (fallThrough !== undefined) return; // Fastify's routing (HTML pages, 404) takes over.
-    return sendResponse(reply, response, withItemsArray);
+    const document = await readResponse(response, withItemsArray);
+    if (cached && document.status === 200 && !isSigned(request)) {
+      options.documents?.cache.set(cached.key, cached.generation, document);
+    }
+    return sendDocument(reply, document);
   });
+
+  /**
+   * The document kept for this GET, if any, and where to keep it otherwise. The key holds the
+   * Accept header: Fedify's content negotiation depends on it and on the URL alone. A document
+   * is kept only from an unsigned request (so it is one that anyone may read) and served to
+   * every request, signed or not: a signature grants more, never less.
+   */
+  async function cachedDocument(
+    request: FastifyRequest,
+    target: URL,
+  ): Promise<{ key: string; generation: number; hit?: CachedDocument } | undefined> {
+    const documents = options.documents;
+    if (!documents || request.method !== "GET" || !documents.cacheable(target)) return undefined;
+    const accept = request.headers.accept ?? "";
+    // A browser's page is Fastify's: no query for it.
+    if (/text\/html/i.test(accept) && !/json/i.test(accept)) return undefined;
+    const key = `${target.href}\n${accept}`;
+    let generation: number;
+    try {
+      generation = await documents.cache.generation();
+    } catch {
+      return undefined; // The database's trouble: Fedify's own answer says it.
+    }
+    return { key, generation, hit: documents.cache.get(key, generation) };
+  }
 
   // Encapsulated so that the raw-body parser and error handler apply to the inbox routes only.
   app.register(async (inboxes) => {
@@ -182,7 +219,7 @@ export function registerFedifyBridge<T>(
           return reply.code(400).send({ error: "The activity could not be processed." });
         }
         onInbox(inboxResultOf(response.status));
-        return sendResponse(reply, response);
+        return sendDocument(reply, await readResponse(response));
       });
     }
   });
@@ -277,22 +314,32 @@ function withItemsArray(body: Buffer, contentType: string | null): Buffer {
   return Buffer.from(JSON.stringify({ ...record, [key]: [] }));
 }
 
-async function sendResponse(
-  reply: FastifyReply,
+/** Whether the request carries an HTTP signature (draft-cavage or RFC 9421). */
+function isSigned(request: FastifyRequest): boolean {
+  return (
+    request.headers.signature !== undefined || request.headers["signature-input"] !== undefined
+  );
+}
+
+async function readResponse(
   response: Response,
   transform?: (body: Buffer, contentType: string | null) => Buffer,
-): Promise<FastifyReply> {
-  reply.code(response.status);
-  for (const [name, value] of response.headers) {
-    // Fastify sets the length of the buffer it sends; a copied length or chunked encoding
-    // would contradict it.
-    if (name === "content-length" || name === "transfer-encoding") continue;
-    reply.header(name, value);
-  }
+): Promise<CachedDocument> {
+  // Fastify sets the length of the buffer it sends; a copied length or chunked encoding
+  // would contradict it.
+  const headers = [...response.headers].filter(
+    ([name]) => name !== "content-length" && name !== "transfer-encoding",
+  );
   const received = Buffer.from(await response.arrayBuffer());
   const body =
     transform && response.status === 200
       ? transform(received, response.headers.get("content-type"))
       : received;
-  return reply.send(body.length > 0 ? body : undefined);
+  return { status: response.status, headers, body };
+}
+
+function sendDocument(reply: FastifyReply, document: CachedDocument): FastifyReply {
+  reply.code(document.status);
+  for (const [name, value] of document.headers) reply.header(name, value);
+  return reply.send(document.body.length > 0 ? document.body : undefined);
 }

@@ -7,6 +7,7 @@ import type { ModerationPolicy } from "../moderation/policy.ts";
 import { INSTANCE_ACTOR_IDENTIFIER, type LocalUrls } from "../shared/local-urls.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { HtmlErrorPages } from "../web/error-pages.ts";
+import type { DocumentCache } from "./document-cache.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerFedifyBridge } from "./fedify-bridge.ts";
 import { registerInputGuards } from "./input-guards.ts";
@@ -41,6 +42,8 @@ export function createHttpServer(deps: {
   isDraining?: () => boolean;
   /** The instance's metrics, when METRICS_TOKEN is set (src/http/metrics.ts). */
   metrics?: Metrics;
+  /** Actors, Notes and WebFinger answers kept between requests (src/http/document-cache.ts). */
+  documentCache?: DocumentCache;
 }): FastifyInstance {
   const { config, urls, members } = deps;
   const http: FastifyInstance = Fastify({
@@ -104,6 +107,9 @@ export function createHttpServer(deps: {
     // Signed with the actor's own key: the HTTP signature is enough (docs/SECURITY.md).
     authenticatedByHttpSignature: ({ headers, activity }) => signedByItsActor(headers, activity),
     onInbox: deps.metrics?.countInbox,
+    ...(deps.documentCache
+      ? { documents: { cache: deps.documentCache, cacheable: isCacheableDocument } }
+      : {}),
     // Ours links NodeInfo 2.0 and 2.1 (see discovery-routes.ts).
     fastifyPaths: ["/.well-known/nodeinfo"],
     // `/@bea` is the profile page people share; ActivityPub clients get the actor there too,
@@ -118,4 +124,18 @@ export function createHttpServer(deps: {
     },
   });
   return http;
+}
+
+/**
+ * The documents kept between requests: an actor (`/users/{identifier}`), an encounter's Note
+ * (`/users/{identifier}/encounters/{id}`) and WebFinger. Everything they are made of raises the
+ * document generation (migration `document_generation_triggers`); collections are not kept
+ * (follows do not raise it).
+ */
+export function isCacheableDocument(target: URL): boolean {
+  const path = target.pathname;
+  return (
+    path === "/.well-known/webfinger" ||
+    /^\/users\/[^/]+(\/encounters\/[0-9a-f-]{36})?\/?$/i.test(path)
+  );
 }

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { MailSettings } from "../config/config.ts";
 import {
   type ApplicationDecidedMail,
@@ -147,7 +147,9 @@ export function createSmtpTransport(settings: MailSettings): MailTransport {
   const url = new URL(settings.smtpUrl);
   const secure = url.protocol === "smtps:";
   const host = url.hostname;
-  const transporter = createTransport({
+  // nodemailer is loaded with the first mail, not at start: mails are rare.
+  let transporter: Promise<Transporter> | undefined;
+  const options = {
     host: host.replace(/^\[|\]$/g, ""),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
@@ -161,11 +163,14 @@ export function createSmtpTransport(settings: MailSettings): MailTransport {
     // nodemailer logs nothing unless asked: it stays so (its log would show addresses).
     logger: false,
     debug: false,
-  });
+  };
   return {
     async send(message) {
-      await transporter.sendMail({ from: settings.from, ...message });
+      transporter ??= import("nodemailer").then(({ createTransport }) => createTransport(options));
+      await (await transporter).sendMail({ from: settings.from, ...message });
     },
-    close: () => transporter.close(),
+    close: () => {
+      void transporter?.then((t) => t.close());
+    },
   };
 }

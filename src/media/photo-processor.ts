@@ -1,6 +1,16 @@
 import { createHash } from "node:crypto";
 import { encode as encodeBlurhash } from "blurhash";
-import sharp, { type Metadata, type Sharp, type SharpOptions } from "sharp";
+import type { Metadata, Sharp, SharpOptions } from "sharp";
+
+/**
+ * sharp (and its libvips, tens of MB of native memory) is loaded with the first image, not at
+ * start: most processes (a worker, a quiet web process) never handle one.
+ */
+let sharpModule: Promise<typeof import("sharp")> | undefined;
+const loadSharp = async () => {
+  sharpModule ??= import("sharp");
+  return (await sharpModule).default;
+};
 
 /** What people may send: decoders that sharp's prebuilt libvips has here, checked in tests. */
 export type PhotoSourceFormat = "jpeg" | "png" | "webp" | "avif";
@@ -90,6 +100,7 @@ export async function processPhoto(
       `This photo is too large (${formatMiB(input.length)}). ${advice}`,
     );
   }
+  const sharp = await loadSharp();
   // "error" refuses truncated or corrupt pixel data but tolerates mere libjpeg warnings
   // (such as stray bytes between markers), which many cameras' files trigger.
   const sharpOptions: SharpOptions = { limitInputPixels: o.maxInputPixels, failOn: "error" };
@@ -218,6 +229,7 @@ export async function processProfileImage(
       `This image is too large (${formatMiB(input.length)}). ${advice}`,
     );
   }
+  const sharp = await loadSharp();
   const sharpOptions: SharpOptions = { limitInputPixels: o.maxInputPixels, failOn: "error" };
   const metadata = await run(() => sharp(input, sharpOptions).metadata(), o, advice);
   const sourceFormat = acceptedFormat(metadata, advice);

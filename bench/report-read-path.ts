@@ -1,0 +1,193 @@
+/**
+ * The read path, the soak and the footprint (bench/read-path.ts, bench/soak.ts,
+ * bench/footprint.ts) as tables and as their section of docs/BENCHMARKS.md.
+ */
+import type { FootprintResult } from "./footprint.ts";
+import type { Outcome } from "./outcome.ts";
+import type { ReadPathResult } from "./read-path.ts";
+import { SOAK_PLAN, type SoakResult } from "./soak.ts";
+
+/** A figure, or "–" when there is none (a run with no answer at all gives 0 ÷ 0). */
+const n = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined || !Number.isFinite(value)
+    ? "–"
+    : value.toLocaleString("en-US", {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+
+const isReadPath = (o: Outcome): o is Outcome & { result: ReadPathResult } =>
+  o.result?.scenario === "read-path";
+const isSoak = (o: Outcome): o is Outcome & { result: SoakResult } => o.result?.scenario === "soak";
+const isFootprint = (o: Outcome): o is Outcome & { result: FootprintResult } =>
+  o.result?.scenario === "footprint";
+
+function table(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+const failures = (outcomes: Outcome[], script: string) =>
+  outcomes
+    .filter((o) => o.failure && o.name.startsWith(script))
+    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);
+
+/** Targets of issue 14: share of the bare route, and p99 by database. */
+const TARGET_SHARE: Record<string, number> = {
+  "actor JSON": 30,
+  "Note JSON": 30,
+  WebFinger: 30,
+};
+const HTML_SHARE = 10;
+const P99_MS = { pglite: 200, postgres: 50 };
+
+export function readPathTable(outcomes: Outcome[]): string {
+  const rows = outcomes.filter(isReadPath).flatMap(({ database, result }) =>
+    result.rows.map((r) => {
+      const share = TARGET_SHARE[r.name] ?? HTML_SHARE;
+      const met = r.ratioPercent >= share && r.app.p99 <= P99_MS[database] && r.app.failed === 0;
+      return [
+        r.name,
+        database,
+        n(r.bytes),
+        n(r.app.requestsPerSecond),
+        n(r.bare.requestsPerSecond),
+        `**${n(r.ratioPercent, 1)} %** (≥ ${share} %)`,
+        `${n(r.app.p50)} / ${n(r.app.p99)} (≤ ${P99_MS[database]})`,
+        `${n(r.bare.p50)} / ${n(r.bare.p99)}`,
+        n(r.app.failed),
+        met ? "met" : "**not met**",
+        n(r.load, 1),
+      ];
+    }),
+  );
+  const header = [
+    "request",
+    "database",
+    "bytes",
+    "instance req/s",
+    "bare route req/s",
+    "share of the bare route",
+    "instance p50 / p99 ms",
+    "bare p50 / p99 ms",
+    "failed",
+    "target",
+    "load",
+  ];
+  return [table(header, rows), ...failures(outcomes, "read path")].join("\n");
+}
+
+const signed = (value: number) => `${value >= 0 ? "+" : "−"}${n(Math.abs(value), 1)} %`;
+
+export function soakTable(outcomes: Outcome[]): string {
+  const rows = outcomes
+    .filter(isSoak)
+    .map(({ database, load, result: r }) => [
+      database,
+      `${n(r.requests)}${r.stoppedEarly ? ` (stopped: ${r.stoppedEarly})` : ""}`,
+      n(r.failedRequests),
+      n(r.seconds),
+      n(r.requestsPerSecond),
+      `${n(r.start.rssMib)} / ${n(r.afterWarmup.rssMib)} / ${n(r.end.rssMib)}`,
+      `**${signed(r.growthPercent)}** (within ±10 %: ${Math.abs(r.growthPercent) <= 10 ? "met" : "**not met**"})`,
+      r.samples.map((x) => n(x.rssMib)).join(" → "),
+      `${n(r.afterWarmup.heapUsedMib)} → ${n(r.end.heapUsedMib)}`,
+      n(load, 1),
+    ]);
+  const header = [
+    "database",
+    "requests",
+    "failed",
+    "seconds",
+    "requests/s",
+    "server RSS MiB: start / after warm-up / end",
+    "growth after warm-up",
+    "every sample, MiB",
+    "JS heap used MiB",
+    "load",
+  ];
+  return [table(header, rows), ...failures(outcomes, "soak")].join("\n");
+}
+
+const IDLE_RSS_MIB = { pglite: 350, postgres: 200 };
+const COLD_START_SECONDS = 2;
+
+export function footprintTable(outcomes: Outcome[]): string {
+  const rows = outcomes
+    .filter(isFootprint)
+    .flatMap(({ database, load, result: r }) =>
+      r.starts.map((s) => [
+        database,
+        s.kind,
+        `**${n(s.readySeconds, 2)}**${s.kind === "existing data directory" ? ` (≤ ${COLD_START_SECONDS})` : ""}`,
+        `**${n(s.idleRssMib)}** (≤ ${IDLE_RSS_MIB[database]})`,
+        s.idleRssAfterRequestsMib === undefined ? "–" : n(s.idleRssAfterRequestsMib),
+        n(load, 1),
+      ]),
+    );
+  const header = [
+    "database",
+    "start",
+    "spawn → /readyz s",
+    "idle RSS MiB",
+    "idle RSS after 200 requests MiB",
+    "load",
+  ];
+  return [table(header, rows), ...failures(outcomes, "start-up")].join("\n");
+}
+
+/** What bench/run.ts prints. */
+export function readPathTables(outcomes: Outcome[]): string {
+  return [readPathTable(outcomes), soakTable(outcomes), footprintTable(outcomes)].join("\n\n");
+}
+
+/** The section of docs/BENCHMARKS.md. */
+export function readPathSection(outcomes: Outcome[]): string {
+  return `## The read path against a bare Fastify route (\`bench/read-path.ts\`)
+
+${readPathTable(outcomes)}
+
+How it is set up: the server runs in a child process (\`bench/read-path-server.ts\`): one instance
+built with \`buildApp\` (role \`all\`) on a fresh database, with bea, antoine and 40 public
+encounters by bea, and — in the **same process** — a bare Fastify server with one route per path
+that answers the very bytes the instance answered (same body, same content type, no hooks).
+The client (this process) runs autocannon with 50 connections: for each request, 2 s of
+warm-up on the instance, 5 s measured on the instance, then 1 s of warm-up and 5 s measured on
+the bare route. The **share** is the instance's requests per second ÷ the bare route's, in the
+same run, so that the machine's load weighs on both; the **load** is the 1-minute load average
+after each row. Targets (issue 14): actor, Note and WebFinger ≥ 30 %, pages ≥ 10 %, p99 ≤ 50 ms
+on PostgreSQL and ≤ 200 ms on PGlite. The JSON requests ask with
+\`Accept: application/activity+json\` (WebFinger with \`application/jrd+json\`); the pages with
+\`Accept: text/html\` and \`Accept-Language: fr\`, as a visitor, without compression.
+
+What makes the JSON fast: the documents are kept per process and checked against the database's
+document generation (docs/ARCHITECTURE.md, "Kept ActivityPub documents"); a kept document costs one
+indexed query on PostgreSQL, shared by the requests that arrive together, and none on PGlite.
+
+## Soak: ${n(SOAK_PLAN.requests)} mixed requests (\`bench/soak.ts\`)
+
+${soakTable(outcomes)}
+
+How it is set up: \`bench/memory.ts\`'s server (\`bench/memory-server.ts\`, a child process started
+with \`--expose-gc\`, 100 local and 20 remote public encounters), loaded by ${SOAK_PLAN.concurrency} requests in flight:
+one page in every ${SOAK_PLAN.pageEvery} (\`/tags/socialdapres\`, \`/@bea\`, a permalink, \`/tags/BrightMirror\`, in French
+and English by turns), otherwise bea's and antoine's actors, a Note and WebFinger. Its RSS is taken
+after a full garbage collection before the first request, after the warm-up (${n(SOAK_PLAN.warmup)} requests) and
+every ${n(SOAK_PLAN.sampleEvery)} requests. Target: flat within 10 % after the warm-up.
+
+## Start-up and idle memory (\`bench/footprint.ts\`)
+
+${footprintTable(outcomes)}
+
+How it is set up: \`node src/main.ts\` — what \`npm start\` runs and the Docker image's \`CMD\`, Node itself
+as the process — spawned with \`ROLE=all\` and \`LOG_LEVEL=warn\`, timed from the spawn to the first
+200 of \`/readyz\` (polled every 20 ms). On PGlite it starts once on a new data directory (the
+embedded database is created and migrated), is stopped with SIGTERM, and starts again on the
+existing directory: the **cold start** (target ≤ ${COLD_START_SECONDS} s). On PostgreSQL it starts on a fresh database,
+then again on the migrated one. The **idle RSS** is the process's \`VmRSS\` after 5 s without
+requests (targets: ≤ ${IDLE_RSS_MIB.postgres} MB on PostgreSQL, ≤ ${IDLE_RSS_MIB.pglite} MB on PGlite, whose database lives in the process), and again
+5 s after 200 requests (home, #Socialdapres, about, log-in, the instance actor).`;
+}
