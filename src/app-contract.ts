@@ -57,6 +57,8 @@ export interface App extends Services {
 /** What `buildApp` may be told besides the configuration: mostly tests' shorter waits. */
 export interface BuildAppOptions {
   logger?: Logger;
+  /** The clock of what the app remembers in memory for a while (tests move it forward). */
+  clock?: () => number;
   /** Told the text of every SQL statement the app sends (benchmarks and tests count them). */
   onQuery?: (query: string) => void;
   weeklyQuestionIntervalMs?: number;

@@ -125,6 +125,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const actorRefresher = createActorRefresher({
     lookup: remoteLookup,
     actors,
+    now: options.clock,
     logger: logger.child({ component: "actor-refresh" }),
   });
 

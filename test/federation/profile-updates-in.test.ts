@@ -70,6 +70,8 @@ async function signedPost(inbox: string, activity: Json, keyId: string, pair: Ke
 
 describe(`Update(Person) received (${databaseLabel})`, () => {
   let a: TestApp;
+  // How far ahead of the wall clock the app's clock runs (a day later, without waiting a day).
+  let clockAhead = 0;
   let server: Awaited<ReturnType<typeof startFakeServer>>;
   let k1: KeyPair;
   let k2: KeyPair;
@@ -104,7 +106,10 @@ describe(`Update(Person) received (${databaseLabel})`, () => {
   const gargronRow = () => a.app.actors.findByIri(gargronIri);
 
   beforeAll(async () => {
-    [a, server] = await Promise.all([buildTestApp({ listen: true }), startFakeServer()]);
+    [a, server] = await Promise.all([
+      buildTestApp({ listen: true, clock: () => Date.now() + clockAhead }),
+      startFakeServer(),
+    ]);
     [k1, k2, k3, malloryKey] = await Promise.all(
       Array.from({ length: 4 }, () => generateCryptoKeyPair("RSASSA-PKCS1-v1_5")),
     );
@@ -314,16 +319,18 @@ describe(`Update(Person) received (${databaseLabel})`, () => {
     expect(server.fetches("/users/gargron")).toBe(fetchesBefore);
     expect((await gargronRow())?.name).not.toBe("Gargron (fresh)");
 
-    // A day and more: fetched again once.
-    await a.app.database.rows(
-      sql`update actors set fetched_at = now() - interval '25 hours' where iri = ${gargronIri}`,
-    );
-    expect((await like()).status).toBe(202);
-    await eventually(async () => (await gargronRow())?.name === "Gargron (fresh)", {
-      what: "the stale actor to be refreshed",
-    });
-    await drainQueue(a.app);
-    expect(server.fetches("/users/gargron")).toBe(fetchesBefore + 1);
+    // A day and more later (the app's clock): fetched again once.
+    clockAhead = 25 * 3600_000;
+    try {
+      expect((await like()).status).toBe(202);
+      await eventually(async () => (await gargronRow())?.name === "Gargron (fresh)", {
+        what: "the stale actor to be refreshed",
+      });
+      await drainQueue(a.app);
+      expect(server.fetches("/users/gargron")).toBe(fetchesBefore + 1);
+    } finally {
+      clockAhead = 0;
+    }
   });
 
   it("naming a stale actor does not wait for its slow server", async () => {

@@ -21,6 +21,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   queue?: BuildOptions["queue"];
   /** Shorter circuit-breaker waits. */
   circuitBreaker?: BuildOptions["circuitBreaker"];
+  /** A clock moved forward: what the app remembers for a while expires. */
+  clock?: BuildOptions["clock"];
   /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
   logger?: Logger;
 }
@@ -74,6 +76,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
     queue,
     circuitBreaker,
     logger,
+    clock,
     ...configOverrides
   } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
@@ -86,6 +89,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
       queue,
       circuitBreaker,
       logger,
+      clock,
     });
     if (!listen) return instance;
     try {
@@ -102,7 +106,7 @@ async function buildOnce(
   overrides: Partial<AppConfig>,
   options: Pick<
     BuildOptions,
-    "egress" | "loginThrottle" | "outbox" | "queue" | "circuitBreaker" | "logger"
+    "egress" | "loginThrottle" | "outbox" | "queue" | "circuitBreaker" | "logger" | "clock"
   >,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
