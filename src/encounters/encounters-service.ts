@@ -225,6 +225,9 @@ export function createEncountersService(deps: {
     async update(username, id, patch, photo) {
       const valid = parseOrThrow(encounterPatchSchema, patch);
       const existing = await loadOwn(username, id);
+      // An edit publishes again (an Update to every recipient): the same rule as posting.
+      const { member } = await authorOf(username);
+      assertMayPost(member, existing.visibility === "private" ? "private" : "published");
       if (valid.occurredOn) checkOccurredOn(valid.occurredOn, now());
       // Publishing a private entry would be a first Create, not an edit: one path for that.
       if (existing.visibility === "private" && valid.visibility && valid.visibility !== "private") {

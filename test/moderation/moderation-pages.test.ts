@@ -131,7 +131,16 @@ describe(`moderation pages and API (${databaseLabel})`, () => {
     expect(warned.statusCode).toBe(200);
     expect((await member.get("/notifications")).body).toContain("Merci de rester courtois.");
 
+    const earlier = await app.encounters.create("max", {
+      text: "Au marché avec Zoé",
+      participants: ["Zoé"],
+      visibility: "public",
+    });
     await moderator.post("/admin/accounts/max/action", { action: "freeze", reason: "Pause." });
+    // Editing publishes again: refused too, while the member's private entries stay theirs.
+    await expect(
+      app.encounters.update("max", earlier.id, { text: "Au marché avec Zoé et Léa" }),
+    ).rejects.toMatchObject({ code: "forbidden" });
     const page = await member.get("/notifications");
     expect(page.body).toContain("Ton compte est gelé par la modération");
     const compose = await member.postMultipart("/compose", {
