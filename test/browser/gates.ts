@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Result } from "axe-core";
 import { type ConfigData, HtmlValidate } from "html-validate";
-import type { InPage } from "./in-page.ts";
+import type { InPage, PageElement } from "./in-page.ts";
 import { NARROW, type WatchedPage, WIDE } from "./support.ts";
 
 /**
@@ -92,6 +92,26 @@ export async function checkPage(
   if (failures.length > 0) {
     throw new Error(`Page "${name}" (${page.url()}) fails its gates:\n${failures.join("\n")}`);
   }
+}
+
+/** Chromium's own console line for a document answered with an error status. */
+export const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
+
+/**
+ * Visits each `[name, path]` and runs the gates on it; one error at the end lists every
+ * failure (a page that does not answer 200 is one).
+ */
+export async function checkPages(
+  watched: WatchedPage,
+  pages: ReadonlyArray<readonly [string, string]>,
+): Promise<void> {
+  const failures: string[] = [];
+  for (const [name, path] of pages) {
+    const response = await watched.page.goto(path);
+    if (response?.status() !== 200) failures.push(`${path} answered ${response?.status()}`);
+    else await checkPage(watched, name).catch((error: Error) => failures.push(error.message));
+  }
+  if (failures.length > 0) throw new Error(failures.join("\n\n"));
 }
 
 export const screenshotPath = (name: string, width: number) =>
@@ -212,12 +232,28 @@ async function invisibleFocus(watched: WatchedPage): Promise<string[]> {
       ];
 }
 
-/** The elements wider than the window, to say what makes a page scroll sideways. */
+/**
+ * The elements wider than the window, to say what makes a page scroll sideways; those inside
+ * a box that scrolls or clips on its own (a wide table in its scroller) are left out, unless
+ * they are placed outside it (absolutely, fixed), where its clipping does not reach them.
+ */
 async function widestElements(watched: WatchedPage): Promise<string> {
   return watched.page.evaluate(() => {
     const w = globalThis as unknown as InPage;
+    const clipped = (element: PageElement) => {
+      if (["absolute", "fixed"].includes(w.getComputedStyle(element).position)) return false;
+      for (
+        let box = element.parentElement;
+        box && box !== w.document.body;
+        box = box.parentElement
+      ) {
+        if (w.getComputedStyle(box).overflowX !== "visible") return true;
+      }
+      return false;
+    };
     return [...w.document.querySelectorAll("body *")]
       .filter((element) => element.getBoundingClientRect().right > w.innerWidth)
+      .filter((element) => !clipped(element))
       .slice(0, 5)
       .map((element) => `<${element.tagName.toLowerCase()} class="${element.className}">`)
       .join(", ");

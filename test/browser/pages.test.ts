@@ -7,7 +7,7 @@ import { members } from "../../src/db/schema.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { type LoopbackSmtp, linkIn, startLoopbackSmtp } from "../support/smtp.ts";
-import { checkPage } from "./gates.ts";
+import { checkPage, ERROR_STATUS } from "./gates.ts";
 import type { PageElement } from "./in-page.ts";
 import {
   beaEncounterWithPhoto,
@@ -27,8 +27,6 @@ import {
  */
 
 const BEA = { username: "bea", password: "bea-password-123" };
-// Chromium's own console line for a document answered with an error status.
-const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
 
 describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
   let t: TestApp;
