@@ -9,7 +9,8 @@ import { NARROW, type WatchedPage, WIDE } from "./support.ts";
 /**
  * The quality gates every page visited in a browser test goes through (`checkPage`):
  * accessibility (axe-core, light and dark), valid HTML (html-validate with the repository's
- * .htmlvalidate.json), no console error nor CSP violation, no sideways scroll at 360 px,
+ * .htmlvalidate.json), no console error nor CSP violation, no sideways scroll at 360 px nor
+ * text running out of a table cell,
  * a name for every field, a visible keyboard focus, and screenshots at 360 and 1280 px.
  */
 
@@ -78,6 +79,7 @@ export async function checkPage(
       `the page is ${overflow.scrollWidth} px wide for a ${overflow.innerWidth} px window; widest: ${await widestElements(watched)}`,
     ]);
   }
+  section(`text running out of its table cell at ${NARROW.width} px`, await overrunCells(watched));
   await page.screenshot({ path: screenshotPath(name, NARROW.width), fullPage: true });
   await page.setViewportSize(WIDE);
   await page.screenshot({ path: screenshotPath(name, WIDE.width), fullPage: true });
@@ -230,6 +232,23 @@ async function invisibleFocus(watched: WatchedPage): Promise<string[]> {
         `the focused link "${focused.text}" has outline ${focused.style} ${focused.width}px ${focused.color}` +
           ` (unfocused: ${unfocused?.style} ${unfocused?.width}px)`,
       ];
+}
+
+/**
+ * The table cells whose content is wider than the cell: on a phone, a long address in a
+ * narrow column runs over its neighbour (or is cut off) without widening the page.
+ */
+async function overrunCells(watched: WatchedPage): Promise<string[]> {
+  return watched.page.evaluate(() => {
+    const w = globalThis as unknown as InPage;
+    return [...w.document.querySelectorAll("td, th")]
+      .filter((cell) => cell.getBoundingClientRect().width > 1)
+      .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+      .map(
+        (cell) =>
+          `<${cell.tagName.toLowerCase()}> ${cell.scrollWidth} px of content in ${cell.clientWidth} px: ${(cell.textContent ?? "").trim().slice(0, 60)}`,
+      );
+  });
 }
 
 /**

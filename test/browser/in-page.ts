@@ -42,6 +42,8 @@ export interface PageElement {
   dataset: Record<string, string | undefined>;
   value?: string;
   parentElement: PageElement | null;
+  scrollWidth: number;
+  clientWidth: number;
   blur(): void;
-  getBoundingClientRect(): { right: number };
+  getBoundingClientRect(): { right: number; width: number };
 }
