@@ -34,6 +34,7 @@ const W = {
     act: "Agir",
     action: "Action",
     why: "Raison (montrée au ou à la membre, et gardée dans le journal)",
+    whyRemote: "Raison (gardée dans le journal, pas envoyée à son serveur)",
     confirm: "Je confirme la suppression définitive : elle ne peut pas être annulée.",
     submit: "Appliquer",
     history: "Historique",
@@ -65,6 +66,7 @@ const W = {
     act: "Act",
     action: "Action",
     why: "Reason (shown to the member, and kept in the log)",
+    whyRemote: "Reason (kept in the log, not sent to their server)",
     confirm: "I confirm the final deletion: it cannot be undone.",
     submit: "Apply",
     history: "History",
@@ -164,7 +166,7 @@ ${noticeHtml(notice)}${s.html}
 <form method="post" action="/admin/accounts/${escapeHtml(encodeURIComponent(account))}/action">
 ${context.csrfField()}
 <div class="field"><label for="account-action">${escapeHtml(w.action)}</label><select id="account-action" name="action">${options}</select></div>
-<div class="field"><label for="account-reason">${escapeHtml(w.why)}</label><textarea id="account-reason" name="reason" maxlength="${REASON_LIMIT}"></textarea></div>
+<div class="field"><label for="account-reason">${escapeHtml(isRemote(account) ? w.whyRemote : w.why)}</label><textarea id="account-reason" name="reason" maxlength="${REASON_LIMIT}"></textarea></div>
 ${isRemote(account) ? "" : `<p><input type="checkbox" id="account-confirm" name="confirm" value="1"> <label for="account-confirm">${escapeHtml(w.confirm)}</label></p>\n`}<p><button type="submit">${escapeHtml(w.submit)}</button></p>
 </form>
 <h2>${escapeHtml(w.history)}</h2>

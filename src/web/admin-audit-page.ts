@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AuditLog, AuditRecord } from "../moderation/audit-log.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { requireStaff } from "./admin-pages.ts";
+import { stackedCell } from "./layout.ts";
 import { formatInstant } from "./render-encounter.ts";
 import type { WebKit } from "./web-kit.ts";
 
@@ -69,7 +70,7 @@ export function auditRowsHtml(lang: "fr" | "en", records: readonly AuditRecord[]
       const subject = href
         ? `<a href="${escapeHtml(href)}">${escapeHtml(r.subject)}</a>`
         : escapeHtml(r.subject);
-      return `<tr><td>${escapeHtml(formatInstant(lang, r.at))}</td><td>${escapeHtml(who)}</td><td><code>${escapeHtml(r.action)}</code></td><td>${subject}</td><td>${escapeHtml(r.reason ?? "")}</td></tr>`;
+      return `<tr><th scope="row">${escapeHtml(formatInstant(lang, r.at))}</th>${stackedCell(w.who, escapeHtml(who))}${stackedCell(w.action, `<code>${escapeHtml(r.action)}</code>`)}${stackedCell(w.subject, subject)}${stackedCell(w.reason, escapeHtml(r.reason ?? ""))}</tr>`;
     })
     .join("\n");
 }
@@ -78,7 +79,7 @@ export function auditRowsHtml(lang: "fr" | "en", records: readonly AuditRecord[]
 export function auditTableHtml(lang: "fr" | "en", records: readonly AuditRecord[]): string {
   const w = W[lang];
   if (records.length === 0) return `<p>${escapeHtml(w.empty)}</p>`;
-  return `<div class="table-scroll"><table>
+  return `<div class="table-scroll"><table class="stacked">
 <thead><tr><th scope="col">${escapeHtml(w.at)}</th><th scope="col">${escapeHtml(w.who)}</th><th scope="col">${escapeHtml(w.action)}</th><th scope="col">${escapeHtml(w.subject)}</th><th scope="col">${escapeHtml(w.reason)}</th></tr></thead>
 <tbody>
 ${auditRowsHtml(lang, records)}

@@ -15,6 +15,7 @@ import {
 import { DomainError, isDomainError } from "../shared/errors.ts";
 import { escapeHtml } from "../shared/html.ts";
 import { noticeHtml, requireStaff } from "./admin-pages.ts";
+import { stackedCell } from "./layout.ts";
 import { formatInstant } from "./render-encounter.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
 
@@ -130,7 +131,7 @@ export function registerAdminDomainsPage(
       .map(
         (
           p,
-        ) => `<tr><td>${escapeHtml(p.host)}</td><td>${escapeHtml(what(w, p.severity))}</td><td>${escapeHtml(p.publicReason ?? "")}</td><td>${escapeHtml(formatInstant(lang, p.createdAt))}</td>
+        ) => `<tr><th scope="row">${escapeHtml(p.host)}</th>${stackedCell(w.severity, escapeHtml(what(w, p.severity)))}${stackedCell(w.publicReason, escapeHtml(p.publicReason ?? ""))}${stackedCell(w.since, escapeHtml(formatInstant(lang, p.createdAt)))}
 <td><form method="post" action="/admin/domains/remove">${context.csrfField()}<input type="hidden" name="host" value="${escapeHtml(p.host)}"><button type="submit" class="secondary" aria-label="${escapeHtml(w.removeOf.replace("{host}", p.host))}">${escapeHtml(w.remove)}</button></form></td></tr>`,
       )
       .join("\n");
@@ -143,7 +144,7 @@ export function registerAdminDomainsPage(
           .join("")}</ul>\n`
       : "";
     const table = policies.length
-      ? `<div class="table-scroll"><table>
+      ? `<div class="table-scroll"><table class="stacked">
 <thead><tr><th scope="col">${escapeHtml(w.host)}</th><th scope="col">${escapeHtml(w.severity)}</th><th scope="col">${escapeHtml(w.publicReason)}</th><th scope="col">${escapeHtml(w.since)}</th><th scope="col"><span class="visually-hidden">${escapeHtml(w.remove)}</span></th></tr></thead>
 <tbody>
 ${rows}

@@ -8,6 +8,7 @@ import { isDomainError } from "../shared/errors.ts";
 import { escapeHtml, userTextHtml } from "../shared/html.ts";
 import { uuidSchema } from "../shared/input.ts";
 import { noticeHtml, requireStaff } from "./admin-pages.ts";
+import { stackedCell } from "./layout.ts";
 import { actorHandle, formatInstant } from "./render-encounter.ts";
 import type { PageContext, WebKit } from "./web-kit.ts";
 
@@ -131,18 +132,18 @@ export function registerAdminReportsPages(scope: FastifyInstance, deps: AdminRep
     const listed = await deps.reports.list({ all, limit: PAGE });
     const rows = listed
       .map(
-        (r) => `<tr><td>${escapeHtml(formatInstant(lang, r.createdAt))}</td>
-<td dir="ltr">${userTextHtml(actorHandle(r.reporter))}</td>
-<td dir="ltr"><a href="${escapeHtml(accountPath(r.target))}">${userTextHtml(actorHandle(r.target))}</a></td>
-<td>${escapeHtml(category(lang, r.category))}</td>
-<td>${userTextHtml(excerpt(subjectText(r), 140))}</td>
-<td>${userTextHtml(excerpt(r.comment, 140))}</td>
-<td>${escapeHtml(r.state === "open" ? w.open : w.resolved)}</td>
+        (r) => `<tr><th scope="row">${escapeHtml(formatInstant(lang, r.createdAt))}</th>
+${stackedCell(w.reporter, `<bdi dir="ltr">${userTextHtml(actorHandle(r.reporter))}</bdi>`)}
+${stackedCell(w.target, `<a href="${escapeHtml(accountPath(r.target))}" dir="ltr">${userTextHtml(actorHandle(r.target))}</a>`)}
+${stackedCell(w.category, escapeHtml(category(lang, r.category)))}
+${stackedCell(w.subject, userTextHtml(excerpt(subjectText(r), 140)))}
+${stackedCell(w.comment, userTextHtml(excerpt(r.comment, 140)))}
+${stackedCell(w.state, escapeHtml(r.state === "open" ? w.open : w.resolved))}
 <td><a href="/admin/reports/${r.id}">${escapeHtml(w.read)}</a></td></tr>`,
       )
       .join("\n");
     const table = listed.length
-      ? `<div class="table-scroll"><table>
+      ? `<div class="table-scroll"><table class="stacked">
 <thead><tr>${[w.when, w.reporter, w.target, w.category, w.subject, w.comment, w.state]
           .map((h) => `<th scope="col">${escapeHtml(h)}</th>`)
           .join(

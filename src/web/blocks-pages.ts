@@ -128,11 +128,11 @@ export function registerBlocksPages(scope: FastifyInstance, deps: BlocksPagesDep
     const body = `<h1>${escapeHtml(w.title)}</h1>
 ${noticeHtml(notice)}<p>${escapeHtml(w.intro)}</p>
 <form method="post" action="/settings/blocks/account">${context.csrfField()}
-<div class="field"><label for="block-address">${escapeHtml(w.address)}</label><input id="block-address" name="address" maxlength="300" dir="ltr"></div>
+<div class="field"><label for="block-address">${escapeHtml(w.address)}</label><input id="block-address" name="address" type="text" maxlength="300" dir="ltr"></div>
 <p><button type="submit" name="action" value="block">${escapeHtml(w.block)}</button> <button type="submit" name="action" value="mute" class="secondary">${escapeHtml(w.mute)}</button></p>
 </form>
 <form method="post" action="/settings/blocks/domain">${context.csrfField()}<input type="hidden" name="action" value="block">
-<div class="field"><label for="block-domain">${escapeHtml(w.domain)}</label><input id="block-domain" name="domain" maxlength="300" dir="ltr" required></div>
+<div class="field"><label for="block-domain">${escapeHtml(w.domain)}</label><input id="block-domain" name="domain" type="text" maxlength="300" dir="ltr" required></div>
 <p><button type="submit">${escapeHtml(w.blockDomain)}</button></p>
 </form>
 <h2>${escapeHtml(w.blocked)}</h2>

@@ -2,6 +2,7 @@ import { STATUS_LABELS, STATUSES, type Status } from "../exposure/model/status.t
 import { escapeHtml } from "../shared/html.ts";
 import { formatCalendarDay, numberFormat } from "../shared/intl.ts";
 import { type Language, LOCALES } from "./i18n.ts";
+import { stackedCell } from "./layout.ts";
 
 /*
  * The 12-week chart of the dashboard, rendered on the server as SVG: no script, so it
@@ -276,8 +277,7 @@ export function renderWeeklyTable(
 ): string {
   const w = WORDS[lang];
   const exposureHeader = `${w.exposure} (${SHORT_UNIT[band.unit]})`;
-  const cell = (label: string, value: string) =>
-    `<td data-label="${escapeHtml(label)}">${escapeHtml(value)}</td>`;
+  const cell = (label: string, value: string) => stackedCell(label, escapeHtml(value));
   const rows = weeks
     .map(
       (week) =>

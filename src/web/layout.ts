@@ -92,3 +92,10 @@ ${frame.body}
 </body>
 </html>`;
 }
+
+/**
+ * A cell of a `table.stacked` (style.css): on a phone each row becomes a block and the cell
+ * shows its column's title above its content, from `data-label`. `html` is already escaped.
+ */
+export const stackedCell = (label: string, html: string) =>
+  `<td data-label="${escapeHtml(label)}">${html}</td>`;

@@ -185,7 +185,7 @@ ${followRequestsHtml(pending, context)}
         ),
     ];
     const moderation = said.length
-      ? `<section id="moderation" class="notice">
+      ? `<section id="moderation" class="moderation-notice">
 <h2>${escapeHtml(w.moderation)}</h2>
 ${said.join("\n")}
 </section>`

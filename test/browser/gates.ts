@@ -3,13 +3,14 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Result } from "axe-core";
 import { type ConfigData, HtmlValidate } from "html-validate";
-import type { InPage } from "./in-page.ts";
+import type { InPage, PageElement } from "./in-page.ts";
 import { NARROW, type WatchedPage, WIDE } from "./support.ts";
 
 /**
  * The quality gates every page visited in a browser test goes through (`checkPage`):
  * accessibility (axe-core, light and dark), valid HTML (html-validate with the repository's
- * .htmlvalidate.json), no console error nor CSP violation, no sideways scroll at 360 px,
+ * .htmlvalidate.json), no console error nor CSP violation, no sideways scroll at 360 px nor
+ * text running out of a table cell,
  * a name for every field, a visible keyboard focus, and screenshots at 360 and 1280 px.
  */
 
@@ -78,6 +79,7 @@ export async function checkPage(
       `the page is ${overflow.scrollWidth} px wide for a ${overflow.innerWidth} px window; widest: ${await widestElements(watched)}`,
     ]);
   }
+  section(`text running out of its table cell at ${NARROW.width} px`, await overrunCells(watched));
   await page.screenshot({ path: screenshotPath(name, NARROW.width), fullPage: true });
   await page.setViewportSize(WIDE);
   await page.screenshot({ path: screenshotPath(name, WIDE.width), fullPage: true });
@@ -92,6 +94,26 @@ export async function checkPage(
   if (failures.length > 0) {
     throw new Error(`Page "${name}" (${page.url()}) fails its gates:\n${failures.join("\n")}`);
   }
+}
+
+/** Chromium's own console line for a document answered with an error status. */
+export const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
+
+/**
+ * Visits each `[name, path]` and runs the gates on it; one error at the end lists every
+ * failure (a page that does not answer 200 is one).
+ */
+export async function checkPages(
+  watched: WatchedPage,
+  pages: ReadonlyArray<readonly [string, string]>,
+): Promise<void> {
+  const failures: string[] = [];
+  for (const [name, path] of pages) {
+    const response = await watched.page.goto(path);
+    if (response?.status() !== 200) failures.push(`${path} answered ${response?.status()}`);
+    else await checkPage(watched, name).catch((error: Error) => failures.push(error.message));
+  }
+  if (failures.length > 0) throw new Error(failures.join("\n\n"));
 }
 
 export const screenshotPath = (name: string, width: number) =>
@@ -212,12 +234,45 @@ async function invisibleFocus(watched: WatchedPage): Promise<string[]> {
       ];
 }
 
-/** The elements wider than the window, to say what makes a page scroll sideways. */
+/**
+ * The table cells whose content is wider than the cell: on a phone, a long address in a
+ * narrow column runs over its neighbour (or is cut off) without widening the page.
+ */
+async function overrunCells(watched: WatchedPage): Promise<string[]> {
+  return watched.page.evaluate(() => {
+    const w = globalThis as unknown as InPage;
+    return [...w.document.querySelectorAll("td, th")]
+      .filter((cell) => cell.getBoundingClientRect().width > 1)
+      .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+      .map(
+        (cell) =>
+          `<${cell.tagName.toLowerCase()}> ${cell.scrollWidth} px of content in ${cell.clientWidth} px: ${(cell.textContent ?? "").trim().slice(0, 60)}`,
+      );
+  });
+}
+
+/**
+ * The elements wider than the window, to say what makes a page scroll sideways; those inside
+ * a box that scrolls or clips on its own (a wide table in its scroller) are left out, unless
+ * they are placed outside it (absolutely, fixed), where its clipping does not reach them.
+ */
 async function widestElements(watched: WatchedPage): Promise<string> {
   return watched.page.evaluate(() => {
     const w = globalThis as unknown as InPage;
+    const clipped = (element: PageElement) => {
+      if (["absolute", "fixed"].includes(w.getComputedStyle(element).position)) return false;
+      for (
+        let box = element.parentElement;
+        box && box !== w.document.body;
+        box = box.parentElement
+      ) {
+        if (w.getComputedStyle(box).overflowX !== "visible") return true;
+      }
+      return false;
+    };
     return [...w.document.querySelectorAll("body *")]
       .filter((element) => element.getBoundingClientRect().right > w.innerWidth)
+      .filter((element) => !clipped(element))
       .slice(0, 5)
       .map((element) => `<${element.tagName.toLowerCase()} class="${element.className}">`)
       .join(", ");

@@ -13,6 +13,8 @@ export interface InPage {
     outlineStyle: string;
     outlineWidth: string;
     outlineColor: string;
+    overflowX: string;
+    position: string;
   };
   /** Present once gates.ts has evaluated axe's source in the page. */
   axe: typeof AxeCore;
@@ -39,6 +41,9 @@ export interface PageElement {
   outerHTML: string;
   dataset: Record<string, string | undefined>;
   value?: string;
+  parentElement: PageElement | null;
+  scrollWidth: number;
+  clientWidth: number;
   blur(): void;
-  getBoundingClientRect(): { right: number };
+  getBoundingClientRect(): { right: number; width: number };
 }

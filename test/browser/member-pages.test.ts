@@ -2,11 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
 import { follows } from "../../src/db/schema.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
-import { checkPage } from "./gates.ts";
+import { checkPage, checkPages, ERROR_STATUS } from "./gates.ts";
 import {
   beaEncounterWithPhoto,
   describeInBrowser,
@@ -14,6 +13,7 @@ import {
   logInThroughForm,
   NARROW,
   newVisitor,
+  remoteActor,
   testPhoto,
   type WatchedPage,
   watch,
@@ -27,23 +27,8 @@ import {
 
 const BEA = { username: "bea", password: "bea-password-123" };
 const ANTOINE = { username: "antoine", password: "antoine-password-1" };
-// Chromium's own console line for a document answered with an error status.
-const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
 
-const zoe: RemoteActorRecord = {
-  iri: "https://remote.example/users/zoe",
-  type: "Person",
-  username: "zoe",
-  host: "remote.example",
-  name: "Zoé Lambert",
-  summary: "",
-  url: "https://remote.example/@zoe",
-  inboxUrl: "https://remote.example/users/zoe/inbox",
-  sharedInboxUrl: null,
-  followersUrl: null,
-  avatarUrl: null,
-  manuallyApprovesFollowers: false,
-};
+const zoe = remoteActor("zoe", "remote.example", "Zoé Lambert");
 
 describeInBrowser(`Member, admin and error pages in a real browser (${databaseLabel})`, () => {
   let t: TestApp;
@@ -61,17 +46,6 @@ describeInBrowser(`Member, admin and error pages in a real browser (${databaseLa
     const watched = await watch(context);
     await logInThroughForm(watched.page, who.username, who.password, next);
     return watched;
-  }
-
-  /** Visits each path and runs the gates on it; one error at the end lists every failure. */
-  async function checkPages(w: WatchedPage, pages: ReadonlyArray<readonly [string, string]>) {
-    const failures: string[] = [];
-    for (const [name, path] of pages) {
-      const response = await w.page.goto(path);
-      if (response?.status() !== 200) failures.push(`${path} answered ${response?.status()}`);
-      else await checkPage(w, name).catch((error: Error) => failures.push(error.message));
-    }
-    if (failures.length > 0) throw new Error(failures.join("\n\n"));
   }
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { members } from "../../src/db/schema.ts";
 import { buildTestApp, type TestApp } from "../support/app.ts";
 import { databaseLabel } from "../support/database.ts";
 import { type LoopbackSmtp, linkIn, startLoopbackSmtp } from "../support/smtp.ts";
-import { checkPage } from "./gates.ts";
+import { checkPage, ERROR_STATUS } from "./gates.ts";
 import type { PageElement } from "./in-page.ts";
 import {
   beaEncounterWithPhoto,
@@ -27,8 +27,6 @@ import {
  */
 
 const BEA = { username: "bea", password: "bea-password-123" };
-// Chromium's own console line for a document answered with an error status.
-const ERROR_STATUS = (status: number) => new RegExp(`status of ${status}\\b`);
 
 describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
   let t: TestApp;
@@ -336,7 +334,7 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     await page.route("**/gate-probe.css", (route) =>
       route.fulfill({
         contentType: "text/css",
-        body: "a:focus-visible { outline: none } .faint { color: #ddd }",
+        body: "a:focus-visible { outline: none } .faint { color: #ddd } .narrow { table-layout: fixed; width: 6rem }",
       }),
     );
     await page.route("**/gate-probe", (route) =>
@@ -348,7 +346,7 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
 <link rel="stylesheet" href="/gate-probe.css"></head>
 <body><main><p class="faint">Texte pâle</p><p><a href="/">Un lien</a></p>
 <input type="text" name="nameless"><script>document.title = "inline";</script>
-<pre>${"x".repeat(200)}</pre><p><div>un bloc dans un paragraphe</div></p></main></body></html>`,
+<pre>${"x".repeat(200)}</pre><table class="narrow"><tr><td>${"y".repeat(40)}</td></tr></table><p><div>un bloc dans un paragraphe</div></p></main></body></html>`,
       }),
     );
     await page.goto("/gate-probe");
@@ -364,6 +362,7 @@ describeInBrowser(`Pages in a real browser (${databaseLabel})`, () => {
     );
     expect(failure).toContain('keyboard focus not visible:\n  - the focused link "Un lien"');
     expect(failure).toContain("horizontal scroll at 360 px");
+    expect(failure).toContain("text running out of its table cell at 360 px:\n  - <td>");
     expect(failure).toMatch(/CSP violation: script-src(-elem)? blocked inline/);
   });
 });

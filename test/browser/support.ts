@@ -8,6 +8,7 @@ import {
 } from "playwright-core";
 import sharp from "sharp";
 import { describe, it } from "vitest";
+import type { RemoteActorRecord } from "../../src/actors/actors-repository.ts";
 import type { App } from "../../src/app.ts";
 import type { InPage } from "./in-page.ts";
 
@@ -182,3 +183,19 @@ export async function beaEncounterWithPhoto(
   );
   return { id: view.id, path: `/@bea/${view.id}` };
 }
+
+/** A remote person as a lookup of `https://<host>/users/<username>` would give it. */
+export const remoteActor = (username: string, host: string, name: string): RemoteActorRecord => ({
+  iri: `https://${host}/users/${username}`,
+  type: "Person",
+  username,
+  host,
+  name,
+  summary: "",
+  url: `https://${host}/@${username}`,
+  inboxUrl: `https://${host}/users/${username}/inbox`,
+  sharedInboxUrl: null,
+  followersUrl: null,
+  avatarUrl: null,
+  manuallyApprovesFollowers: false,
+});
