@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../src/accounts/passwords.ts";
 import type { RemoteActorRecord } from "../src/actors/actors-repository.ts";
 import type { App } from "../src/app.ts";
-import { exportFileName, runCommand, USAGE } from "../src/cli/commands.ts";
+import { exportFileName, USAGE } from "../src/cli/commands.ts";
 import { buildTestApp, type TestApp } from "./support/app.ts";
 import { type CliRun, runCli } from "./support/cli.ts";
 import { databaseLabel } from "./support/database.ts";

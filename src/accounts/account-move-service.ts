@@ -4,7 +4,7 @@ import type { Db } from "../db/database.ts";
 import { members } from "../db/schema.ts";
 import type { Outbox } from "../outbox/outbox.ts";
 import { DomainError } from "../shared/errors.ts";
-import type { Member, MembersService } from "./members-service.ts";
+import type { MembersService } from "./members-service.ts";
 
 /** The most other accounts a member may name as theirs (Mastodon allows as many). */
 export const MAX_ALIASES = 5;

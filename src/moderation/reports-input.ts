@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { DbExecutor } from "../db/database.ts";
 import { REPORT_CATEGORIES, type ReportCategory } from "../db/schema.ts";
 import { uuidSchema } from "../shared/input.ts";
 
