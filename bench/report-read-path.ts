@@ -5,30 +5,14 @@
 import type { FootprintResult } from "./footprint.ts";
 import type { Outcome } from "./outcome.ts";
 import type { ReadPathResult } from "./read-path.ts";
+import { n, signed, table } from "./report-format.ts";
 import { SOAK_PLAN, type SoakResult } from "./soak.ts";
-
-/** A figure, or "–" when there is none (a run with no answer at all gives 0 ÷ 0). */
-const n = (value: number | null | undefined, digits = 0) =>
-  value === null || value === undefined || !Number.isFinite(value)
-    ? "–"
-    : value.toLocaleString("en-US", {
-        minimumFractionDigits: digits,
-        maximumFractionDigits: digits,
-      });
 
 const isReadPath = (o: Outcome): o is Outcome & { result: ReadPathResult } =>
   o.result?.scenario === "read-path";
 const isSoak = (o: Outcome): o is Outcome & { result: SoakResult } => o.result?.scenario === "soak";
 const isFootprint = (o: Outcome): o is Outcome & { result: FootprintResult } =>
   o.result?.scenario === "footprint";
-
-function table(header: string[], rows: string[][]): string {
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-}
 
 const failures = (outcomes: Outcome[], script: string) =>
   outcomes
@@ -79,8 +63,6 @@ export function readPathTable(outcomes: Outcome[]): string {
   ];
   return [table(header, rows), ...failures(outcomes, "read path")].join("\n");
 }
-
-const signed = (value: number) => `${value >= 0 ? "+" : "−"}${n(Math.abs(value), 1)} %`;
 
 export function soakTable(outcomes: Outcome[]): string {
   const rows = outcomes

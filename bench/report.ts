@@ -3,6 +3,7 @@ import type { FanoutResult } from "./fanout.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { Outcome } from "./outcome.ts";
+import { n, signed, table } from "./report-format.ts";
 import { readPathSection } from "./report-read-path.ts";
 
 export interface ReportInput {
@@ -19,23 +20,12 @@ export interface ReportInput {
   outcomes: Outcome[];
 }
 
-const n = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
 const isFanout = (o: Outcome): o is Outcome & { result: FanoutResult } =>
   o.result?.scenario === "fanout";
 const isInbox = (o: Outcome): o is Outcome & { result: InboxResult } =>
   o.result?.scenario === "inbox";
 const isMemory = (o: Outcome): o is Outcome & { result: MemoryResult } =>
   o.result?.scenario === "memory";
-
-function table(header: string[], rows: string[][]): string {
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-}
 
 const expectedPosts = (r: FanoutResult) =>
   r.options.sharedInbox ? r.options.servers : r.options.followers;
@@ -172,8 +162,6 @@ job on PGlite. Now the actor's own HTTP signature is what Fedify verifies
 (\`docs/SECURITY.md\`), the instance key is imported once, the author and the actors named
 are read in one statement, and a claim takes a job per free slot.`;
 }
-
-const signed = (value: number) => `${value >= 0 ? "+" : "−"}${n(Math.abs(value), 1)} %`;
 
 export function memoryTable(outcomes: Outcome[]): string {
   const rows = outcomes
