@@ -1,10 +1,12 @@
 /** Renders benchmark outcomes as the tables printed by bench/run.ts and docs/BENCHMARKS.md. */
+
 import type { FanoutResult } from "./fanout.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { Outcome } from "./outcome.ts";
 import { n, signed, table } from "./report-format.ts";
 import { readPathSection } from "./report-read-path.ts";
+import { targetsSection } from "./report-targets.ts";
 
 export interface ReportInput {
   date: Date;
@@ -262,6 +264,8 @@ ${
 }- The machine is shared with other work: the **load** column is the 1-minute load average
   just before each scenario. With a load above the number of cores, every figure here is
   slower than the same code on an idle machine.
+
+${targetsSection(outcomes)}
 
 ## Outgoing: one encounter to many followers (\`bench/fanout.ts\`)
 
