@@ -145,9 +145,12 @@ on PostgreSQL and ≤ 200 ms on PGlite. The JSON requests ask with
 \`Accept: application/activity+json\` (WebFinger with \`application/jrd+json\`); the pages with
 \`Accept: text/html\` and \`Accept-Language: fr\`, as a visitor, without compression.
 
-What makes the JSON fast: the documents are kept per process and checked against the database's
-document generation (docs/ARCHITECTURE.md, "Kept ActivityPub documents"); a kept document costs one
-indexed query on PostgreSQL, shared by the requests that arrive together, and none on PGlite.
+What makes the JSON and the pages fast: the documents, and the public pages as a visitor without a
+session gets them, are kept per process and checked against the database's document generation
+(docs/ARCHITECTURE.md, "Kept ActivityPub documents" and "Kept visitor pages"); a kept answer costs
+one indexed query on PostgreSQL, shared by the requests that arrive together, and none on PGlite.
+A kept page is sent as it was rendered, its visitor's form token put in (the profile's
+remote-follow form), compressed per answer when asked.
 
 ## Soak: ${n(SOAK_PLAN.requests)} mixed requests (\`bench/soak.ts\`)
 

@@ -11,6 +11,7 @@ import type { AppFederation } from "./federation/app-federation.ts";
 import type { FederationDeps } from "./federation/federation.ts";
 import type { MessageQueueOptions } from "./federation/message-queue.ts";
 import type { RemoteLookup } from "./federation/remote-lookup.ts";
+import type { DocumentCache } from "./http/document-cache.ts";
 import type { LoginThrottleOptions } from "./http/login-throttle.ts";
 import type { Outbox, OutboxOptions } from "./outbox/outbox.ts";
 import type { Repositories, Services } from "./services.ts";
@@ -39,6 +40,8 @@ export interface App extends Services {
   readonly repositories: Repositories;
   readonly actors: ActorsRepository;
   readonly encounterRepository: EncountersRepository;
+  /** ActivityPub documents and visitor pages kept by this process (src/http/document-cache.ts). */
+  readonly documentCache: Pick<DocumentCache, "size">;
   /** Started by `start()` in roles all and worker. */
   readonly weeklyQuestionScheduler: WeeklyQuestionScheduler;
   /** Builds archives and follows imported accounts (roles all and worker): `tick()` in tests. */

@@ -223,6 +223,10 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   // Set by close(): answers close their connection, and (with /readyz) the proxy stops sending.
   let draining = false;
   const htmlErrors = createHtmlErrorPages();
+  // ActivityPub documents and visitor pages, never stale (src/http/document-cache.ts).
+  const documentCache = createDocumentCache({
+    readGeneration: await documentGenerationReader(database),
+  });
   const http = createHttpServer({
     isDraining: () => draining,
     htmlErrors,
@@ -234,9 +238,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     moderation: repositories.moderationPolicy,
     inScope: fedifyLogs.run,
     metrics,
-    documentCache: createDocumentCache({
-      readGeneration: await documentGenerationReader(database),
-    }),
+    documentCache,
   });
   const health = { database, migrations: await migrationCount(), isDraining: () => draining };
   registerHealthRoutes(http, health);
@@ -259,6 +261,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     remoteLookup,
     loginThrottle: options.loginThrottle,
     mediaPublicUrl: config.s3?.publicUrl,
+    documentCache,
   });
 
   const queueStop = new AbortController();
@@ -280,6 +283,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     repositories,
     actors,
     encounterRepository: repositories.encounters,
+    /** The kept documents and visitor pages: the tests look at what it holds. */
+    documentCache,
     weeklyQuestionScheduler,
     memberDataWorker,
     events,

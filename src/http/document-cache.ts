@@ -1,6 +1,7 @@
 /**
  * Serialized ActivityPub documents (an actor, a Note, a WebFinger answer) kept by this process,
- * so that a GET served before does not run Fedify's dispatcher and JSON-LD compaction again.
+ * so that a GET served before does not run Fedify's dispatcher and JSON-LD compaction again; and
+ * the public pages as visitors get them (src/http/page-cache.ts), under the same generation.
  *
  * Never stale, whatever the number of processes: every entry is labelled with the database's
  * document generation read *before* the document was made, and served only while the generation

@@ -50,8 +50,16 @@ import { registerMovePage } from "../web/settings-move-page.ts";
 import { registerSettingsPages } from "../web/settings-pages.ts";
 import { registerProfileSettingsPage } from "../web/settings-profile-page.ts";
 import { registerTrackerSettingsPage } from "../web/settings-tracker-page.ts";
+import type { DocumentCache } from "./document-cache.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./login-throttle.ts";
 import { createSignUpThrottle } from "./signup-throttle.ts";
+
+/**
+ * The public pages kept for visitors (src/http/page-cache.ts): home, profiles, permalinks, an
+ * encounter known here, tags. Everything they read raises the document generation (migrations
+ * `document_generation_triggers`, `page_generation_triggers`); test/http/page-cache.test.ts.
+ */
+const VISITOR_PAGES = ["/", "/@:username", "/@:username/:id", "/encounters/:id", "/tags/:keyword"];
 
 /**
  * Every route over the services, registered by the composition root (src/app.ts) on the
@@ -74,6 +82,8 @@ export function registerRoutes(
     loginThrottle?: LoginThrottleOptions;
     /** Where browsers read the media on S3 (S3_PUBLIC_URL): `/media/<key>` redirects there. */
     mediaPublicUrl?: string;
+    /** Where the visitor pages are kept (src/http/page-cache.ts), beside the documents. */
+    documentCache?: DocumentCache;
   },
 ): void {
   const { version, urls, federation, services, repositories, remoteLookup } = deps;
@@ -142,6 +152,9 @@ export function registerRoutes(
       sessions,
       unreadCount: (memberId) => services.notifications.unreadCount(memberId),
       htmlErrors: deps.htmlErrors,
+      ...(deps.documentCache
+        ? { visitorPages: { cache: deps.documentCache, routes: VISITOR_PAGES } }
+        : {}),
     },
     (scope, web) => {
       registerLoginPages(scope, { members, sessions, web, throttle: loginThrottle });

@@ -1,10 +1,12 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { DocumentCache } from "../http/document-cache.ts";
+import { createPageCache } from "../http/page-cache.ts";
 import { loadWebAssets } from "./assets.ts";
 import type { HtmlErrorPages } from "./error-pages.ts";
 import { safeNext } from "./login-page.ts";
-import { languageCookie, type WebSessions } from "./session.ts";
+import { languageCookie, readCookie, SESSION_COOKIE, type WebSessions } from "./session.ts";
 import { createWebKit, type WebKit, type WebKitDeps } from "./web-kit.ts";
 
 export interface WebDeps {
@@ -14,6 +16,11 @@ export interface WebDeps {
   sessions: WebSessions;
   unreadCount(memberId: string): Promise<number>;
   htmlErrors?: HtmlErrorPages;
+  /**
+   * Public pages kept for visitors (src/http/page-cache.ts): the routes (as registered, e.g.
+   * "/@:username") whose page is the same for every visitor, and the cache they are kept in.
+   */
+  visitorPages?: { cache: DocumentCache; routes: readonly string[] };
 }
 
 const languageParams = z.object({ lang: z.enum(["fr", "en"]) });
@@ -29,10 +36,24 @@ export function registerWeb(
   pages: (scope: FastifyInstance, web: WebKit) => void,
 ): void {
   const assets = loadWebAssets();
-  const web = createWebKit({ ...deps, assets });
+  const visitorRoutes = new Set(deps.visitorPages?.routes);
+  const pageCache =
+    deps.visitorPages &&
+    createPageCache({
+      cache: deps.visitorPages.cache,
+      // A request with a session (even an expired one) is never served, nor makes, a kept page.
+      keyOf: (request) =>
+        visitorRoutes.has(request.routeOptions.url ?? "") &&
+        readCookie(request, SESSION_COOKIE) === undefined
+          ? `page ${web.visitorLanguage(request)} ${request.url}`
+          : undefined,
+      personalize: (request, reply, page) => web.personalize(request, reply, page),
+    });
+  const web = createWebKit({ ...deps, assets, sharedPage: pageCache?.isShared });
   deps.htmlErrors?.attach(web);
   http.register(async (scope) => {
     await scope.register(formbody, { bodyLimit: 64 * 1024 });
+    pageCache?.register(scope);
     assets.register(scope);
 
     // The switch in every page's header: a cookie, then back to the page.

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { InstanceProfileService } from "../accounts/instance-profile-service.ts";
 import type { Member } from "../accounts/members-service.ts";
@@ -59,6 +60,13 @@ export interface WebKit {
    * error pages, which must render when the database is away.
    */
   visitorContext(request: FastifyRequest): PageContext;
+  /** The language a visitor (no session) gets the pages in: their switch, then their browser's. */
+  visitorLanguage(request: FastifyRequest): Language;
+  /**
+   * A page made for every visitor (src/http/page-cache.ts) with this visitor's own CSRF token
+   * in its forms (and its cookie when they have none yet); the page itself when it has no form.
+   */
+  personalize(request: FastifyRequest, reply: FastifyReply, page: Buffer): Buffer;
   /** Sends a full page in the frame; pages with a viewer are never stored by a cache. */
   send(reply: FastifyReply, context: PageContext, page: Page): FastifyReply;
   /** A short page that says what went wrong (404, 403, 410, 400) and links home. */
@@ -86,12 +94,20 @@ export interface WebKitDeps {
   sessions: WebSessions;
   unreadCount(memberId: string): Promise<number>;
   assets: Pick<WebAssets, "styleHref" | "scriptHref">;
+  /**
+   * True when this request's page is made for every visitor (src/http/page-cache.ts): its
+   * forms get a placeholder that `personalize` fills in per request.
+   */
+  sharedPage?: (request: FastifyRequest) => boolean;
 }
 
 export function createWebKit(deps: WebKitDeps): WebKit {
   const { origin } = deps;
   const contexts = new WeakMap<FastifyRequest, Promise<PageContext>>();
   const csrf = createCsrfGuard(origin);
+  // Unguessable, so that no text of a page can make a form field of it (text is escaped anyway).
+  const sharedToken = randomBytes(18).toString("base64url");
+  const sharedField = Buffer.from(csrfFieldHtml(sharedToken));
 
   function languageOf(request: FastifyRequest, member?: Member): Language {
     // The header's switch, then the browser's own preference, then the member's language
@@ -115,8 +131,9 @@ export function createWebKit(deps: WebKitDeps): WebKit {
       viewer,
       path: request.url,
       csrfField() {
+        if (!viewer && deps.sharedPage?.(request)) return csrfFieldHtml(sharedToken);
         token ??= csrf.token(request, reply);
-        return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
+        return csrfFieldHtml(token);
       },
     };
   }
@@ -141,6 +158,21 @@ export function createWebKit(deps: WebKitDeps): WebKit {
         path: request.url,
         csrfField: () => "",
       };
+    },
+    visitorLanguage: (request) => languageOf(request),
+    personalize(request, reply, page) {
+      let at = page.indexOf(sharedField);
+      if (at < 0) return page;
+      const field = Buffer.from(csrfFieldHtml(csrf.token(request, reply)));
+      const parts: Buffer[] = [];
+      let from = 0;
+      while (at >= 0) {
+        parts.push(page.subarray(from, at), field);
+        from = at + sharedField.length;
+        at = page.indexOf(sharedField, from);
+      }
+      parts.push(page.subarray(from));
+      return Buffer.concat(parts);
     },
     send(reply, context, page) {
       if (context.viewer) noStore(reply);
@@ -190,3 +222,6 @@ export function createWebKit(deps: WebKitDeps): WebKit {
   };
   return kit;
 }
+
+const csrfFieldHtml = (token: string) =>
+  `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
