@@ -1,7 +1,7 @@
 import { isNotNull, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../db/database.ts";
-import { actors, type DomainSeverity, domainPolicies } from "../db/schema.ts";
+import { actors, type DomainSeverity, domainPolicies, members } from "../db/schema.ts";
 import { coveringCandidates } from "./hosts.ts";
 
 /** What the instance lets a remote actor (or every actor of a host) do. */
@@ -152,8 +152,9 @@ export function createModerationPolicy(deps: {
 
 /**
  * The listing rule of the public tag page and the public timelines
- * (`EncountersRepository.listAll`), in SQL: the author is neither suspended nor silenced, and
- * no block or limit covers its host (the same matching as `hostCovers`, src/moderation/hosts.ts).
+ * (`EncountersRepository.listAll`), in SQL: the author is neither suspended nor silenced (a
+ * remote actor by `actors`, a member by `members`), and no block or limit covers its host (the
+ * same matching as `hostCovers`, src/moderation/hosts.ts).
  */
 export function publiclyListedAuthor(authorId: AnyPgColumn): SQL {
   return sql`not exists (
@@ -161,6 +162,9 @@ export function publiclyListedAuthor(authorId: AnyPgColumn): SQL {
     where listed_author.id = ${authorId}
       and (listed_author.suspended_at is not null
         or listed_author.silenced_at is not null
+        or exists (
+          select 1 from ${members} as listed_member
+          where listed_member.id = listed_author.member_id and listed_member.suspended_at is not null)
         or exists (
           select 1 from ${domainPolicies} as policy
           cross join lateral (select case when position(':' in policy.host) > 0

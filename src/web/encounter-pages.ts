@@ -175,7 +175,9 @@ ${fromMastodon}`;
     const view = member && params.success ? await encounters.findById(params.data.id) : undefined;
     // Only at its author's address.
     const local = view?.isLocal && view.author.memberId === member?.id ? view : undefined;
-    return sendEncounter(await readable(local, await web.context(request, reply)), request, reply);
+    const found = await readable(local, await web.context(request, reply));
+    // A suspended author's encounters are gone while the suspension lasts, as their actor is.
+    return sendEncounter(found && member?.suspendedAt ? "gone" : found, request, reply);
   });
 
   // Any encounter this instance knows, by its id here: a remote one's page (what home links

@@ -24,6 +24,9 @@ const MESSAGES = {
     accountDeleted: "Compte supprimé",
     accountDeletedText:
       "Ce·tte membre a supprimé son compte : ses rencontres et son profil ne sont plus ici, et son nom reste réservé.",
+    accountSuspended: "Compte suspendu",
+    accountSuspendedText:
+      "La modération de cette instance a suspendu ce compte : son profil et ses rencontres ne sont pas visibles.",
     backHome: "Retour à l'accueil",
     encounters: "Rencontres",
     encounterBy: "Rencontre racontée par {name}",
@@ -114,6 +117,9 @@ const MESSAGES = {
     accountDeleted: "Account deleted",
     accountDeletedText:
       "This member deleted their account: their encounters and profile are no longer here, and their name stays reserved.",
+    accountSuspended: "Account suspended",
+    accountSuspendedText:
+      "This instance's moderators suspended this account: its profile and encounters are not shown.",
     backHome: "Back to the home page",
     encounters: "Encounters",
     encounterBy: "An encounter told by {name}",

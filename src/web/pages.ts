@@ -94,6 +94,14 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(translate(lang, "noMembers"))}<
         text: "accountDeletedText",
       });
     }
+    // Suspended by the moderators: gone for everyone, as its actor answers 410 (reversible).
+    if (member.suspendedAt) {
+      return web.sendMessage(reply, context, {
+        status: 410,
+        title: "accountSuspended",
+        text: "accountSuspendedText",
+      });
+    }
     const before = parseBefore(request.query);
     if (before === null) return sendBadBefore(web, reply, context);
     const [counts, encounters, follow, pioneer, relation] = await Promise.all([

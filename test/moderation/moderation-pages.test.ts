@@ -164,6 +164,18 @@ describe(`moderation pages and API (${databaseLabel})`, () => {
   });
 
   it("suspends a member: logged out, log-in refused with the reason, actor 410; then lifted", async () => {
+    const posted = await app.encounters.create("max", {
+      text: "Pique-nique au canal #Socialdapres",
+      participants: ["Zoé"],
+    });
+    const visitor = (url: string) =>
+      app.http.inject({ url, headers: { accept: "text/html", "accept-language": "fr" } });
+    const permalink = `/@max/${posted.id}`;
+    // Seen before (and kept for visitors: the suspension must still show on the next request).
+    expect((await visitor("/tags/socialdapres")).body).toContain("Pique-nique au canal");
+    expect((await visitor("/@max")).body).toContain("Pique-nique au canal");
+    expect((await visitor(permalink)).statusCode).toBe(200);
+
     const suspended = await moderator.post("/admin/accounts/max/action", {
       action: "suspend",
       reason: "Menaces répétées.",
@@ -188,12 +200,21 @@ describe(`moderation pages and API (${databaseLabel})`, () => {
       headers: { accept: "application/activity+json" },
     });
     expect(actor.statusCode).toBe(410);
+    // Gone from the public pages while it lasts, as the actor is.
+    expect((await visitor("/tags/socialdapres")).body).not.toContain("Pique-nique au canal");
+    const profile = await visitor("/@max");
+    expect(profile.statusCode).toBe(410);
+    expect(profile.body).toContain("Compte suspendu");
+    expect(profile.body).not.toContain("Pique-nique au canal");
+    expect((await visitor(permalink)).statusCode).toBe(410);
 
     const audit = await admin.get("/admin/audit");
     expect(audit.body).toContain("member.suspend");
     expect(audit.body).toContain("@mo");
     await moderator.post("/admin/accounts/max/action", { action: "unsuspend" });
     await new WebClient(app.http).login("max", "max-password-1");
+    expect((await visitor("/tags/socialdapres")).body).toContain("Pique-nique au canal");
+    expect((await visitor(permalink)).statusCode).toBe(200);
   });
 
   it("answers bad input with a clear 4xx", async () => {
