@@ -3,7 +3,13 @@ import type { ActorRow } from "../actors/actors-repository.ts";
 import { actorCountsOf } from "../db/actor-counters.ts";
 import type { Db } from "../db/database.ts";
 import { type Keyset, newerThan, newestFirst, olderThan } from "../db/keyset.ts";
-import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
+import {
+  actors,
+  encounterKeywords,
+  encounterParticipants,
+  encounters,
+  follows,
+} from "../db/schema.ts";
 import { publiclyListedAuthor } from "../moderation/policy.ts";
 import { shownToMemberSql } from "../moderation/relations.ts";
 import { isUuid } from "../shared/input.ts";
@@ -37,6 +43,9 @@ export interface EncounterListOptions {
   /** Only encounters after this key (an app asking for what is new). */
   after?: Keyset;
   visibilities: readonly EncounterRow["visibility"][];
+}
+
+export interface PublicListOptions extends EncounterListOptions {
   /** Only encounters carrying this keyword, compared case-insensitively (tag pages). */
   keyword?: string;
 }
@@ -52,7 +61,7 @@ export interface EncountersRepository {
    * rule lives here, once: no author of a limited or blocked domain, no silenced or suspended
    * account (src/moderation/policy.ts).
    */
-  listAll(options: EncounterListOptions): Promise<EncounterView[]>;
+  listAll(options: PublicListOptions): Promise<EncounterView[]>;
   /** Encounters by id, in no particular order; unknown ids are left out. */
   findByIds(ids: readonly string[]): Promise<EncounterView[]>;
   /**
@@ -96,15 +105,9 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       olderThan(encounters.publishedAt, encounters.id, options.before),
       newerThan(encounters.publishedAt, encounters.id, options.after),
     );
-  const listed = (options: EncounterListOptions) =>
-    and(
-      isNull(encounters.deletedAt),
-      inArray(encounters.visibility, [...options.visibilities]),
-      page(options),
-      options.keyword
-        ? sql`socialdapres_lower_keywords(${encounters.keywords}) @> array[lower(${options.keyword})]`
-        : undefined,
-    );
+  const shown = (options: EncounterListOptions) =>
+    and(isNull(encounters.deletedAt), inArray(encounters.visibility, [...options.visibilities]));
+  const listed = (options: EncounterListOptions) => and(shown(options), page(options));
 
   const select = (where: SQL | undefined, limit: number) =>
     db
@@ -123,6 +126,33 @@ export function createEncountersRepository(db: Db): EncountersRepository {
         .where(and(eq(encounterParticipants.actorId, actorId), where))
         .orderBy(...newestFirstOrder)
         .limit(limit)
+    ).map((r) => r.encounter);
+
+  /**
+   * One keyset page of a keyword's encounters, walked on encounter_keywords_list_idx
+   * (keyword, published_at, encounter_id): the same few rows read whether the keyword is in
+   * every encounter or in one of 100,000, as `encounter_keywords` holds that keyword's rows
+   * alone (kept by triggers, migration …_encounter_keywords_triggers.sql).
+   */
+  const carrying = async (
+    options: PublicListOptions & { keyword: string },
+    where: SQL | undefined,
+  ) =>
+    (
+      await db
+        .select({ encounter: encounters })
+        .from(encounterKeywords)
+        .innerJoin(encounters, eq(encounters.id, encounterKeywords.encounterId))
+        .where(
+          and(
+            eq(encounterKeywords.keyword, sql`lower(${options.keyword})`),
+            olderThan(encounterKeywords.publishedAt, encounterKeywords.encounterId, options.before),
+            newerThan(encounterKeywords.publishedAt, encounterKeywords.encounterId, options.after),
+            where,
+          ),
+        )
+        .orderBy(desc(encounterKeywords.publishedAt), desc(encounterKeywords.encounterId))
+        .limit(options.limit)
     ).map((r) => r.encounter);
 
   return {
@@ -165,11 +195,12 @@ export function createEncountersRepository(db: Db): EncountersRepository {
     },
     async listAll(options) {
       // Limited domains and silenced or suspended accounts stay off the public pages.
+      const publicly = and(shown(options), publiclyListedAuthor(encounters.authorId));
+      const { keyword } = options;
       return hydrate(
-        await select(
-          and(listed(options), publiclyListedAuthor(encounters.authorId)),
-          options.limit,
-        ),
+        keyword
+          ? await carrying({ ...options, keyword }, publicly)
+          : await select(and(publicly, page(options)), options.limit),
       );
     },
     async listHome(actorId, options) {

@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -82,12 +83,28 @@ export const encounters = pgTable(
     // Keyset paging: newest first by (published_at, id), per author or for everyone.
     index("encounters_author_idx").on(t.authorId, t.publishedAt, t.id),
     index("encounters_published_idx").on(t.publishedAt, t.id),
-    // Tag pages: `socialdapres_lower_keywords(keywords) @> array[lower(<keyword>)]`
-    // (the function is in migrations/…_keyword_index_function.sql).
-    index("encounters_keywords_lower_idx").using(
-      "gin",
-      sql`socialdapres_lower_keywords(${t.keywords})`,
-    ),
+  ],
+);
+
+/**
+ * The keyword pages' index: one row per keyword (lowercased) of each encounter not deleted,
+ * with its `published_at`, so that a keyword's list is a keyset walk of
+ * `encounter_keywords_list_idx` whether the keyword is in every encounter or in 3 of 100,000.
+ * Kept by triggers on `encounters` (migration …_encounter_keywords_triggers.sql), in the
+ * transaction of each write: no service writes it.
+ */
+export const encounterKeywords = pgTable(
+  "encounter_keywords",
+  {
+    encounterId: uuid("encounter_id")
+      .notNull()
+      .references(() => encounters.id, { onDelete: "cascade" }),
+    keyword: text("keyword").notNull(),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.encounterId, t.keyword] }),
+    index("encounter_keywords_list_idx").on(t.keyword, t.publishedAt, t.encounterId),
   ],
 );
 
