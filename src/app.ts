@@ -109,7 +109,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     },
     ...options.queue,
   });
-  const kv = createKvStore(database);
+  const kv = createKvStore(database, { writeWithCurrentJob: queue.writeWithCurrentJob });
   const federation = createAppFederation({
     kv,
     queue,

@@ -86,7 +86,10 @@ export interface NotificationsService {
   notifyNamed(
     memberIds: readonly string[],
     encounterId: string,
-    executor?: DbExecutor,
+    options?: {
+      executor?: DbExecutor /** The encounter's author, when the caller knows it. */;
+      authorId?: string;
+    },
   ): Promise<void>;
   /** Tells these members a post from elsewhere names them; the same post twice is once. */
   notifyMentioned(memberIds: readonly string[], mention: Mention): Promise<void>;
@@ -305,8 +308,9 @@ export function createNotificationsService(deps: {
       };
     },
 
-    async notifyNamed(named, encounterId, executor = db) {
-      const memberIds = await audience(named, { encounterId }, executor);
+    async notifyNamed(named, encounterId, { executor = db, authorId } = {}) {
+      const authorOf = authorId ? { actorId: authorId } : { encounterId };
+      const memberIds = await audience(named, authorOf, executor);
       if (memberIds.length === 0) return;
       await executor
         .insert(notifications)

@@ -138,10 +138,14 @@ export function createRemoteEncountersService(deps: {
     return deps.resolver.resolve(actorIri).catch(() => undefined);
   }
 
-  async function notify(encounterId: string, authorId: string, participants: Participant[]) {
+  async function notify(
+    encounterId: string,
+    author: Pick<ActorRow, "id" | "iri" | "memberId">,
+    participants: Participant[],
+  ) {
     const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
-    const memberIds = deps.notified ? await deps.notified(authorId, named) : named;
-    await deps.notifications.notifyNamed(memberIds, encounterId);
+    const memberIds = deps.notified ? await deps.notified(author, named) : named;
+    await deps.notifications.notifyNamed(memberIds, encounterId, { authorId: author.id });
   }
 
   function contentOf(record: ValidRecord) {
@@ -255,7 +259,7 @@ export function createRemoteEncountersService(deps: {
       const winner = await repository.findByIri(valid.iri);
       return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
     }
-    await notify(id, author.id, participants);
+    await notify(id, author, participants);
     const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
     if (named.length > 0) await deps.cosign.autoCosign(id, named);
     if (valid.photo) deps.photos?.schedule(id);
@@ -319,7 +323,7 @@ export function createRemoteEncountersService(deps: {
         }
         return fresh;
       });
-      await notify(existing.id, existing.authorId, added);
+      await notify(existing.id, existing.author, added);
       if (added.some((p) => p.actor?.memberId)) await deps.cosign.autoCosign(existing.id);
       await deps.photos?.forget(existing.photo, photo);
       if (photo && !photo.thumbnailKey) deps.photos?.schedule(existing.id);

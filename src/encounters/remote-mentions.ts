@@ -51,7 +51,7 @@ export function createRemoteMentions(deps: {
       if (author.memberId) return { status: "ignored", reason: "a member's post is not received" };
       // Behind a content warning, the warning is what the notification shows.
       const excerpt = record.contentWarning ?? record.text;
-      const told = deps.notified ? await deps.notified(author.id, memberIds) : memberIds;
+      const told = deps.notified ? await deps.notified(author, memberIds) : memberIds;
       await deps.notifications.notifyMentioned(told, {
         actorId: author.id,
         objectIri: record.iri,

@@ -331,7 +331,7 @@ export function createRepliesService(deps: {
       updatedAt: valid.updatedAt,
     };
     const candidates = await toNotify(thread, { ...row, deletedAt: null });
-    const notified = deps.notified ? await deps.notified(author.id, candidates) : candidates;
+    const notified = deps.notified ? await deps.notified(author, candidates) : candidates;
     const inserted = await db.transaction(async (tx) => {
       const rows = await tx
         .insert(encounterReplies)

@@ -120,6 +120,11 @@ export function registerInboxListeners(federation: AppFederation, deps: InboxDep
     // asks for this key for every activity (at the request and again in the worker), and
     // most need no fetch: its pair is loaded and imported once (it is never rotated).
     .setSharedKeyDispatcher((ctx) => instanceKey(ctx))
+    // Duplicates are the worker's to find. With a queue, Fedify 2.3.6 checks at the request
+    // a record (by inbox) that only its queue-less path writes, so that read never finds
+    // anything; the worker reads and writes its own (by activity id), and the services
+    // store each object once. No key here: one read of kv_entries less per activity.
+    .withIdempotency(() => null)
     .on(
       Follow,
       listen(async (ctx, follow) => {

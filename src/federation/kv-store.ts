@@ -17,6 +17,22 @@ export interface DatabaseKvStore extends KvStore {
 export interface KvStoreOptions {
   /** Expired rows are purged by `set` at most this often (they are invisible meanwhile). */
   purgeIntervalMs?: number;
+  /**
+   * Hands a write to the queue job running it, to be made in the statement that completes
+   * the job (`DatabaseMessageQueue.writeWithCurrentJob`); false when no job runs it.
+   */
+  writeWithCurrentJob?: (statement: SQL) => boolean;
+}
+
+/**
+ * Fedify's record that an activity was processed, set by the worker as the last step of the
+ * job that processed it. Written with the job's completion: one statement less per
+ * activity, and the record exists exactly when the job is done.
+ */
+const ACTIVITY_IDEMPOTENCE: KvKey = ["_fedify", "activityIdempotence"];
+
+function isActivityIdempotence(key: KvKey): boolean {
+  return key[0] === ACTIVITY_IDEMPOTENCE[0] && key[1] === ACTIVITY_IDEMPOTENCE[1];
 }
 
 // Expired rows are filtered by every read, so they can linger harmlessly until a purge.
@@ -41,12 +57,14 @@ export function createKvStore(database: Database, options: KvStoreOptions = {}):
   }
 
   async function upsert(key: KvKey, value: unknown, ttl?: Temporal.Duration): Promise<void> {
-    await database.rows(sql`
+    const statement = sql`
       insert into kv_entries (key, key_path, value, expires_at)
       values (${encodeKey(key)}, ${keyPathLiteral(key)}::text[], ${encodeValue(value)}::jsonb,
               ${expiresAt(ttl)})
       on conflict (key) do update
-        set value = excluded.value, expires_at = excluded.expires_at`);
+        set value = excluded.value, expires_at = excluded.expires_at`;
+    if (isActivityIdempotence(key) && options.writeWithCurrentJob?.(statement)) return;
+    await database.rows(statement);
   }
 
   async function remove(key: KvKey): Promise<void> {

@@ -8,22 +8,25 @@ import type { ModerationPolicy } from "./policy.ts";
  * the author is silenced or its domain limited; then only the members who follow it.
  */
 export type NotifiedFilter = (
-  authorActorId: string,
+  author: NotifiedAuthor,
   memberIds: readonly string[],
 ) => Promise<string[]>;
+
+/** The author's actor row, as the caller already holds it (nothing is read again). */
+export interface NotifiedAuthor {
+  id: string;
+  iri: string;
+  memberId: string | null;
+}
 
 export function createNotifiedFilter(deps: {
   db: Db;
   policy: Pick<ModerationPolicy, "decide">;
 }): NotifiedFilter {
   const { db } = deps;
-  return async (authorActorId, memberIds) => {
+  return async (author, memberIds) => {
     if (memberIds.length === 0) return [];
-    const [author] = await db
-      .select({ iri: actors.iri, memberId: actors.memberId })
-      .from(actors)
-      .where(eq(actors.id, authorActorId));
-    if (!author || author.memberId || !(await deps.policy.decide(author.iri)).limited) {
+    if (author.memberId || !(await deps.policy.decide(author.iri)).limited) {
       return [...memberIds];
     }
     const following = await db
@@ -32,7 +35,7 @@ export function createNotifiedFilter(deps: {
       .innerJoin(actors, eq(actors.id, follows.followerId))
       .where(
         and(
-          eq(follows.followingId, authorActorId),
+          eq(follows.followingId, author.id),
           eq(follows.state, "accepted"),
           inArray(actors.memberId, [...memberIds]),
         ),

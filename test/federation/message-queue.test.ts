@@ -8,6 +8,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
 import { listDeadJobs, retryDeadJobs } from "../../src/federation/dead-letters.ts";
+import { createKvStore } from "../../src/federation/kv-store.ts";
 import {
   createMessageQueue,
   deliveryHost,
@@ -359,6 +360,40 @@ describe(`message queue (${databaseLabel})`, () => {
       const mine = delivered.filter((n) => n % 5 === inbox);
       expect(mine).toEqual([...mine].sort((x, y) => x - y));
     }
+  });
+
+  it.concurrent("writes Fedify's record of a processed activity with the job's completion, not when it fails", async ({
+    expect,
+  }) => {
+    const name = freshQueueName();
+    const mq = queueFactory(name)({ retryBaseDelayMs: 20, retryMaxDelayMs: 40 });
+    const kv = createKvStore(database, { writeWithCurrentJob: mq.writeWithCurrentJob });
+    const record = (id: string) => ["_fedify", "activityIdempotence", name, id] as const;
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    let runs = 0;
+    await mq.enqueue({ id: "a" });
+    const listening = mq.listen(
+      async (message: { id: string }) => {
+        runs++;
+        await kv.set(record(message.id), true);
+        // Not yet written: it goes with the statement that removes the job.
+        seen.push(await kv.get(record(message.id)));
+        if (runs === 1) throw new Error("failed after setting it");
+      },
+      { signal: controller.signal },
+    );
+    await waitFor(() => runs === 2);
+    await emptied(name);
+    controller.abort();
+    await listening;
+    // The failed run wrote nothing (the second run did not find it); the done one did.
+    expect(seen).toEqual([undefined, undefined]);
+    expect(await kv.get(record("a"))).toBe(true);
+    // Outside a job, a write is made at once.
+    await kv.set(record("b"), true);
+    expect(await kv.get(record("b"))).toBe(true);
+    expect(mq.writeWithCurrentJob(sql`select 1`)).toBe(false);
   });
 
   it.concurrent("runs at most perHostConcurrency jobs of one host, the others meanwhile", async ({

@@ -151,9 +151,9 @@ describe(`the moderation policy (${databaseLabel})`, () => {
     const dora = (await app.members.findByUsername("dora"))?.id as string;
     const eli = (await app.members.findByUsername("eli"))?.id as string;
     const notified = createNotifiedFilter({ db: app.database.db, policy: policy() });
-    expect(await notified(loud.id, [dora, eli])).toEqual([dora, eli]);
+    expect(await notified(loud, [dora, eli])).toEqual([dora, eli]);
     await app.remoteAccounts.act(loud.iri, "silence", undefined, CLI_MODERATOR);
-    expect(await notified(loud.id, [dora, eli])).toEqual([dora]);
+    expect(await notified(loud, [dora, eli])).toEqual([dora]);
   });
 
   it("sees another process's change within its TTL, and its own at once", async () => {
