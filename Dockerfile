@@ -39,5 +39,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # Node itself as PID 1 (not npm): it receives SIGTERM and shuts down cleanly,
-# letting running jobs finish.
-CMD ["node", "src/main.ts"]
+# letting running jobs finish. The same command as `npm start` (package.json;
+# test/start-command.test.ts keeps them equal): V8's young generation capped
+# at 2 × 16 MB instead of growing to 2 × 64 MB (docs/ARCHITECTURE.md, "Memory").
+CMD ["node", "--max-semi-space-size=16", "src/main.ts"]

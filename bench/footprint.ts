@@ -1,6 +1,7 @@
 /**
- * Start-up and idle memory of the server as it is deployed: `node src/main.ts` (what `npm start`
- * runs and the Docker image's CMD), ROLE=all, in a process of its own. On PGlite: a first start
+ * Start-up and idle memory of the server as it is deployed: Node with the arguments of
+ * package.json's `start` script (`node --max-semi-space-size=16 src/main.ts`, also the Docker
+ * image's CMD), ROLE=all, in a process of its own. On PGlite: a first start
  * on a new data directory, then a stop (SIGTERM) and a cold start on the existing directory; on
  * PostgreSQL: a start on a fresh, migrated database. Each start is timed from the spawn to the
  * first 200 of /readyz. The RSS (VmRSS of /proc/<pid>/status) is read once the server has been
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { startCommandArguments } from "../test/support/start-command.ts";
 import {
   argument,
   type DatabaseKind,
@@ -38,7 +40,7 @@ export interface FootprintResult {
   starts: FootprintStart[];
 }
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rssMib(pid: number): Promise<number> {
@@ -49,7 +51,8 @@ async function rssMib(pid: number): Promise<number> {
 
 async function startServer(env: Record<string, string>, origin: string) {
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, startCommandArguments(), {
+    cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

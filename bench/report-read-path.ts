@@ -167,12 +167,35 @@ every ${n(SOAK_PLAN.sampleEvery)} requests. Target: flat within 10 % after the w
 
 ${footprintTable(outcomes)}
 
-How it is set up: \`node src/main.ts\` — what \`npm start\` runs and the Docker image's \`CMD\`, Node itself
-as the process — spawned with \`ROLE=all\` and \`LOG_LEVEL=warn\`, timed from the spawn to the first
+How it is set up: Node with the arguments of \`npm start\`'s script (read from \`package.json\`:
+\`node --max-semi-space-size=16 src/main.ts\`, also the Docker image's \`CMD\`), Node itself as the
+process, spawned with \`ROLE=all\` and \`LOG_LEVEL=warn\`, timed from the spawn to the first
 200 of \`/readyz\` (polled every 20 ms). On PGlite it starts once on a new data directory (the
 embedded database is created and migrated), is stopped with SIGTERM, and starts again on the
 existing directory: the **cold start** (target ≤ ${COLD_START_SECONDS} s). On PostgreSQL it starts on a fresh database,
 then again on the migrated one. The **idle RSS** is the process's \`VmRSS\` after 5 s without
 requests (targets: ≤ ${IDLE_RSS_MIB.postgres} MB on PostgreSQL, ≤ ${IDLE_RSS_MIB.pglite} MB on PGlite, whose database lives in the process), and again
-5 s after 200 requests (home, #Socialdapres, about, log-in, the instance actor).`;
+5 s after 200 requests (home, #Socialdapres, about, log-in, the instance actor).
+
+What holds the memory (measured on the existing directory and the migrated database, with
+\`process.memoryUsage()\`, \`/proc/<pid>/smaps\` and a heap snapshot of the idle server). Before the
+young generation was capped, 128 MB of the V8 heap was new space (two 64 MB semi-spaces that
+start-up's allocations had grown and that stay committed, mostly garbage): 320 MiB idle on
+PostgreSQL, ~450–475 MiB on PGlite. With \`--max-semi-space-size=16\` it is 32 MB, and an idle
+server holds roughly:
+- the V8 heap, ~100 MB committed: 32 MB new space, 40–60 MB old space, of which ~25 MB are the
+  sources of the loaded modules (Fedify's vocabulary 2.5 MB, the app's 318 files 2.5 MB, undici,
+  zod, jsonld, pkijs…) and the rest their compiled code, shapes and closures; the AWS SDK is no
+  longer among them (loaded on the first S3 access);
+- Node's own binary, ~55–60 MB of file-backed pages, and glibc's heap, ~35 MB;
+- on PGlite only, ~140–160 MB more: the WebAssembly memory of its PostgreSQL (128 MB reserved —
+  the module's declared minimum, \`initialMemory\` cannot go lower —, ~48 MB touched, the 32 MB of
+  shared buffers among them), pglite.wasm's bytes and the FS image (~15 MB), and ~55 MB of
+  glibc arenas left fragmented by V8's optimizing compilation of PGlite's hot functions at start
+  (V8 reports a 580–620 MB peak of \`malloc\`ed compiler memory; \`--liftoff-only\` removes both the
+  peak and ~55 MB of idle RSS but runs PostgreSQL's code unoptimized, so it is not used;
+  \`MALLOC_ARENA_MAX=2\` did not help);
+- Node's TypeScript stripper (amaro and its wasm, ~17 MB, ~80 ms at start): the compile cache
+  keeps stripped modules between starts, but \`src/main.ts\` is stripped before it turns the cache
+  on, which loads the stripper every time.`;
 }

@@ -1,11 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { checkedMediaKey, contentTypeOfKey, type MediaStorage } from "./media-storage.ts";
 
 /** Where the media live on an S3-compatible store (AWS S3, MinIO, Garage, R2, Scaleway, …). */
@@ -45,12 +38,87 @@ export interface S3MediaStorage extends MediaStorage {
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+
 /**
  * The `MediaStorage` contract over S3: the same keys, each stored with its content type and
- * long-lived cache headers (a key is a fresh UUID, never reused).
+ * long-lived cache headers (a key is a fresh UUID, never reused). The AWS SDK (several MB of
+ * heap) is loaded on the first use of the store, so a server that keeps its media on disk, or
+ * has not touched one yet, never loads it.
  */
 export function createS3MediaStorage(settings: S3Settings): S3MediaStorage {
-  const client = new S3Client({
+  let connection: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+  const connected = () => {
+    connection ??= import("@aws-sdk/client-s3").then((sdk) => ({
+      sdk,
+      client: newS3Client(sdk, settings),
+    }));
+    return connection;
+  };
+  const Bucket = settings.bucket;
+  const failed = (action: string, key: string) => (error: unknown) => {
+    throw new MediaStoreUnavailableError(action, key, error);
+  };
+
+  return {
+    async put(key, bytes, contentType) {
+      const expected = contentTypeOfKey(checkedMediaKey(key));
+      if (contentType !== expected) {
+        throw new TypeError(`Media key ${key} is served as ${expected}, not ${contentType}.`);
+      }
+      const { sdk, client } = await connected();
+      await client
+        .send(
+          new sdk.PutObjectCommand({
+            Bucket,
+            Key: key,
+            Body: bytes,
+            ContentType: contentType,
+            ContentLength: bytes.length,
+            CacheControl: IMMUTABLE,
+          }),
+        )
+        .catch(failed("store", key));
+    },
+
+    async get(key) {
+      checkedMediaKey(key);
+      const { sdk, client } = await connected();
+      try {
+        const object = await client.send(new sdk.GetObjectCommand({ Bucket, Key: key }));
+        const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+        return { bytes, contentType: contentTypeOfKey(key) as string };
+      } catch (error) {
+        if (isNotFound(sdk, error)) return undefined;
+        return failed("read", key)(error);
+      }
+    },
+
+    async delete(key) {
+      checkedMediaKey(key);
+      const { sdk, client } = await connected();
+      // S3 answers a deletion of a missing key with success, as the contract wants.
+      await client
+        .send(new sdk.DeleteObjectCommand({ Bucket, Key: key }))
+        .catch(failed("delete", key));
+    },
+
+    async sizeOf(key) {
+      checkedMediaKey(key);
+      const { sdk, client } = await connected();
+      try {
+        const head = await client.send(new sdk.HeadObjectCommand({ Bucket, Key: key }));
+        return head.ContentLength ?? 0;
+      } catch (error) {
+        if (isNotFound(sdk, error)) return undefined;
+        return failed("look up", key)(error);
+      }
+    },
+  };
+}
+
+function newS3Client(sdk: S3Sdk, settings: S3Settings): S3Client {
+  return new sdk.S3Client({
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
@@ -66,64 +134,10 @@ export function createS3MediaStorage(settings: S3Settings): S3MediaStorage {
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     maxAttempts: 2,
   });
-  const Bucket = settings.bucket;
-  const failed = (action: string, key: string) => (error: unknown) => {
-    throw new MediaStoreUnavailableError(action, key, error);
-  };
-
-  return {
-    async put(key, bytes, contentType) {
-      const expected = contentTypeOfKey(checkedMediaKey(key));
-      if (contentType !== expected) {
-        throw new TypeError(`Media key ${key} is served as ${expected}, not ${contentType}.`);
-      }
-      await client
-        .send(
-          new PutObjectCommand({
-            Bucket,
-            Key: key,
-            Body: bytes,
-            ContentType: contentType,
-            ContentLength: bytes.length,
-            CacheControl: IMMUTABLE,
-          }),
-        )
-        .catch(failed("store", key));
-    },
-
-    async get(key) {
-      checkedMediaKey(key);
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
-        return { bytes, contentType: contentTypeOfKey(key) as string };
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        return failed("read", key)(error);
-      }
-    },
-
-    async delete(key) {
-      checkedMediaKey(key);
-      // S3 answers a deletion of a missing key with success, as the contract wants.
-      await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(failed("delete", key));
-    },
-
-    async sizeOf(key) {
-      checkedMediaKey(key);
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return head.ContentLength ?? 0;
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        return failed("look up", key)(error);
-      }
-    },
-  };
 }
 
-function isNotFound(error: unknown): boolean {
-  if (!(error instanceof S3ServiceException)) return false;
+function isNotFound(sdk: S3Sdk, error: unknown): boolean {
+  if (!(error instanceof sdk.S3ServiceException)) return false;
   // A missing bucket is a misconfiguration, not a missing photo.
   if (error.name === "NoSuchBucket") return false;
   return error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404;
