@@ -54,6 +54,9 @@ describe.skipIf(!serverUrl)("2 web + 2 worker processes on one PostgreSQL databa
         ORIGIN: origin,
         FEDERATION_ALLOW_PRIVATE_ADDRESS: "true",
         METRICS_TOKEN: TOKEN,
+        // One job at a time per worker: while one delivers to the slow peer, the next job
+        // can only go to the other (with more slots, one worker may rightly take them all).
+        QUEUE_CONCURRENCY: "1",
       });
       const server = startServerProcess(env, started);
       return server.printed(role === "web" ? "listening on" : "worker running");
@@ -70,7 +73,7 @@ describe.skipIf(!serverUrl)("2 web + 2 worker processes on one PostgreSQL databa
     await admin.app.members.create({ username: "bea", password: "bea-password-123" });
     // A slow peer, so that deliveries pile up and both workers claim some.
     rec = await startRecorder({
-      fault: ({ type }) => (type === "Create" ? { delayMs: 150 } : undefined),
+      fault: ({ type }) => (type === "Create" ? { delayMs: 1_000 } : undefined),
     });
     await recorderFollows(rec, admin.app, "bea");
   }, 120_000);
