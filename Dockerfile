@@ -42,4 +42,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # letting running jobs finish. The same command as `npm start` (package.json;
 # test/start-command.test.ts keeps them equal): V8's young generation capped
 # at 2 × 16 MB instead of growing to 2 × 64 MB (docs/ARCHITECTURE.md, "Memory").
-CMD ["node", "--max-semi-space-size=16", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=16", "src/main.js"]

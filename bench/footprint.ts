@@ -1,6 +1,6 @@
 /**
  * Start-up and idle memory of the server as it is deployed: Node with the arguments of
- * package.json's `start` script (`node --max-semi-space-size=16 src/main.ts`, also the Docker
+ * package.json's `start` script (`node --max-semi-space-size=16 src/main.js`, also the Docker
  * image's CMD), ROLE=all, in a process of its own. On PGlite: a first start
  * on a new data directory, then a stop (SIGTERM) and a cold start on the existing directory; on
  * PostgreSQL: a start on a fresh, migrated database. Each start is timed from the spawn to the

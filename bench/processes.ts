@@ -1,5 +1,5 @@
 /**
- * Server processes for the scaling benchmark: `node src/main.ts` children on one PostgreSQL
+ * Server processes for the scaling benchmark: `node src/main.js` children on one PostgreSQL
  * database and one data directory (as in test/scaling/multi-process.test.ts), their CPU time
  * read from /proc, and a load generator that spreads requests over them as a load balancer
  * would (round robin).

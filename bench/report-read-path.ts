@@ -168,7 +168,7 @@ every ${n(SOAK_PLAN.sampleEvery)} requests. Target: flat within 10 % after the w
 ${footprintTable(outcomes)}
 
 How it is set up: Node with the arguments of \`npm start\`'s script (read from \`package.json\`:
-\`node --max-semi-space-size=16 src/main.ts\`, also the Docker image's \`CMD\`), Node itself as the
+\`node --max-semi-space-size=16 src/main.js\`, also the Docker image's \`CMD\`), Node itself as the
 process, spawned with \`ROLE=all\` and \`LOG_LEVEL=warn\`, timed from the spawn to the first
 200 of \`/readyz\` (polled every 20 ms). On PGlite it starts once on a new data directory (the
 embedded database is created and migrated), is stopped with SIGTERM, and starts again on the
@@ -196,6 +196,6 @@ server holds roughly:
   peak and ~55 MB of idle RSS but runs PostgreSQL's code unoptimized, so it is not used;
   \`MALLOC_ARENA_MAX=2\` did not help);
 - Node's TypeScript stripper (amaro and its wasm, ~17 MB, ~80 ms at start): the compile cache
-  keeps stripped modules between starts, but \`src/main.ts\` is stripped before it turns the cache
-  on, which loads the stripper every time.`;
+  keeps stripped modules between starts, and the entry \`src/main.js\` is plain JavaScript so that
+  it turns the cache on before anything is stripped: the stripper is loaded only when a module changed.`;
 }

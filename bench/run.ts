@@ -260,7 +260,7 @@ async function main() {
 
 /**
  * The scaling scenario (bench/scaling.ts): 1 vs 2 web and worker processes, PostgreSQL only.
- * It runs `node src/main.ts` children and writes its own section of docs/BENCHMARKS.md, which
+ * It runs `node src/main.js` children and writes its own section of docs/BENCHMARKS.md, which
  * the report written above keeps; here it only runs after the others, when PostgreSQL is in.
  */
 async function runScaling(url: string): Promise<boolean> {

@@ -310,11 +310,11 @@ describe("loadConfig", () => {
   });
 });
 
-describe("node src/main.ts with a bad configuration", () => {
+describe("node src/main.js with a bad configuration", () => {
   it("exits non-zero with one clear line per problem and no stack trace", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-config-"));
     try {
-      const { code, stdout, stderr } = await runNode("src/main.ts", [], {
+      const { code, stdout, stderr } = await runNode("src/main.js", [], {
         // Only what the server reads, so the developer's own variables cannot interfere.
         env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: "abc", ROLE: "x" },
       });

@@ -9,7 +9,7 @@ import { runNode } from "./support/run-node.ts";
 import { serverProcessEnv, startServerProcess } from "./support/server-process.ts";
 
 /**
- * The real entry points, as a newcomer runs them: `node src/main.ts` on the
+ * The real entry points, as a newcomer runs them: `node src/main.js` on the
  * embedded database, the CLI beside it, SIGTERM, and a restart on the same data.
  */
 // Each test starts real Node processes: a loaded 2-core machine needs more than the default 30 s.
@@ -60,7 +60,7 @@ describe("the server process on the embedded database", () => {
       expect(created.code).toBe(0);
       expect((await webfinger()).status).toBe(200);
 
-      const second = await run("src/main.ts", []);
+      const second = await run("src/main.js", []);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/already uses/);
 

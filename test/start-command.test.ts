@@ -11,9 +11,9 @@ function dockerCommand(): string[] {
 }
 
 describe("how the server is started", () => {
-  it("runs Node itself on src/main.ts, with the same V8 flags in npm start and the Docker image", () => {
+  it("runs Node itself on src/main.js, with the same V8 flags in npm start and the Docker image", () => {
     const args = startCommandArguments();
-    expect(args.at(-1)).toBe("src/main.ts");
+    expect(args.at(-1)).toBe("src/main.js");
     expect(args).toContain("--max-semi-space-size=16");
     expect(dockerCommand()).toEqual(["node", ...args]);
   });

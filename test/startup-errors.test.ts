@@ -24,7 +24,7 @@ describe("startup errors, from both entry points", () => {
   async function bothEntryPoints(env: Record<string, string>) {
     const port = await freePort();
     const runs = await Promise.all([
-      runNode("src/main.ts", [], {
+      runNode("src/main.js", [], {
         env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: String(port), ...env },
         timeoutMs: 60_000,
       }),

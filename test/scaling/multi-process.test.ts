@@ -20,7 +20,7 @@ const TOKEN = "multi-process-metrics-token-0123456789";
 const ENCOUNTERS = 20;
 
 /**
- * The instance as an operator scales it: 2 web and 2 worker processes (`node src/main.ts`)
+ * The instance as an operator scales it: 2 web and 2 worker processes (`node src/main.js`)
  * on one PostgreSQL database and one data directory, a peer on loopback following a member.
  * A browser logs in on web 1 and posts through web 2; the workers share the deliveries;
  * the peer receives each encounter exactly once.

@@ -31,9 +31,9 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** `node src/main.ts` as a child process; pushed on `started` so that an afterAll can kill what a failed test left. */
+/** `node src/main.js` as a child process; pushed on `started` so that an afterAll can kill what a failed test left. */
 export function startServerProcess(env: NodeJS.ProcessEnv, started: ChildProcess[]): ServerProcess {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, ["src/main.js"], {
     cwd: projectRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
