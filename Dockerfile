@@ -9,10 +9,13 @@
 #   docker run -p 3000:3000 -v socialdapres-data:/data -e ORIGIN=https://social.example socialdapres
 FROM node:24-slim
 
+# Node's compile cache (stripped TypeScript and compiled code, src/main.js) in the data
+# volume, so that it outlives the container: only the first start after an upgrade strips.
 ENV NODE_ENV=production \
     DATA_DIR=/data \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    NODE_COMPILE_CACHE=/data/.compile-cache
 
 WORKDIR /app
 
