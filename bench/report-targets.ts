@@ -33,7 +33,7 @@ interface TargetRow {
 const JSON_REQUESTS = ["actor JSON", "Note JSON", "WebFinger"];
 const P99_MS: Record<DatabaseKind, number> = { pglite: 200, postgres: 50 };
 const NOTES_PER_SECOND: Record<DatabaseKind, number> = { pglite: 60, postgres: 150 };
-const IDLE_RSS_MIB: Record<DatabaseKind, number> = { pglite: 350, postgres: 200 };
+const IDLE_RSS_MB: Record<DatabaseKind, number> = { pglite: 350, postgres: 200 };
 
 /** What the issue measured before the work (its text, 2026-11-29), per database. */
 const BEFORE = {
@@ -92,17 +92,23 @@ function inboxRow(database: DatabaseKind, result: InboxResult): TargetRow {
   };
 }
 
+/** The start a server runs on day to day: its database already made and migrated. */
+const RESTARTS = ["existing data directory", "migrated database"];
+const MB_PER_MIB = 1.048576;
+
 function footprintRows(database: DatabaseKind, result: FootprintResult): TargetRow[] {
-  const idle = Math.max(...result.starts.map((s) => s.idleRssMib));
-  const rows: TargetRow[] = [
-    {
-      target: `idle RSS ≤ ${IDLE_RSS_MIB[database]} MB (highest of the starts)`,
+  const rows: TargetRow[] = [];
+  for (const start of result.starts.filter((s) => RESTARTS.includes(s.kind))) {
+    const idle = Math.max(start.idleRssMib, start.idleRssAfterRequestsMib ?? 0);
+    const mb = idle * MB_PER_MIB;
+    rows.push({
+      target: `idle RSS ≤ ${IDLE_RSS_MB[database]} MB (${start.kind}, the higher of before and after 200 requests)`,
       database,
-      measured: `${n(idle)} MiB`,
-      met: idle <= IDLE_RSS_MIB[database],
+      measured: `${n(mb)} MB (${n(idle)} MiB)`,
+      met: mb <= IDLE_RSS_MB[database],
       before: BEFORE.idle[database],
-    },
-  ];
+    });
+  }
   const existing = result.starts.find((s) => s.kind === "existing data directory");
   if (existing) {
     rows.push({
