@@ -170,9 +170,15 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       eq(follows.state, "accepted"),
       shownToMemberSql(actorId, follows.followingId),
     );
-    const recent = select(where, FOLLOWED_WINDOW).as("recent");
+    // The window, and how many rows it holds: fewer than FOLLOWED_WINDOW when it reached the
+    // end of the list, and then what it kept is the whole answer.
+    const recent = db.$with("recent").as(select(where, FOLLOWED_WINDOW));
     const inWindow = await db
-      .select()
+      .with(recent)
+      .select({
+        ...recent._.selectedFields,
+        windowSize: sql<number>`(select count(*) from recent)`.mapWith(Number),
+      })
       .from(recent)
       .where(
         inArray(
@@ -182,7 +188,8 @@ export function createEncountersRepository(db: Db): EncountersRepository {
       )
       .orderBy(desc(recent.publishedAt), desc(recent.id))
       .limit(limit);
-    if (inWindow.length === limit) return inWindow;
+    const whole = (inWindow[0]?.windowSize ?? FOLLOWED_WINDOW) < FOLLOWED_WINDOW;
+    if (inWindow.length === limit || whole) return inWindow.map(({ windowSize, ...row }) => row);
     const ofAuthor = select(and(eq(encounters.authorId, follows.followingId), where), limit).as(
       "of_author",
     );
