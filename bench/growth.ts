@@ -201,16 +201,22 @@ async function sized(
   }
 }
 
-/** A key in the middle of a list, for a page deep in it (keyset: it costs as the first). */
-async function middleKey(s: Sized, table: "encounters" | "follows", at: string, where: string) {
+/** The row in the middle of a list, for a page deep in it (keyset: it costs as the first). */
+async function middleRow(s: Sized, table: "encounters" | "follows", at: string, where: string) {
   const [row] = await s.bench.app.database.rows<{ at: Date | string; id: string }>(
     sql.raw(`select ${at} as at, id from ${table} where ${where}
       order by ${at} desc, id desc
       offset (select count(*) / 2 from ${table} where ${where}) limit 1`),
   );
   if (!row) throw new Error(`nothing in ${table}`);
-  return encodeURIComponent(encodeKeyset({ at: new Date(row.at), id: row.id }));
+  return { at: new Date(row.at), id: row.id };
 }
+
+/** That row's key, as a `?before=` carries it. */
+const middleKey = async (...args: Parameters<typeof middleRow>) =>
+  encodeURIComponent(encodeKeyset(await middleRow(...args)));
+/** The middle of bea's home: her encounters are in it, so one of hers halfway down is too. */
+const beaEncounters = (s: Sized) => `author_id = '${s.beaActorId}'`;
 
 const fixed = (path: string) => async () => path;
 const byId = (path: (id: string) => string) => async (s: Sized) => path(s.beaActorId);
@@ -283,6 +289,18 @@ const PROBES: ListProbe[] = [
   { list: "notifications (Mastodon API)", client: api, path: fixed("/api/v1/notifications") },
   { list: "home timeline (HTML)", client: member, path: fixed("/home") },
   { list: "home timeline (Mastodon API)", client: api, path: fixed("/api/v1/timelines/home") },
+  {
+    list: "home, a page in the middle (HTML)",
+    client: member,
+    path: async (s) =>
+      `/home?before=${await middleKey(s, "encounters", "published_at", beaEncounters(s))}`,
+  },
+  {
+    list: "home timeline, max_id in the middle (Mastodon API)",
+    client: api,
+    path: async (s) =>
+      `/api/v1/timelines/home?max_id=${(await middleRow(s, "encounters", "published_at", beaEncounters(s))).id}`,
+  },
 ];
 
 async function timed(client: WebClient, path: string, times: number[]): Promise<number> {
@@ -321,7 +339,10 @@ async function measurePair(
   const l = stats(times.large);
   return {
     list: probe.list,
-    path: largePath.replace(/before=[^&]+/, "before=<key>").replace(large.beaActorId, "<id>"),
+    path: largePath
+      .replace(/before=[^&]+/, "before=<key>")
+      .replace(/max_id=[^&]+/, "max_id=<id>")
+      .replace(large.beaActorId, "<id>"),
     status,
     small: s,
     large: l,

@@ -62,8 +62,11 @@ export interface BuildAppOptions {
   logger?: Logger;
   /** The clock of what the app remembers in memory for a while (tests move it forward). */
   clock?: () => number;
-  /** Told the text of every SQL statement the app sends (benchmarks and tests count them). */
-  onQuery?: (query: string) => void;
+  /**
+   * Told the text and parameters of every SQL statement the app sends (benchmarks count them,
+   * plan tests EXPLAIN them).
+   */
+  onQuery?: (query: string, params: unknown[]) => void;
   weeklyQuestionIntervalMs?: number;
   /** Tests: how addresses resolve and which count as public (see src/egress/egress.ts). */
   egress?: Pick<EgressOptions, "lookup" | "isPublicAddress">;

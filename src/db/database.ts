@@ -80,8 +80,11 @@ export async function appliedMigrationCount(database: Pick<Database, "rows">): P
 }
 
 export interface OpenDatabaseOptions {
-  /** Told the text of every statement drizzle sends (benchmarks and tests count them). */
-  onQuery?: (query: string) => void;
+  /**
+   * Told the text and parameters of every statement drizzle sends (benchmarks count them,
+   * plan tests EXPLAIN them).
+   */
+  onQuery?: (query: string, params: unknown[]) => void;
 }
 
 export async function openDatabase(
@@ -95,7 +98,9 @@ export async function openDatabase(
 
 function queryLogger(options: OpenDatabaseOptions) {
   const { onQuery } = options;
-  return onQuery ? { logger: { logQuery: (query: string) => onQuery(query) } } : {};
+  return onQuery
+    ? { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }
+    : {};
 }
 
 /**
@@ -158,6 +163,11 @@ async function openPostgres(
     ...(config.connectTimeoutSeconds ? { connect_timeout: config.connectTimeoutSeconds } : {}),
     connection: {
       application_name: applicationName,
+      // Every query here is a short walk on an index; PostgreSQL compiles a query to machine
+      // code when its *estimated* cost passes jit_above_cost, and an estimate swollen by a
+      // guessed selectivity (the home timeline's blocks and mutes tests over 10,000 follows)
+      // then spent 20–250 ms compiling a query that runs in a few. PGlite has no JIT.
+      jit: "off",
       ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
     },
   });

@@ -25,6 +25,8 @@ export interface TestAppOptions extends Partial<AppConfig> {
   clock?: BuildOptions["clock"];
   /** The app's logger; by default one at `logLevel` (silent) writing to stdout. */
   logger?: Logger;
+  /** Told every SQL statement the app sends, with its parameters (plan tests). */
+  onQuery?: BuildOptions["onQuery"];
 }
 
 type BuildOptions = NonNullable<Parameters<typeof buildApp>[1]>;
@@ -77,6 +79,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
     circuitBreaker,
     logger,
     clock,
+    onQuery,
     ...configOverrides
   } = overrides;
   // Only a port we chose can be changed when it turns out to be taken.
@@ -90,6 +93,7 @@ export async function buildTestApp(overrides: TestAppOptions = {}): Promise<Test
       circuitBreaker,
       logger,
       clock,
+      onQuery,
     });
     if (!listen) return instance;
     try {
@@ -106,7 +110,14 @@ async function buildOnce(
   overrides: Partial<AppConfig>,
   options: Pick<
     BuildOptions,
-    "egress" | "loginThrottle" | "outbox" | "queue" | "circuitBreaker" | "logger" | "clock"
+    | "egress"
+    | "loginThrottle"
+    | "outbox"
+    | "queue"
+    | "circuitBreaker"
+    | "logger"
+    | "clock"
+    | "onQuery"
   >,
 ): Promise<TestApp> {
   const cleanups: Array<() => Promise<void>> = [];
