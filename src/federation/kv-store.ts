@@ -35,12 +35,36 @@ function isActivityIdempotence(key: KvKey): boolean {
   return key[0] === ACTIVITY_IDEMPOTENCE[0] && key[1] === ACTIVITY_IDEMPOTENCE[1];
 }
 
+/**
+ * The remote public keys Fedify keeps (its `publicKey` prefix, stored without expiry) are read
+ * on every signed request: this process also keeps each one it read for at most
+ * PUBLIC_KEY_MEMO_MS. A write or delete through this store forgets it at once (an actor's
+ * Update that drops a key, src/federation/actor-updates.ts); one made by another process is
+ * seen here within that time. A signature that fails with a kept key makes Fedify fetch the
+ * key afresh, so a rotated key is never refused for long; docs/SECURITY.md.
+ */
+const PUBLIC_KEY_MEMO_MS = 30_000;
+const PUBLIC_KEY_MEMO_ENTRIES = 1_000;
+
+function isPublicKey(key: KvKey): boolean {
+  return key.length === 3 && key[0] === "_fedify" && key[1] === "publicKey";
+}
+
 // Expired rows are filtered by every read, so they can linger harmlessly until a purge.
 const live = sql`(expires_at is null or expires_at > now())`;
 
 export function createKvStore(database: Database, options: KvStoreOptions = {}): DatabaseKvStore {
   const purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
   let lastPurge = Date.now();
+  /** Public keys read lately, by encoded key (see PUBLIC_KEY_MEMO_MS). */
+  const keptKeys = new Map<string, { value: unknown; until: number }>();
+  /** Raised by every write of a key: a read begun before one must not keep what it read. */
+  let keyWrites = 0;
+  const forget = (key: KvKey) => {
+    if (!isPublicKey(key)) return;
+    keyWrites++;
+    keptKeys.delete(encodeKey(key));
+  };
 
   async function purgeExpired(): Promise<number> {
     lastPurge = Date.now();
@@ -57,6 +81,7 @@ export function createKvStore(database: Database, options: KvStoreOptions = {}):
   }
 
   async function upsert(key: KvKey, value: unknown, ttl?: Temporal.Duration): Promise<void> {
+    forget(key);
     const statement = sql`
       insert into kv_entries (key, key_path, value, expires_at)
       values (${encodeKey(key)}, ${keyPathLiteral(key)}::text[], ${encodeValue(value)}::jsonb,
@@ -68,15 +93,29 @@ export function createKvStore(database: Database, options: KvStoreOptions = {}):
   }
 
   async function remove(key: KvKey): Promise<void> {
+    forget(key);
     await database.rows(sql`delete from kv_entries where key = ${encodeKey(key)}`);
   }
 
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
+      const encoded = encodeKey(key);
+      const kept = isPublicKey(key) ? keptKeys.get(encoded) : undefined;
+      if (kept && kept.until > Date.now()) return kept.value as T;
+      const writesBefore = keyWrites;
       const rows = await database.rows<{ value: unknown }>(
-        sql`select value from kv_entries where key = ${encodeKey(key)} and ${live}`,
+        sql`select value from kv_entries where key = ${encoded} and ${live}`,
       );
-      return rows[0]?.value as T | undefined;
+      const value = rows[0]?.value;
+      // Only a key (an unavailable one is stored as null, with an expiry of its own).
+      if (isPublicKey(key) && value !== undefined && value !== null && keyWrites === writesBefore) {
+        keptKeys.delete(encoded);
+        if (keptKeys.size >= PUBLIC_KEY_MEMO_ENTRIES) {
+          keptKeys.delete(keptKeys.keys().next().value as string);
+        }
+        keptKeys.set(encoded, { value, until: Date.now() + PUBLIC_KEY_MEMO_MS });
+      }
+      return value as T | undefined;
     },
 
     async set(key, value, setOptions) {
@@ -89,6 +128,7 @@ export function createKvStore(database: Database, options: KvStoreOptions = {}):
     delete: remove,
 
     async cas(key, expectedValue, newValue, setOptions) {
+      forget(key);
       const encoded = encodeKey(key);
       // Each branch is one statement, so PostgreSQL's row locks (and the unique
       // index for inserts) make it atomic against concurrent writers.

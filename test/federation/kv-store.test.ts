@@ -1,5 +1,6 @@
 import type { KvKey, KvStoreListEntry } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { createKvStore, type DatabaseKvStore } from "../../src/federation/kv-store.ts";
@@ -186,5 +187,33 @@ describe(`kv store (${databaseLabel})`, () => {
       }),
     );
     expect(await kv.get(ns("counter"))).toBe(writers);
+  });
+
+  it("keeps a public key it read for a while, and forgets it when written or deleted through it", async () => {
+    counter++;
+    const keyId = `https://t${counter}.example/users/a#main-key`;
+    const publicKey: KvKey = ["_fedify", "publicKey", keyId];
+    const other = ns("plain");
+    await kv.set(publicKey, { id: keyId, v: 1 });
+    await kv.set(other, { v: 1 });
+    expect(await kv.get(publicKey)).toEqual({ id: keyId, v: 1 });
+    expect(await kv.get(other)).toEqual({ v: 1 });
+    // Changed behind this store's back (as another process would): the kept key is served,
+    // any other entry is read afresh.
+    await database.rows(sql`update kv_entries set value = '{"v": 2}'::jsonb
+      where key_path[1] in ('_fedify', ${`t${counter}`})`);
+    expect(await kv.get(publicKey)).toEqual({ id: keyId, v: 1 });
+    expect(await kv.get(other)).toEqual({ v: 2 });
+    // Written or deleted through this store: seen at once.
+    await kv.set(publicKey, { id: keyId, v: 3 });
+    expect(await kv.get(publicKey)).toEqual({ id: keyId, v: 3 });
+    await kv.delete(publicKey);
+    expect(await kv.get(publicKey)).toBeUndefined();
+    // A key known to be unavailable (null, with an expiry) is not kept.
+    await kv.set(publicKey, null, { ttl: ms(60_000) });
+    expect(await kv.get(publicKey)).toBeNull();
+    await database.rows(sql`update kv_entries set value = '{"v": 4}'::jsonb
+      where key_path[1] = '_fedify' and key_path[3] = ${keyId}`);
+    expect(await kv.get(publicKey)).toEqual({ v: 4 });
   });
 });
