@@ -178,9 +178,10 @@ profile (PostgreSQL): JSON-LD expansion, about 12% of the samples — Fedify par
 three times (at the request in \`verifyObject\`, looking for integrity proofs, then again once
 the HTTP signature verified; in the worker a third time), and each \`Activity.fromJsonLd\`
 expands the body twice (to find its type, then in \`Create\`); the socket writes to PostgreSQL,
-about 14% (one per statement, transactions' \`BEGIN\`/\`COMMIT\` included); the public key read
-from \`kv_entries\`, parsed and imported for every request (Fedify's key cache keeps no object
-in memory); HTML sanitizing, 2%.`;
+about 14% (one per statement, transactions' \`BEGIN\`/\`COMMIT\` included); the public key
+parsed and imported for every request (Fedify's key cache keeps no object in memory; the row it
+reads is kept by the process for 30 s since, one statement less: \`docs/SECURITY.md\`); HTML
+sanitizing, 2%.`;
 }
 
 export function memoryTable(outcomes: Outcome[]): string {
