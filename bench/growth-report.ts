@@ -62,7 +62,7 @@ among the first 100 and 1 of 100 after them, so both sizes show a full page. Eac
 for through \`app.http.inject()\` (the server's time, no network) of the small and the large
 instance in alternation, after a few unmeasured requests: what other work does to the machine
 meanwhile weighs on both sizes alike. The first page, and for the profile and the followers a
-page in the middle of the list (\`?before=<key>\`). Visitor pages as a visitor, member pages with bea's session,
+page in the middle of the list (\`?before=<key>\`). Visitor pages as a visitor whose pages are made at each request (a session cookie that opens no session keeps them out of the visitor page cache, which would answer them without running the list's query), member pages with bea's session,
 the Mastodon API with a token of bea's, ActivityPub as \`application/activity+json\`.
 The machine is shared: ratios from one run are what count, single times move with the load.`;
 }

@@ -17,6 +17,7 @@ import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
 import { encodeKeyset } from "../src/db/keyset.ts";
 import type { Logger } from "../src/shared/logger.ts";
+import { SESSION_COOKIE } from "../src/web/session.ts";
 import { WebClient } from "../test/support/web.ts";
 import {
   argument,
@@ -189,7 +190,7 @@ async function sized(
     return {
       bench,
       beaActorId: bea.actorId,
-      visitor: new WebClient(app.http),
+      visitor: new UncachedVisitor(app.http),
       member: await new WebClient(app.http).login("bea", password),
       api: new WebClient(app.http, { authorization: `Bearer ${token}` }),
       activityJson: new WebClient(app.http, { accept: "application/activity+json" }),
@@ -217,6 +218,17 @@ const middleKey = async (...args: Parameters<typeof middleRow>) =>
   encodeURIComponent(encodeKeyset(await middleRow(...args)));
 /** The middle of bea's home: her encounters are in it, so one of hers halfway down is too. */
 const beaEncounters = (s: Sized) => `author_id = '${s.beaActorId}'`;
+
+/**
+ * A visitor whose pages are made at each request: a session cookie (one that opens no session)
+ * keeps them out of the visitor page cache (src/http/page-cache.ts), which would otherwise
+ * answer every request after the first without running the list's query.
+ */
+class UncachedVisitor extends WebClient {
+  override get(url: string, headers: Record<string, string> = {}) {
+    return super.get(url, { ...headers, cookie: `${SESSION_COOKIE}=growth-bench-visitor` });
+  }
+}
 
 const fixed = (path: string) => async () => path;
 const byId = (path: (id: string) => string) => async (s: Sized) => path(s.beaActorId);
