@@ -189,8 +189,8 @@ server holds roughly:
   longer among them (loaded on the first S3 access);
 - Node's own binary, ~55–60 MB of file-backed pages, and glibc's heap, ~35 MB;
 - on PGlite only, ~140–160 MB more: the WebAssembly memory of its PostgreSQL (128 MB reserved —
-  the module's declared minimum, \`initialMemory\` cannot go lower —, ~48 MB touched, the 32 MB of
-  shared buffers among them), pglite.wasm's bytes and the FS image (~15 MB), and ~55 MB of
+  the module's declared minimum, \`initialMemory\` cannot go lower —, ~48 MB touched, the shared buffers
+  among them: 16 MB, 25 MiB less idle RSS than 32 MB in alternated runs), pglite.wasm's bytes and the FS image (~15 MB), and ~55 MB of
   glibc arenas left fragmented by V8's optimizing compilation of PGlite's hot functions at start
   (V8 reports a 580–620 MB peak of \`malloc\`ed compiler memory; \`--liftoff-only\` removes both the
   peak and ~55 MB of idle RSS but runs PostgreSQL's code unoptimized, so it is not used;

@@ -102,10 +102,11 @@ function queryLogger(options: OpenDatabaseOptions) {
 
 /**
  * PGlite's PostgreSQL runs inside this process's memory (WebAssembly memory never shrinks):
- * its defaults are a server's. One connection, a small community: 32 MB of shared buffers
- * (128 MB by default; the operating system still caches the data directory's files).
+ * its defaults are a server's. One connection, a small community: 16 MB of shared buffers
+ * (128 MB by default; the operating system still caches the data directory's files). Against
+ * 32 MB, about 25 MiB less idle RSS in alternated footprint runs (docs/BENCHMARKS.md).
  */
-const PGLITE_SETTINGS = ["shared_buffers=32MB"];
+const PGLITE_SETTINGS = ["shared_buffers=16MB"];
 
 /** `template` is a dumped data directory to start from (tests use it to skip initdb). */
 async function openPglite(
