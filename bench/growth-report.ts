@@ -1,9 +1,6 @@
-/** The growth scenario's table and section of docs/BENCHMARKS.md (bench/growth.ts). */
-import type { GrowthResult } from "./growth.ts";
-import type { Outcome } from "./outcome.ts";
+import { failureLines, type Outcome, ofScenario } from "./outcome.ts";
 
-const isGrowth = (o: Outcome): o is Outcome & { result: GrowthResult } =>
-  o.result?.scenario === "growth";
+const isGrowth = ofScenario("growth");
 
 const ms = (v: number) => v.toFixed(1);
 const n = (v: number) => v.toLocaleString("en-US");
@@ -16,9 +13,7 @@ export function growthTable(outcomes: Outcome[]): string {
         `| ${t.list} \`${t.path}\` | ${r.database} | ${t.status.small} / ${t.status.large} | ${ms(t.small.p50)} / ${ms(t.small.p99)} | ${ms(t.large.p50)} / ${ms(t.large.p99)} | ${t.ratio <= 2 ? "" : "⚠ "}**${t.ratio.toFixed(2)}×** |`,
     ),
   );
-  const failed = outcomes
-    .filter((o) => o.failure && o.args.join(" ").includes("growth"))
-    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);
+  const failed = failureLines(outcomes, (o) => o.args.join(" ").includes("growth"));
   return [
     "| list | database | status small / large | small p50 / p99 ms | large p50 / p99 ms | large ÷ small (p50) |",
     "| --- | --- | --- | --- | --- | --- |",

@@ -26,3 +26,22 @@ export interface Outcome {
   /** Why there is no result: failed, stopped, or skipped for the time budget. */
   failure?: string;
 }
+
+type ScenarioResult = NonNullable<Outcome["result"]>;
+type Scenario = ScenarioResult["scenario"];
+/** An outcome that holds a result of that scenario. */
+export type OutcomeOf<S extends Scenario> = Outcome & {
+  result: Extract<ScenarioResult, { scenario: S }>;
+};
+
+/** The outcomes with a result of `scenario`, typed as such. */
+export const ofScenario =
+  <S extends Scenario>(scenario: S) =>
+  (o: Outcome): o is OutcomeOf<S> =>
+    o.result?.scenario === scenario;
+
+/** A line for each run that `matches` and has no result: why (failed, stopped, skipped). */
+export const failureLines = (outcomes: Outcome[], matches: (o: Outcome) => boolean): string[] =>
+  outcomes
+    .filter((o) => o.failure && matches(o))
+    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);

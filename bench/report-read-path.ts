@@ -1,23 +1,14 @@
-/**
- * The read path, the soak and the footprint (bench/read-path.ts, bench/soak.ts,
- * bench/footprint.ts) as tables and as their section of docs/BENCHMARKS.md.
- */
-import type { FootprintResult } from "./footprint.ts";
-import type { Outcome } from "./outcome.ts";
-import type { ReadPathResult } from "./read-path.ts";
+import { failureLines, type Outcome, ofScenario } from "./outcome.ts";
 import { n, signed, table } from "./report-format.ts";
-import { SOAK_PLAN, type SoakResult } from "./soak.ts";
+import { SOAK_PLAN } from "./soak.ts";
 
-const isReadPath = (o: Outcome): o is Outcome & { result: ReadPathResult } =>
-  o.result?.scenario === "read-path";
-const isSoak = (o: Outcome): o is Outcome & { result: SoakResult } => o.result?.scenario === "soak";
-const isFootprint = (o: Outcome): o is Outcome & { result: FootprintResult } =>
-  o.result?.scenario === "footprint";
+const isReadPath = ofScenario("read-path");
+const isSoak = ofScenario("soak");
+const isFootprint = ofScenario("footprint");
 
-const failures = (outcomes: Outcome[], script: string) =>
-  outcomes
-    .filter((o) => o.failure && o.name.startsWith(script))
-    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);
+/** The runs of a scenario, told by the start of its name. */
+const failures = (outcomes: Outcome[], name: string) =>
+  failureLines(outcomes, (o) => o.name.startsWith(name));
 
 /** Targets of issue 14: share of the bare route, and p99 by database. */
 const TARGET_SHARE: Record<string, number> = {

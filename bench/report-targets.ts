@@ -7,19 +7,17 @@ import type { FootprintResult } from "./footprint.ts";
 import type { GrowthResult } from "./growth.ts";
 import type { InboxResult } from "./inbox.ts";
 import type { MemoryResult } from "./memory.ts";
-import type { Outcome } from "./outcome.ts";
+import { type Outcome, ofScenario } from "./outcome.ts";
 import type { ReadPathResult } from "./read-path.ts";
 import { n, signed, table } from "./report-format.ts";
 import type { SoakResult } from "./soak.ts";
 import type { DatabaseKind } from "./support.ts";
 
-type Result = NonNullable<Outcome["result"]>;
-type Of<S extends Result["scenario"]> = Extract<Result, { scenario: S }>;
-
-function resultsOf<S extends Result["scenario"]>(outcomes: Outcome[], scenario: S) {
-  return outcomes.flatMap((o) =>
-    o.result?.scenario === scenario ? [{ database: o.database, result: o.result as Of<S> }] : [],
-  );
+function resultsOf<S extends NonNullable<Outcome["result"]>["scenario"]>(
+  outcomes: Outcome[],
+  scenario: S,
+) {
+  return outcomes.filter(ofScenario(scenario));
 }
 
 interface TargetRow {

@@ -1,9 +1,7 @@
 /** Renders benchmark outcomes as the tables printed by bench/run.ts and docs/BENCHMARKS.md. */
 
 import type { FanoutResult } from "./fanout.ts";
-import type { InboxResult } from "./inbox.ts";
-import type { MemoryResult } from "./memory.ts";
-import type { Outcome } from "./outcome.ts";
+import { failureLines, type Outcome, ofScenario } from "./outcome.ts";
 import { n, signed, table } from "./report-format.ts";
 import { readPathSection } from "./report-read-path.ts";
 import { targetsSection } from "./report-targets.ts";
@@ -22,20 +20,16 @@ export interface ReportInput {
   outcomes: Outcome[];
 }
 
-const isFanout = (o: Outcome): o is Outcome & { result: FanoutResult } =>
-  o.result?.scenario === "fanout";
-const isInbox = (o: Outcome): o is Outcome & { result: InboxResult } =>
-  o.result?.scenario === "inbox";
-const isMemory = (o: Outcome): o is Outcome & { result: MemoryResult } =>
-  o.result?.scenario === "memory";
+const isFanout = ofScenario("fanout");
+const isInbox = ofScenario("inbox");
+const isMemory = ofScenario("memory");
 
 const expectedPosts = (r: FanoutResult) =>
   r.options.sharedInbox ? r.options.servers : r.options.followers;
 
-const failures = (outcomes: Outcome[], script: string) =>
-  outcomes
-    .filter((o) => o.failure && o.args.join(" ").includes(script))
-    .map((o) => `- ${o.name} (${o.database}): ${o.failure}`);
+/** The runs of a scenario, told by an argument only it takes. */
+const failures = (outcomes: Outcome[], argument: string) =>
+  failureLines(outcomes, (o) => o.args.join(" ").includes(argument));
 
 export function fanoutTable(outcomes: Outcome[]): string {
   const rows = outcomes.filter(isFanout).map(({ name, database, load, result: r }) => [
