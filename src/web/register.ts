@@ -26,6 +26,13 @@ export interface WebDeps {
 const languageParams = z.object({ lang: z.enum(["fr", "en"]) });
 
 /**
+ * The visitor pages read no query parameter but `before` (the page of a list): a request with
+ * any other is answered but not kept, so that made-up query strings cannot fill the cache.
+ */
+const onlyPageQuery = (query: unknown) =>
+  Object.keys((query ?? {}) as object).every((name) => name === "before");
+
+/**
  * The web pages' scope: its form parser (the API keeps its JSON and multipart parsers), the
  * stylesheet and script, the language switch, and the kit every page module is given.
  * `pages` registers the page modules in that scope.
@@ -44,7 +51,8 @@ export function registerWeb(
       // A request with a session (even an expired one) is never served, nor makes, a kept page.
       keyOf: (request) =>
         visitorRoutes.has(request.routeOptions.url ?? "") &&
-        readCookie(request, SESSION_COOKIE) === undefined
+        readCookie(request, SESSION_COOKIE) === undefined &&
+        onlyPageQuery(request.query)
           ? `page ${web.visitorLanguage(request)} ${request.url}`
           : undefined,
       personalize: (request, reply, page) => web.personalize(request, reply, page),

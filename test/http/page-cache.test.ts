@@ -92,6 +92,13 @@ describe(`the kept visitor pages (${databaseLabel})`, () => {
     });
     expect(head.statusCode).toBe(200);
     expect(head.body).toBe("");
+
+    // A query string the page does not read is answered, not kept.
+    const kept = app.documentCache.size;
+    for (const junk of ["?a=1", "?a=2", "?before=x&utm=1"]) {
+      expect((await visit(`/tags/socialdapres${junk}`)).statusCode).toBeLessThan(500);
+    }
+    expect(app.documentCache.size).toBe(kept);
   });
 
   it("gives each visitor their own form token on a kept profile, and takes it", async () => {
