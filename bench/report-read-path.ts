@@ -173,8 +173,12 @@ What holds the memory (measured on the existing directory and the migrated datab
 young generation was capped, 128 MB of the V8 heap was new space (two 64 MB semi-spaces that
 start-up's allocations had grown and that stay committed, mostly garbage): 320 MiB idle on
 PostgreSQL, ~450–475 MiB on PGlite. With \`--max-semi-space-size=16\` it is 32 MB, and an idle
-server holds roughly:
-- the V8 heap, ~100 MB committed: 32 MB new space, 40–60 MB old space, of which ~25 MB are the
+server holds roughly what follows. Start-up also left 20–40 MB of garbage that V8 never collected
+once nothing allocated, so the idle figure depended on when the last collection had run (177–218 MiB
+on PostgreSQL from one start to the next); the server now runs one memory-reducing collection a
+second after it is ready (\`src/shared/start-up-garbage.ts\`), which also gives back the young
+generation: 168–172 MiB.
+- the V8 heap, ~60–75 MB committed once collected: new space, 40–45 MB old space, of which ~25 MB are the
   sources of the loaded modules (Fedify's vocabulary 2.5 MB, the app's 318 files 2.5 MB, undici,
   zod, jsonld, pkijs…) and the rest their compiled code, shapes and closures; the AWS SDK is no
   longer among them (loaded on the first S3 access);

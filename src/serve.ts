@@ -5,6 +5,7 @@ import { DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from "./config/config.ts";
 import { acquireDataDirLock, type DataDirLock, prepareDataDir } from "./db/data-dir-lock.ts";
 import { explainDatabaseError } from "./db/database-errors.ts";
 import { createLogger } from "./shared/logger.ts";
+import { scheduleStartUpCollection } from "./shared/start-up-garbage.ts";
 
 const result = loadConfig(process.env);
 if (!result.ok) {
@@ -90,3 +91,4 @@ logger.info(
   { origin: config.origin.origin, role: config.role, database: config.database.kind },
   `Socialdapres ${config.role === "worker" ? "worker running" : `listening on ${config.origin.origin}`}`,
 );
+scheduleStartUpCollection();
