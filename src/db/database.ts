@@ -76,6 +76,11 @@ export async function appliedMigrationCount(database: Pick<Database, "rows">): P
   return row?.applied ?? 0;
 }
 
+/** The rows of `db.execute`, whichever driver answered: PGlite answers `{ rows }`, postgres.js the rows. */
+export function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}
+
 export interface OpenDatabaseOptions {
   /**
    * Told the text and parameters of every statement drizzle sends (benchmarks count them,

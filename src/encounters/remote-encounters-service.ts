@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
-import type { Db } from "../db/database.ts";
+import { type Db, rowsOf } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
 import type { NotifiedFilter } from "../moderation/notified.ts";
 import type { Relations } from "../moderation/relations.ts";
@@ -191,6 +191,35 @@ export function createRemoteEncountersService(deps: {
     return existing;
   }
 
+  /**
+   * A new encounter and its participants in one statement: no transaction to open and commit,
+   * three round trips fewer for every Note received. False when its IRI is already held (the
+   * participants are then not written either). The participants' rows reference the row the
+   * same statement inserts: PostgreSQL checks foreign keys at the end of the statement.
+   */
+  async function insertWithParticipants(
+    values: typeof encounters.$inferInsert,
+    participants: Participant[],
+  ): Promise<boolean> {
+    const insertEncounter = db
+      .insert(encounters)
+      .values(values)
+      .onConflictDoNothing({ target: encounters.iri })
+      .returning({ id: encounters.id });
+    if (participants.length === 0) return (await insertEncounter).length > 0;
+    const rows = participants.map(
+      (p, position) =>
+        sql`(${randomUUID()}::uuid, ${position}::int, ${p.actor?.id ?? null}::uuid, ${p.plainName}::text)`,
+    );
+    const result = await db.execute(sql`with stored as (${insertEncounter.getSQL()}),
+      named as (
+        insert into ${encounterParticipants} (id, encounter_id, position, actor_id, plain_name)
+        select v.id, stored.id, v.position, v.actor_id, v.plain_name
+        from stored cross join (values ${sql.join(rows, sql`, `)}) as v(id, position, actor_id, plain_name))
+      select id from stored`);
+    return rowsOf(result).length > 0;
+  }
+
   async function receiveCreate(
     actorIri: string,
     record: RemoteEncounterRecord,
@@ -226,34 +255,18 @@ export function createRemoteEncountersService(deps: {
     }
 
     const id = randomUUID();
-    const inserted = await db.transaction(async (tx) => {
-      const rows = await tx
-        .insert(encounters)
-        .values({
-          id,
-          iri: valid.iri,
-          authorId: author.id,
-          isLocal: false,
-          ...contentOf(valid),
-          publishedAt: valid.publishedAt ?? now(),
-          updatedAt: valid.updatedAt,
-        })
-        .onConflictDoNothing({ target: encounters.iri })
-        .returning({ id: encounters.id });
-      if (rows.length === 0) return false;
-      if (participants.length > 0) {
-        await tx.insert(encounterParticipants).values(
-          participants.map((p, position) => ({
-            id: randomUUID(),
-            encounterId: id,
-            position,
-            actorId: p.actor?.id ?? null,
-            plainName: p.plainName,
-          })),
-        );
-      }
-      return true;
-    });
+    const inserted = await insertWithParticipants(
+      {
+        id,
+        iri: valid.iri,
+        authorId: author.id,
+        isLocal: false,
+        ...contentOf(valid),
+        publishedAt: valid.publishedAt ?? now(),
+        updatedAt: valid.updatedAt,
+      },
+      participants,
+    );
     // The same Create delivered twice at once: the other delivery stored it.
     if (!inserted) {
       const winner = await repository.findByIri(valid.iri);

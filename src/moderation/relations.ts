@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import type { Db, DbExecutor } from "../db/database.ts";
+import { type Db, type DbExecutor, rowsOf } from "../db/database.ts";
 
 /*
  * The one home of "may A and B interact": blocks (an account, either way, or a member's block
@@ -115,9 +115,4 @@ export function createRelations(db: Db): Relations {
     },
   };
   return relations;
-}
-
-/** PGlite answers `{ rows }`, node-postgres a result with `rows` too. */
-function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }

@@ -110,7 +110,10 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
       status: "unchanged",
       encounterId: encounter?.id,
     });
-    expect((await find("one"))?.text).toBe("Un café #Socialdapres");
+    const again = await find("one");
+    expect(again?.text).toBe("Un café #Socialdapres");
+    // The participants are written with the encounter, never a second time beside it.
+    expect(again?.participants.map((p) => p.actor?.iri)).toEqual([beaIri]);
   });
 
   it("ignores what is not ours to keep, and says why", async () => {
