@@ -11,7 +11,7 @@ import {
   type NotificationKind,
   notifications,
 } from "../db/schema.ts";
-import { type Relations, shownToMemberSql } from "../moderation/relations.ts";
+import { audienceSql, type Relations, shownToMemberSql } from "../moderation/relations.ts";
 import { DomainError } from "../shared/errors.ts";
 import { isUuid } from "../shared/input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -309,20 +309,15 @@ export function createNotificationsService(deps: {
     },
 
     async notifyNamed(named, encounterId, { executor = db, authorId } = {}) {
-      const authorOf = authorId ? { actorId: authorId } : { encounterId };
-      const memberIds = await audience(named, authorOf, executor);
-      if (memberIds.length === 0) return;
-      await executor
-        .insert(notifications)
-        .values(
-          memberIds.map((memberId) => ({
-            id: randomUUID(),
-            memberId,
-            kind: "named_in_encounter" as const,
-            encounterId,
-          })),
-        )
-        .onConflictDoNothing();
+      if (named.length === 0) return;
+      // One statement: who may hear from the author is read as the notifications are written.
+      const author = authorId
+        ? sql`${authorId}::uuid`
+        : sql`(select ${encounters.authorId} from ${encounters} where ${encounters.id} = ${encounterId}::uuid)`;
+      await executor.execute(sql`insert into ${notifications} (id, member_id, kind, encounter_id)
+        select gen_random_uuid(), heard.member_id, 'named_in_encounter', ${encounterId}::uuid
+        from (${audienceSql(named, author)}) as heard
+        on conflict do nothing`);
     },
 
     async notifyReply(told, reply, executor = db) {

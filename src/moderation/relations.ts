@@ -33,6 +33,23 @@ export function shownToMemberSql(viewerActorId: string | SQL, author: AnyPgColum
   return sql`not ${blockedEitherWaySql(viewer, author)} and not ${mutedSql(viewer, author)}`;
 }
 
+/**
+ * Of these members (member ids), a query of the `member_id`s who may hear from the actor
+ * `from` (an SQL expression): none who blocked or muted it, or whom it blocked; nobody when
+ * `from` is null. Notifications go only to them; an insert may select from it directly.
+ */
+export function audienceSql(memberIds: readonly string[], from: SQL): SQL {
+  const unique = [...new Set(memberIds)];
+  return sql`select a.member_id from actors a
+    where a.member_id in (${sql.join(
+      unique.map((m) => sql`${m}::uuid`),
+      sql`, `,
+    )})
+      and ${from} is not null
+      and not ${blockedEitherWaySql(sql`a.id`, from)}
+      and not ${mutedSql(sql`a.id`, from)}`;
+}
+
 export interface Relations {
   /** Whether either actor blocks the other (account or server): no follow, no naming. */
   blockedEitherWay(aActorId: string, bActorId: string, executor?: DbExecutor): Promise<boolean>;
@@ -79,17 +96,8 @@ export function createRelations(db: Db): Relations {
     },
 
     async audienceOf(memberIds, fromActorId, executor = db) {
-      const unique = [...new Set(memberIds)];
-      if (unique.length === 0) return [];
-      const from = id(fromActorId);
-      const rows = await executor.execute(sql`
-        select a.member_id from actors a
-        where a.member_id in (${sql.join(
-          unique.map((m) => id(m)),
-          sql`, `,
-        )})
-          and not ${blockedEitherWaySql(sql`a.id`, from)}
-          and not ${mutedSql(sql`a.id`, from)}`);
+      if (memberIds.length === 0) return [];
+      const rows = await executor.execute(audienceSql(memberIds, id(fromActorId)));
       return rowsOf<{ member_id: string }>(rows).map((r) => r.member_id);
     },
 
