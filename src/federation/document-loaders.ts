@@ -6,7 +6,12 @@ import {
   type KvStore,
   kvCache,
 } from "@fedify/fedify";
-import { type AuthenticatedDocumentLoaderFactory, getDocumentLoader } from "@fedify/vocab-runtime";
+import {
+  type AuthenticatedDocumentLoaderFactory,
+  getDocumentLoader,
+  preloadedContexts,
+  type RemoteDocument,
+} from "@fedify/vocab-runtime";
 import { type Egress, EgressRefusedError } from "../egress/egress.ts";
 import { bindKeysToOwners } from "./key-binding.ts";
 
@@ -50,7 +55,9 @@ export function createDocumentLoaders(deps: {
   const scoped = (load: DocumentLoader): DocumentLoader =>
     refusing((url, options) => egress.run(() => load(url, options)));
   const fetchDocument = scoped(getDocumentLoader({ allowPrivateAddress: true }));
-  const contextLoader = kvCache({ loader: fetchDocument, kv, kind: "context" });
+  const contextLoader = staticPreloadedContexts(
+    kvCache({ loader: fetchDocument, kv, kind: "context" }),
+  );
   const documentLoader = kvCache({
     loader: bindKeysToOwners(fetchDocument, contextLoader),
     kv,
@@ -68,6 +75,31 @@ export function createDocumentLoaders(deps: {
       );
       return bindKeysToOwners(signed, contextLoader);
     },
+  };
+}
+
+/**
+ * The contexts Fedify ships (ActivityStreams, security, Mastodon's…) as one unchanging
+ * document each, tagged "static": jsonld keeps what it resolved and processed of a context so
+ * tagged across operations, and re-reads an untagged one at every expansion. Every activity
+ * received is expanded three times and its signer's key once, each naming two or three of
+ * these contexts; untagged, each expansion processed them anew.
+ */
+export function staticPreloadedContexts(load: DocumentLoader): DocumentLoader {
+  const documents = new Map<string, RemoteDocument & { tag: "static" }>();
+  return async (url, options) => {
+    if (!Object.hasOwn(preloadedContexts, url)) return load(url, options);
+    let document = documents.get(url);
+    if (!document) {
+      document = {
+        contextUrl: null,
+        document: preloadedContexts[url],
+        documentUrl: url,
+        tag: "static",
+      };
+      documents.set(url, document);
+    }
+    return document;
   };
 }
 
