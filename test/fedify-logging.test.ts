@@ -131,4 +131,24 @@ describe("whose log a Fedify record goes to", () => {
     getLogger(["fedify", "test"]).info("after close");
     expect(a.logs).toHaveLength(2);
   });
+
+  it("below every app's level LogTape builds no record; an app at debug lowers it for itself only", async () => {
+    const quiet = capturingLogger("warn");
+    const routeQuiet = await routeFedifyLogs(quiet.logger);
+    const fedify = getLogger(["fedify", "sig", "http"]);
+    // No app in this process writes debug yet: Fedify's debug records are not even made.
+    expect(fedify.isEnabledFor("debug")).toBe(false);
+    const chatty = capturingLogger("debug");
+    const routeChatty = await routeFedifyLogs(chatty.logger);
+    try {
+      expect(fedify.isEnabledFor("debug")).toBe(true);
+      routeChatty.run(() => fedify.debug("checked a signature"));
+      routeQuiet.run(() => fedify.debug("not for the quiet one"));
+      expect(chatty.logs.map((line) => JSON.parse(line).msg)).toEqual(["checked a signature"]);
+      expect(quiet.logs).toEqual([]);
+    } finally {
+      routeQuiet.close();
+      routeChatty.close();
+    }
+  });
 });

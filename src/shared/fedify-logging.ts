@@ -25,7 +25,9 @@ export interface FedifyLogRoute {
 /*
  * Fedify logs through LogTape, whose configuration is process-wide, while one process may
  * hold several apps (the tests build two instances that federate with each other). So
- * LogTape is configured ONCE per process, with one sink that writes each record to the
+ * LogTape is configured once per process (again only when an app writes at a lower level
+ * than any before it: LogTape drops a record below that level before building it), with
+ * one sink that writes each record to the
  * logger of the app in whose scope it was made: an AsyncLocalStorage that `buildApp` enters
  * around its queue consumer, its outbox relay, its scheduler and every HTTP request
  * (src/http/server.ts). Fedify's records follow the async context of the code that made
@@ -41,39 +43,60 @@ interface Router {
   scope: AsyncLocalStorage<Logger>;
   open: Set<Logger>;
   configured: Promise<void>;
+  /** The lowest level any app's logger writes: LogTape does not even build a record below it. */
+  lowest: LogLevel;
+}
+
+/** LogTape's levels, lowest first; a pino logger's own level maps onto them (silent: fatal). */
+const LOGTAPE_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+type LogLevel = (typeof LOGTAPE_LEVELS)[number];
+
+function logtapeLevelOf(logger: Logger): LogLevel {
+  const level = logger.level === "warn" ? "warning" : logger.level;
+  return (LOGTAPE_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : "fatal";
 }
 
 const ROUTER = Symbol.for("socialdapres.fedify-log-router");
 
-function router(): Router {
+function router(lowest: LogLevel): Router {
   const holder = globalThis as Record<symbol, Router | undefined>;
   const existing = holder[ROUTER];
   if (existing) return existing;
-  const scope = new AsyncLocalStorage<Logger>();
-  const open = new Set<Logger>();
   const created: Router = {
-    scope,
-    open,
-    configured: configure({
-      reset: true,
-      sinks: {
-        apps(record: LogRecord) {
-          const own = scope.getStore();
-          if (own) writeFedifyRecord(own, record);
-          else for (const target of open) writeFedifyRecord(target, record);
-        },
-      },
-      loggers: [
-        { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-        // Fastify already logs every request; Fedify's per-request lines would double them.
-        { category: ["fedify", "federation", "http"], sinks: [], lowestLevel: "error" },
-        // Each app's own level decides what is written (writeFedifyRecord).
-        { category: "fedify", sinks: ["apps"], lowestLevel: "debug" },
-      ],
-    }),
+    scope: new AsyncLocalStorage<Logger>(),
+    open: new Set<Logger>(),
+    configured: Promise.resolve(),
+    lowest,
   };
+  created.configured = configureAt(created, lowest);
   holder[ROUTER] = created;
   return created;
+}
+
+/**
+ * (Re)configures LogTape for Fedify at `lowest`: Fedify makes a debug record for every
+ * context it loads and every signature it checks, and a server logging at info would build
+ * them only to drop them.
+ */
+function configureAt(router: Router, lowest: LogLevel): Promise<void> {
+  const { scope, open } = router;
+  return configure({
+    reset: true,
+    sinks: {
+      apps(record: LogRecord) {
+        const own = scope.getStore();
+        if (own) writeFedifyRecord(own, record);
+        else for (const target of open) writeFedifyRecord(target, record);
+      },
+    },
+    loggers: [
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+      // Fastify already logs every request; Fedify's per-request lines would double them.
+      { category: ["fedify", "federation", "http"], sinks: [], lowestLevel: "error" },
+      // Each app's own level decides what is written (writeFedifyRecord).
+      { category: "fedify", sinks: ["apps"], lowestLevel: lowest },
+    ],
+  });
 }
 
 /**
@@ -82,8 +105,15 @@ function router(): Router {
  * message that is not public. Called by the composition root (buildApp), once per app.
  */
 export async function routeFedifyLogs(logger: Logger): Promise<FedifyLogRoute> {
-  const { scope, open, configured } = router();
-  await configured;
+  const wanted = logtapeLevelOf(logger);
+  const shared = router(wanted);
+  // An app that writes lower than any before it (tests build apps at debug beside others).
+  if (LOGTAPE_LEVELS.indexOf(wanted) < LOGTAPE_LEVELS.indexOf(shared.lowest)) {
+    shared.lowest = wanted;
+    shared.configured = shared.configured.then(() => configureAt(shared, wanted));
+  }
+  await shared.configured;
+  const { scope, open } = shared;
   const target = logger.child({ component: "fedify" });
   open.add(target);
   return {
