@@ -314,8 +314,9 @@ export function createNotificationsService(deps: {
       const author = authorId
         ? sql`${authorId}::uuid`
         : sql`(select ${encounters.authorId} from ${encounters} where ${encounters.id} = ${encounterId}::uuid)`;
+      const kind: NotificationKind = "named_in_encounter";
       await executor.execute(sql`insert into ${notifications} (id, member_id, kind, encounter_id)
-        select gen_random_uuid(), heard.member_id, 'named_in_encounter', ${encounterId}::uuid
+        select gen_random_uuid(), heard.member_id, ${kind}::text, ${encounterId}::uuid
         from (${audienceSql(named, author)}) as heard
         on conflict do nothing`);
     },

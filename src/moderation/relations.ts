@@ -40,6 +40,8 @@ export function shownToMemberSql(viewerActorId: string | SQL, author: AnyPgColum
  */
 export function audienceSql(memberIds: readonly string[], from: SQL): SQL {
   const unique = [...new Set(memberIds)];
+  // `in ()` is not SQL: nobody named, nobody to tell.
+  if (unique.length === 0) return sql`select null::uuid as member_id where false`;
   return sql`select a.member_id from actors a
     where a.member_id in (${sql.join(
       unique.map((m) => sql`${m}::uuid`),
