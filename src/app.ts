@@ -14,6 +14,7 @@ import { registerDeliveryFailures } from "./federation/delivery-failures.ts";
 import { createDeliveryOutcomes } from "./federation/delivery-outcomes.ts";
 import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
+import { installExpansionShortcuts } from "./federation/json-ld-expansion.ts";
 import { createKvStore } from "./federation/kv-store.ts";
 import { createMessageQueue, deliveryHost, deliveryInbox } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
@@ -56,6 +57,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   // Fedify's records go to this app's logger, filtered (src/shared/fedify-logging.ts): they
   // are made in the scope `fedifyLogs.run` opens around requests, queue jobs and loops.
   const fedifyLogs = await routeFedifyLogs(logger);
+  // Fedify expands every received activity some 65 times; most of it is answered without
+  // running the algorithm again (src/federation/json-ld-expansion.ts). One per process.
+  installExpansionShortcuts();
   let database: Database;
   try {
     database = await openDatabase(config.database, { onQuery: options.onQuery });
