@@ -9,6 +9,12 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import {
+  type ExpansionStats,
+  installExpansionShortcuts,
+} from "../src/federation/json-ld-expansion.ts";
+import { freePort } from "../test/support/free-port.ts";
+import { cpuSecondsOf, type Processes, startProcesses } from "./processes.ts";
+import {
   argument,
   type BenchApp,
   countingLogger,
@@ -32,6 +38,11 @@ export interface InboxOptions {
   origins: number;
   /** POSTs the sender keeps in flight. */
   concurrency: number;
+  /**
+   * A runs as the PostgreSQL deployment docker-compose.yml ships: a web process (ROLE=web,
+   * this one) and a worker process (ROLE=worker, `node src/main.js`) on the same database.
+   */
+  workerProcess?: boolean;
 }
 
 export interface InboxResult {
@@ -45,11 +56,18 @@ export interface InboxResult {
   storeSeconds: number;
   notesPerSecond: number;
   stored: number;
-  /** CPU time of A's process (the receiver alone: the sender is another process) per Note. */
+  /** CPU time of A's processes (the receiver alone: the sender is another process) per Note. */
   cpuMsPerNote: number;
   cpuSeconds: number;
+  /** Of cpuSeconds, what the worker process used (with `workerProcess`). */
+  workerCpuSeconds?: number;
   /** The sender's CPU while sending (its signing was done before the clock started). */
   senderCpuSeconds: number;
+  /**
+   * Calls to jsonld.expand per Note in A's process, by how they were answered
+   * (src/federation/json-ld-expansion.ts); the worker process's are not seen here.
+   */
+  expansionsPerNote: ExpansionStats;
   /** SQL statements A sent per stored Note (transactions' BEGIN/COMMIT not counted). */
   statementsPerNote: number;
   /** The statements per Note, by their first words, most frequent first (the top 30). */
@@ -129,9 +147,27 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
   const sender = startSender(options);
   const ready = sender.next("ready");
   let a: BenchApp | undefined;
+  let worker: Processes | undefined;
   try {
-    a = await startApp(options.database, logger, { onQuery });
+    a = await startApp(
+      options.database,
+      logger,
+      { onQuery },
+      options.workerProcess ? "web" : "all",
+    );
     const app = a.app;
+    if (options.workerProcess) {
+      const config = a.config;
+      if (config?.database.kind !== "postgres")
+        throw new Error("--worker-process needs PostgreSQL");
+      worker = await startProcesses("worker", [await freePort()], {
+        dataDir: config.dataDir,
+        databaseUrl: config.database.url,
+        origin: a.origin,
+      });
+    }
+    const workerPid = worker?.pids[0];
+    const workerCpu = async () => (workerPid ? cpuSecondsOf(workerPid) : 0);
     await app.members.create({ username: "bea", password: "bea-password-123" });
     const bea = app.urls.actor("bea").href;
     const inbox = `${a.origin}/inbox`;
@@ -168,6 +204,9 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
     await prepared;
     const rss = sampleRss();
     const cpuBefore = process.cpuUsage();
+    const workerCpuBefore = await workerCpu();
+    const expansions = installExpansionShortcuts();
+    const expansionsBefore = { ...expansions };
     counting = true;
     const markStart = process.hrtime.bigint() / 1000n;
     const start = performance.now();
@@ -183,13 +222,21 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
     const storeSeconds = (performance.now() - start) / 1000;
     counting = false;
     const cpu = process.cpuUsage(cpuBefore);
+    const workerCpuSeconds = (await workerCpu()) - workerCpuBefore;
+    const perNote = (key: keyof ExpansionStats) =>
+      Math.round(((expansions[key] - expansionsBefore[key]) / options.notes) * 100) / 100;
+    const expansionsPerNote: ExpansionStats = {
+      alreadyExpanded: perNote("alreadyExpanded"),
+      cached: perNote("cached"),
+      expanded: perNote("expanded"),
+    };
     // The timed phase in the clock of a --cpu-prof profile (µs), to read that part alone.
     process.stderr.write(
       `[inbox] timed phase µs ${markStart} ${process.hrtime.bigint() / 1000n}\n`,
     );
     const peakRssMib = rss.stop();
     const stored = (await storedCount()) - options.actors;
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6 + workerCpuSeconds;
     const statementCount = [...statements.values()].reduce((sum, v) => sum + v, 0);
     const byKind = new Map<string, number>();
     for (const [query, count] of statements) {
@@ -206,7 +253,9 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
       stored,
       cpuMsPerNote: (cpuSeconds * 1000) / options.notes,
       cpuSeconds,
+      ...(worker ? { workerCpuSeconds } : {}),
       senderCpuSeconds: sent.cpuSeconds ?? 0,
+      expansionsPerNote,
       statementsPerNote: statementCount / options.notes,
       statementKinds: [...byKind.entries()]
         .sort((x, y) => y[1] - x[1])
@@ -219,6 +268,7 @@ export async function runInbox(options: InboxOptions): Promise<InboxResult> {
     };
   } finally {
     sender.child.send({ type: "stop" });
+    await worker?.stop();
     await a?.close();
   }
 }
@@ -233,6 +283,7 @@ if (import.meta.main) {
       actors: Number(argument("actors", "50")),
       origins: Number(argument("origins", "5")),
       concurrency: Number(argument("concurrency", "16")),
+      workerProcess: process.argv.includes("--worker-process"),
     }),
   );
 }

@@ -66,14 +66,17 @@ export function countingLogger(): { logger: Logger; problems: () => number } {
 export interface BenchApp {
   app: App;
   origin: string;
+  /** How startApp built it (absent for an app opened otherwise). */
+  config?: AppConfig;
   close: () => Promise<void>;
 }
 
-/** One instance, role "all", listening on a loopback origin, on a fresh database. */
+/** One instance (role "all" unless told), listening on a loopback origin, on a fresh database. */
 export async function startApp(
   kind: DatabaseKind,
   logger: Logger,
   options: Omit<BuildAppOptions, "logger"> = {},
+  role: AppConfig["role"] = "all",
 ): Promise<BenchApp> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), "socialdapres-bench-"));
@@ -85,7 +88,7 @@ export async function startApp(
     dataDir,
     database: fresh.config,
     logLevel: "warn",
-    role: "all",
+    role,
     instanceName: "Socialdapres bench",
     allowPrivateAddress: true,
   };
@@ -104,6 +107,7 @@ export async function startApp(
   return {
     app,
     origin: config.origin.origin,
+    config,
     close: async () => {
       await app.close();
       await cleanup();
