@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorRow } from "../actors/actors-repository.ts";
 import type { Db, DbExecutor } from "../db/database.ts";
@@ -91,6 +91,15 @@ export interface NotificationsService {
       authorId?: string;
     },
   ): Promise<void>;
+  /**
+   * notifyNamed's statement, for a writer that stores the encounter in the same statement (a
+   * data-modifying CTE) and passes `onlyIf` so nobody is told of an encounter it did not store.
+   */
+  namedNotificationsSql(
+    memberIds: readonly string[],
+    encounterId: string,
+    options?: { authorId?: string; onlyIf?: SQL },
+  ): SQL;
   /** Tells these members a post from elsewhere names them; the same post twice is once. */
   notifyMentioned(memberIds: readonly string[], mention: Mention): Promise<void>;
   /** Tells these members of a reply under an encounter (theirs, or answering them); twice is once. */
@@ -107,6 +116,27 @@ export interface NotificationsService {
   forgetEncounter(encounterId: string, executor?: DbExecutor): Promise<void>;
   /** A reply is gone: nobody is told of it any more. */
   forgetReply(replyId: string, executor?: DbExecutor): Promise<void>;
+}
+
+/**
+ * The insert that tells members they were named: who may hear from the author is read as the
+ * notifications are written. `onlyIf` holds it back unless a condition holds (the encounter
+ * was stored by the same statement).
+ */
+function namedNotificationsSql(
+  named: readonly string[],
+  encounterId: string,
+  options: { authorId?: string; onlyIf?: SQL } = {},
+): SQL {
+  const author = options.authorId
+    ? sql`${options.authorId}::uuid`
+    : sql`(select ${encounters.authorId} from ${encounters} where ${encounters.id} = ${encounterId}::uuid)`;
+  const kind: NotificationKind = "named_in_encounter";
+  return sql`insert into ${notifications} (id, member_id, kind, encounter_id)
+    select gen_random_uuid(), heard.member_id, ${kind}::text, ${encounterId}::uuid
+    from (${audienceSql(named, author)}) as heard
+    ${options.onlyIf ? sql`where ${options.onlyIf}` : sql``}
+    on conflict do nothing`;
 }
 
 export function createNotificationsService(deps: {
@@ -310,16 +340,10 @@ export function createNotificationsService(deps: {
 
     async notifyNamed(named, encounterId, { executor = db, authorId } = {}) {
       if (named.length === 0) return;
-      // One statement: who may hear from the author is read as the notifications are written.
-      const author = authorId
-        ? sql`${authorId}::uuid`
-        : sql`(select ${encounters.authorId} from ${encounters} where ${encounters.id} = ${encounterId}::uuid)`;
-      const kind: NotificationKind = "named_in_encounter";
-      await executor.execute(sql`insert into ${notifications} (id, member_id, kind, encounter_id)
-        select gen_random_uuid(), heard.member_id, ${kind}::text, ${encounterId}::uuid
-        from (${audienceSql(named, author)}) as heard
-        on conflict do nothing`);
+      await executor.execute(namedNotificationsSql(named, encounterId, { authorId }));
     },
+
+    namedNotificationsSql,
 
     async notifyReply(told, reply, executor = db) {
       const memberIds = await audience(told, { replyId: reply.id }, executor);

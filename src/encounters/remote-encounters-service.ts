@@ -57,7 +57,10 @@ export function createRemoteEncountersService(deps: {
   /** Nobody is named by an account they block, or that blocks them (src/moderation/relations.ts). */
   relations: Pick<Relations, "namable">;
   cosign: Pick<CosignService, "autoCosign">;
-  notifications: Pick<NotificationsService, "notifyNamed" | "forgetEncounter">;
+  notifications: Pick<
+    NotificationsService,
+    "notifyNamed" | "namedNotificationsSql" | "forgetEncounter"
+  >;
   /** Who may hear of a silenced author's encounters: its followers only (src/moderation/). */
   notified?: NotifiedFilter;
   /** Thumbnails of remote photos, fetched after the encounter is stored. */
@@ -138,13 +141,21 @@ export function createRemoteEncountersService(deps: {
     return deps.resolver.resolve(actorIri).catch(() => undefined);
   }
 
+  /** The members named who may be told of it (src/moderation/notified.ts). */
+  async function toNotify(
+    author: Pick<ActorRow, "id" | "iri" | "memberId">,
+    participants: Participant[],
+  ): Promise<string[]> {
+    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    return deps.notified ? deps.notified(author, named) : named;
+  }
+
   async function notify(
     encounterId: string,
     author: Pick<ActorRow, "id" | "iri" | "memberId">,
     participants: Participant[],
   ) {
-    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
-    const memberIds = deps.notified ? await deps.notified(author, named) : named;
+    const memberIds = await toNotify(author, participants);
     await deps.notifications.notifyNamed(memberIds, encounterId, { authorId: author.id });
   }
 
@@ -197,9 +208,11 @@ export function createRemoteEncountersService(deps: {
    * participants are then not written either). The participants' rows reference the row the
    * same statement inserts: PostgreSQL checks foreign keys at the end of the statement.
    */
+  /** The encounter, its participants and the naming notifications, in one statement. */
   async function insertWithParticipants(
-    values: typeof encounters.$inferInsert,
+    values: typeof encounters.$inferInsert & { id: string; authorId: string },
     participants: Participant[],
+    notified: readonly string[],
   ): Promise<boolean> {
     const insertEncounter = db
       .insert(encounters)
@@ -211,11 +224,19 @@ export function createRemoteEncountersService(deps: {
       (p, position) =>
         sql`(${randomUUID()}::uuid, ${position}::int, ${p.actor?.id ?? null}::uuid, ${p.plainName}::text)`,
     );
+    const told =
+      notified.length > 0
+        ? sql`, told as (${deps.notifications.namedNotificationsSql(notified, values.id, {
+            authorId: values.authorId,
+            onlyIf: sql`exists (select 1 from stored)`,
+          })})`
+        : sql``;
     const result = await db.execute(sql`with stored as (${insertEncounter.getSQL()}),
       named as (
         insert into ${encounterParticipants} (id, encounter_id, position, actor_id, plain_name)
         select v.id, stored.id, v.position, v.actor_id, v.plain_name
         from stored cross join (values ${sql.join(rows, sql`, `)}) as v(id, position, actor_id, plain_name))
+      ${told}
       select id from stored`);
     return rowsOf(result).length > 0;
   }
@@ -266,13 +287,13 @@ export function createRemoteEncountersService(deps: {
         updatedAt: valid.updatedAt,
       },
       participants,
+      await toNotify(author, participants),
     );
     // The same Create delivered twice at once: the other delivery stored it.
     if (!inserted) {
       const winner = await repository.findByIri(valid.iri);
       return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
     }
-    await notify(id, author, participants);
     const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
     if (named.length > 0) await deps.cosign.autoCosign(id, named);
     if (valid.photo) deps.photos?.schedule(id);
