@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
-import type { Db } from "../db/database.ts";
+import { type Db, rowsOf } from "../db/database.ts";
 import {
   encounterParticipants,
   encounterReactions,
@@ -39,6 +39,11 @@ export interface CosignService {
    * them asked for it, nothing more is read.
    */
   autoCosign(encounterId: string, namedMemberIds?: readonly string[]): Promise<void>;
+  /**
+   * True (as SQL) when one of these members asked to co-sign automatically: for a caller that
+   * reads it in a statement it runs anyway, then calls `autoCosign` only when it holds.
+   */
+  autoCosignAskedSql(namedMemberIds: readonly string[]): SQL;
   /** A remote Announce or Like of an encounter we know. Repeats change nothing. */
   recordReaction(input: {
     kind: "announce" | "like";
@@ -48,6 +53,16 @@ export interface CosignService {
   }): Promise<boolean>;
   /** Undo of an Announce or Like, by the actor who sent it. */
   undoReaction(input: { actorIri: string; activityIri: string }): Promise<boolean>;
+}
+
+/** Whether one of these members asked to co-sign automatically what names them. */
+function autoCosignAskedSql(namedMemberIds: readonly string[]): SQL {
+  if (namedMemberIds.length === 0) return sql`false`;
+  const asked = and(
+    inArray(members.id, [...namedMemberIds]),
+    eq(members.autoCosignFromFollowed, true),
+  );
+  return sql`exists (select 1 from ${members} where ${asked})`;
 }
 
 export function createCosignService(deps: {
@@ -148,17 +163,15 @@ export function createCosignService(deps: {
       return (await repository.findById(encounterId)) as EncounterView;
     },
 
+    autoCosignAskedSql,
+
     async autoCosign(encounterId, namedMemberIds) {
       if (namedMemberIds) {
         if (namedMemberIds.length === 0) return;
-        const asked = await db
-          .select({ id: members.id })
-          .from(members)
-          .where(
-            and(inArray(members.id, [...namedMemberIds]), eq(members.autoCosignFromFollowed, true)),
-          )
-          .limit(1);
-        if (asked.length === 0) return;
+        const [row] = rowsOf<{ asked: boolean }>(
+          await db.execute(sql`select ${autoCosignAskedSql(namedMemberIds)} as asked`),
+        );
+        if (!row?.asked) return;
       }
       const encounter = await repository.findById(encounterId);
       if (!encounter || !isCosignable(encounter)) return;

@@ -56,7 +56,7 @@ export function createRemoteEncountersService(deps: {
   resolver: ParticipantResolver;
   /** Nobody is named by an account they block, or that blocks them (src/moderation/relations.ts). */
   relations: Pick<Relations, "namable">;
-  cosign: Pick<CosignService, "autoCosign">;
+  cosign: Pick<CosignService, "autoCosign" | "autoCosignAskedSql">;
   notifications: Pick<
     NotificationsService,
     "notifyNamed" | "namedNotificationsSql" | "forgetEncounter"
@@ -208,18 +208,25 @@ export function createRemoteEncountersService(deps: {
    * participants are then not written either). The participants' rows reference the row the
    * same statement inserts: PostgreSQL checks foreign keys at the end of the statement.
    */
-  /** The encounter, its participants and the naming notifications, in one statement. */
+  /**
+   * The encounter, its participants and the naming notifications, in one statement, which also
+   * tells whether a member named asked to co-sign automatically. Undefined when the encounter
+   * was already stored.
+   */
   async function insertWithParticipants(
     values: typeof encounters.$inferInsert & { id: string; authorId: string },
     participants: Participant[],
     notified: readonly string[],
-  ): Promise<boolean> {
+  ): Promise<{ autoCosignAsked: boolean } | undefined> {
     const insertEncounter = db
       .insert(encounters)
       .values(values)
       .onConflictDoNothing({ target: encounters.iri })
       .returning({ id: encounters.id });
-    if (participants.length === 0) return (await insertEncounter).length > 0;
+    if (participants.length === 0) {
+      return (await insertEncounter).length > 0 ? { autoCosignAsked: false } : undefined;
+    }
+    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
     const rows = participants.map(
       (p, position) =>
         sql`(${randomUUID()}::uuid, ${position}::int, ${p.actor?.id ?? null}::uuid, ${p.plainName}::text)`,
@@ -237,8 +244,9 @@ export function createRemoteEncountersService(deps: {
         select v.id, stored.id, v.position, v.actor_id, v.plain_name
         from stored cross join (values ${sql.join(rows, sql`, `)}) as v(id, position, actor_id, plain_name))
       ${told}
-      select id from stored`);
-    return rowsOf(result).length > 0;
+      select ${deps.cosign.autoCosignAskedSql(named)} as asked from stored`);
+    const [row] = rowsOf<{ asked: boolean }>(result);
+    return row ? { autoCosignAsked: row.asked } : undefined;
   }
 
   async function receiveCreate(
@@ -294,8 +302,7 @@ export function createRemoteEncountersService(deps: {
       const winner = await repository.findByIri(valid.iri);
       return winner ? { status: "unchanged", encounterId: winner.id } : ignored("lost a race");
     }
-    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
-    if (named.length > 0) await deps.cosign.autoCosign(id, named);
+    if (inserted.autoCosignAsked) await deps.cosign.autoCosign(id);
     if (valid.photo) deps.photos?.schedule(id);
     return { status: "stored", encounterId: id };
   }
