@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { MembersService } from "../accounts/members-service.ts";
 import type { ActorsRepository } from "../actors/actors-repository.ts";
-import { type Db, rowsOf } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import {
   encounterParticipants,
   encounterReactions,
@@ -33,12 +33,8 @@ export interface CosignService {
   ): Promise<EncounterView>;
   /** The encounter naming the member at this IRI (what ActivityPub clients name), to co-sign or decline. */
   namingMember(username: string, iri: string): Promise<EncounterView>;
-  /**
-   * Co-signs for the local participants who asked to, when they follow the author.
-   * `namedMemberIds`, when the caller knows them, are the members it names: when none of
-   * them asked for it, nothing more is read.
-   */
-  autoCosign(encounterId: string, namedMemberIds?: readonly string[]): Promise<void>;
+  /** Co-signs for the local participants who asked to, when they follow the author. */
+  autoCosign(encounterId: string): Promise<void>;
   /**
    * True (as SQL) when one of these members asked to co-sign automatically: for a caller that
    * reads it in a statement it runs anyway, then calls `autoCosign` only when it holds.
@@ -165,14 +161,7 @@ export function createCosignService(deps: {
 
     autoCosignAskedSql,
 
-    async autoCosign(encounterId, namedMemberIds) {
-      if (namedMemberIds) {
-        if (namedMemberIds.length === 0) return;
-        const [row] = rowsOf<{ asked: boolean }>(
-          await db.execute(sql`select ${autoCosignAskedSql(namedMemberIds)} as asked`),
-        );
-        if (!row?.asked) return;
-      }
+    async autoCosign(encounterId) {
       const encounter = await repository.findById(encounterId);
       if (!encounter || !isCosignable(encounter)) return;
       for (const participant of encounter.participants) {

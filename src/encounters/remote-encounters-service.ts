@@ -48,6 +48,11 @@ interface Participant {
 
 const ignored = (reason: string): RemoteOutcome => ({ status: "ignored", reason });
 
+/** The members among the participants. */
+function namedMembers(participants: readonly Participant[]): string[] {
+  return participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+}
+
 export function createRemoteEncountersService(deps: {
   db: Db;
   repository: EncountersRepository;
@@ -146,7 +151,7 @@ export function createRemoteEncountersService(deps: {
     author: Pick<ActorRow, "id" | "iri" | "memberId">,
     participants: Participant[],
   ): Promise<string[]> {
-    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
+    const named = namedMembers(participants);
     return deps.notified ? deps.notified(author, named) : named;
   }
 
@@ -203,15 +208,11 @@ export function createRemoteEncountersService(deps: {
   }
 
   /**
-   * A new encounter and its participants in one statement: no transaction to open and commit,
-   * three round trips fewer for every Note received. False when its IRI is already held (the
-   * participants are then not written either). The participants' rows reference the row the
-   * same statement inserts: PostgreSQL checks foreign keys at the end of the statement.
-   */
-  /**
-   * The encounter, its participants and the naming notifications, in one statement, which also
-   * tells whether a member named asked to co-sign automatically. Undefined when the encounter
-   * was already stored.
+   * A new encounter, its participants and the naming notifications of `notified` in one
+   * statement, which also tells whether a member named asked to co-sign automatically: no
+   * transaction to open and commit, round trips fewer for every Note received. Undefined when
+   * its IRI is already held (nothing else is written then). The other rows reference the row
+   * the same statement inserts: PostgreSQL checks foreign keys at the end of the statement.
    */
   async function insertWithParticipants(
     values: typeof encounters.$inferInsert & { id: string; authorId: string },
@@ -226,7 +227,6 @@ export function createRemoteEncountersService(deps: {
     if (participants.length === 0) {
       return (await insertEncounter).length > 0 ? { autoCosignAsked: false } : undefined;
     }
-    const named = participants.flatMap((p) => (p.actor?.memberId ? [p.actor.memberId] : []));
     const rows = participants.map(
       (p, position) =>
         sql`(${randomUUID()}::uuid, ${position}::int, ${p.actor?.id ?? null}::uuid, ${p.plainName}::text)`,
@@ -244,7 +244,7 @@ export function createRemoteEncountersService(deps: {
         select v.id, stored.id, v.position, v.actor_id, v.plain_name
         from stored cross join (values ${sql.join(rows, sql`, `)}) as v(id, position, actor_id, plain_name))
       ${told}
-      select ${deps.cosign.autoCosignAskedSql(named)} as asked from stored`);
+      select ${deps.cosign.autoCosignAskedSql(namedMembers(participants))} as asked from stored`);
     const [row] = rowsOf<{ asked: boolean }>(result);
     return row ? { autoCosignAsked: row.asked } : undefined;
   }
@@ -365,7 +365,7 @@ export function createRemoteEncountersService(deps: {
         return fresh;
       });
       await notify(existing.id, existing.author, added);
-      if (added.some((p) => p.actor?.memberId)) await deps.cosign.autoCosign(existing.id);
+      if (namedMembers(added).length > 0) await deps.cosign.autoCosign(existing.id);
       await deps.photos?.forget(existing.photo, photo);
       if (photo && !photo.thumbnailKey) deps.photos?.schedule(existing.id);
       return { status: "updated", encounterId: existing.id };
