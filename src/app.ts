@@ -15,7 +15,7 @@ import { createDeliveryOutcomes } from "./federation/delivery-outcomes.ts";
 import { createAppFederation, registerDispatchers } from "./federation/federation.ts";
 import { registerInboxListeners } from "./federation/inbox-listeners.ts";
 import { installExpansionShortcuts } from "./federation/json-ld-expansion.ts";
-import { createKvStore } from "./federation/kv-store.ts";
+import { activityIdempotencePrefetchSql, createKvStore } from "./federation/kv-store.ts";
 import { createMessageQueue, deliveryHost, deliveryInbox } from "./federation/message-queue.ts";
 import { connectOutboxBridge } from "./federation/outbox-bridge.ts";
 import { createRemoteLookup } from "./federation/remote-lookup.ts";
@@ -111,9 +111,13 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
         ? "its recipient is blocked by the moderators"
         : undefined;
     },
+    prefetch: activityIdempotencePrefetchSql,
     ...options.queue,
   });
-  const kv = createKvStore(database, { writeWithCurrentJob: queue.writeWithCurrentJob });
+  const kv = createKvStore(database, {
+    writeWithCurrentJob: queue.writeWithCurrentJob,
+    prefetchedWithCurrentJob: queue.prefetchedForCurrentJob,
+  });
   const federation = createAppFederation({
     kv,
     queue,

@@ -22,6 +22,11 @@ export interface KvStoreOptions {
    * the job (`DatabaseMessageQueue.writeWithCurrentJob`); false when no job runs it.
    */
   writeWithCurrentJob?: (statement: SQL) => boolean;
+  /**
+   * What the statement that claimed the running queue job read for it
+   * (`activityIdempotencePrefetchSql`); undefined when no job runs the caller.
+   */
+  prefetchedWithCurrentJob?: () => unknown;
 }
 
 /**
@@ -33,6 +38,31 @@ const ACTIVITY_IDEMPOTENCE: KvKey = ["_fedify", "activityIdempotence"];
 
 function isActivityIdempotence(key: KvKey): boolean {
   return key[0] === ACTIVITY_IDEMPOTENCE[0] && key[1] === ACTIVITY_IDEMPOTENCE[1];
+}
+
+/**
+ * For the queue's `prefetch`: the record that an inbox job's activity was processed, read by
+ * the statement that claims the job, since the first thing Fedify's worker does with an
+ * activity is ask for it (one statement less per activity). The key is foreseen from the
+ * message (its `baseUrl` and the activity's `id`, as Fedify builds it) and given with what
+ * was read, `[key, null]` when absent and `[key, [value]]` when present; `get` answers
+ * from it only for that exact key and reads the table for any other.
+ */
+export function activityIdempotencePrefetchSql(message: SQL): SQL {
+  const prefix = JSON.stringify(ACTIVITY_IDEMPOTENCE).slice(0, -1);
+  return sql`(select jsonb_build_array(k.key, (
+      select jsonb_build_array(e.value) from kv_entries e
+      where e.key = k.key and (e.expires_at is null or e.expires_at > now())))
+    from (select ${prefix} || ',' || to_json(${message}->>'baseUrl')::text || ','
+                 || to_json(${message}->'activity'->>'id')::text || ']' as key) k
+    where ${message}->>'type' = 'inbox' and k.key is not null)`;
+}
+
+/** What `activityIdempotencePrefetchSql` read for `encodedKey`; undefined when it read another. */
+function prefetchedEntry(prefetched: unknown, encodedKey: string): { value: unknown } | undefined {
+  if (!Array.isArray(prefetched) || prefetched[0] !== encodedKey) return undefined;
+  const entry: unknown = prefetched[1];
+  return { value: Array.isArray(entry) ? entry[0] : undefined };
 }
 
 /**
@@ -100,6 +130,10 @@ export function createKvStore(database: Database, options: KvStoreOptions = {}):
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
       const encoded = encodeKey(key);
+      if (isActivityIdempotence(key)) {
+        const entry = prefetchedEntry(options.prefetchedWithCurrentJob?.(), encoded);
+        if (entry) return entry.value as T | undefined;
+      }
       const kept = isPublicKey(key) ? keptKeys.get(encoded) : undefined;
       if (kept && kept.until > Date.now()) return kept.value as T;
       const writesBefore = keyWrites;

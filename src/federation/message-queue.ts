@@ -1,129 +1,24 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type {
-  MessageQueue,
-  MessageQueueDepth,
-  MessageQueueEnqueueOptions,
-  MessageQueueListenOptions,
-} from "@fedify/fedify";
+import type { MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
+import { type Doorbell, ring, sleep } from "./doorbell.ts";
+import type {
+  ClaimedJob,
+  DatabaseMessageQueue,
+  JobScope,
+  LocalListener,
+  MessageQueueOptions,
+  QueueLogger,
+  Row,
+} from "./message-queue-contract.ts";
 
-type LogFn = (obj: Record<string, unknown>, msg: string) => void;
-/** The subset of a pino logger the queue uses. */
-export interface QueueLogger {
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-  debug: LogFn;
-}
-
-export interface MessageQueueOptions {
-  logger?: QueueLogger;
-  /** How often an idle listener looks for work enqueued by other processes. */
-  pollIntervalMs?: number;
-  /**
-   * An idle listener woken by a job enqueued here waits this long before claiming, so that
-   * the jobs enqueued meanwhile (activities arriving together) are claimed in one statement.
-   */
-  claimDelayMs?: number;
-  /** How long a claimed job stays invisible to other workers; renewed while it runs. */
-  leaseMs?: number;
-  /** Several logical queues can share the table. */
-  queueName?: string;
-  /** Handlers run at once by one `listen()`. */
-  concurrency?: number;
-  /**
-   * Jobs of one host (see `hostOf`) leased at once, across processes: a slow or dead
-   * host holds at most this many slots, the others serve everyone else.
-   */
-  perHostConcurrency?: number;
-  /** The host a message goes to, if it is a delivery. */
-  hostOf?: (message: unknown) => string | null;
-  /**
-   * A job that failed (or whose worker died) this many times is dead-lettered: kept,
-   * with its last error, for the admin to list and retry (`queue dead`, `queue retry`).
-   */
-  maxAttempts?: number;
-  /** The wait before the second run of a failed job; it doubles with each failure. */
-  retryBaseDelayMs?: number;
-  /** The longest wait between two runs of a failed job. */
-  retryMaxDelayMs?: number;
-  /**
-   * The longest a job may ask to run again later without failing (a peer's Retry-After,
-   * a host held by the circuit breaker): longer asks are shortened to this.
-   */
-  maxRescheduleDelayMs?: number;
-  /** Runs each handler call, e.g. inside the instance's egress policy; given the job's message. */
-  runsIn?: <T>(handler: () => T, message: unknown) => T;
-  /** Told how each run of a job ended, with its message (src/federation/delivery-outcomes.ts). */
-  onRunEnd?: (message: unknown, outcome: JobRunOutcome) => void;
-  /**
-   * Why a job must not run any more (a delivery to a domain blocked since it was queued):
-   * it is dropped when claimed, without running. Undefined: it runs.
-   */
-  dropsJob?: (message: unknown) => Promise<string | undefined>;
-}
-
-/**
- * How a run of a job ended: done, failed (it threw: retried later or dead-lettered), asked to
- * run again later without failing (a Retry-After, a host held by the circuit breaker), or
- * dead-lettered by its handler.
- */
-export type JobRunOutcome = "done" | "failed" | "again" | "dead";
-
-export interface DatabaseMessageQueue extends MessageQueue {
-  /** Failed jobs are retried here, in place: Fedify throws instead of enqueueing a copy. */
-  readonly nativeRetrial: true;
-  enqueueMany: (
-    messages: readonly unknown[],
-    options?: MessageQueueEnqueueOptions,
-  ) => Promise<void>;
-  getDepth(): Promise<MessageQueueDepth>;
-  /**
-   * Called from inside a running handler: when the handler returns, its job is
-   * dead-lettered with this reason instead of being done. False outside a handler.
-   */
-  deadLetterCurrentJob(reason: string): boolean;
-  /**
-   * Called from inside a running handler: `statement` (an insert, update or delete that
-   * returns nothing) runs with the job's completion, in the statement that removes the job,
-   * and not at all if the handler fails. False outside a handler: the caller runs it.
-   */
-  writeWithCurrentJob(statement: SQL): boolean;
-  /**
-   * For a process that stops before its running jobs finished: stops renewing their
-   * leases and hands them back at once (same row, same attempt), so that another worker
-   * runs them now rather than when the lease expires. Returns how many were released.
-   */
-  releaseRunning(): Promise<number>;
-}
-
-interface ClaimedJob extends Record<string, unknown> {
-  id: string | number;
-  message: unknown;
-  ordering_key: string | null;
-  host: string | null;
-  attempts: number;
-}
-
-/** What a running handler did besides its own work; applied with the job's completion. */
-interface JobScope {
-  job: ClaimedJob;
-  /** Messages it queued: inserted in the transaction that finishes the job, never twice. */
-  queued: Row[];
-  /** It asked for this very job to run again later (a Retry-After, a held host). */
-  again?: { message: unknown; delayMs: number };
-  /** It asked for the job to be dead-lettered. */
-  dead?: string;
-  /** Writes it left to the job's completion (`writeWithCurrentJob`), in that statement. */
-  writes: SQL[];
-}
-
-interface Row {
-  message: unknown;
-  orderingKey: string | null;
-  delayMs: number;
-}
+export type {
+  DatabaseMessageQueue,
+  JobRunOutcome,
+  MessageQueueOptions,
+  QueueLogger,
+} from "./message-queue-contract.ts";
 
 /**
  * Jobs looked at per free slot by a claim: some are passed over when their host already
@@ -173,44 +68,6 @@ export function deliveryHost(message: unknown): string | null {
 
 const silent: QueueLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/**
- * Wakes idle listeners of this queue when a job is enqueued or finished, so
- * local work does not wait for the next poll. The generation counter catches
- * a wake-up that lands between an empty claim and the start of the sleep.
- */
-interface Doorbell {
-  generation: number;
-  sleepers: Set<() => void>;
-}
-
-/**
- * `jobs` new or freed jobs: at most that many idle listeners are woken (each claims what
- * it has slots for), not every one of them for a single job.
- */
-function ring(bell: Doorbell, jobs = Number.POSITIVE_INFINITY): void {
-  bell.generation++;
-  let woken = 0;
-  for (const wake of [...bell.sleepers]) {
-    if (woken++ >= jobs) break;
-    wake();
-  }
-}
-
-function sleep(bell: Doorbell, since: number, ms: number, signal?: AbortSignal): Promise<void> {
-  if (bell.generation !== since || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      bell.sleepers.delete(done);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    bell.sleepers.add(done);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 export function createMessageQueue(
   database: Database,
   options: MessageQueueOptions = {},
@@ -237,6 +94,11 @@ export function createMessageQueue(
   // Jobs this process runs, with the timer renewing each one's lease.
   const heartbeats = new Map<string, ReturnType<typeof setInterval>>();
   const bell: Doorbell = { generation: 0, sleepers: new Set() };
+  /** The listeners running in this process, which take a job enqueued here at once. */
+  const localListeners = new Set<LocalListener>();
+  const prefetchColumn = options.prefetch
+    ? sql`, ${options.prefetch(sql`message`)} as prefetched`
+    : sql``;
 
   const secondsFromNow = (ms: number) =>
     sql`now() + make_interval(secs => ${Math.max(0, ms) / 1000}::double precision)`;
@@ -261,8 +123,8 @@ export function createMessageQueue(
     const delayMs = Math.max(0, enqueueOptions?.delay?.total({ unit: "millisecond" }) ?? 0);
     const orderingKey = enqueueOptions?.orderingKey ?? null;
     const scope = running.getStore();
+    const [only] = messages;
     if (scope) {
-      const [only] = messages;
       if (messages.length === 1 && isCopyOf(scope.job, only)) {
         scope.again = { message: only, delayMs: Math.min(delayMs, maxRescheduleDelayMs) };
       } else {
@@ -272,12 +134,49 @@ export function createMessageQueue(
       }
       return;
     }
+    if (
+      messages.length === 1 &&
+      delayMs === 0 &&
+      orderingKey === null &&
+      (await insertAndRun(only))
+    )
+      return;
     for (const statement of insertStatements(
       messages.map((message) => ({ message, orderingKey, delayMs })),
     )) {
       await database.rows(statement);
     }
     ring(bell, messages.length);
+  }
+
+  /**
+   * A job with nothing to wait for (no delay, no ordering key, no host) enqueued in a process
+   * whose listener has a free slot: inserted already leased, with its first attempt counted,
+   * and run by that listener at once. The row exists before the enqueue returns, as for any
+   * job, so a crash loses nothing (its lease runs out and a worker runs it); the claim's
+   * statement and the wait for a listener to wake are saved. False: insert it as usual.
+   */
+  async function insertAndRun(message: unknown): Promise<boolean> {
+    if (hostOf(message) != null) return false;
+    const listener = [...localListeners].find((candidate) => candidate.reserve());
+    if (!listener) return false;
+    let job: ClaimedJob | undefined;
+    try {
+      const text = JSON.stringify(message);
+      const [row] = await database.rows<{ id: string; attempts: number; prefetched?: unknown }>(sql`
+        insert into queue_jobs (queue, message, ordering_key, run_at, host, locked_until, attempts)
+        values (${queue}, ${text}::jsonb, null, now(), null,
+                now() + make_interval(secs => ${leaseSeconds}::double precision), 1)
+        returning id, attempts ${prefetchColumn}`);
+      if (!row) throw new Error("the job's insert returned no row");
+      // What a claim would give: the message as stored (JSON), not the caller's object.
+      job = { id: row.id, message: JSON.parse(text), ordering_key: null, host: null, attempts: 1 };
+      if (options.prefetch) job.prefetched = row.prefetched;
+    } finally {
+      if (!job) listener.unreserve();
+    }
+    listener.start(job);
+    return true;
   }
 
   /**
@@ -328,7 +227,7 @@ export function createMessageQueue(
       set locked_until = now() + make_interval(secs => ${leaseSeconds}::double precision),
           attempts = attempts + 1
       where id in (select id from picked)
-      returning id, message, ordering_key, host, attempts`);
+      returning id, message, ordering_key, host, attempts ${prefetchColumn}`);
     // In the order they were enqueued (RETURNING keeps none).
     return rows.sort((x, y) => Number(x.id) - Number(y.id));
   }
@@ -438,44 +337,75 @@ export function createMessageQueue(
   ): Promise<void> {
     const { signal } = listenOptions;
     const inFlight = new Set<Promise<void>>();
-    while (!signal?.aborted) {
-      const free = concurrency - inFlight.size;
-      if (free <= 0) {
-        await Promise.race(inFlight);
-        continue;
-      }
-      const since = bell.generation;
-      let jobs: ClaimedJob[] = [];
-      try {
-        jobs = await claim(free);
-      } catch (error) {
-        logger.error({ err: error, queue }, "Could not claim a job");
-      }
-      if (jobs.length === 0) {
-        const woken = bell.generation;
-        await sleep(bell, since, pollIntervalMs, signal);
-        if (bell.generation !== woken && claimDelayMs > 0 && !signal?.aborted) {
-          await new Promise((resolve) => setTimeout(resolve, claimDelayMs));
+    // Slots promised to jobs enqueued here (`insertAndRun`) or asked for by a running claim.
+    let reserved = 0;
+    let claiming = 0;
+    let slotsChanged: () => void = () => {};
+    const nextSlotChange = () => new Promise<void>((resolve) => (slotsChanged = resolve));
+    const startJob = (job: ClaimedJob) => {
+      const key = job.ordering_key;
+      if (key != null) busyKeys.add(key);
+      const task: Promise<void> = run(job, handler)
+        .catch((error) => logger.error({ err: error, queue }, "Could not finish a job"))
+        .finally(() => {
+          if (key != null) busyKeys.delete(key);
+          inFlight.delete(task);
+          // The next job of its key, or of its host, may run now. (A free slot alone needs
+          // no wake-up: a listener with free slots found nothing to claim when it slept.)
+          if (key != null || job.host != null) ring(bell, 1);
+        });
+      inFlight.add(task);
+    };
+    const local: LocalListener = {
+      reserve() {
+        if (signal?.aborted || inFlight.size + reserved + claiming >= concurrency) return false;
+        reserved++;
+        return true;
+      },
+      unreserve() {
+        reserved--;
+        slotsChanged();
+      },
+      start(job) {
+        reserved--;
+        startJob(job);
+        slotsChanged();
+      },
+    };
+    localListeners.add(local);
+    try {
+      while (!signal?.aborted) {
+        const free = concurrency - inFlight.size - reserved;
+        if (free <= 0) {
+          await Promise.race([...inFlight, nextSlotChange()]);
+          continue;
         }
-        continue;
+        const since = bell.generation;
+        let jobs: ClaimedJob[] = [];
+        claiming = free;
+        try {
+          jobs = await claim(free);
+        } catch (error) {
+          logger.error({ err: error, queue }, "Could not claim a job");
+        } finally {
+          claiming = 0;
+        }
+        if (jobs.length === 0) {
+          const woken = bell.generation;
+          await sleep(bell, since, pollIntervalMs, signal);
+          if (bell.generation !== woken && claimDelayMs > 0 && !signal?.aborted) {
+            await new Promise((resolve) => setTimeout(resolve, claimDelayMs));
+          }
+          continue;
+        }
+        // Even if the signal fired during the claim, the jobs are ours now: run them.
+        for (const job of jobs) startJob(job);
       }
-      // Even if the signal fired during the claim, the jobs are ours now: run them.
-      for (const job of jobs) {
-        const key = job.ordering_key;
-        if (key != null) busyKeys.add(key);
-        const task: Promise<void> = run(job, handler)
-          .catch((error) => logger.error({ err: error, queue }, "Could not finish a job"))
-          .finally(() => {
-            if (key != null) busyKeys.delete(key);
-            inFlight.delete(task);
-            // The next job of its key, or of its host, may run now. (A free slot alone needs
-            // no wake-up: a listener with free slots found nothing to claim when it slept.)
-            if (key != null || job.host != null) ring(bell, 1);
-          });
-        inFlight.add(task);
-      }
+    } finally {
+      localListeners.delete(local);
     }
-    await Promise.all(inFlight);
+    // The jobs this listener took, including those whose insert was still on its way.
+    while (inFlight.size > 0 || reserved > 0) await Promise.race([...inFlight, nextSlotChange()]);
   }
 
   return {
@@ -513,6 +443,9 @@ export function createMessageQueue(
       if (!scope) return false;
       scope.dead = reason.slice(0, 500);
       return true;
+    },
+    prefetchedForCurrentJob() {
+      return running.getStore()?.job.prefetched;
     },
     writeWithCurrentJob(statement) {
       const scope = running.getStore();

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testMessageQueue } from "@fedify/testing";
 import { Temporal } from "@js-temporal/polyfill";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type Database, type DatabaseConfig, openDatabase } from "../../src/db/database.ts";
 import { listDeadJobs, retryDeadJobs } from "../../src/federation/dead-letters.ts";
-import { createKvStore } from "../../src/federation/kv-store.ts";
+import { activityIdempotencePrefetchSql, createKvStore } from "../../src/federation/kv-store.ts";
 import {
   createMessageQueue,
   deliveryHost,
@@ -79,6 +79,43 @@ describe(`message queue (${databaseLabel})`, () => {
         )[0]?.n === 0,
       { what: `queue ${name} to empty` },
     );
+
+  /** The database, with the claims counted once answered (while one is on its way, its slots are taken). */
+  const countingClaims = () => {
+    const dialect = new PgDialect();
+    let claims = 0;
+    const counting: Database = {
+      ...database,
+      rows: async <T extends Record<string, unknown>>(query: SQL) => {
+        const rows = await database.rows<T>(query);
+        // A claim is the statement that leases candidates.
+        if (dialect.sqlToQuery(query).sql.includes("attempts = attempts + 1")) claims++;
+        return rows;
+      },
+    };
+    return { database: counting, claims: () => claims };
+  };
+  /** A listener whose handlers record their message and wait until released. */
+  const listenHolding = (mq: ReturnType<ReturnType<typeof queueFactory>>) => {
+    const controller = new AbortController();
+    const released = gate();
+    const started: unknown[] = [];
+    const listening = mq.listen(
+      async (message) => {
+        started.push(message);
+        await released.opened;
+      },
+      { signal: controller.signal },
+    );
+    return {
+      started,
+      release: released.open,
+      stop: () => {
+        controller.abort();
+        return listening;
+      },
+    };
+  };
 
   beforeAll(async () => {
     const fresh = await freshDatabaseConfig();
@@ -438,41 +475,139 @@ describe(`message queue (${databaseLabel})`, () => {
 
   it.concurrent("claims as many jobs as it has free slots in one statement", async ({ expect }) => {
     const name = freshQueueName();
-    const dialect = new PgDialect();
-    let claims = 0;
-    // The queue's statements, counted: a claim is the one that leases candidates.
-    const counting: Database = {
-      ...database,
-      rows: (query) => {
-        if (dialect.sqlToQuery(query).sql.includes("attempts = attempts + 1")) claims++;
-        return database.rows(query);
-      },
-    };
-    const mq = createMessageQueue(counting, {
+    const counted = countingClaims();
+    const mq = createMessageQueue(counted.database, {
       queueName: name,
       concurrency: 4,
       pollIntervalMs: 50,
     });
     await mq.enqueueMany(["a", "b", "c", "d", "e", "f"]);
+    const held = listenHolding(mq);
+    await waitFor(() => held.started.length === 4);
+    // Four slots, four jobs, one statement; the other two wait for a free slot.
+    expect(counted.claims()).toBe(1);
+    expect(held.started).toEqual(["a", "b", "c", "d"]);
+    held.release();
+    await waitFor(() => held.started.length === 6);
+    await held.stop();
+    await emptied(name);
+  });
+
+  it.concurrent("runs a job enqueued in a listening process at once, leased, without a claim", async ({
+    expect,
+  }) => {
+    const name = freshQueueName();
+    const counted = countingClaims();
+    const claims = counted.claims;
+    // A long poll interval: after its first look the listener sleeps until rung.
+    const mq = createMessageQueue(counted.database, {
+      queueName: name,
+      concurrency: 2,
+      pollIntervalMs: 60_000,
+    });
+    const held = listenHolding(mq);
+    const started = held.started;
+    await waitFor(() => claims() === 1);
+    await mq.enqueue({ n: 1 });
+    await mq.enqueue({ n: 2 });
+    // Both run (two slots), already leased with their first attempt, and nothing was claimed.
+    await waitFor(() => started.length === 2);
+    expect(claims()).toBe(1);
+    const leased = await database.rows<{ attempts: number; leased: boolean }>(sql`
+      select attempts, locked_until > now() as leased from queue_jobs where queue = ${name}`);
+    expect(leased).toEqual([
+      { attempts: 1, leased: true },
+      { attempts: 1, leased: true },
+    ]);
+    // No free slot: the third is queued as usual and claimed once a slot frees.
+    await mq.enqueue({ n: 3 });
+    const [waiting] = await database.rows<{ locked: boolean }>(sql`
+      select locked_until is not null as locked from queue_jobs
+      where queue = ${name} and message = '{"n": 3}'::jsonb`);
+    expect(waiting).toEqual({ locked: false });
+    expect(started).toHaveLength(2);
+    held.release();
+    await waitFor(() => started.length === 3);
+    expect(started).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(claims()).toBeGreaterThan(1);
+    await emptied(name);
+    // A stopped listener takes nothing more: the job waits in the table for a worker.
+    await held.stop();
+    await mq.enqueue({ n: 4 });
+    expect(await mq.getDepth()).toMatchObject({ queued: 1, ready: 1 });
+  });
+
+  it.concurrent("answers Fedify's processed-activity check from the statement that claimed the job", async ({
+    expect,
+  }) => {
+    const name = freshQueueName();
+    const dialect = new PgDialect();
+    const kvReads: string[] = [];
+    const counting: Database = {
+      ...database,
+      rows: (query) => {
+        const text = dialect.sqlToQuery(query);
+        if (text.sql.startsWith("select value from kv_entries"))
+          kvReads.push(String(text.params[0]));
+        return database.rows(query);
+      },
+    };
+    const mq = createMessageQueue(counting, {
+      queueName: name,
+      pollIntervalMs: 50,
+      prefetch: activityIdempotencePrefetchSql,
+    });
+    const kv = createKvStore(counting, {
+      writeWithCurrentJob: mq.writeWithCurrentJob,
+      prefetchedWithCurrentJob: mq.prefetchedForCurrentJob,
+    });
+    const origin = `https://${name}.example`;
+    const record = (id: string) => ["_fedify", "activityIdempotence", origin, id] as const;
+    const inbox = (id: string) => ({
+      type: "inbox",
+      id: `job-${id}`,
+      baseUrl: origin,
+      activity: { id },
+    });
+    // Escaped alike by JSON.stringify and PostgreSQL's to_json: quotes, backslashes, accents.
+    const processed = 'https://remote.example/déjà "vu" \\ \t';
+    await kv.set(record(processed), true);
+    await mq.enqueue(inbox(processed));
+    await mq.enqueue(inbox("https://remote.example/new"));
+    // Not an inbox job: nothing foreseen, the store reads the table.
+    await mq.enqueue({ type: "outbox", id: "job-out", baseUrl: origin, activity: { id: "x" } });
+    const seen = new Map<string, unknown>();
     const controller = new AbortController();
-    const release = gate();
-    const started: unknown[] = [];
     const listening = mq.listen(
-      async (message) => {
-        started.push(message);
-        await release.opened;
+      async (message: { activity: { id: string } }) => {
+        seen.set(message.activity.id, await kv.get(record(message.activity.id)));
+        // Another key: read from the table.
+        seen.set(
+          `other ${message.activity.id}`,
+          await kv.get(record(`${message.activity.id}#other`)),
+        );
       },
       { signal: controller.signal },
     );
-    await waitFor(() => started.length === 4);
-    // Four slots, four jobs, one statement; the other two wait for a free slot.
-    expect(claims).toBe(1);
-    expect(started).toEqual(["a", "b", "c", "d"]);
-    release.open();
-    await waitFor(() => started.length === 6);
+    await waitFor(() => seen.size === 6);
+    // Enqueued while listening: inserted and run at once, the check read by the insert.
+    await mq.enqueue(inbox("https://remote.example/later"));
+    await waitFor(() => seen.size === 8);
     controller.abort();
     await listening;
-    await emptied(name);
+    expect(seen.get(processed)).toBe(true);
+    expect(seen.get("https://remote.example/new")).toBeUndefined();
+    expect(seen.get("https://remote.example/later")).toBeUndefined();
+    expect(kvReads.sort()).toEqual(
+      [
+        JSON.stringify(record("x")),
+        ...["x", processed, "https://remote.example/new", "https://remote.example/later"].map(
+          (id) => JSON.stringify(record(`${id}#other`)),
+        ),
+      ].sort(),
+    );
+    // Outside a job there is nothing foreseen.
+    expect(mq.prefetchedForCurrentJob()).toBeUndefined();
   });
 
   it.concurrent("re-runs a job whose worker died holding its lease, once the lease expires", async ({
