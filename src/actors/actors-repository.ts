@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import {
   actors,
@@ -52,8 +52,6 @@ export function actorRowToRecord(row: ActorRow): RemoteActorRecord {
 
 export interface ActorsRepository {
   findByIri(iri: string): Promise<ActorRow | undefined>;
-  /** The known actors among these IRIs, in one statement (the unknown ones are left out). */
-  findManyByIri(iris: readonly string[]): Promise<ActorRow[]>;
   findByMemberId(memberId: string): Promise<ActorRow | undefined>;
   /** By the row's own id (what the Mastodon API calls an account id); undefined for a non-UUID. */
   findById(id: string): Promise<ActorRow | undefined>;
@@ -134,13 +132,6 @@ export function createActorsRepository(db: Db): ActorsRepository {
 
   return {
     findByIri,
-    async findManyByIri(iris) {
-      if (iris.length === 0) return [];
-      return db
-        .select()
-        .from(actors)
-        .where(inArray(actors.iri, [...new Set(iris)]));
-    },
     async findByMemberId(memberId) {
       const [row] = await db.select().from(actors).where(eq(actors.memberId, memberId));
       return row;

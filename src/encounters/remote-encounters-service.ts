@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
 import type { ActorRow, ActorsRepository } from "../actors/actors-repository.ts";
 import { type Db, rowsOf } from "../db/database.ts";
 import { actors, encounterParticipants, encounters, follows } from "../db/schema.ts";
 import type { NotifiedFilter } from "../moderation/notified.ts";
-import type { Relations } from "../moderation/relations.ts";
+import { inAnyBlockSql, type Relations } from "../moderation/relations.ts";
 import type { CosignService } from "./cosign-service.ts";
 import { PARTICIPANTS_MAX } from "./encounter-input.ts";
 import type { EncountersRepository, EncounterView } from "./encounters-repository.ts";
@@ -21,6 +21,12 @@ import type { RemotePhotos } from "./remote-photos.ts";
 import type { RepliesService } from "./replies-service.ts";
 
 export type { RemoteEncounterRecord } from "./remote-encounter-record.ts";
+
+/** Actors we keep, read at once: by IRI, and the ids of those in any block. */
+interface KnownActors {
+  byIri: ReadonlyMap<string, ActorRow>;
+  inAnyBlock: ReadonlySet<string>;
+}
 
 export type RemoteOutcome =
   | { status: "stored" | "updated" | "deleted" | "unchanged"; encounterId: string }
@@ -107,9 +113,27 @@ export function createRemoteEncountersService(deps: {
     return row !== undefined;
   }
 
-  /** The actors we keep among these IRIs, by IRI: one statement. */
-  async function knownActors(iris: readonly string[]): Promise<Map<string, ActorRow>> {
-    return new Map((await deps.actors.findManyByIri(iris)).map((a) => [a.iri, a]));
+  /**
+   * The actors we keep among these IRIs, by IRI, and the ids of those in any block (naming
+   * needs no other check when the author is in none): one statement.
+   */
+  async function knownActors(iris: readonly string[]): Promise<KnownActors> {
+    const rows =
+      iris.length === 0
+        ? []
+        : await db
+            .select({
+              actor: getTableColumns(actors),
+              // Qualified: drizzle writes a one-table select's columns bare, and a bare "id"
+              // inside the subqueries would name the blocks' own column.
+              inAnyBlock: inAnyBlockSql(sql`actors.id`, sql`actors.host`),
+            })
+            .from(actors)
+            .where(inArray(actors.iri, [...new Set(iris)]));
+    return {
+      byIri: new Map(rows.map((row) => [row.actor.iri, row.actor])),
+      inAnyBlock: new Set(rows.filter((row) => row.inAnyBlock).map((row) => row.actor.id)),
+    };
   }
 
   /**
@@ -119,13 +143,13 @@ export function createRemoteEncountersService(deps: {
   async function resolveParticipants(
     record: ValidRecord,
     author: ActorRow,
-    known: ReadonlyMap<string, ActorRow>,
+    known: KnownActors,
   ): Promise<Participant[]> {
     const seen = new Set<string>([author.iri]);
     const mentions = record.mentions.filter((m) => !seen.has(m.iri) && seen.add(m.iri));
     const resolved = await Promise.all(
       mentions.slice(0, PARTICIPANTS_MAX).map(async (mention): Promise<Participant> => {
-        const actor = known.get(mention.iri) ?? (await findOrLookUp(mention.iri));
+        const actor = known.byIri.get(mention.iri) ?? (await findOrLookUp(mention.iri));
         // Someone we cannot reach is still named, by the name the author used.
         return actor
           ? { actor, plainName: null }
@@ -137,6 +161,7 @@ export function createRemoteEncountersService(deps: {
       resolved.filter(
         (p, i) => !p.actor || resolved.findIndex((q) => q.actor?.id === p.actor?.id) === i,
       ),
+      known.byIri.has(author.iri) ? known.inAnyBlock.has(author.id) : undefined,
     );
   }
 
@@ -263,8 +288,8 @@ export function createRemoteEncountersService(deps: {
     // most participants. A Create we already hold is found by the insert below.
     const mentioned = valid.mentions.map((m) => m.iri);
     const known = await knownActors([valid.authorIri, ...mentioned]);
-    const knownAuthor = known.get(valid.authorIri);
-    const namesMember = mentioned.some((iri) => known.get(iri)?.memberId);
+    const knownAuthor = known.byIri.get(valid.authorIri);
+    const namesMember = mentioned.some((iri) => known.byIri.get(iri)?.memberId);
     // Asked at most once, and only when the answer matters.
     let followed: boolean | undefined;
     const isFollowed = async () => {
@@ -324,7 +349,7 @@ export function createRemoteEncountersService(deps: {
       // Taking the tag off withdraws the post from what Socialdapres shows.
       if (!valid.hasSocialdapresTag) return tombstone(existing);
 
-      const known = await knownActors(valid.mentions.map((m) => m.iri));
+      const known = await knownActors([existing.author.iri, ...valid.mentions.map((m) => m.iri)]);
       const participants = await resolveParticipants(valid, existing.author, known);
       const content = contentOf(valid);
       // The same photo keeps the thumbnail we made of it.

@@ -19,6 +19,16 @@ const blockedEitherWaySql = (a: SQL | AnyPgColumn, b: SQL | AnyPgColumn) => sql`
   or exists (select 1 from member_domain_blocks mdb join actors x on x.id = ${a}
              where mdb.member_actor_id = ${b} and mdb.domain = x.host))`;
 
+/**
+ * True when the actor (its id and host) is in any block: blocking or blocked by an account, or
+ * its server blocked by a member. False means `blockedEitherWaySql(actor, anyone)` is false
+ * (each of its three ways needs one of these rows), which lets `namable` skip its statement.
+ */
+export const inAnyBlockSql = (actorId: SQL, host: SQL) => sql`(
+  exists (select 1 from account_blocks ab where ab.blocker_id = ${actorId} or ab.target_id = ${actorId})
+  or exists (select 1 from member_domain_blocks mdb where mdb.domain = ${host})
+  or exists (select 1 from member_domain_blocks mdb where mdb.member_actor_id = ${actorId}))`;
+
 /** True when the member (actor `viewer`) muted `other`. */
 const mutedSql = (viewer: SQL | AnyPgColumn, other: SQL | AnyPgColumn) =>
   sql`exists (select 1 from account_mutes am where am.member_actor_id = ${viewer} and am.target_id = ${other})`;
@@ -66,11 +76,13 @@ export interface Relations {
   ): Promise<string[]>;
   /**
    * The participants an author may name: none blocked by them or blocking them, either way
-   * (they are neither participants nor notified). Plain names stay.
+   * (they are neither participants nor notified). Plain names stay. One statement, none when
+   * the caller read that the author is in no block at all (`inAnyBlockSql` false).
    */
   namable<T extends { actor: { id: string } | null }>(
     authorId: string,
     participants: T[],
+    authorInAnyBlock?: boolean,
   ): Promise<T[]>;
   /** What the member (actor) decided about `other`: for the Mastodon relationship and pages. */
   between(
@@ -89,12 +101,17 @@ export function createRelations(db: Db): Relations {
       return rowsOf<{ blocked: boolean }>(rows)[0]?.blocked === true;
     },
 
-    async namable(authorId, participants) {
-      const kept: typeof participants = [];
-      for (const p of participants) {
-        if (!p.actor || !(await relations.blockedEitherWay(authorId, p.actor.id))) kept.push(p);
-      }
-      return kept;
+    async namable(authorId, participants, authorInAnyBlock) {
+      const ids = [...new Set(participants.flatMap((p) => (p.actor ? [p.actor.id] : [])))];
+      if (ids.length === 0 || authorInAnyBlock === false) return participants;
+      const rows = await db.execute(
+        sql`select p.id from (values ${sql.join(
+          ids.map((actorId) => sql`(${id(actorId)})`),
+          sql`, `,
+        )}) as p (id) where ${blockedEitherWaySql(id(authorId), sql`p.id`)}`,
+      );
+      const blocked = new Set(rowsOf<{ id: string }>(rows).map((row) => row.id));
+      return participants.filter((p) => !p.actor || !blocked.has(p.actor.id));
     },
 
     async audienceOf(memberIds, fromActorId, executor = db) {

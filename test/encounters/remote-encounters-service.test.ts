@@ -28,6 +28,15 @@ const remoteActor = (username: string): RemoteActorRecord => ({
 });
 const antoine = remoteActor("antoine");
 const zoe = remoteActor("zoe");
+const at = (host: string, username: string): RemoteActorRecord => ({
+  ...remoteActor(username),
+  iri: `https://${host}/users/${username}`,
+  host,
+  inboxUrl: `https://${host}/users/${username}/inbox`,
+  sharedInboxUrl: `https://${host}/inbox`,
+});
+/** Looked up, never known before: the block check cannot be read with the known actors. */
+const yves = at("yves.example", "yves");
 
 describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, () => {
   let t: TestApp;
@@ -38,7 +47,7 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
 
   beforeAll(async () => {
     t = await buildTestApp();
-    for (const username of ["bea", "carl"]) {
+    for (const username of ["bea", "carl", "dora", "eve"]) {
       await t.app.members.create({ username, password: `${username}-password-123` });
     }
     beaIri = t.app.urls.actor("bea").href;
@@ -60,6 +69,7 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
         async resolve(iri) {
           lookups.push(iri);
           if (iri === zoe.iri) return t.app.actors.upsertRemote(zoe);
+          if (iri === yves.iri) return t.app.actors.upsertRemote(yves);
           throw new DomainError("invalid", `${iri} could not be found`);
         },
       },
@@ -157,6 +167,67 @@ describe(`remote encounters: what is kept of remote posts (${databaseLabel})`, (
       beaIri,
     ]);
     expect(lookups).toEqual([zoe.iri, `${REMOTE}/users/ghost`]);
+  });
+
+  it("names no member blocked either way with its author, whether the author was known or looked up", async () => {
+    const members = ["bea", "carl", "dora", "eve"];
+    const urlOf = (username: string) => t.app.urls.actor(username).href;
+    const receive = async (author: RemoteActorRecord) => {
+      const iri = `https://${author.host}/notes/${author.username}`;
+      const outcome = await service.receiveCreate(
+        author.iri,
+        record(author.username, {
+          iri,
+          url: iri,
+          authorIri: author.iri,
+          mentions: members.map((u) => ({ iri: urlOf(u), name: `@${u}` })),
+        }),
+      );
+      expect(outcome.status).toBe("stored");
+      const stored = await t.app.encounterRepository.findByIri(iri);
+      const names = async (ids: string[]) =>
+        (await Promise.all(members.map(async (u) => [u, await memberId(u)] as const)))
+          .filter(([, id]) => ids.includes(id))
+          .map(([u]) => u);
+      return {
+        named: stored?.participants.map((p) => members.find((u) => urlOf(u) === p.actor?.iri)),
+        notified: await names(await notified(stored?.id as string)),
+      };
+    };
+    // Known authors, each in one kind of block only; one in none.
+    const [, blockedByCarl, blockingDora] = await Promise.all(
+      [
+        at("free.example", "fred"),
+        at("one.example", "wim"),
+        at("two.example", "xan"),
+        at("three.example", "zed"),
+      ].map((record) => t.app.actors.upsertRemote(record)),
+    );
+    await t.app.blocks.block("carl", blockedByCarl?.id as string);
+    await t.app.blocks.receiveBlock({
+      actorIri: blockingDora?.iri as string,
+      username: "dora",
+      activityIri: "https://two.example/blocks/1",
+    });
+    await t.app.blocks.blockDomain("eve", "three.example");
+    await t.app.blocks.blockDomain("eve", "yves.example");
+    const everyone = { named: members, notified: members };
+    expect(await receive(at("free.example", "fred"))).toEqual(everyone);
+    const but = (left: string) => members.filter((u) => u !== left);
+    expect(await receive(at("one.example", "wim"))).toEqual({
+      named: but("carl"),
+      notified: but("carl"),
+    });
+    expect(await receive(at("two.example", "xan"))).toEqual({
+      named: but("dora"),
+      notified: but("dora"),
+    });
+    expect(await receive(at("three.example", "zed"))).toEqual({
+      named: but("eve"),
+      notified: but("eve"),
+    });
+    // Unknown until looked up: eve's block of its server still keeps her out.
+    expect(await receive(yves)).toEqual({ named: but("eve"), notified: but("eve") });
   });
 
   it("applies edits in order, keeps the co-signature of who is still named", async () => {

@@ -13,9 +13,11 @@ import { type Fault, type Recorder, startRecorder } from "../support/recording-s
  * Deliveries to misbehaving peers on loopback: a peer that answers 500, 410 or 429 with
  * Retry-After, one that never answers, one that keeps failing. Each case says what
  * arrived, how many times, and in which order. The waits are short (a request timeout of
- * 2 s, retries after 100–300 ms, a circuit breaker that probes again after 1 s).
+ * 5 s, retries after 100–300 ms, a circuit breaker that probes again after 1 s). The timeout
+ * is what the healthy peer's deliveries must beat while the silent peer holds its request:
+ * long enough for a loaded 2-core machine running both test runs at once.
  */
-const REQUEST_TIMEOUT_MS = 2_000;
+const REQUEST_TIMEOUT_MS = 5_000;
 const MAX_ATTEMPTS = 3;
 
 const duration = (milliseconds: number) =>
@@ -55,6 +57,8 @@ describe(`delivery to misbehaving peers (${databaseLabel})`, () => {
       recorder.deliveries.length = 0;
     }
     for (const state of peers) state.fault = () => undefined;
+    // A failed test must not leave a request hanging into the next one.
+    for (const { recorder } of peers) recorder.releaseHanging();
   }
 
   /** A new member followed by these peers' rita (accepted, the Accept delivered). */
