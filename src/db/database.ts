@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { CUSTOM_PLANS, preparingRepeatedStatements } from "./prepared-statements.ts";
 import * as schema from "./schema.ts";
 import { dumpPglite, dumpPostgres } from "./sql-dump.ts";
 
@@ -177,10 +178,15 @@ async function openPostgres(
       // guessed selectivity (the home timeline's blocks and mutes tests over 10,000 follows)
       // then spent 20–250 ms compiling a query that runs in a few. PGlite has no JIT.
       jit: "off",
+      ...CUSTOM_PLANS,
       ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
     },
   });
-  const db = drizzlePostgres({ client, schema, ...queryLogger(options) });
+  const db = drizzlePostgres({
+    client: preparingRepeatedStatements(client),
+    schema,
+    ...queryLogger(options),
+  });
   let closed = false;
   return {
     db: db as unknown as Db,
