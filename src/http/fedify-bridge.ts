@@ -228,20 +228,25 @@ export function registerFedifyBridge<T>(
 /**
  * An inbox POST as Fedify reads it: its bytes as received (Fedify checks the signed Digest
  * against them) and its JSON as parsed here, so that Fedify neither parses it again nor
- * sees what `withoutSignatures` took out. Fedify 2.3.6 reads the JSON with
- * `request.clone().json()` and the bytes with `clone()` then `arrayBuffer()`: every clone
- * keeps both (the JSON is the same object: Fedify reads it once and does not change it). Pinned by test/http/inbox-signatures.test.ts.
+ * sees what `withoutSignatures` took out. Fedify 2.3.6 reads the body only through `clone()`,
+ * `json()` and `arrayBuffer()` (and looks at `bodyUsed` and `body?.locked`): the Request
+ * carries no body of its own, these answer from what the route already read, and a clone is
+ * the request itself (nothing is ever consumed) — no copy of the bytes and no new Request per
+ * read. Pinned by test/http/inbox-signatures.test.ts.
  */
 function parsedInboxRequest(
   url: URL,
   headers: Headers,
-  bytes: NonNullable<RequestInit["body"]>,
+  bytes: Uint8Array,
   json: Record<string, unknown>,
 ): Request {
-  const request = new Request(url, { method: "POST", headers, body: bytes });
+  const request = new Request(url, { method: "POST", headers });
   return Object.assign(request, {
-    clone: () => parsedInboxRequest(url, headers, bytes, json),
+    clone: () => request,
     json: async () => json,
+    arrayBuffer: async () =>
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    text: async () => new TextDecoder().decode(bytes),
   });
 }
 
