@@ -213,7 +213,24 @@ algorithm now runs about twice per Note (the \`expansions per note\` of the resu
 same code as docker-compose.yml runs it on PostgreSQL, a web process and a worker process
 (\`node bench/inbox.ts --database postgres --worker-process\`): 83–100 Notes/s, 10.6–12.8 ms
 per Note across both — on 2 cores that the sender and PostgreSQL share, a second process
-finds little idle CPU (docs/SCALING.md).`;
+finds little idle CPU (docs/SCALING.md).
+
+**Fewer statements, one round trip each** (measured by hand on 2026-11-30 on a 2-core Intel
+Xeon at 2.3 GHz, 600 Notes, three pairs alternated with commit \`0729142\` on PostgreSQL):
+from **107–139 to 136–150** Notes/s and from **6.6–8.4 to 6.2–6.8 ms** of receiver CPU per
+Note, **6.7 → 4.5** statements (on PGlite 6.6 → 4.1). A job enqueued in a process whose
+listener has a free slot (an activity received by a \`ROLE=all\` process) is inserted already
+leased and run at once: no claim, and no wait for the listener to wake. The statement that
+claims a job, or inserts it to run at once, also reads Fedify's record that its activity was
+processed, the first thing Fedify's worker asks (\`prefetch\`). The actors named are read with
+whether the author is in any block, so naming needs no block check when it is in none. Drizzle
+prepares no statement, and postgres.js then sends each statement with parameters in two round
+trips (describe it, then bind and execute); a statement is now prepared from its second run
+(\`src/db/prepared-statements.ts\`), with a custom plan at each run. The receiver's profile
+still shows about 15 % of its samples in socket writes to PostgreSQL: on 2 cores shared with
+PostgreSQL, that is mostly the database running the statement on the core the receiver was
+on. The figures of one machine moved by a quarter from one run to the next this evening
+(the unchanged code gave 107, 139 and 113 Notes/s in a row).`;
 }
 
 export function memoryTable(outcomes: Outcome[]): string {
