@@ -114,7 +114,10 @@ const BENCH_POLL = "/* bench poll */";
 function kindOf(query: string): string {
   const words = query.replace(/\s+/g, " ").trim().split(" ");
   const verb = (words[0] ?? "").toLowerCase();
+  // drizzle quotes the table it selects from; a subquery in the select list (unquoted, written
+  // by hand) must not name the statement.
   const table =
+    (verb === "select" ? /\bfrom\s+"([a-z_]+)"/i.exec(query)?.[1] : undefined) ??
     /\b(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(query)?.[1] ??
     (verb === "update" ? words[1] : undefined);
   // A statement opening with a CTE is named by what it changes: `update queue_jobs (with)`.
